@@ -1,0 +1,16 @@
+# sx_library(NAME SOURCES ... DEPS ...): one static library per layer folder.
+function(sx_library name)
+  cmake_parse_arguments(A "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${A_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE ${SX_WARNINGS})
+  target_link_libraries(${name} PUBLIC ${A_DEPS})
+endfunction()
+
+# sx_program(NAME SOURCES ... DEPS ...)
+function(sx_program name)
+  cmake_parse_arguments(A "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${A_SOURCES})
+  target_compile_options(${name} PRIVATE ${SX_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${A_DEPS})
+endfunction()

@@ -1,0 +1,40 @@
+#include "base/result.h"
+
+#include <cstdio>
+
+namespace sx {
+
+const char* errc_name(Errc c) {
+  switch (c) {
+    case Errc::InvalidArgument: return "invalid argument";
+    case Errc::Io: return "I/O error";
+    case Errc::Nack: return "no acknowledge";
+    case Errc::Timeout: return "timeout";
+    case Errc::Protocol: return "protocol error";
+    case Errc::Malformed: return "malformed response";
+    case Errc::LinkReset: return "link reset";
+    case Errc::Closed: return "closed";
+    case Errc::StatusWord: return "status word";
+    case Errc::NotFound: return "not found";
+    case Errc::Exists: return "already exists";
+    case Errc::NoMemory: return "memory full";
+    case Errc::Unsupported: return "unsupported";
+    case Errc::Crypto: return "crypto failure";
+    case Errc::PowerCut: return "power cut";
+    case Errc::Internal: return "internal error";
+  }
+  return "unknown";
+}
+
+std::string Error::to_string() const {
+  std::string s = errc_name(code);
+  if (sw != 0) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, " (SW %04X)", sw);
+    s += buf;
+  }
+  if (!message.empty()) s += ": " + message;
+  return s;
+}
+
+}  // namespace sx

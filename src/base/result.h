@@ -1,0 +1,102 @@
+// Errors as values across layers: every fallible call returns Result<T>.
+// No exception crosses a layer boundary (and none may cross the PKCS#11 C ABI).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace sx {
+
+enum class Errc {
+  InvalidArgument,  // caller passed something malformed
+  Io,               // OS-level failure (open/read/write/socket)
+  Nack,             // I2C slave did not acknowledge (chip busy)
+  Timeout,          // nothing arrived in time
+  Protocol,         // peer violated the framing protocol (T=1, JRCP)
+  Malformed,        // a response could not be parsed (bad TLV, bad length)
+  LinkReset,        // the chip was reset during an exchange; see Error::retry_safe
+  Closed,           // the link is closed / peer went away
+  StatusWord,       // the applet answered with a non-9000 status word (Error::sw)
+  NotFound,         // object or resource does not exist
+  Exists,           // object already exists
+  NoMemory,         // chip memory full
+  Unsupported,      // not supported by this variant / this build
+  Crypto,           // a cryptographic operation failed
+  PowerCut,         // simulated power loss (fault injection)
+  Internal,         // a bug: state that should be impossible
+};
+
+const char* errc_name(Errc c);
+
+struct Error {
+  Errc code = Errc::Internal;
+  std::string message;
+  uint16_t sw = 0;          // status word when code == StatusWord (or a typed mapping of one)
+  bool retry_safe = false;  // LinkReset: the command never reached the applet, resending is safe
+
+  std::string to_string() const;
+};
+
+inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message), 0, false}; }
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(Error e) : v_(std::move(e)) {}
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const Error& error() const { return std::get<1>(v_); }
+  Error&& take_error() { return std::get<1>(std::move(v_)); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Error e) : err_(std::move(e)), ok_(false) {}
+
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const { return err_; }
+  Error&& take_error() { return std::move(err_); }
+
+ private:
+  Error err_;
+  bool ok_ = true;
+};
+
+using Status = Result<void>;
+
+}  // namespace sx
+
+// Propagate an error from a Result-returning expression.
+#define SX_TRY(expr)                                   \
+  do {                                                 \
+    auto sx_try_r_ = (expr);                           \
+    if (!sx_try_r_.ok()) return sx_try_r_.take_error(); \
+  } while (0)
+
+#define SX_CONCAT_INNER_(a, b) a##b
+#define SX_CONCAT_(a, b) SX_CONCAT_INNER_(a, b)
+// SX_ASSIGN(auto x, expr): assigns the value or returns the error.
+#define SX_ASSIGN(decl, expr)                                             \
+  auto SX_CONCAT_(sx_assign_r_, __LINE__) = (expr);                       \
+  if (!SX_CONCAT_(sx_assign_r_, __LINE__).ok())                           \
+    return SX_CONCAT_(sx_assign_r_, __LINE__).take_error();               \
+  decl = std::move(SX_CONCAT_(sx_assign_r_, __LINE__)).value()

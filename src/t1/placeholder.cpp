@@ -1,0 +1,1 @@
+// replaced by the t1 layer sources
