@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Unpacks Debian's armhf OpenSSL into a private sysroot for the cross build.
+# Unpacking (instead of a multiarch install) keeps the host's own libssl
+# version untouched: multiarch would force amd64 and armhf to the same version.
+set -euo pipefail
+SYSROOT="${1:?usage: armhf-sysroot.sh DIR}"
+[ -f "$SYSROOT/.complete" ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+if ! dpkg --print-foreign-architectures | grep -qx armhf; then
+  $SUDO dpkg --add-architecture armhf
+  $SUDO apt-get update -qq
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+chmod 777 "$work"
+if ! (cd "$work" && apt-get download -qq libssl-dev:armhf libssl3:armhf 2>/dev/null); then
+  $SUDO apt-get update -qq
+  (cd "$work" && apt-get download -qq libssl-dev:armhf libssl3:armhf)
+fi
+rm -rf "$SYSROOT"
+mkdir -p "$SYSROOT"
+for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
+touch "$SYSROOT/.complete"

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what it needs,
+# then builds and tests
+#   1. the native build (unit + integration tests, benchmarks built),
+#   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. an armhf cross build (the Armadillo-IoT A6E) whose unit tests run under qemu-user,
+#   4. the libFuzzer targets, briefly, when clang is available.
+# Prints one closing line "N passed, N failed" over all runs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+JOBS="${JOBS:-$(nproc)}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+SKIP="${SX_SKIP:-}"   # e.g. SX_SKIP="asan armhf" for a quick local run
+
+bash scripts/install-deps.sh || { echo "test: dependency installation failed"; exit 1; }
+
+passed=0
+failed=0
+status=0
+summary=()
+
+run_ctest() {  # name build-dir [ctest args...]
+  local name="$1" dir="$2"
+  shift 2
+  local log="$dir/ctest.log"
+  (cd "$dir" && ctest --output-on-failure -j "$JOBS" "$@") 2>&1 | tee "$log" | grep -Ev '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed'
+  local line p f
+  line="$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)"
+  if [ -z "$line" ]; then
+    echo "test[$name]: ctest produced no summary"
+    failed=$((failed + 1)); status=1; return
+  fi
+  f="$(sed -E 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")"
+  local total
+  total="$(sed -E 's/.*tests failed out of ([0-9]+).*/\1/' <<<"$line")"
+  p=$((total - f))
+  passed=$((passed + p)); failed=$((failed + f))
+  summary+=("$name: $p passed, $f failed")
+  [ "$f" -eq 0 ] || status=1
+}
+
+build() {  # name build-dir cmake-args...
+  local name="$1" dir="$2"
+  shift 2
+  echo "=== build [$name] ==="
+  if ! cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1; then
+    mkdir -p "$dir"; cat "$dir.configure.log"; echo "test[$name]: configure failed"
+    failed=$((failed + 1)); status=1; return 1
+  fi
+  if ! cmake --build "$dir" -j "$JOBS" >"$dir.build.log" 2>&1; then
+    grep -E 'error|Error' -A3 "$dir.build.log" | head -60
+    echo "test[$name]: build failed"
+    failed=$((failed + 1)); status=1; return 1
+  fi
+}
+
+mkdir -p build
+
+if build native build/native -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+  run_ctest native build/native
+fi
+
+if [[ " $SKIP " != *" asan "* ]]; then
+  if build asan build/asan -DCMAKE_BUILD_TYPE=Debug -DSX_SANITIZE=ON -DSX_BUILD_BENCH=OFF -DSX_UNIT_TESTS_ONLY=ON; then
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      run_ctest asan build/asan -L unit
+  fi
+fi
+
+if [[ " $SKIP " != *" armhf "* ]]; then
+  if bash scripts/armhf-sysroot.sh "$ROOT/build/armhf-sysroot" &&
+     build armhf build/armhf -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/armhf-toolchain.cmake" \
+       -DSX_ARMHF_SYSROOT="$ROOT/build/armhf-sysroot" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+       -DSX_BUILD_BENCH=OFF -DSX_UNIT_TESTS_ONLY=ON; then
+    run_ctest armhf build/armhf -L unit
+  else
+    echo "test[armhf]: cross build unavailable"; failed=$((failed + 1)); status=1
+  fi
+fi
+
+if [[ " $SKIP " != *" fuzz "* ]] && command -v clang++ >/dev/null; then
+  if build fuzz build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+       -DSX_BUILD_FUZZ=ON -DSX_BUILD_TESTS=OFF -DSX_BUILD_BENCH=OFF; then
+    for f in build/fuzz/fuzz/*_fuzz; do
+      [ -x "$f" ] || continue
+      n="$(basename "$f")"
+      mkdir -p "build/fuzz/corpus-$n"
+      if "$f" -max_total_time="$FUZZ_SECONDS" -max_len=4096 "build/fuzz/corpus-$n" >"build/fuzz/$n.log" 2>&1; then
+        passed=$((passed + 1)); summary+=("fuzz $n: $(grep -Eo '#[0-9]+' "build/fuzz/$n.log" | tail -1) runs, no crash")
+      else
+        tail -30 "build/fuzz/$n.log"; failed=$((failed + 1)); status=1; summary+=("fuzz $n: FAILED")
+      fi
+    done
+  fi
+fi
+
+echo "=== summary ==="
+for s in "${summary[@]}"; do echo "  $s"; done
+echo "$passed passed, $failed failed"
+exit $status

@@ -1,0 +1,100 @@
+#include "support/sim_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace sx::testing {
+
+SimProcess::SimProcess(std::string binary, std::vector<std::string> args)
+    : binary_(std::move(binary)), args_(std::move(args)) {}
+
+SimProcess::~SimProcess() { stop(); }
+
+bool SimProcess::start(std::chrono::milliseconds timeout) {
+  char tmpl[] = "/tmp/sx-sim-ready-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) return false;
+  close(fd);
+  ready_file_ = tmpl;
+  std::filesystem::remove(ready_file_);
+
+  std::vector<std::string> argv_s{binary_};
+  argv_s.insert(argv_s.end(), args_.begin(), args_.end());
+  argv_s.push_back("--ready-file");
+  argv_s.push_back(ready_file_);
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  pid_ = fork();
+  if (pid_ < 0) return false;
+  if (pid_ == 0) {
+    execv(binary_.c_str(), argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int st = 0;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    std::ifstream in(ready_file_);
+    std::string line;
+    std::vector<std::string> eps;
+    bool complete = false;
+    while (std::getline(in, line)) {
+      if (line == "ready") complete = true;
+      else if (!line.empty()) eps.push_back(line);
+    }
+    if (complete) {
+      endpoints_ = eps;
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stop();
+  return false;
+}
+
+void SimProcess::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 300; ++i) {
+    int st = 0;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (pid_ > 0) kill_hard();
+  if (!ready_file_.empty()) std::filesystem::remove(ready_file_);
+}
+
+void SimProcess::kill_hard() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int st = 0;
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/sx-test-XXXXXX";
+  const char* p = mkdtemp(tmpl);
+  path_ = p ? p : "/tmp";
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  if (path_ != "/tmp") std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace sx::testing

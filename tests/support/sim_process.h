@@ -1,0 +1,53 @@
+// Runs the se05x-sim program as a child process for integration tests and
+// benchmarks: start with arguments, wait until its listeners are ready, stop.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace sx::testing {
+
+class SimProcess {
+ public:
+  // binary: path of se05x-sim; args: its arguments (a --ready-file is added).
+  SimProcess(std::string binary, std::vector<std::string> args);
+  ~SimProcess();
+  SimProcess(const SimProcess&) = delete;
+  SimProcess& operator=(const SimProcess&) = delete;
+
+  // Starts the process and waits until it reports its listeners; false on failure.
+  bool start(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // SIGTERM, then SIGKILL after a grace period.
+  void stop();
+  // SIGKILL at once (a crash / power loss of the host side).
+  void kill_hard();
+  bool running() const { return pid_ > 0; }
+  // The listeners as the simulator reported them (one connection string each,
+  // with port 0 replaced by the bound port).
+  const std::vector<std::string>& endpoints() const { return endpoints_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  std::string binary_;
+  std::vector<std::string> args_;
+  std::string ready_file_;
+  std::vector<std::string> endpoints_;
+  pid_t pid_ = -1;
+};
+
+// A fresh temporary directory removed (recursively) at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace sx::testing
