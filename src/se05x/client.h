@@ -1,0 +1,135 @@
+// Typed SE05x APDU client (plain mode: no session, no SCP) over an
+// ApduChannel. Every command builds the exact bytes of the protocol notes
+// (section 4.6) and parses replies strictly: the expected TLVs in order, then
+// nothing but the SW; anything else is Errc::Malformed, a non-9000 SW is the
+// typed error of status.h.
+//
+// Link resets: when transceive reports Errc::LinkReset the client re-SELECTs
+// the applet and resends the command once if Error::retry_safe, else returns
+// the reset error (the command may have run).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "link/apdu_channel.h"
+#include "se05x/apdu.h"
+#include "se05x/constants.h"
+#include "se05x/types.h"
+
+namespace sx::se05x {
+
+struct CmdSpec;  // client_internal.h
+
+enum class KeyPart : uint8_t { Pair = p1::kKeyPair, Private = p1::kPrivate, Public = p1::kPublic };
+enum class RsaFormat : uint8_t { Crt = kRsaFormatCrt, Raw = kRsaFormatRaw };
+
+struct EcKeyWrite {
+  uint32_t id = 0;
+  Curve curve = Curve::None;  // required when creating, never sent for existing objects
+  KeyPart part = KeyPart::Pair;
+  ByteView private_key;  // raw big-endian scalar of the curve size
+  ByteView public_key;   // uncompressed point 04 || X || Y
+  ByteView policy;       // creation only (encode_policy)
+  bool exists = false;   // update an existing object: P1 without key part, no curve
+  bool transient = false;
+};
+
+struct RsaKeyImport {
+  uint32_t id = 0;
+  uint16_t bits = 0;
+  KeyPart part = KeyPart::Pair;  // Pair or Public
+  RsaFormat format = RsaFormat::Crt;
+  // Pair CRT: p q dp dq qinv e n; pair RAW: e d n; public: e n. Big-endian.
+  ByteView p, q, dp, dq, qinv, e, d, n;
+  ByteView policy;
+  bool transient = false;
+};
+
+class Client {
+ public:
+  explicit Client(link::ApduChannel& ch) : ch_(ch) {}
+
+  // --- management (client_mgmt.cpp)
+  Result<VersionInfo> select();
+  Result<VersionInfo> get_version();
+  Result<Bytes> get_random(uint16_t length);
+  Result<uint32_t> get_free_memory(MemoryType type);  // U16 or U32 reply form
+  // The version from the last successful SELECT.
+  const std::optional<VersionInfo>& applet_version() const { return version_; }
+
+  // --- object queries (client_objects.cpp)
+  Result<IdPage> read_id_list(uint16_t offset, uint8_t type_filter = 0xFF);
+  // Pages by entry count until "no more"; Errc::Malformed if the card keeps
+  // saying "more" without progress or beyond max_pages.
+  Result<std::vector<uint32_t>> read_all_ids(uint8_t type_filter = 0xFF, size_t max_pages = 256);
+  Result<bool> check_object_exists(uint32_t id);
+  Result<TypeInfo> read_type(uint32_t id);
+  Result<uint16_t> read_size(uint32_t id);
+  Result<Curve> get_ec_curve_id(uint32_t id);
+  // Raw attribute bytes (TAG_2 below applet 7.2, TAG_3 from 7.2; either if
+  // no SELECT was seen) decoded by parse_attributes.
+  Result<ObjectAttributes> read_object_attributes(uint32_t id);
+  Status delete_object(uint32_t id);
+
+  // --- reads (client_objects.cpp)
+  // Whole object in one APDU: public key (04||X||Y) of EC pairs/public keys,
+  // counters, PCRs, small files.
+  Result<Bytes> read_object(uint32_t id);
+  // One slice of a binary file (TAG_2 omitted when offset is 0, like the MW).
+  Result<Bytes> read_object_part(uint32_t id, uint16_t offset, uint16_t length);
+  Result<Bytes> read_rsa_component(uint32_t id, RsaComponent which);
+  // ReadSize, then <= 500-byte chunks (MW quirk: first chunk TAG_3 only).
+  Result<Bytes> read_binary(uint32_t id);
+  Result<Bytes> read_binary(uint32_t id, size_t total);
+
+  // --- writes (client_keys.cpp)
+  // Creates a file of data.size() bytes (TAG_3 in the first APDU only).
+  Status create_binary(uint32_t id, ByteView data, ByteView policy = {});
+  // Writes into an existing file (no TAG_3, no policy).
+  Status update_binary(uint32_t id, ByteView data, uint16_t offset = 0);
+  Status write_ec_key(const EcKeyWrite& w);
+  Status generate_ec_key(uint32_t id, Curve curve, ByteView policy = {});
+  Status generate_rsa_key(uint32_t id, uint16_t bits, RsaFormat format, ByteView policy = {},
+                          bool transient = false);
+  Status import_rsa_key(const RsaKeyImport& k);
+
+  // --- crypto (client_crypto.cpp)
+  // Algo from the digest length (20/28/32/48/64); returns the DER signature.
+  Result<Bytes> ecdsa_sign(uint32_t id, ByteView digest);
+  Result<bool> ecdsa_verify(uint32_t id, ByteView digest, ByteView der_signature);
+  Result<Bytes> rsa_sign(uint32_t id, RsaSignAlgo algo, ByteView message);
+  Result<bool> rsa_verify(uint32_t id, RsaSignAlgo algo, ByteView message, ByteView signature);
+  Result<Bytes> rsa_encrypt(uint32_t id, RsaEncAlgo algo, ByteView data);
+  Result<Bytes> rsa_decrypt(uint32_t id, RsaEncAlgo algo, ByteView data);
+  Result<Bytes> ecdh(uint32_t id, ByteView peer_public_point);
+  Result<Bytes> digest(DigestAlgo algo, ByteView data);
+
+  // --- curves (client_curves.cpp)
+  Result<Bytes> read_ec_curve_list();
+  Status create_ec_curve(Curve c);
+  Status set_ec_curve_param(Curve c, CurveParam param, ByteView value);
+  // The MW's "create if needed" sequence, every SW checked.
+  Status ensure_curve(Curve c);
+
+ private:
+  // client_core.cpp
+  Result<Bytes> exchange(ByteView capdu);
+  Result<VersionInfo> select_raw();
+  Result<Bytes> call(const CmdSpec& c, ByteView body);
+  Status call_empty(const CmdSpec& c, ByteView body);
+  Result<Bytes> call_tlv(const CmdSpec& c, ByteView body);
+  Result<uint8_t> call_u8(const CmdSpec& c, ByteView body);
+  Result<uint16_t> call_u16(const CmdSpec& c, ByteView body);
+  Result<bool> call_result(const CmdSpec& c, ByteView body);
+  Result<Bytes> read_chunks(uint32_t id, size_t total);
+  Status write_chunks(uint32_t id, ByteView data, uint16_t offset, bool create, ByteView policy);
+
+  link::ApduChannel& ch_;
+  std::optional<VersionInfo> version_;
+};
+
+}  // namespace sx::se05x

@@ -1,0 +1,155 @@
+// Object writes: binary files, EC and RSA keys (protocol notes 4.6.4-4.6.6).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "se05x/channel_lock.h"
+#include "se05x/client_internal.h"
+#include "se05x/curves.h"
+
+namespace sx::se05x {
+
+namespace {
+
+uint8_t ins_flags(bool transient) { return transient ? ins::kTransient : 0; }
+
+bool valid_rsa_bits(uint16_t bits) {
+  constexpr uint16_t kSizes[] = {512, 1024, 1152, 2048, 3072, 4096};
+  return std::find(std::begin(kSizes), std::end(kSizes), bits) != std::end(kSizes);
+}
+
+// Checks key material lengths against the curve when we know it (creation).
+Status check_ec_sizes(const EcKeyWrite& w) {
+  const CurveInfo* info = curve_info(w.curve);
+  if (!info) return invalid(cmd::kWriteEcKey.name, "unknown curve");
+  const bool weier = info->family == CurveFamily::Weierstrass;
+  const size_t pub_len = weier ? 1 + 2 * size_t{info->bytes} : info->bytes;
+  if (!w.private_key.empty() && w.private_key.size() != info->bytes)
+    return invalid(cmd::kWriteEcKey.name, "private key length does not match the curve");
+  if (!w.public_key.empty() && (w.public_key.size() != pub_len || (weier && w.public_key[0] != 0x04)))
+    return invalid(cmd::kWriteEcKey.name, "public key is not an uncompressed point of the curve");
+  return {};
+}
+
+Status check_ec_parts(const EcKeyWrite& w) {
+  const bool priv = !w.private_key.empty(), pub = !w.public_key.empty();
+  bool ok = false;
+  switch (w.part) {
+    case KeyPart::Pair: ok = priv == pub && (priv || !w.exists); break;  // neither = generate
+    case KeyPart::Private: ok = priv && !pub; break;
+    case KeyPart::Public: ok = pub && !priv; break;
+  }
+  if (!ok) return invalid(cmd::kWriteEcKey.name, "key material does not match the key part");
+  return {};
+}
+
+struct RsaPart {
+  uint8_t tag;
+  ByteView value;
+};
+
+// Component order NXP's middleware uses, one component per APDU.
+std::vector<RsaPart> rsa_components(const RsaKeyImport& k) {
+  if (k.part == KeyPart::Public) return {{tag::k8, k.e}, {tag::k10, k.n}};
+  if (k.format == RsaFormat::Raw) return {{tag::k8, k.e}, {tag::k9, k.d}, {tag::k10, k.n}};
+  return {{tag::k3, k.p},  {tag::k4, k.q}, {tag::k5, k.dp}, {tag::k6, k.dq},
+          {tag::k7, k.qinv}, {tag::k8, k.e}, {tag::k10, k.n}};
+}
+
+// The MW's "ByteShift": odd-length components (except e) get a leading 00.
+Bytes shifted(const RsaPart& part) {
+  Bytes out;
+  if (part.tag != tag::k8 && part.value.size() % 2 == 1) out.push_back(0x00);
+  append(out, part.value);
+  return out;
+}
+
+}  // namespace
+
+Status Client::write_chunks(uint32_t id, ByteView data, uint16_t offset, bool create, ByteView policy) {
+  const auto& c = cmd::kWriteBinary;
+  if (data.empty()) return invalid(c.name, "no data");
+  if (size_t{offset} + data.size() > kMaxBinaryFile) return invalid(c.name, "file would exceed 0x7FFF bytes");
+  ChannelLock lock(ch_);
+  SX_TRY(lock.status());
+  for (size_t pos = 0; pos < data.size(); pos += kBinaryChunk) {
+    const bool first_create = create && pos == 0;
+    TlvWriter w;
+    if (first_create) w.bytes_opt(tag::kPolicy, policy);
+    w.u32(tag::k1, id).u16_opt(tag::k2, static_cast<uint16_t>(offset + pos));
+    if (first_create) w.u16(tag::k3, static_cast<uint16_t>(data.size()));
+    w.bytes(tag::k4, data.subspan(pos, std::min(kBinaryChunk, data.size() - pos)));
+    SX_TRY(call_empty(c, w.data()));
+  }
+  return {};
+}
+
+Status Client::create_binary(uint32_t id, ByteView data, ByteView policy) {
+  return write_chunks(id, data, 0, true, policy);
+}
+
+Status Client::update_binary(uint32_t id, ByteView data, uint16_t offset) {
+  return write_chunks(id, data, offset, false, {});
+}
+
+Status Client::write_ec_key(const EcKeyWrite& w) {
+  const auto& c = cmd::kWriteEcKey;
+  SX_TRY(check_ec_parts(w));
+  if (w.exists && !w.policy.empty()) return invalid(c.name, "a policy can only be given on creation");
+  if (!w.exists) SX_TRY(check_ec_sizes(w));
+  // On an existing object the card ignores the key part; the MW sends none.
+  const uint8_t p1v = static_cast<uint8_t>(p1::kEc | (w.exists ? 0 : static_cast<uint8_t>(w.part)));
+  TlvWriter body;
+  body.bytes_opt(tag::kPolicy, w.policy).u32(tag::k1, w.id);
+  if (!w.exists) body.u8(tag::k2, static_cast<uint8_t>(w.curve));
+  body.bytes_opt(tag::k3, w.private_key).bytes_opt(tag::k4, w.public_key);
+  return call_empty(c.with_ins_p1(ins_flags(w.transient), p1v), body.data());
+}
+
+Status Client::generate_ec_key(uint32_t id, Curve curve, ByteView policy) {
+  EcKeyWrite w;
+  w.id = id;
+  w.curve = curve;
+  w.policy = policy;
+  return write_ec_key(w);
+}
+
+Status Client::generate_rsa_key(uint32_t id, uint16_t bits, RsaFormat format, ByteView policy, bool transient) {
+  const auto& c = cmd::kWriteRsaKey;
+  if (!valid_rsa_bits(bits)) return invalid(c.name, "unsupported RSA key size");
+  TlvWriter body;
+  body.bytes_opt(tag::kPolicy, policy).u32(tag::k1, id).u16(tag::k2, bits);
+  const CmdSpec spec = c.with_ins_p1(ins_flags(transient), p1::kRsa | p1::kKeyPair).with_p2(static_cast<uint8_t>(format));
+  return call_empty(spec, body.data());
+}
+
+Status Client::import_rsa_key(const RsaKeyImport& k) {
+  const auto& c = cmd::kWriteRsaKey;
+  if (!valid_rsa_bits(k.bits)) return invalid(c.name, "unsupported RSA key size");
+  if (k.part == KeyPart::Private) return invalid(c.name, "private-only RSA import is not supported");
+  const auto parts = rsa_components(k);
+  for (const auto& p : parts)
+    if (p.value.empty()) return invalid(c.name, "a key component is missing");
+  ChannelLock lock(ch_);
+  SX_TRY(lock.status());
+  const uint8_t p2v = static_cast<uint8_t>(k.format);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const bool first = i == 0;
+    TlvWriter body;
+    if (first) body.bytes_opt(tag::kPolicy, k.policy);
+    body.u32(tag::k1, k.id);
+    if (first) body.u16(tag::k2, k.bits);
+    Bytes comp = shifted(parts[i]);
+    body.bytes(parts[i].tag, comp);
+    secure_wipe(comp);
+    // Only the first APDU names the key part; the rest add components to it.
+    const uint8_t p1v = static_cast<uint8_t>(p1::kRsa | (first ? static_cast<uint8_t>(k.part) : 0));
+    Bytes data = body.take();
+    Status st = call_empty(c.with_ins_p1(ins_flags(k.transient), p1v).with_p2(p2v), data);
+    secure_wipe(data);
+    SX_TRY(st);
+  }
+  return {};
+}
+
+}  // namespace sx::se05x
