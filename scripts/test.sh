@@ -48,7 +48,7 @@ build() {  # name build-dir cmake-args...
     mkdir -p "$dir"; cat "$dir.configure.log"; echo "test[$name]: configure failed"
     failed=$((failed + 1)); status=1; return 1
   fi
-  if ! cmake --build "$dir" -j "$JOBS" >"$dir.build.log" 2>&1; then
+  if ! cmake --build "$dir" -j "$JOBS" ${TARGETS:+--target $TARGETS} >"$dir.build.log" 2>&1; then
     grep -E 'error|Error' -A3 "$dir.build.log" | head -60
     echo "test[$name]: build failed"
     failed=$((failed + 1)); status=1; return 1
@@ -80,7 +80,10 @@ if [[ " $SKIP " != *" armhf "* ]]; then
 fi
 
 if [[ " $SKIP " != *" fuzz "* ]] && command -v clang++ >/dev/null; then
-  if build fuzz build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  # The libraries are instrumented too (fuzzer-no-link), so coverage reaches every layer.
+  if TARGETS="$(cd fuzz && ls *_fuzz.cpp | sed 's/\.cpp$//' | tr '\n' ' ')" \
+     build fuzz build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+       "-DCMAKE_CXX_FLAGS=-fsanitize=address,undefined,fuzzer-no-link" \
        -DSX_BUILD_FUZZ=ON -DSX_BUILD_TESTS=OFF -DSX_BUILD_BENCH=OFF; then
     for f in build/fuzz/fuzz/*_fuzz; do
       [ -x "$f" ] || continue

@@ -1,0 +1,322 @@
+#include "link/jrcp_server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "link/jrcp.h"
+#include "link/socket.h"
+
+namespace sx::link {
+
+using Clock = std::chrono::steady_clock;
+
+struct JrcpServer::Client {
+  uint64_t id = 0;
+  Fd fd;
+  jrcp::Decoder dec;
+  Bytes out;
+  size_t out_pos = 0;
+  bool close_after_reply = false;
+  bool dead = false;
+  std::string name;
+
+  Client(uint64_t i, Fd f, size_t max_payload) : id(i), fd(std::move(f)), dec(max_payload) {}
+  bool sending() const { return out_pos < out.size(); }
+};
+
+JrcpServer::JrcpServer(JrcpBackend& backend, JrcpServerOptions opt)
+    : backend_(backend), opt_(std::move(opt)), wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+JrcpServer::~JrcpServer() {
+  stop();
+  for (const auto& p : unix_paths_) ::unlink(p.c_str());
+}
+
+void JrcpServer::log(const std::string& s) {
+  if (opt_.log) opt_.log("jrcp-server: " + s);
+}
+
+Result<uint16_t> JrcpServer::listen_tcp(const std::string& host, uint16_t port) {
+  SX_ASSIGN(Fd fd, tcp_listen(host, port));
+  SX_TRY(set_nonblocking(fd.get(), true));
+  SX_ASSIGN(uint16_t bound, local_port(fd.get()));
+  listeners_.push_back(std::move(fd));
+  return bound;
+}
+
+Status JrcpServer::listen_unix(const std::string& path) {
+  SX_ASSIGN(Fd fd, unix_listen(path));
+  SX_TRY(set_nonblocking(fd.get(), true));
+  listeners_.push_back(std::move(fd));
+  unix_paths_.push_back(path);
+  return {};
+}
+
+Status JrcpServer::listen(const Endpoint& ep) {
+  if (ep.kind == Endpoint::Kind::JrcpTcp) {
+    auto r = listen_tcp(ep.host, ep.port);
+    if (!r) return r.take_error();
+    return {};
+  }
+  if (ep.kind == Endpoint::Kind::JrcpUnix) return listen_unix(ep.path);
+  return make_error(Errc::InvalidArgument, "jrcp-server: cannot listen on " + to_string(ep));
+}
+
+Status JrcpServer::start() {
+  std::lock_guard<std::mutex> g(start_mu_);
+  if (thread_.joinable()) return make_error(Errc::InvalidArgument, "jrcp-server: already started");
+  if (!wake_) return make_error(Errc::Io, "jrcp-server: eventfd failed");
+  stopping_ = false;
+  try {
+    thread_ = std::thread([this] { (void)run(); });
+  } catch (const std::exception& e) {
+    return make_error(Errc::Io, std::string("jrcp-server: cannot start thread: ") + e.what());
+  }
+  return {};
+}
+
+void JrcpServer::request_stop() noexcept {
+  stopping_ = true;
+  if (wake_) {
+    uint64_t one = 1;
+    ssize_t n = ::write(wake_.get(), &one, sizeof one);
+    (void)n;
+  }
+}
+
+void JrcpServer::stop() {
+  request_stop();
+  std::lock_guard<std::mutex> g(start_mu_);
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void JrcpServer::drop(Client& c, const std::string& why) {
+  if (c.dead) return;
+  c.dead = true;
+  log(c.name + " dropped: " + why);
+  if (lock_owner_ == c.id) {
+    lock_owner_ = 0;
+    lock_depth_ = 0;
+    log(c.name + " released the lock by disconnecting");
+  }
+  c.fd.reset();
+}
+
+bool JrcpServer::flush(Client& c) {
+  while (c.sending()) {
+    ssize_t n = ::send(c.fd.get(), c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL);
+    if (n > 0) {
+      c.out_pos += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    drop(c, n < 0 ? errno_text("send", errno) : "send returned 0");
+    return false;
+  }
+  c.out.clear();
+  c.out_pos = 0;
+  if (c.close_after_reply) {
+    drop(c, "closed after CLOSE");
+    return false;
+  }
+  return true;
+}
+
+void JrcpServer::reply(Client& c, uint8_t type, ByteView payload) {
+  auto msg = jrcp::encode(type, payload);
+  if (!msg) {
+    // Only a backend answer above 64 KiB gets here; the client must not wait forever.
+    log(c.name + ": " + msg.error().message);
+    msg = jrcp::encode(type, {});
+  }
+  append(c.out, *msg);
+  flush(c);
+}
+
+void JrcpServer::handle(Client& c) {
+  auto m = c.dec.next();
+  if (!m) return;
+  using jrcp::Mty;
+  switch (static_cast<Mty>(m->type)) {
+    case Mty::WaitForCard: {
+      Bytes atr;
+      try {
+        atr = backend_.atr();
+      } catch (...) {
+        log("backend atr() threw");
+      }
+      reply(c, m->type, atr);
+      return;
+    }
+    case Mty::ApduData: {
+      Bytes r;
+      try {
+        r = backend_.transceive(m->payload);
+      } catch (...) {
+        log("backend transceive() threw; answering with no answer");
+        r.clear();
+      }
+      reply(c, m->type, r);
+      return;
+    }
+    case Mty::Lock:
+      if (lock_owner_ == 0) {
+        lock_owner_ = c.id;
+        lock_depth_ = 1;
+        lock_deadline_ = Clock::now() + opt_.lock_hold_max;
+      } else if (lock_owner_ == c.id) {
+        ++lock_depth_;
+      }
+      reply(c, m->type, {});
+      return;
+    case Mty::Unlock:
+      if (lock_owner_ == c.id && --lock_depth_ == 0) lock_owner_ = 0;
+      reply(c, m->type, {});
+      return;
+    case Mty::Close:
+      c.close_after_reply = true;
+      reply(c, m->type, {});
+      return;
+    case Mty::TerminalInfo:
+    case Mty::DebugInfo:
+      reply(c, m->type, {});
+      return;
+    case Mty::Quit:
+      if (opt_.allow_quit) {
+        log(c.name + " sent QUIT");
+        quit_ = true;
+        reply(c, m->type, {});
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  uint8_t t = m->type;
+  reply(c, jrcp::kError, ByteView(&t, 1));
+}
+
+Status JrcpServer::run() {
+  if (!wake_) return make_error(Errc::Io, "jrcp-server: eventfd failed");
+  if (listeners_.empty()) return make_error(Errc::InvalidArgument, "jrcp-server: no listener");
+  quit_ = false;
+  std::vector<pollfd> pfds;
+  std::vector<Client*> polled;
+  uint8_t rbuf[4096];
+  while (!stopping_.load() && !quit_) {
+    auto allowed = [&](const Client& c) { return lock_owner_ == 0 || lock_owner_ == c.id; };
+    bool work_pending = false;
+    pfds.clear();
+    polled.clear();
+    pfds.push_back({wake_.get(), POLLIN, 0});
+    for (auto& l : listeners_) pfds.push_back({l.get(), POLLIN, 0});
+    for (auto& cp : clients_) {
+      Client& c = *cp;
+      short ev = 0;
+      if (c.sending()) ev = POLLOUT;
+      else if (allowed(c) && c.dec.has_message()) work_pending = true;
+      else if (allowed(c)) ev = POLLIN;
+      // Waiting clients are polled with no events: POLLHUP/POLLERR still
+      // report a peer that died while queued.
+      pfds.push_back({c.fd.get(), ev, 0});
+      polled.push_back(&c);
+    }
+    int timeout = -1;
+    if (work_pending) {
+      timeout = 0;
+    } else if (lock_owner_ != 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(lock_deadline_ - Clock::now()).count();
+      timeout = left <= 0 ? 0 : static_cast<int>(std::min<long long>(left + 1, 1000000));
+    }
+    int n = ::poll(pfds.data(), pfds.size(), timeout);
+    if (n < 0 && errno != EINTR) return make_error(Errc::Io, errno_text("jrcp-server: poll", errno));
+    if (n < 0) continue;
+    if (pfds[0].revents) {
+      uint64_t v;
+      ssize_t r = ::read(wake_.get(), &v, sizeof v);
+      (void)r;
+    }
+    if (stopping_.load()) break;
+
+    for (size_t i = 0; i < listeners_.size(); ++i) {
+      if (!(pfds[1 + i].revents & POLLIN)) continue;
+      for (;;) {
+        int fd = ::accept4(listeners_[i].get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) break;  // EAGAIN, or a transient error: try again on the next wake-up
+        Fd cfd(fd);
+        if (clients_.size() >= opt_.max_clients) {
+          log("too many clients, refusing a connection");
+          continue;
+        }
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on Unix sockets
+        auto c = std::make_unique<Client>(next_id_++, std::move(cfd), opt_.max_payload);
+        c->name = "client#" + std::to_string(c->id);
+        log(c->name + " connected");
+        clients_.push_back(std::move(c));
+      }
+    }
+
+    size_t base = 1 + listeners_.size();
+    for (size_t i = 0; i < polled.size(); ++i) {
+      Client& c = *polled[i];
+      short re = pfds[base + i].revents;
+      if (!re || c.dead) continue;
+      if (re & POLLOUT) {
+        flush(c);
+        continue;
+      }
+      if (re & POLLIN) {
+        ssize_t r = ::recv(c.fd.get(), rbuf, sizeof rbuf, 0);
+        if (r > 0) {
+          if (Status s = c.dec.feed(ByteView(rbuf, static_cast<size_t>(r))); !s) drop(c, s.error().message);
+        } else if (r == 0) {
+          drop(c, c.dec.mid_message() ? "closed mid-message" : "disconnected");
+        } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          drop(c, errno_text("recv", errno));
+        }
+        continue;
+      }
+      if (re & (POLLHUP | POLLERR | POLLNVAL)) drop(c, "hang-up");
+    }
+
+    if (lock_owner_ != 0 && Clock::now() >= lock_deadline_) {
+      log("client#" + std::to_string(lock_owner_) + " held the lock too long; lock released");
+      lock_owner_ = 0;
+      lock_depth_ = 0;
+    }
+
+    // One message per client per round, starting from a rotating client, so
+    // a client with a queue of requests cannot starve the others.
+    size_t count = clients_.size();
+    for (size_t k = 0; k < count; ++k) {
+      Client& c = *clients_[(rr_ + k) % count];
+      if (c.dead || c.sending() || !(lock_owner_ == 0 || lock_owner_ == c.id)) continue;
+      if (c.dec.has_message()) handle(c);
+    }
+    if (count) rr_ = (rr_ + 1) % count;
+
+    std::erase_if(clients_, [](const std::unique_ptr<Client>& c) { return c->dead; });
+    client_count_ = clients_.size();
+  }
+  // Best effort: a QUIT reply that did not fit the socket buffer is dropped.
+  // Listeners close too, so new clients fail fast instead of waiting forever.
+  clients_.clear();
+  listeners_.clear();
+  for (const auto& p : unix_paths_) ::unlink(p.c_str());
+  unix_paths_.clear();
+  client_count_ = 0;
+  lock_owner_ = 0;
+  lock_depth_ = 0;
+  return {};
+}
+
+}  // namespace sx::link

@@ -1,0 +1,372 @@
+#include "link/jrcp_server.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "link/jrcp.h"
+#include "link/jrcp_client.h"
+#include "link/socket.h"
+#include "temp_dir.h"
+
+namespace sx::link {
+namespace {
+
+constexpr int kIoTimeout = 10000;  // only bounds a hang on failure
+
+// Echoes the C-APDU followed by 90 00 and records the order of the calls.
+// C-APDUs starting with EE get "no answer".
+struct EchoBackend : JrcpBackend {
+  std::mutex mu;
+  std::vector<Bytes> log;
+  Bytes atr() override { return hex("3B FB 18 00"); }
+  Bytes transceive(ByteView capdu) override {
+    std::lock_guard<std::mutex> g(mu);
+    log.emplace_back(capdu.begin(), capdu.end());
+    if (!capdu.empty() && capdu[0] == 0xEE) return {};
+    Bytes r(capdu.begin(), capdu.end());
+    append(r, hex("9000"));
+    return r;
+  }
+  std::vector<Bytes> snapshot() {
+    std::lock_guard<std::mutex> g(mu);
+    return log;
+  }
+};
+
+// A raw JRCP peer, to send exactly the bytes a test wants.
+struct Raw {
+  Fd fd;
+  void send(ByteView b) { ASSERT_TRUE(write_all(fd.get(), b, kIoTimeout).ok()); }
+  void send(uint8_t type, ByteView payload = {}) { send(*jrcp::encode(type, payload)); }
+  jrcp::Message recv() {
+    uint8_t h[4];
+    auto s = read_exact(fd.get(), h, kIoTimeout);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    if (!s) return {0xFF, {}};
+    jrcp::Message m{h[0], Bytes(get_u16(ByteView(h), 2))};
+    EXPECT_EQ(h[1], 0);
+    EXPECT_TRUE(read_exact(fd.get(), m.payload, kIoTimeout).ok());
+    return m;
+  }
+  // True when the server closed the connection.
+  bool closed_by_peer() {
+    uint8_t b;
+    auto s = read_exact(fd.get(), std::span(&b, 1), kIoTimeout);
+    return !s.ok() && s.error().code == Errc::Closed;
+  }
+};
+
+class JrcpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    opt.lock_hold_max = std::chrono::milliseconds(20000);
+    opt.max_payload = 2048;
+  }
+  void start() {
+    server = std::make_unique<JrcpServer>(backend, opt);
+    auto p = server->listen_tcp("127.0.0.1", 0);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    port = *p;
+    sock = dir.file("jrcp.sock");
+    ASSERT_TRUE(server->listen_unix(sock).ok());
+    ASSERT_TRUE(server->start().ok());
+  }
+  void TearDown() override {
+    if (server) server->stop();
+  }
+  Endpoint tcp_ep() { return *parse_endpoint("jrcp:127.0.0.1:" + std::to_string(port)); }
+  Endpoint unix_ep() { return *parse_endpoint("unix:" + sock); }
+  Raw raw_tcp() { return Raw{tcp_connect("127.0.0.1", port, kIoTimeout).value()}; }
+  std::unique_ptr<JrcpClient> client(const Endpoint& ep) {
+    JrcpClientOptions o;
+    o.timeout_ms = kIoTimeout;
+    auto c = std::make_unique<JrcpClient>(ep, o);
+    auto atr = c->open();
+    EXPECT_TRUE(atr.ok()) << atr.error().message;
+    if (atr) {
+      EXPECT_EQ(*atr, hex("3BFB1800"));
+    }
+    return c;
+  }
+
+  test::TempDir dir;
+  EchoBackend backend;
+  JrcpServerOptions opt;
+  std::unique_ptr<JrcpServer> server;
+  uint16_t port = 0;
+  std::string sock;
+};
+
+TEST_F(JrcpServerTest, EchoOverTcpAndUnix) {
+  start();
+  for (const Endpoint& ep : {tcp_ep(), unix_ep()}) {
+    auto c = client(ep);
+    auto r = c->transceive(hex("80 04 00 00 00"));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, hex("80 04 00 00 00 90 00"));
+    ASSERT_TRUE(c->lock().ok());
+    ASSERT_TRUE(c->unlock().ok());
+    ASSERT_TRUE(c->close().ok());
+    EXPECT_EQ(c->transceive(hex("00")).error().code, Errc::Closed);
+  }
+}
+
+TEST_F(JrcpServerTest, Ipv6Loopback) {
+  server = std::make_unique<JrcpServer>(backend, opt);
+  auto p = server->listen_tcp("::1", 0);
+  if (!p) GTEST_SKIP() << "no IPv6 loopback: " << p.error().message;
+  ASSERT_TRUE(server->start().ok());
+  auto c = client(*parse_endpoint("jrcp:[::1]:" + std::to_string(*p)));
+  EXPECT_EQ(*c->transceive(hex("0102")), hex("0102 9000"));
+}
+
+TEST_F(JrcpServerTest, NxpOpeningSequenceBytes) {
+  start();
+  Raw r = raw_tcp();
+  r.send(hex("00 00 00 04 00 00 01 00"));
+  auto m = r.recv();
+  EXPECT_EQ(m.type, 0x00);
+  EXPECT_EQ(m.payload, hex("3BFB1800"));
+  r.send(hex("01 00 00 16 00 A4 04 00 10 A0 00 00 03 96 54 53 00 00 00 01 03 00 00 00 00 00"));
+  m = r.recv();
+  EXPECT_EQ(m.type, 0x01);
+  EXPECT_EQ(m.payload, hex("00 A4 04 00 10 A0 00 00 03 96 54 53 00 00 00 01 03 00 00 00 00 00 90 00"));
+}
+
+TEST_F(JrcpServerTest, NoAnswerIsTimeoutAndConnectionSurvives) {
+  start();
+  auto c = client(unix_ep());
+  auto r = c->transceive(hex("EE 01"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::Timeout);
+  EXPECT_TRUE(c->is_open());
+  EXPECT_EQ(*c->transceive(hex("0001")), hex("0001 9000"));
+}
+
+TEST_F(JrcpServerTest, LocalMessageTypes) {
+  start();
+  Raw r = raw_tcp();
+  r.send(0x04);
+  auto m = r.recv();
+  EXPECT_EQ(m.type, 0x04);
+  EXPECT_TRUE(m.payload.empty());
+  r.send(0x07);
+  EXPECT_EQ(r.recv().type, 0x07);
+  // Unknown / unsupported types: ERROR naming the request, connection kept.
+  for (uint8_t t : std::initializer_list<uint8_t>{0x02, 0x05, 0x06, 0x50, 0x60, 0x73, 0xFF}) {
+    r.send(t, hex("AABB"));
+    m = r.recv();
+    EXPECT_EQ(m.type, 0x03);
+    EXPECT_EQ(m.payload, Bytes{t});
+  }
+  // The accessManager hangs on UNLOCK-without-LOCK followed by LOCK; we must not.
+  r.send(0x31);
+  EXPECT_EQ(r.recv().type, 0x31);
+  r.send(0x30);
+  EXPECT_EQ(r.recv().type, 0x30);
+  r.send(0x01, hex("11"));
+  EXPECT_EQ(r.recv().payload, hex("11 9000"));
+  r.send(0x31);
+  EXPECT_EQ(r.recv().type, 0x31);
+  // CLOSE: reply, then the server closes.
+  r.send(0x03);
+  m = r.recv();
+  EXPECT_EQ(m.type, 0x03);
+  EXPECT_TRUE(m.payload.empty());
+  EXPECT_TRUE(r.closed_by_peer());
+}
+
+TEST_F(JrcpServerTest, ManyClientsConcurrently) {
+  start();
+  constexpr int kClients = 6, kApdus = 150;
+  std::vector<std::thread> ts;
+  std::vector<int> good(kClients, 0);
+  for (int i = 0; i < kClients; ++i) {
+    ts.emplace_back([&, i] {
+      auto c = client(i % 2 ? tcp_ep() : unix_ep());
+      for (int k = 0; k < kApdus; ++k) {
+        Bytes apdu{static_cast<uint8_t>(i), static_cast<uint8_t>(k), 0x5A};
+        auto r = c->transceive(apdu);
+        append(apdu, hex("9000"));
+        if (r.ok() && *r == apdu) ++good[i];
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  for (int i = 0; i < kClients; ++i) EXPECT_EQ(good[i], kApdus) << "client " << i;
+  EXPECT_EQ(backend.snapshot().size(), static_cast<size_t>(kClients * kApdus));
+}
+
+TEST_F(JrcpServerTest, LockExcludesOtherClients) {
+  start();
+  auto a = client(tcp_ep());
+  ASSERT_TRUE(a->lock().ok());
+  ASSERT_TRUE(a->lock().ok());  // nested
+  Raw b = raw_tcp();
+  b.send(0x01, hex("BB"));  // queued: must not run while A holds the lock
+  for (uint8_t k = 0; k < 10; ++k) ASSERT_TRUE(a->transceive(Bytes{0xAA, k}).ok());
+  ASSERT_TRUE(a->unlock().ok());
+  ASSERT_TRUE(a->transceive(Bytes{0xAA, 10}).ok());  // still held (depth 1)
+  ASSERT_TRUE(a->unlock().ok());
+  EXPECT_EQ(b.recv().payload, hex("BB 9000"));
+  auto log = backend.snapshot();
+  ASSERT_EQ(log.size(), 12u);
+  for (uint8_t k = 0; k <= 10; ++k) EXPECT_EQ(log[k], (Bytes{0xAA, k}));
+  EXPECT_EQ(log[11], hex("BB"));
+}
+
+TEST_F(JrcpServerTest, LockedClientSequenceNotInterleaved) {
+  start();
+  auto a = client(unix_ep());
+  std::atomic<bool> go{false};
+  std::vector<std::thread> others;
+  for (int i = 0; i < 3; ++i) {
+    others.emplace_back([&, i] {
+      auto c = client(i % 2 ? tcp_ep() : unix_ep());
+      while (!go.load()) std::this_thread::yield();
+      for (int k = 0; k < 50; ++k) (void)c->transceive(Bytes{0xB0, static_cast<uint8_t>(i)});
+    });
+  }
+  go = true;
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_TRUE(a->lock().ok());
+    for (uint8_t k = 0; k < 8; ++k) ASSERT_TRUE(a->transceive(Bytes{0xA0, static_cast<uint8_t>(round), k}).ok());
+    ASSERT_TRUE(a->unlock().ok());
+  }
+  for (auto& t : others) t.join();
+  auto log = backend.snapshot();
+  // Each locked round of 8 must be contiguous in the backend's order.
+  for (size_t i = 0; i < log.size(); ++i) {
+    if (log[i].size() == 3 && log[i][0] == 0xA0 && log[i][2] == 0) {
+      ASSERT_LE(i + 8, log.size());
+      for (uint8_t k = 0; k < 8; ++k) EXPECT_EQ(log[i + k], (Bytes{0xA0, log[i][1], k})) << "at " << i + k;
+    }
+  }
+}
+
+TEST_F(JrcpServerTest, HolderDisconnectReleasesLock) {
+  start();
+  {
+    Raw a = raw_tcp();
+    a.send(0x30);
+    EXPECT_EQ(a.recv().type, 0x30);
+  }  // A dies holding the lock
+  auto b = client(unix_ep());
+  EXPECT_EQ(*b->transceive(hex("0B")), hex("0B 9000"));
+}
+
+TEST_F(JrcpServerTest, LockHoldTimeExpires) {
+  opt.lock_hold_max = std::chrono::milliseconds(50);
+  start();
+  Raw a = raw_tcp();
+  a.send(0x30);
+  EXPECT_EQ(a.recv().type, 0x30);
+  auto b = client(unix_ep());
+  EXPECT_EQ(*b->transceive(hex("0C")), hex("0C 9000"));  // served once A's hold expired
+  a.send(0x31);  // late UNLOCK is harmless
+  EXPECT_EQ(a.recv().type, 0x31);
+  a.send(0x01, hex("0A"));
+  EXPECT_EQ(a.recv().payload, hex("0A 9000"));
+}
+
+TEST_F(JrcpServerTest, HalfHeaderDoesNotStallOthers) {
+  start();
+  Raw slow = raw_tcp();
+  slow.send(hex("01 00"));
+  auto b = client(tcp_ep());
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(b->transceive(hex("0D")).ok());
+  slow.send(hex("00 01 0E"));
+  EXPECT_EQ(slow.recv().payload, hex("0E 9000"));
+}
+
+TEST_F(JrcpServerTest, SplitAndCoalescedRequests) {
+  start();
+  Raw r = raw_tcp();
+  Bytes two = *jrcp::encode(0x01, hex("01"));
+  append(two, *jrcp::encode(0x01, hex("02")));
+  r.send(two);
+  EXPECT_EQ(r.recv().payload, hex("01 9000"));
+  EXPECT_EQ(r.recv().payload, hex("02 9000"));
+  Bytes one = *jrcp::encode(0x01, hex("030405"));
+  for (uint8_t b : one) r.send(ByteView(&b, 1));
+  EXPECT_EQ(r.recv().payload, hex("030405 9000"));
+}
+
+TEST_F(JrcpServerTest, MalformedClientsAreDroppedOthersContinue) {
+  start();
+  auto good = client(unix_ep());
+  Raw bad_nad = raw_tcp();
+  bad_nad.send(hex("01 01 00 01 00"));
+  EXPECT_TRUE(bad_nad.closed_by_peer());
+  Raw oversize = raw_tcp();
+  oversize.send(hex("01 00 08 01"));  // 2049 > max_payload 2048, before any payload
+  EXPECT_TRUE(oversize.closed_by_peer());
+  Raw garbage = raw_tcp();
+  garbage.send(Bytes(64, 0xFF));
+  EXPECT_TRUE(garbage.closed_by_peer());
+  EXPECT_EQ(*good->transceive(hex("0F")), hex("0F 9000"));
+  // A maximum-size request still works.
+  Bytes big(2048, 0x42);
+  auto r = good->transceive(big);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->size(), 2050u);
+}
+
+TEST_F(JrcpServerTest, ServerGoneIsClosed) {
+  start();
+  auto c = client(tcp_ep());
+  server->stop();
+  auto r = c->transceive(hex("00"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::Closed) << r.error().message;
+  JrcpClient d(tcp_ep());
+  auto o = d.open();
+  ASSERT_FALSE(o.ok());
+}
+
+TEST_F(JrcpServerTest, StaleUnixSocketReplacedLiveOneRefused) {
+  start();
+  JrcpServer second(backend, opt);
+  auto s = second.listen_unix(sock);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::Exists);
+  server->stop();
+  server.reset();  // removes the file; recreate a stale one
+  {
+    auto l = unix_listen(sock);
+    ASSERT_TRUE(l.ok());
+  }  // closed without unlink: stale
+  JrcpServer third(backend, opt);
+  ASSERT_TRUE(third.listen_unix(sock).ok());
+  ASSERT_TRUE(third.start().ok());
+  auto c = client(unix_ep());
+  EXPECT_TRUE(c->transceive(hex("01")).ok());
+  third.stop();
+}
+
+TEST_F(JrcpServerTest, QuitOnlyWhenAllowed) {
+  opt.allow_quit = true;
+  start();
+  Raw r = raw_tcp();
+  r.send(0x50);
+  EXPECT_EQ(r.recv().type, 0x50);
+  server->stop();  // joins the thread that ended by itself
+}
+
+TEST(JrcpServer, PeerCredOfUnixClient) {
+  test::TempDir dir;
+  auto l = unix_listen(dir.file("s"));
+  ASSERT_TRUE(l.ok());
+  auto c = unix_connect(dir.file("s"));
+  ASSERT_TRUE(c.ok());
+  auto cred = peer_cred(c->get());
+  ASSERT_TRUE(cred.ok());
+  EXPECT_EQ(cred->pid, getpid());
+  EXPECT_EQ(cred->uid, getuid());
+}
+
+}  // namespace
+}  // namespace sx::link
