@@ -1,0 +1,288 @@
+#include "t1/host.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace sx::t1 {
+
+namespace {
+
+constexpr Direction kOut = Direction::HostToCard;
+// Extended APDUs top out near 64 KiB; anything longer from the SE is a runaway chain.
+constexpr size_t kMaxApdu = 65536 + 16;
+
+bool is_s_request(const Frame& f) { return block_kind(f.pcb) == BlockKind::S && !s_is_response(f.pcb); }
+
+Error err(Errc c, std::string msg) { return make_error(c, "t1: " + std::move(msg)); }
+
+}  // namespace
+
+Host::Host(link::I2cBus& bus, HostTiming timing, SleepFn sleep)
+    : timing_(timing), sleep_(std::move(sleep)), pal_(bus, timing_, sleep_, stats_) {}
+
+std::string Host::describe() const { return "T=1oI2C over " + pal_.describe(); }
+
+void Host::reset_sequence() {
+  next_ns_ = 0;
+  expect_card_ns_ = 0;
+}
+
+void Host::set_atr(ByteView atr) {
+  atr_.assign(atr.begin(), atr.end());
+  auto parsed = parse_atr(atr);
+  if (parsed.ok()) {
+    parsed_atr_ = parsed.value();
+    const uint16_t ifsc = parsed->ifsc;
+    ifsc_ = (ifsc >= 1 && ifsc <= kMaxInfFromHost) ? ifsc : kMaxInfFromHost;
+  } else {
+    // The NXP MW does not parse the ATR either; fall back to its compile-time IFSC.
+    parsed_atr_.reset();
+    ifsc_ = kMaxInfFromHost;
+  }
+}
+
+Status Host::send(const Frame& f) {
+  auto wire = encode(f);
+  if (!wire.ok()) return wire.take_error();
+  SX_TRY(pal_.write_frame(*wire));
+  if (in_apdu_ && block_kind(f.pcb) == BlockKind::I && !i_more(f.pcb)) last_block_written_ = true;
+  return {};
+}
+
+// A frame whose answer we wait for: a write the slave never took is simply written again.
+Status Host::send_anchor(const Frame& f) {
+  Status st = send(f);
+  for (uint32_t i = 0; !st.ok() && i < timing_.frame_retry; ++i) {
+    pal_.pause(timing_.error_recovery_delay);
+    stats_.retransmissions++;
+    st = send(f);
+  }
+  return st;
+}
+
+Status Host::send_rnack(RError e) {
+  stats_.rnacks_sent++;
+  return send_anchor(make_r(kOut, expect_card_ns_, e));
+}
+
+// Sends `out` and returns the first block that answers it as `want`, applying the retry
+// rules of section 1.5 (4-7) and 1.6 on everything in between. Every path either returns
+// or increments a budget that is bounded (WTX runs are bounded and reset only by a frame
+// that itself consumes another budget), so a hostile SE cannot keep us here forever.
+Result<Frame> Host::exchange(const Frame& out, Want want, SCode s_code) {
+  Budget b;
+  Frame anchor = out;  // what an R(NACK) from the SE makes us resend
+  SX_TRY(send_anchor(anchor));
+
+  auto bad_frame = [&](RError e, const char* what) -> Status {
+    if (++b.rnacks > timing_.rnack_retry) return err(Errc::Protocol, what);
+    return send_rnack(e);
+  };
+
+  for (;;) {
+    Rx rx = pal_.read_frame();
+    if (rx.status == RxStatus::Timeout) {
+      const bool i_anchor = block_kind(anchor.pcb) == BlockKind::I;
+      const bool nack_other_anchor =
+          is_s(anchor.pcb, SCode::Wtx, true) || is_s(anchor.pcb, SCode::Resynch, false);
+      if (i_anchor || nack_other_anchor) {
+        // ISO 7816-3 rule 7.1: ask for the answer rather than resending the command.
+        if (++b.rnacks > timing_.rnack_retry) return err(Errc::Timeout, "no answer from the SE");
+        SX_TRY(send_rnack(i_anchor ? RError::Crc : RError::Other));
+      } else {
+        if (++b.timeouts > timing_.timeout_retry) return err(Errc::Timeout, "no answer from the SE");
+        stats_.retransmissions++;
+        SX_TRY(send_anchor(anchor));
+      }
+      continue;
+    }
+    if (rx.status == RxStatus::BadCrc) {
+      stats_.crc_errors++;
+      SX_TRY(bad_frame(RError::Crc, "too many CRC errors"));
+      continue;
+    }
+    if (rx.status == RxStatus::Malformed) {
+      stats_.malformed++;
+      SX_TRY(bad_frame(RError::Other, "too many malformed frames"));
+      continue;
+    }
+
+    const Frame& f = rx.frame;
+    const uint8_t pcb = f.pcb;
+    if (!pcb_valid(pcb)) {
+      stats_.malformed++;
+      SX_TRY(bad_frame(RError::Other, "too many frames with an invalid PCB"));
+      continue;
+    }
+
+    if (is_s(pcb, SCode::Wtx, false)) {
+      stats_.wtx_seen++;
+      if (++b.wtx > timing_.wtx_limit) return err(Errc::Timeout, "WTX limit reached");
+      pal_.pause(timing_.error_recovery_delay);
+      // While another S-request is outstanding the MW repeats it instead of answering.
+      if (!is_s_request(anchor)) anchor = make_s(kOut, SCode::Wtx, true, Bytes{0x01});
+      SX_TRY(send_anchor(anchor));
+      continue;
+    }
+    b.wtx = 0;
+
+    switch (block_kind(pcb)) {
+      case BlockKind::R: {
+        const bool ack = r_error(pcb) == RError::Ack;
+        if (want == Want::RAck && ack && f.nad == kNadCardToHost && r_nr(pcb) == (i_ns(out.pcb) ^ 1)) return f;
+        if (++b.retrans > timing_.frame_retry) return err(Errc::Protocol, "too many retransmission requests");
+        pal_.pause(timing_.error_recovery_delay);
+        stats_.retransmissions++;
+        // An ACK naming our own N(S) asks for the same I-block again (rule 2).
+        if (want == Want::RAck && ack) anchor = out;
+        SX_TRY(send_anchor(anchor));
+        continue;
+      }
+      case BlockKind::I: {
+        if (want != Want::IBlock) {
+          stats_.malformed++;
+          SX_TRY(bad_frame(RError::Other, "unexpected I-block"));
+          continue;
+        }
+        if (i_ns(pcb) == expect_card_ns_) return f;
+        // A repeated I-block (rule 4).
+        stats_.malformed++;
+        if (++b.retrans > timing_.frame_retry) return err(Errc::Protocol, "SE keeps repeating an I-block");
+        pal_.pause(timing_.error_recovery_delay);
+        SX_TRY(send_rnack(RError::Other));
+        continue;
+      }
+      case BlockKind::S: {
+        const uint8_t code = s_code_bits(pcb);
+        if (want == Want::SResponse && pcb == pcb_s(s_code, true)) return f;
+        const bool atr_response = s_is_response(pcb) && (code == static_cast<uint8_t>(SCode::GetAtr) ||
+                                                         code == static_cast<uint8_t>(SCode::InterfaceReset));
+        if (atr_response) {
+          // Only a freshly reset SE announces itself unasked.
+          reset_sequence();
+          set_atr(f.inf);
+          stats_.resets++;
+          return err(Errc::LinkReset, "SE sent an unsolicited ATR (it was reset)");
+        }
+        stats_.malformed++;
+        SX_TRY(bad_frame(RError::Other, "unexpected S-block"));
+        continue;
+      }
+    }
+  }
+}
+
+Result<Frame> Host::s_exchange(SCode code) {
+  return exchange(make_s(kOut, code, false), Want::SResponse, code);
+}
+
+Result<Bytes> Host::open() {
+  open_ = false;
+  needs_recovery_ = false;
+  pal_.pause(timing_.wake_up_delay);
+  pal_.drain();
+  reset_sequence();
+  auto rs = s_exchange(SCode::Resynch);
+  if (!rs.ok()) return rs.take_error();
+  reset_sequence();
+  const SCode code = open_mode_ == OpenMode::GetAtr ? SCode::GetAtr : SCode::InterfaceReset;
+  auto ra = s_exchange(code);
+  if (!ra.ok()) return ra.take_error();
+  if (code == SCode::InterfaceReset) reset_sequence();
+  set_atr(ra->inf);
+  open_ = true;
+  return atr_;
+}
+
+Result<Bytes> Host::recover() {
+  stats_.resets++;
+  needs_recovery_ = true;
+  pal_.pause(timing_.error_recovery_delay);
+  pal_.drain();
+  reset_sequence();
+  auto r = s_exchange(SCode::InterfaceReset);
+  if (!r.ok()) {
+    Error e = r.take_error();
+    if (e.code == Errc::LinkReset) e.code = Errc::Protocol;  // an ATR, but not the one we asked for
+    e.message = "interface reset failed: " + e.message;
+    return e;
+  }
+  reset_sequence();
+  set_atr(r->inf);
+  needs_recovery_ = false;
+  return atr_;
+}
+
+Result<Bytes> Host::interface_reset() { return recover(); }
+
+Status Host::chip_reset() {
+  stats_.resets++;
+  auto r = s_exchange(SCode::ChipReset);
+  reset_sequence();
+  if (!r.ok()) return r.take_error();
+  return {};
+}
+
+Status Host::close() {
+  if (!open_) return {};
+  open_ = false;
+  auto r = s_exchange(SCode::EndApduSession);
+  if (!r.ok()) return r.take_error();
+  return {};
+}
+
+Result<Bytes> Host::transceive(std::span<const uint8_t> capdu) {
+  if (!open_) return err(Errc::Closed, "link not open");
+  if (capdu.size() > kMaxApdu) return err(Errc::InvalidArgument, "C-APDU too long");
+  if (needs_recovery_) {
+    auto r = recover();
+    if (!r.ok()) return r.take_error();
+    Error e = err(Errc::LinkReset, "link was reset before the command was sent");
+    e.retry_safe = true;
+    return e;
+  }
+
+  last_block_written_ = false;
+  in_apdu_ = true;
+  auto r = run_apdu(capdu);
+  in_apdu_ = false;
+  if (r.ok()) return r;
+
+  Error e = r.take_error();
+  if (e.code != Errc::LinkReset) {
+    auto rec = recover();
+    if (!rec.ok()) {
+      Error re = rec.take_error();
+      re.message = e.message + "; " + re.message;
+      return re;
+    }
+    e = err(Errc::LinkReset, "interface reset after: " + e.message);
+  }
+  e.retry_safe = !last_block_written_;
+  return e;
+}
+
+Result<Bytes> Host::run_apdu(ByteView capdu) {
+  Frame reply;
+  size_t off = 0;
+  do {
+    const size_t n = std::min(ifsc_, capdu.size() - off);
+    const bool more = off + n < capdu.size();
+    const Frame out = make_i(kOut, next_ns_, more, capdu.subspan(off, n));
+    SX_ASSIGN(reply, exchange(out, more ? Want::RAck : Want::IBlock));
+    next_ns_ ^= 1;
+    off += n;
+  } while (off < capdu.size());
+
+  Bytes rapdu;
+  for (;;) {
+    expect_card_ns_ ^= 1;
+    append(rapdu, reply.inf);
+    if (rapdu.size() > kMaxApdu) return err(Errc::Protocol, "R-APDU chain too long");
+    if (!i_more(reply.pcb)) break;
+    SX_ASSIGN(reply, exchange(make_r(kOut, expect_card_ns_, RError::Ack), Want::IBlock));
+  }
+  return rapdu;
+}
+
+}  // namespace sx::t1

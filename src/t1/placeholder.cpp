@@ -1,1 +1,0 @@
-// replaced by the t1 layer sources
