@@ -22,4 +22,6 @@ fi
 rm -rf "$SYSROOT"
 mkdir -p "$SYSROOT"
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
+# Header-only libraries are architecture independent: take the host's copies.
+cp -r /usr/include/nlohmann /usr/include/CLI "$SYSROOT/usr/include/"
 touch "$SYSROOT/.complete"

@@ -61,7 +61,7 @@ Result<Endpoint> parse_i2c(std::string_view input, std::string_view rest) {
   return e;
 }
 
-Result<Endpoint> parse_host_port(std::string_view input, std::string_view rest) {
+Result<Endpoint> parse_host_port(std::string_view input, std::string_view rest, bool listen) {
   Endpoint e;
   e.kind = Endpoint::Kind::JrcpTcp;
   e.path.clear();
@@ -88,7 +88,7 @@ Result<Endpoint> parse_host_port(std::string_view input, std::string_view rest) 
     if (c < '0' || c > '9' || p > 65535) return bad(input, "bad port \"" + std::string(port) + "\"");
     p = p * 10 + static_cast<unsigned long>(c - '0');
   }
-  if (p == 0 || p > 65535) return bad(input, "port " + std::string(port) + " out of range 1-65535");
+  if ((p == 0 && !listen) || p > 65535) return bad(input, "port " + std::string(port) + " out of range 1-65535");
   e.host = std::string(host);
   e.port = static_cast<uint16_t>(p);
   return e;
@@ -98,10 +98,13 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 
 }  // namespace
 
-Result<Endpoint> parse_endpoint(std::string_view s) {
+Result<Endpoint> parse_endpoint(std::string_view s) { return parse_endpoint(s, EndpointUse::Connect); }
+
+Result<Endpoint> parse_endpoint(std::string_view s, EndpointUse use) {
+  const bool listen = use == EndpointUse::Listen;
   if (s.empty() || s == "none") return Endpoint{};
   if (starts_with(s, "i2c:")) return parse_i2c(s, s.substr(4));
-  if (starts_with(s, "jrcp:")) return parse_host_port(s, s.substr(5));
+  if (starts_with(s, "jrcp:")) return parse_host_port(s, s.substr(5), listen);
   if (starts_with(s, "unix:") || starts_with(s, "vi2c:")) {
     Endpoint e;
     e.kind = s[0] == 'u' ? Endpoint::Kind::JrcpUnix : Endpoint::Kind::Vi2c;
@@ -109,7 +112,7 @@ Result<Endpoint> parse_endpoint(std::string_view s) {
     return e;
   }
   if (s[0] == '/') return parse_i2c(s, s);
-  return parse_host_port(s, s);
+  return parse_host_port(s, s, listen);
 }
 
 std::string to_string(const Endpoint& e) {

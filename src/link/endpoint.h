@@ -33,6 +33,9 @@ struct Endpoint {
 inline constexpr std::string_view kDefaultEndpoint = "i2c:/dev/i2c-1:0x48";
 
 Result<Endpoint> parse_endpoint(std::string_view s);
+// Listen: a TCP port of 0 is allowed and means "any free port".
+enum class EndpointUse { Connect, Listen };
+Result<Endpoint> parse_endpoint(std::string_view s, EndpointUse use);
 // Canonical form; parse_endpoint(to_string(e)) == e.
 std::string to_string(const Endpoint& e);
 

@@ -1,0 +1,57 @@
+#include "demo/demo_ca.h"
+
+#include <openssl/x509v3.h>
+
+namespace sx::demo {
+
+namespace {
+
+bool add_name(X509_NAME* name, const std::string& cn) {
+  return X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("se05x-pkcs11 demo"),
+                                    -1, -1, 0) == 1 &&
+         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                                    -1, 0) == 1;
+}
+
+}  // namespace
+
+Result<Bytes> issue_certificate(const EVP_PKEY* subject_key, const std::string& common_name) {
+  ossl::Pkey ca(EVP_EC_gen("P-256"));
+  ossl::X509Ptr cert(X509_new());
+  ossl::X509NamePtr issuer(X509_NAME_new());
+  ossl::X509NamePtr subject(X509_NAME_new());
+  if (!ca || !cert || !issuer || !subject) return ossl::crypto_error("certificate set-up");
+  if (!add_name(issuer.get(), "se05x-pkcs11 demo CA") || !add_name(subject.get(), common_name))
+    return ossl::crypto_error("certificate names");
+  ossl::Bn serial(BN_new());
+  if (!serial || BN_rand(serial.get(), 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1 ||
+      !BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())))
+    return ossl::crypto_error("certificate serial number");
+  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 || X509_set_issuer_name(cert.get(), issuer.get()) != 1 ||
+      X509_set_subject_name(cert.get(), subject.get()) != 1 ||
+      !X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) ||
+      !X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * 365) ||
+      X509_set_pubkey(cert.get(), const_cast<EVP_PKEY*>(subject_key)) != 1)
+    return ossl::crypto_error("certificate fields");
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+                            std::pair{NID_key_usage, "critical,digitalSignature"},
+                            std::pair{NID_ext_key_usage, "clientAuth"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value);
+    if (!ext) return ossl::crypto_error("certificate extension");
+    int ok = X509_add_ext(cert.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+    if (ok != 1) return ossl::crypto_error("certificate extension");
+  }
+  if (X509_sign(cert.get(), ca.get(), EVP_sha256()) <= 0) return ossl::crypto_error("signing the certificate");
+  unsigned char* der = nullptr;
+  int len = i2d_X509(cert.get(), &der);
+  if (len <= 0) return ossl::crypto_error("encoding the certificate");
+  Bytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+}  // namespace sx::demo

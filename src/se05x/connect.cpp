@@ -1,0 +1,195 @@
+#include "se05x/connect.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include "link/endpoint.h"
+#include "link/jrcp.h"
+#include "link/jrcp_client.h"
+#include "link/open_bus.h"
+#include "link/socket.h"
+#include "t1/host.h"
+
+namespace sx::se05x {
+
+namespace {
+
+// T=1 host that owns the bus it runs on.
+class T1Channel : public link::ApduChannel {
+ public:
+  T1Channel(std::unique_ptr<link::I2cBus> bus, t1::HostTiming timing)
+      : bus_(std::move(bus)), host_(*bus_, timing) {}
+  Result<Bytes> open() override { return host_.open(); }
+  Result<Bytes> transceive(std::span<const uint8_t> capdu) override { return host_.transceive(capdu); }
+  Status close() override { return host_.close(); }
+  std::string describe() const override { return host_.describe(); }
+
+ private:
+  std::unique_ptr<link::I2cBus> bus_;
+  t1::Host host_;
+};
+
+// The text a JRCP server sent instead of an ATR (e.g. a broker refusing the
+// client), fetched over a fresh connection since JrcpClient only reports the
+// message type.
+std::string refusal_text(const link::Endpoint& ep) {
+  Result<link::Fd> fd = ep.kind == link::Endpoint::Kind::JrcpUnix ? link::unix_connect(ep.path)
+                                                                  : link::tcp_connect(ep.host, ep.port, 2000);
+  if (!fd) return {};
+  auto req = link::jrcp::encode(link::jrcp::Mty::WaitForCard, ByteView(link::jrcp::kWaitForCardPayload));
+  if (!req || !link::write_all(fd->get(), *req, 2000)) return {};
+  uint8_t h[4];
+  if (!link::read_exact(fd->get(), h, 2000) || h[0] != link::jrcp::kError) return {};
+  Bytes text(get_u16(ByteView(h), 2));
+  if (!link::read_exact(fd->get(), text, 2000)) return {};
+  std::string s;
+  for (uint8_t c : text) s += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '?';
+  return s;
+}
+
+// JRCP client that reconnects on the call after its server went away (a
+// broker restart) and says clearly what happened meanwhile.
+class ReconnectingJrcp : public link::ApduChannel {
+ public:
+  explicit ReconnectingJrcp(link::Endpoint ep) : ep_(ep), c_(std::move(ep)) {}
+
+  Result<Bytes> open() override {
+    lost_in_lock_ = false;
+    lock_depth_ = 0;
+    auto r = c_.open();
+    if (!r) return explain(r.take_error(), true);
+    return r;
+  }
+
+  Result<Bytes> transceive(std::span<const uint8_t> capdu) override {
+    SX_TRY(ready());
+    auto r = c_.transceive(capdu);
+    if (!r) return explain(r.take_error(), false);
+    return r;
+  }
+
+  Status close() override {
+    lock_depth_ = 0;
+    lost_in_lock_ = false;
+    return c_.close();
+  }
+
+  Status lock() override {
+    SX_TRY(ready());
+    auto s = c_.lock();
+    if (!s) return explain(s.take_error(), false);
+    ++lock_depth_;
+    return {};
+  }
+
+  Status unlock() override {
+    if (lost_in_lock_) {
+      if (lock_depth_ > 0) --lock_depth_;
+      if (lock_depth_ == 0) lost_in_lock_ = false;
+      return make_error(Errc::Closed, describe() + ": the connection was lost while holding the lock; the sequence "
+                                                   "did not complete atomically");
+    }
+    if (lock_depth_ > 0) --lock_depth_;
+    if (!c_.is_open()) return make_error(Errc::Closed, describe() + ": not connected");
+    auto s = c_.unlock();
+    if (!s) return explain(s.take_error(), false);
+    return {};
+  }
+
+  std::string describe() const override { return c_.describe(); }
+
+ private:
+  Status ready() {
+    if (c_.is_open()) return {};
+    if (lost_in_lock_)
+      return make_error(Errc::Closed, describe() + ": the connection was lost while holding the lock; call unlock() "
+                                                   "before the next command");
+    auto r = c_.open();
+    if (!r) return explain(r.take_error(), true);
+    return {};
+  }
+
+  template <class E>
+  Error explain(E e, bool opening) {
+    Error err = std::move(e);
+    if (!c_.is_open() && lock_depth_ > 0) lost_in_lock_ = true;
+    if (opening && err.code == Errc::Protocol) {
+      std::string why = refusal_text(ep_);
+      if (!why.empty()) {
+        err.message = describe() + ": " + why;
+        return err;
+      }
+    }
+    if (err.code == Errc::Closed || err.code == Errc::Io)
+      err.message += opening ? " (is the se05x broker / JRCP server running?)"
+                             : " (the server went away; the next call reconnects)";
+    else if (err.code == Errc::Timeout && c_.is_open())
+      err.message += " (the broker could not reach the chip; see its log or its status)";
+    return err;
+  }
+
+  link::Endpoint ep_;
+  link::JrcpClient c_;
+  unsigned lock_depth_ = 0;
+  bool lost_in_lock_ = false;
+};
+
+t1::HostTiming pick_timing(const ConnectOptions& o) {
+  if (o.timing) return *o.timing;
+  const char* env = std::getenv("SE05X_T1_TIMING");
+  if (env && std::string_view(env) == "immediate") return t1::HostTiming::immediate();
+  return t1::HostTiming::middleware();
+}
+
+}  // namespace
+
+std::string broker_socket_path() {
+  const char* v = std::getenv("SE05X_BROKER_SOCKET");
+  if (v && *v) return v;
+  return "/run/se05x/se05xd.sock";
+}
+
+std::string default_connection() {
+  for (const char* var : {"SE05X_PORT", "EX_SSS_BOOT_SSS_PORT"}) {
+    const char* v = std::getenv(var);
+    if (v && *v) return v;
+  }
+  std::string sock = broker_socket_path();
+  struct stat st{};
+  if (::stat(sock.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return "unix:" + sock;
+  return "i2c:/dev/i2c-1:0x48";
+}
+
+Result<OpenedLink> open_link(std::string_view connection, const ConnectOptions& options) {
+  SX_ASSIGN(link::Endpoint ep, link::parse_endpoint(connection));
+  std::unique_ptr<link::ApduChannel> ch;
+  switch (ep.kind) {
+    case link::Endpoint::Kind::JrcpTcp:
+    case link::Endpoint::Kind::JrcpUnix:
+      if (options.reconnect) ch = std::make_unique<ReconnectingJrcp>(ep);
+      else ch = std::make_unique<link::JrcpClient>(ep, link::JrcpClientOptions{});
+      break;
+    case link::Endpoint::Kind::I2c:
+    case link::Endpoint::Kind::Vi2c: {
+      SX_ASSIGN(auto bus, link::open_i2c_bus(ep));
+      ch = std::make_unique<T1Channel>(std::move(bus), pick_timing(options));
+      break;
+    }
+  }
+  if (!ch) return make_error(Errc::InvalidArgument, "unsupported connection string");
+  auto atr = ch->open();
+  if (!atr.ok()) {
+    Error e = atr.take_error();
+    e.message = link::to_string(ep) + ": " + e.message;
+    return e;
+  }
+  return OpenedLink{std::move(ch), std::move(*atr)};
+}
+
+Result<std::unique_ptr<link::ApduChannel>> open_channel(std::string_view connection, const ConnectOptions& options) {
+  SX_ASSIGN(OpenedLink l, open_link(connection, options));
+  return std::move(l.channel);
+}
+
+}  // namespace sx::se05x

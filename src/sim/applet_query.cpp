@@ -1,0 +1,119 @@
+// Object queries: CheckObjectExists, ReadType, ReadSize, ReadIDList, ReadObject,
+// ReadObjectAttributes.
+#include "sim/applet.h"
+#include "sim/policy.h"
+
+namespace sx::sim {
+
+namespace t = se05x::tag;
+namespace pol = se05x::policy;
+
+Applet::Reply Applet::check_exists(const Tlvs& tl) {
+  name_ = "CheckObjectExists";
+  auto id = tl.require_u32(t::k1);
+  if (!id) return sw(sw_choice::kBadTlv);
+  const uint8_t r = find(*id) ? se05x::kResultSuccess : se05x::kResultFailure;
+  return ok(se05x::TlvWriter().u8(t::k1, r).take());
+}
+
+Applet::Reply Applet::read_type(const Tlvs& tl) {
+  name_ = "ReadType";
+  auto id = tl.require_u32(t::k1);
+  if (!id) return sw(sw_choice::kBadTlv);
+  const SecureObject* o = find(*id);
+  if (!o) return sw(sw_choice::kNoObject);
+  return ok(se05x::TlvWriter()
+                .u8(t::k1, type_code(*o, v_.applet7))
+                .u8(t::k2, o->transient ? se05x::kTransientObj : se05x::kPersistent)
+                .take());
+}
+
+Applet::Reply Applet::read_size(const Tlvs& tl) {
+  name_ = "ReadSize";
+  auto id = tl.require_u32(t::k1);
+  if (!id) return sw(sw_choice::kBadTlv);
+  const SecureObject* o = find(*id);
+  if (!o) return sw(sw_choice::kNoObject);
+  return ok(se05x::TlvWriter().u16(t::k1, object_size(*o)).take());
+}
+
+Applet::Reply Applet::read_id_list(const Tlvs& tl) {
+  name_ = "ReadIDList";
+  auto offset = tl.get_u16(t::k1);
+  auto filter = tl.get_u8(t::k2);
+  if (!offset || !filter) return sw(sw_choice::kBadTlv);
+  const uint8_t want = filter->value_or(0xFF);
+  std::vector<uint32_t> ids;
+  for (const auto& [id, o] : store_.objects)
+    if (want == 0xFF || type_code(o, v_.applet7) == want) ids.push_back(id);
+  const size_t from = offset->value_or(0);
+  const size_t page = v_.idlist_page();
+  Bytes list;
+  size_t i = from;
+  for (; i < ids.size() && i < from + page; ++i) put_u32(list, ids[i]);
+  const uint8_t more = i < ids.size() ? se05x::kMore : se05x::kNoMore;
+  return ok(se05x::TlvWriter().u8(t::k1, more).bytes(t::k2, list).take());
+}
+
+Applet::Reply Applet::read_object(const Tlvs& tl) {
+  name_ = "ReadObject";
+  op_.op = Op::Read;
+  auto id = tl.require_u32(t::k1);
+  auto offset = tl.get_u16(t::k2);
+  auto length = tl.get_u16(t::k3);
+  auto comp = tl.get_u8(t::k4);
+  if (!id || !offset || !length || !comp) return sw(sw_choice::kBadTlv);
+  const SecureObject* o = find(*id);
+  if (!o) return sw(sw_choice::kNoObject);
+  if (has_private(o->kind) && !has_public(o->kind)) return sw(sw_choice::kWrongType);
+  if (is_symmetric(o->kind)) return sw(sw_choice::kWrongType);
+  if (!allowed(*o, pol::kAllowRead)) return sw(sw_choice::kDenied);
+  Bytes out;
+  if (o->kind == Kind::Binary) {
+    const size_t off = offset->value_or(0);
+    if (off > o->data.size()) return sw(sw_choice::kBadTlv);
+    const size_t len = length->value_or(0) ? **length : o->data.size() - off;
+    if (len > o->data.size() - off) return sw(sw_choice::kBadTlv);
+    out.assign(o->data.begin() + static_cast<std::ptrdiff_t>(off),
+               o->data.begin() + static_cast<std::ptrdiff_t>(off + len));
+  } else if (is_ec(o->kind)) {
+    out = o->ec_pub;
+  } else {  // RSA pair / public: one component per read
+    if (!o->complete()) return sw(sw_choice::kWrongType);
+    if (!comp->has_value()) return sw(sw_choice::kBadTlv);
+    uint8_t tag = 0;
+    if (**comp == static_cast<uint8_t>(se05x::RsaComponent::Modulus)) tag = t::k10;
+    if (**comp == static_cast<uint8_t>(se05x::RsaComponent::PublicExponent)) tag = t::k8;
+    if (!tag) return sw(sw_choice::kBadTlv);
+    out = o->rsa.at(tag);
+  }
+  op_.size = static_cast<uint32_t>(out.size());
+  return ok(se05x::TlvWriter().bytes(t::k1, out).take());
+}
+
+Applet::Reply Applet::read_attributes(const Tlvs& tl) {
+  name_ = "ReadObjectAttributes";
+  auto id = tl.require_u32(t::k1);
+  if (!id) return sw(sw_choice::kBadTlv);
+  const SecureObject* o = find(*id);
+  if (!o) return sw(sw_choice::kNoObject);
+  Bytes a;
+  put_u32(a, o->id);
+  a.push_back(type_code(*o, v_.applet7));
+  a.push_back(0x01);  // not an authentication object
+  put_u16(a, 0);      // attempts counter
+  put_u32(a, 0);      // authentication object ID
+  put_u16(a, 0);      // max attempts
+  if (o->policy.empty()) {
+    a.push_back(8);
+    put_u32(a, 0);
+    put_u32(a, default_rules(o->kind));
+  } else {
+    append(a, o->policy);
+  }
+  a.push_back(static_cast<uint8_t>(o->origin));
+  if (v_.applet7) put_u32(a, 0);  // object version
+  return ok(se05x::TlvWriter().bytes(v_.applet7 ? t::k3 : t::k2, a).take());
+}
+
+}  // namespace sx::sim

@@ -1,0 +1,95 @@
+// WriteRSAKey: generate (RAW or CRT), component-per-APDU import of pair / private / public.
+#include "sim/applet.h"
+#include "sim/policy.h"
+#include "sim/rsa_crypto.h"
+
+namespace sx::sim {
+
+namespace t = se05x::tag;
+
+namespace {
+
+bool valid_bits(uint16_t b) { return b == 512 || b == 1024 || b == 1152 || b == 2048 || b == 3072 || b == 4096; }
+
+// Tags a key of this kind and format may carry.
+bool tag_allowed(Kind kind, bool crt, uint8_t tag) {
+  const bool crt_part = tag >= t::k3 && tag <= t::k7;
+  switch (kind) {
+    case Kind::RsaPublic: return tag == t::k8 || tag == t::k10;
+    case Kind::RsaPrivate: return crt ? crt_part : (tag == t::k9 || tag == t::k10);
+    default: return crt ? (crt_part || tag == t::k8 || tag == t::k10) : (tag == t::k8 || tag == t::k9 || tag == t::k10);
+  }
+}
+
+// Largest byte length of a component of a `bits`-bit key.
+size_t max_len(uint8_t tag, uint16_t bits) {
+  const size_t k = (bits + 7u) / 8u;
+  return (tag >= t::k3 && tag <= t::k7) ? (k + 1) / 2 : k;
+}
+
+void keep_format(RsaComponents& c, bool crt) {
+  if (crt) {
+    c.erase(t::k9);
+  } else {
+    for (uint8_t tag = t::k3; tag <= t::k7; ++tag) c.erase(tag);
+  }
+}
+
+}  // namespace
+
+Applet::Reply Applet::write_rsa_key(const Cmd& c, const Tlvs& tl) {
+  name_ = "WriteRSAKey";
+  op_.op = Op::WriteKey;
+  if (!v_.rsa) return sw(sw_choice::kNoRsa);
+  const uint8_t fmt = c.header.p2;
+  if (fmt != se05x::kRsaFormatCrt && fmt != se05x::kRsaFormatRaw) return sw(sw_choice::kWrongP1P2);
+  const bool crt = fmt == se05x::kRsaFormatCrt;
+  auto id = tl.require_u32(t::k1);
+  auto bits = tl.get_u16(t::k2);
+  if (!id || !bits || tl.has(t::kMaxAttempts)) return sw(sw_choice::kBadTlv);
+  const uint8_t part = c.header.p1 & se05x::p1::kKeyPartMask;
+
+  SecureObject* o = find(*id);
+  SecureObject n;
+  if (o) {
+    if (!is_rsa(o->kind) || o->rsa_crt != crt) return sw(sw_choice::kExists);
+    if (bits->has_value() && **bits != o->rsa_bits) return sw(sw_choice::kExists);
+    if (o->origin == se05x::Origin::Provisioned) return sw(sw_choice::kDenied);
+    // Components of a key still being imported are part of its creation.
+    if (o->complete() && !allowed(*o, se05x::policy::kAllowWrite)) return sw(sw_choice::kDenied);
+    n = *o;
+  } else {
+    if (part == 0 || !bits->has_value() || !valid_bits(**bits)) return sw(sw_choice::kBadTlv);
+    n.id = *id;
+    n.kind = part == se05x::p1::kKeyPair ? Kind::RsaPair : part == se05x::p1::kPrivate ? Kind::RsaPrivate : Kind::RsaPublic;
+    n.rsa_crt = crt;
+    n.rsa_bits = **bits;
+    n.transient = (c.header.ins & se05x::ins::kTransient) != 0;
+    if (auto p = tl.get(t::kPolicy)) n.policy.assign(p->begin(), p->end());
+    if (const uint16_t code = check_new_object(n); code != se05x::sw::kOk) return sw(code);
+  }
+
+  bool any = false;
+  for (uint8_t tag = t::k3; tag <= t::k10; ++tag) {
+    auto v = tl.get(tag);
+    if (!v) continue;
+    if (!tag_allowed(n.kind, crt, tag)) return sw(sw_choice::kBadTlv);
+    const ByteView s = ossl::strip_zeros(*v);  // the MW's even-length "ByteShift" 00
+    if (s.empty() || s.size() > max_len(tag, n.rsa_bits)) return sw(sw_choice::kBadTlv);
+    n.rsa[tag].assign(s.begin(), s.end());
+    any = true;
+  }
+  if (!any) {
+    if (n.kind != Kind::RsaPair) return sw(sw_choice::kBadTlv);
+    op_ = {Op::RsaKeygen, n.rsa_bits, 0};
+    auto gen = rsa_generate(n.rsa_bits);
+    if (!gen) return sw(se05x::sw::kUnknown);
+    keep_format(*gen, crt);
+    n.rsa = std::move(*gen);
+    n.origin = se05x::Origin::Internal;
+  }
+  const bool persistent = !n.transient;
+  return sw(commit([n](Store& s) { s.objects[n.id] = n; }, nullptr, persistent));
+}
+
+}  // namespace sx::sim

@@ -1,0 +1,168 @@
+#include "sim/ec_crypto.h"
+
+#include <memory>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
+namespace sx::sim {
+
+namespace {
+
+struct GroupFree { void operator()(EC_GROUP* g) const { EC_GROUP_free(g); } };
+struct PointFree { void operator()(EC_POINT* p) const { EC_POINT_free(p); } };
+struct SigFree { void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); } };
+using Group = std::unique_ptr<EC_GROUP, GroupFree>;
+using Point = std::unique_ptr<EC_POINT, PointFree>;
+
+Error crypto(std::string what) { return make_error(Errc::Crypto, std::move(what)); }
+
+Group group_of(const CurveInfo& c) { return Group(EC_GROUP_new_by_curve_name(OBJ_sn2nid(c.group))); }
+
+Result<ossl::Pkey> from_data(const CurveInfo& c, ByteView priv, ByteView pub) {
+  ossl::ParamBld bld(OSSL_PARAM_BLD_new());
+  ossl::Bn d;
+  if (!bld) return crypto("param builder");
+  if (!OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c.group, 0)) return crypto("group");
+  if (!pub.empty() &&
+      !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()))
+    return crypto("pub");
+  if (!priv.empty()) {
+    d = ossl::bn_from(priv);
+    if (!d || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get())) return crypto("priv");
+  }
+  ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* key = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &key, priv.empty() ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR, params.get()) != 1)
+    return crypto("EC key from data");
+  return ossl::Pkey(key);
+}
+
+// Minimal DER reader for SEQUENCE { INTEGER, INTEGER } with lenient integer content.
+bool read_len(ByteView b, size_t& p, size_t& len) {
+  if (p >= b.size()) return false;
+  uint8_t l = b[p++];
+  if (l < 0x80) {
+    len = l;
+  } else if (l == 0x81) {
+    if (p >= b.size()) return false;
+    len = b[p++];
+  } else if (l == 0x82) {
+    if (p + 2 > b.size()) return false;
+    len = get_u16(b, p);
+    p += 2;
+  } else {
+    return false;
+  }
+  return len <= b.size() - p;
+}
+
+bool read_int(ByteView b, size_t& p, ByteView& out) {
+  if (p >= b.size() || b[p++] != 0x02) return false;
+  size_t len = 0;
+  if (!read_len(b, p, len) || len == 0) return false;
+  out = b.subspan(p, len);
+  p += len;
+  return true;
+}
+
+}  // namespace
+
+Result<EcKeyBytes> ec_generate(const CurveInfo& c) {
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", c.group);
+  if (!raw) return crypto("EC key generation");
+  ossl::Pkey key(raw);
+  EcKeyBytes out;
+  BIGNUM* d = nullptr;
+  if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1) return crypto("EC priv");
+  ossl::Bn dd(d);
+  out.priv = ossl::bn_bytes(d, c.bytes());
+  out.pub.resize(1 + 2 * c.bytes());
+  size_t len = 0;
+  if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, out.pub.data(), out.pub.size(), &len) != 1 ||
+      len != out.pub.size() || out.pub[0] != 0x04)
+    return crypto("EC pub");
+  return out;
+}
+
+Result<Bytes> ec_public_from_private(const CurveInfo& c, ByteView d) {
+  Group g = group_of(c);
+  ossl::Bn k = ossl::bn_from(d);
+  ossl::BnCtx ctx(BN_CTX_new());
+  if (!g || !k || !ctx) return crypto("EC setup");
+  if (BN_is_zero(k.get()) || BN_cmp(k.get(), EC_GROUP_get0_order(g.get())) >= 0)
+    return make_error(Errc::InvalidArgument, "private scalar out of range");
+  Point pt(EC_POINT_new(g.get()));
+  if (!pt || EC_POINT_mul(g.get(), pt.get(), k.get(), nullptr, nullptr, ctx.get()) != 1) return crypto("EC mul");
+  Bytes out(1 + 2 * c.bytes());
+  if (EC_POINT_point2oct(g.get(), pt.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(), ctx.get()) !=
+      out.size())
+    return crypto("EC encode");
+  return out;
+}
+
+bool ec_point_valid(const CurveInfo& c, ByteView pub) {
+  if (pub.size() != 1 + 2 * c.bytes() || pub[0] != 0x04) return false;
+  Group g = group_of(c);
+  if (!g) return false;
+  Point pt(EC_POINT_new(g.get()));
+  return pt && EC_POINT_oct2point(g.get(), pt.get(), pub.data(), pub.size(), nullptr) == 1 &&
+         EC_POINT_is_on_curve(g.get(), pt.get(), nullptr) == 1;
+}
+
+Result<ossl::Pkey> ec_pkey(const SecureObject& o) {
+  const CurveInfo* c = find_curve(o.curve);
+  if (!c) return crypto("unknown curve");
+  return from_data(*c, has_private(o.kind) ? ByteView(o.ec_priv) : ByteView(), o.ec_pub);
+}
+
+Result<Bytes> ecdsa_sign(EVP_PKEY* key, ByteView digest) {
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  size_t len = 0;
+  if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
+      EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) != 1)
+    return crypto("ECDSA sign init");
+  Bytes sig(len);
+  if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size()) != 1) return crypto("ECDSA sign");
+  sig.resize(len);
+  return sig;
+}
+
+bool ecdsa_verify(EVP_PKEY* key, ByteView digest, ByteView der) {
+  size_t p = 0, len = 0;
+  if (der.empty() || der[p++] != 0x30 || !read_len(der, p, len) || p + len != der.size()) return false;
+  ByteView r, s;
+  if (!read_int(der, p, r) || !read_int(der, p, s) || p != der.size()) return false;
+  std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
+  ossl::Bn rb = ossl::bn_from(r), sb = ossl::bn_from(s);
+  if (!sig || !rb || !sb || ECDSA_SIG_set0(sig.get(), rb.get(), sb.get()) != 1) return false;
+  (void)rb.release();
+  (void)sb.release();
+  unsigned char* enc = nullptr;
+  const int enc_len = i2d_ECDSA_SIG(sig.get(), &enc);
+  if (enc_len <= 0) return false;
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  const bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+                  EVP_PKEY_verify(ctx.get(), enc, static_cast<size_t>(enc_len), digest.data(), digest.size()) == 1;
+  OPENSSL_free(enc);
+  return ok;
+}
+
+Result<Bytes> ecdh_x(EVP_PKEY* key, const CurveInfo& c, ByteView peer_point) {
+  if (!ec_point_valid(c, peer_point)) return make_error(Errc::InvalidArgument, "peer point invalid");
+  SX_ASSIGN(ossl::Pkey peer, from_data(c, {}, peer_point));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  size_t len = 0;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
+      EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)
+    return crypto("ECDH init");
+  Bytes out(len);
+  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) return crypto("ECDH");
+  out.resize(len);
+  return out;
+}
+
+}  // namespace sx::sim

@@ -1,0 +1,29 @@
+// The persistent NVM image: serialisation of the object store and crash-safe file writes.
+//
+// File = "SXSENVM\0" | u32 format version | u32 payload length | SHA-256(payload) | payload,
+// payload = JSON (variant, objects, curves). Transient objects are never stored.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "sim/object.h"
+
+namespace sx::sim {
+
+inline constexpr uint32_t kNvmFormatVersion = 1;
+
+Bytes serialize_store(const Store& s, std::string_view variant);
+// Errors (Errc::Malformed) on a bad magic, unknown version, checksum mismatch, bad JSON,
+// or a variant different from `variant`.
+Result<Store> deserialize_store(ByteView file, std::string_view variant);
+
+// Write temp file, fsync, rename over `path`, fsync the directory (fsyncs skipped when !sync).
+Status write_file_atomic(const std::string& path, ByteView data, bool sync);
+// nullopt when the file does not exist.
+Result<std::optional<Bytes>> read_whole_file(const std::string& path);
+
+}  // namespace sx::sim

@@ -1,0 +1,62 @@
+// One secure object of the simulated applet, and the chip-wide object store.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+
+#include "base/bytes.h"
+#include "se05x/constants.h"
+
+namespace sx::sim {
+
+enum class Kind : uint8_t { EcPair, EcPrivate, EcPublic, RsaPair, RsaPrivate, RsaPublic, Binary, Aes, Des, Hmac };
+
+bool is_ec(Kind k);
+bool is_rsa(Kind k);
+bool is_symmetric(Kind k);
+bool has_private(Kind k);  // pair or private
+bool has_public(Kind k);   // pair or public
+
+struct SecureObject {
+  uint32_t id = 0;
+  Kind kind = Kind::Binary;
+  se05x::Origin origin = se05x::Origin::External;
+  bool transient = false;  // created with INS_TRANSIENT: RAM only, lost on reset
+  Bytes policy;            // raw TAG_POLICY value; empty = the default policy
+  uint8_t curve = 0;       // EC: se05x::Curve
+  bool rsa_crt = false;    // RSA: CRT format (fixed at creation)
+  uint16_t rsa_bits = 0;   // RSA: key size
+  Bytes ec_priv;           // EC: scalar, curve size
+  Bytes ec_pub;            // EC: 04||X||Y (also kept for private-only keys, derived)
+  std::map<uint8_t, Bytes> rsa;  // RSA components by WriteRSAKey tag, minimal big-endian
+  Bytes data;              // binary file content / symmetric key bytes
+
+  // RSA objects are imported one component per APDU; usable once all are present.
+  bool complete() const;
+};
+
+// ReadType code: applet 3.x codes, or the per-curve EC codes of applet 7.2.
+uint8_t type_code(const SecureObject& o, bool per_curve_codes);
+// ReadSize value.
+uint16_t object_size(const SecureObject& o);
+// Bytes of user NVM the object occupies (payload + kObjectOverhead + policy).
+size_t nvm_cost(const SecureObject& o);
+inline constexpr size_t kObjectOverhead = 48;  // [U] per-object header/allocation estimate
+// Default access rules (AR header) used when an object has no explicit policy (4.7).
+uint32_t default_rules(Kind k);
+
+struct CurveState {
+  bool created = false;
+  uint8_t params_set = 0;  // se05x::CurveParam bits
+};
+
+struct Store {
+  std::map<uint32_t, SecureObject> objects;
+  std::array<CurveState, 0x12> curves{};  // indexed by curve ID 1..0x11
+
+  size_t used_persistent() const;  // user NVM in use (provisioned objects do not count)
+  size_t used_transient() const;
+};
+
+}  // namespace sx::sim

@@ -1,0 +1,37 @@
+#include "sim/variant.h"
+
+#include <cctype>
+#include <string>
+
+namespace sx::sim {
+
+namespace {
+
+// All figures not taken from the protocol notes are [U] (see docs/simulator.md).
+const Variant kVariants[] = {
+    {"SE050A", {3, 1, 0}, 0x3FFF, {0x01, 0x0B}, true, false, 892, 50 * 1024, 4096},
+    {"SE050B", {3, 1, 0}, 0x3FFF, {0x01, 0x0B}, true, false, 892, 50 * 1024, 4096},
+    {"SE050C", {3, 1, 0}, 0x3FFF, {0x01, 0x0B}, true, false, 892, 50 * 1024, 4096},
+    {"SE050E", {7, 2, 0}, 0x3F9F, {0x01, 0x0B}, false, true, 1024, 46 * 1024, 4096},
+    {"SE051H", {7, 2, 0}, 0x3FFF, {0x01, 0x0B}, true, true, 1024, 46 * 1024, 4096},
+};
+
+std::string canon(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (c != ':' && c != '-' && c != '_') out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::span<const Variant> all_variants() { return kVariants; }
+
+const Variant* find_variant(std::string_view name) {
+  const std::string want = canon(name);
+  for (const auto& v : kVariants)
+    if (canon(v.name) == want) return &v;
+  return nullptr;
+}
+
+}  // namespace sx::sim
