@@ -58,9 +58,9 @@ std::vector<RsaPart> rsa_components(const RsaKeyImport& k) {
 
 // The MW's "ByteShift": odd-length components (except e) get a leading 00.
 Bytes shifted(const RsaPart& part) {
-  Bytes out;
-  if (part.tag != tag::k8 && part.value.size() % 2 == 1) out.push_back(0x00);
-  append(out, part.value);
+  const size_t pad = (part.tag != tag::k8 && part.value.size() % 2 == 1) ? 1 : 0;
+  Bytes out(pad + part.value.size(), 0x00);
+  std::copy(part.value.begin(), part.value.end(), out.begin() + static_cast<std::ptrdiff_t>(pad));
   return out;
 }
 
