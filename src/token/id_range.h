@@ -1,0 +1,28 @@
+// The module's chip object-ID range (docs/token-store.md "ID range").
+// 0x7B5E0000-0x7B5EFFFF lies in the customer range 0x00000001-0x7BFFFFFF, below
+// AKM (0x7C), MW demos (0x7D), applet-reserved (0x7FFF) and NXP/EL2GO (0xF0)
+// and away from the MW's TLS demo IDs (0x20181001/2).
+#pragma once
+
+#include <cstdint>
+
+namespace sx::token::ids {
+
+inline constexpr uint32_t kRangeFirst = 0x7B5E0000;
+inline constexpr uint32_t kRangeLast = 0x7B5EFFFF;
+// New key / certificate / data objects.
+inline constexpr uint32_t kAllocFirst = 0x7B5E0001;
+inline constexpr uint32_t kAllocLast = 0x7B5EFFEF;
+// The metadata store: two image slots and the generation pointer. 0x7B5EFFF3-FFFF reserved.
+inline constexpr uint32_t kSlotA = 0x7B5EFFF0;
+inline constexpr uint32_t kSlotB = 0x7B5EFFF1;
+inline constexpr uint32_t kPointer = 0x7B5EFFF2;
+inline constexpr uint32_t kStoreFirst = 0x7B5EFFF0;
+
+inline constexpr bool in_range(uint32_t id) { return id >= kRangeFirst && id <= kRangeLast; }
+inline constexpr bool is_store_object(uint32_t id) { return id >= kStoreFirst && id <= kRangeLast; }
+inline constexpr bool is_applet_reserved(uint32_t id) { return id >= 0x7FFF0000 && id <= 0x7FFFFFFF; }
+// NXP trust-provisioned / EdgeLock 2GO objects: shown, adoptable, never deleted by us.
+inline constexpr bool is_factory(uint32_t id) { return id >= 0xF0000000; }
+
+}  // namespace sx::token::ids

@@ -1,0 +1,118 @@
+// The metadata the chip cannot hold itself (labels, CKA_IDs, PIN verifiers...)
+// and its versioned, bounds-checked binary encoding (the body of a store slot;
+// byte layout in docs/token-store.md). Nothing derivable from the chip (public
+// keys, certificate bytes) is stored here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "token/types.h"
+
+namespace sx::token {
+
+// Body format version (written in the slot header; see store_format.h).
+inline constexpr uint8_t kMetadataVersion = 1;
+
+// Field limits; longer values are rejected on write and are malformed on read.
+inline constexpr size_t kMaxLabel = 255;
+inline constexpr size_t kMaxCkaId = 255;
+inline constexpr size_t kMaxSubject = 1024;
+inline constexpr size_t kMaxApplication = 255;
+inline constexpr size_t kMaxObjectId = 255;
+inline constexpr size_t kMaxTokenLabel = 32;  // CK_TOKEN_INFO.label
+inline constexpr size_t kPinSaltLen = 16;
+inline constexpr size_t kPinHashLen = 32;
+
+enum class RecordState : uint8_t {
+  Committed = 1,
+  // Written before the chip object is created: if the operation is cut, the
+  // chip object (if any) is a recognisable leftover and is deleted under the lock.
+  Pending = 2,
+};
+
+namespace objflag {
+inline constexpr uint32_t kPrivate = 1u << 0;       // CKA_PRIVATE
+inline constexpr uint32_t kModifiable = 1u << 1;    // CKA_MODIFIABLE
+inline constexpr uint32_t kAdopted = 1u << 2;       // chip object not created by this module
+inline constexpr uint32_t kPublicHidden = 1u << 3;  // public view of a key pair destroyed
+inline constexpr uint32_t kKnown = kPrivate | kModifiable | kAdopted | kPublicHidden;
+}  // namespace objflag
+
+// A field this version does not know, kept verbatim so an older writer does not
+// drop what a newer one stored.
+struct ExtraField {
+  uint8_t tag = 0;
+  Bytes value;
+  friend bool operator==(const ExtraField&, const ExtraField&) = default;
+};
+
+struct ObjectRecord {
+  uint32_t chip_id = 0;
+  RecordState state = RecordState::Committed;
+  ObjectClass cls = ObjectClass::Data;  // the main view: PrivateKey for key pairs
+  KeyType key_type = KeyType::None;
+  std::string label;                    // CKA_LABEL, UTF-8
+  Bytes ckid;                           // CKA_ID
+  uint32_t flags = objflag::kModifiable;
+  Bytes subject;                        // CKA_SUBJECT of keys (certificates derive theirs)
+  std::string application;              // CKA_APPLICATION of data objects
+  Bytes object_id;                      // CKA_OBJECT_ID of data objects (DER)
+  std::vector<ExtraField> extra;
+  friend bool operator==(const ObjectRecord&, const ObjectRecord&) = default;
+};
+
+struct PinVerifier {
+  uint32_t iterations = 0;  // PBKDF2-HMAC-SHA256; 0 = no PIN set
+  Bytes salt;               // kPinSaltLen
+  Bytes hash;               // kPinHashLen
+  bool set() const { return iterations != 0; }
+  friend bool operator==(const PinVerifier&, const PinVerifier&) = default;
+};
+
+namespace tokflag {
+inline constexpr uint32_t kInitialized = 1u << 0;  // C_InitToken done (SO PIN set)
+inline constexpr uint32_t kUserPinSet = 1u << 1;
+inline constexpr uint32_t kKnown = kInitialized | kUserPinSet;
+}  // namespace tokflag
+
+struct TokenRecord {
+  std::string label;
+  uint32_t flags = 0;
+  PinVerifier user_pin, so_pin;
+  uint8_t user_failures = 0, so_failures = 0;
+  // Allocation high-water mark: chip IDs below it are never handed out again,
+  // so a cached object can never be confused with a later one at the same ID.
+  uint32_t next_id = 0;
+  std::vector<ExtraField> extra;
+  friend bool operator==(const TokenRecord&, const TokenRecord&) = default;
+};
+
+struct Metadata {
+  TokenRecord token;
+  std::vector<ObjectRecord> objects;  // unique chip IDs
+  std::vector<std::pair<uint8_t, Bytes>> unknown_records;
+
+  ObjectRecord* find(uint32_t chip_id);
+  const ObjectRecord* find(uint32_t chip_id) const;
+  void erase(uint32_t chip_id);
+  friend bool operator==(const Metadata&, const Metadata&) = default;
+};
+
+// Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool valid_utf8(std::string_view s);
+
+// Errc::InvalidArgument when a record would not survive a round trip
+// (limits, UTF-8, duplicate chip IDs, enum values).
+Status validate(const Metadata& m);
+Result<Bytes> encode_metadata(const Metadata& m);
+// Errc::Malformed with a precise message on any inconsistency.
+Result<Metadata> decode_metadata(ByteView body);
+
+}  // namespace sx::token

@@ -1,0 +1,40 @@
+#include "token/pin.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+namespace sx::token {
+
+namespace {
+
+bool derive(std::string_view pin, const Bytes& salt, uint32_t iterations, Bytes& out) {
+  out.assign(kPinHashLen, 0);
+  if (iterations > 0x7FFFFFFF || pin.size() > 0x7FFFFFFF) return false;
+  return PKCS5_PBKDF2_HMAC(pin.data(), static_cast<int>(pin.size()), salt.data(), static_cast<int>(salt.size()),
+                           static_cast<int>(iterations), EVP_sha256(), static_cast<int>(out.size()), out.data()) == 1;
+}
+
+}  // namespace
+
+Result<PinVerifier> make_pin_verifier(std::string_view pin, uint32_t iterations) {
+  if (iterations < kMinPinIterations) return make_error(Errc::InvalidArgument, "PIN verifier: too few iterations");
+  PinVerifier v;
+  v.iterations = iterations;
+  v.salt.assign(kPinSaltLen, 0);
+  if (RAND_bytes(v.salt.data(), static_cast<int>(v.salt.size())) != 1)
+    return make_error(Errc::Crypto, "PIN verifier: no random salt");
+  if (!derive(pin, v.salt, iterations, v.hash)) return make_error(Errc::Crypto, "PIN verifier: PBKDF2 failed");
+  return v;
+}
+
+bool check_pin(const PinVerifier& v, std::string_view pin) {
+  if (!v.set() || v.hash.size() != kPinHashLen) return false;
+  Bytes h;
+  if (!derive(pin, v.salt, v.iterations, h)) return false;
+  const bool ok = CRYPTO_memcmp(h.data(), v.hash.data(), h.size()) == 0;
+  secure_wipe(h);
+  return ok;
+}
+
+}  // namespace sx::token

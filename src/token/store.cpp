@@ -1,0 +1,209 @@
+#include "token/store.h"
+
+#include <algorithm>
+
+#include "se05x/constants.h"
+
+namespace sx::token {
+
+namespace {
+
+// Slot capacity: room to grow by a quarter before the next delete+recreate.
+size_t slot_capacity(size_t image) {
+  size_t cap = image + image / 4 + 64;
+  cap = (cap + 255) / 256 * 256;
+  cap = std::max<size_t>(cap, 512);
+  return std::min(cap, kMaxSlotSize);
+}
+
+bool is_chip_answer(const Error& e) { return e.code == Errc::StatusWord; }
+
+}  // namespace
+
+const char* store_state_name(StoreState s) {
+  switch (s) {
+    case StoreState::Empty: return "empty";
+    case StoreState::Loaded: return "loaded";
+    case StoreState::Corrupt: return "corrupt";
+    case StoreState::Newer: return "newer format";
+  }
+  return "?";
+}
+
+// Reads the first min(size, max) bytes of a file; nullopt when the chip refuses
+// (the object is not a readable binary file). Link errors propagate.
+Result<std::optional<Bytes>> MetadataStore::read_small(uint32_t id, size_t max, size_t* file_size) {
+  auto size = c_.read_size(id);
+  if (!size.ok()) {
+    if (is_chip_answer(size.error())) return std::optional<Bytes>{};
+    return size.take_error();
+  }
+  if (file_size) *file_size = *size;
+  if (*size == 0) return std::optional<Bytes>{};
+  const size_t n = std::min<size_t>({*size, max, se05x::kBinaryChunk});
+  auto head = c_.read_object_part(id, 0, static_cast<uint16_t>(n));
+  if (!head.ok()) {
+    if (is_chip_answer(head.error()) || head.error().code == Errc::Malformed) return std::optional<Bytes>{};
+    return head.take_error();
+  }
+  return std::optional<Bytes>{std::move(*head)};
+}
+
+Result<Bytes> MetadataStore::read_rest(uint32_t id, Bytes head, size_t total) {
+  while (head.size() < total) {
+    const size_t n = std::min(se05x::kBinaryChunk, total - head.size());
+    SX_ASSIGN(Bytes part, c_.read_object_part(id, static_cast<uint16_t>(head.size()), static_cast<uint16_t>(n)));
+    append(head, part);
+  }
+  return head;
+}
+
+Status MetadataStore::load(bool repair_pointer) {
+  loaded_ = false;
+  md_ = {};
+  state_ = StoreState::Empty;
+  gen_ = 0;
+  cur_slot_ = -1;
+  max_seen_gen_ = 0;
+  problem_.clear();
+  pointer_exists_ = false;
+  pointer_bytes_.reset();
+
+  struct Candidate {
+    int slot;
+    SlotHeader header;
+    Bytes head;
+  };
+  std::vector<Candidate> cands;
+  bool newer = false, any_slot = false;
+  for (int i = 0; i < 2; ++i) {
+    slots_[i] = {};
+    SX_ASSIGN(bool exists, c_.check_object_exists(ids_.slot[i]));
+    if (!exists) continue;
+    any_slot = true;
+    slots_[i].exists = true;
+    SX_ASSIGN(auto head, read_small(ids_.slot[i], kMaxSlotSize, &slots_[i].size));
+    if (!head) {
+      problem_ += "slot " + std::to_string(i) + " unreadable; ";
+      continue;
+    }
+    auto h = parse_slot_header(*head);
+    if (!h.ok()) {
+      if (h.error().code == Errc::Unsupported) newer = true;
+      problem_ += "slot " + std::to_string(i) + ": " + h.error().message + "; ";
+      continue;
+    }
+    max_seen_gen_ = std::max(max_seen_gen_, h->generation);
+    cands.push_back({i, *h, std::move(*head)});
+  }
+  std::sort(cands.begin(), cands.end(),
+            [](const Candidate& a, const Candidate& b) { return a.header.generation > b.header.generation; });
+
+  if (newer) {
+    state_ = StoreState::Newer;
+  } else {
+    for (auto& cand : cands) {
+      const size_t total = kSlotHeaderLen + cand.header.body_len;
+      if (total > slots_[cand.slot].size) {
+        problem_ += "slot " + std::to_string(cand.slot) + ": body longer than the file; ";
+        continue;
+      }
+      auto image = read_rest(ids_.slot[cand.slot], std::move(cand.head), total);
+      if (!image.ok()) {
+        if (!is_chip_answer(image.error()) && image.error().code != Errc::Malformed) return image.take_error();
+        problem_ += "slot " + std::to_string(cand.slot) + " unreadable: " + image.error().message + "; ";
+        continue;
+      }
+      auto body = verify_slot(*image, static_cast<uint8_t>(cand.slot));
+      if (!body.ok()) {
+        problem_ += "slot " + std::to_string(cand.slot) + ": " + body.error().message + "; ";
+        continue;
+      }
+      auto md = decode_metadata(*body);
+      if (!md.ok()) {
+        problem_ += "slot " + std::to_string(cand.slot) + ": " + md.error().message + "; ";
+        continue;
+      }
+      md_ = std::move(*md);
+      gen_ = cand.header.generation;
+      cur_slot_ = cand.slot;
+      state_ = StoreState::Loaded;
+      break;
+    }
+    if (state_ != StoreState::Loaded && any_slot) state_ = StoreState::Corrupt;
+  }
+
+  SX_ASSIGN(pointer_exists_, c_.check_object_exists(ids_.pointer));
+  std::optional<Pointer> ptr;
+  if (pointer_exists_) {
+    SX_ASSIGN(auto raw, read_small(ids_.pointer, kPointerLen, nullptr));
+    if (raw) {
+      pointer_bytes_ = *raw;
+      if (auto p = parse_pointer(*raw); p.ok()) ptr = *p;
+    }
+  }
+  const bool pointer_right = ptr && ptr->generation == gen_ && ptr->slot == cur_slot_;
+  if (state_ == StoreState::Loaded && !pointer_right && repair_pointer)
+    SX_TRY(write_pointer({static_cast<uint8_t>(cur_slot_), gen_}));
+  loaded_ = true;
+  return {};
+}
+
+Status MetadataStore::write_pointer(const Pointer& p) {
+  const Bytes enc = encode_pointer(p);
+  if (pointer_exists_) SX_TRY(c_.update_binary(ids_.pointer, enc));
+  else SX_TRY(c_.create_binary(ids_.pointer, enc));
+  pointer_exists_ = true;
+  pointer_bytes_ = enc;
+  return {};
+}
+
+Result<bool> MetadataStore::is_current() {
+  if (!loaded_) return false;
+  auto raw = c_.read_object_part(ids_.pointer, 0, kPointerLen);
+  if (!raw.ok()) {
+    // The chip refusing the read means no (readable) pointer: unchanged if there was none.
+    if (is_chip_answer(raw.error())) return !pointer_exists_ || !pointer_bytes_;
+    if (raw.error().code == Errc::Malformed) return false;
+    return raw.take_error();
+  }
+  return pointer_bytes_ && *pointer_bytes_ == *raw;
+}
+
+Status MetadataStore::commit(const Metadata& next) {
+  if (!loaded_) return make_error(Errc::Internal, "token store: commit without a current load");
+  if (state_ == StoreState::Newer)
+    return make_error(Errc::Unsupported, "token store: the metadata was written by a newer module version; not overwriting it");
+  SX_ASSIGN(Bytes body, encode_metadata(next));
+  const int target = state_ == StoreState::Loaded ? 1 - cur_slot_ : 0;
+  const uint32_t base = std::max(max_seen_gen_, gen_);
+  if (base == UINT32_MAX) return make_error(Errc::Internal, "token store: generation counter exhausted");
+  const uint32_t new_gen = base + 1;
+  SX_ASSIGN(Bytes image, encode_slot(static_cast<uint8_t>(target), new_gen, body));
+  const uint32_t id = ids_.slot[target];
+  loaded_ = false;  // until both writes are done the cached view may be stale
+  Slot& s = slots_[target];
+  if (!s.exists || s.size < image.size()) {
+    // Safe: the other slot still holds the current image.
+    if (s.exists) SX_TRY(c_.delete_object(id));
+    s = {};
+    const size_t cap = slot_capacity(image.size());
+    Bytes padded = image;
+    padded.resize(cap, 0);
+    SX_TRY(c_.create_binary(id, padded));
+    s = {true, cap};
+  } else {
+    SX_TRY(c_.update_binary(id, image));
+  }
+  SX_TRY(write_pointer({static_cast<uint8_t>(target), new_gen}));
+  md_ = next;
+  gen_ = new_gen;
+  max_seen_gen_ = new_gen;
+  cur_slot_ = target;
+  state_ = StoreState::Loaded;
+  problem_.clear();
+  loaded_ = true;
+  return {};
+}
+
+}  // namespace sx::token

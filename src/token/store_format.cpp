@@ -1,0 +1,103 @@
+#include "token/store_format.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <openssl/evp.h>
+
+namespace sx::token {
+
+namespace {
+
+constexpr uint8_t kSlotMagic[4] = {'S', 'X', 'T', 'M'};
+constexpr uint8_t kPointerMagic[4] = {'S', 'X', 'T', 'P'};
+constexpr size_t kDigestOffset = 16;
+
+Error malformed(const std::string& what) { return make_error(Errc::Malformed, "token store: " + what); }
+
+// SHA-256 over the concatenation of the parts.
+Result<Bytes> sha256(ByteView a, ByteView b) {
+  Bytes out(32);
+  unsigned int n = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx, a.data(), a.size()) == 1 &&
+                  (b.empty() || EVP_DigestUpdate(ctx, b.data(), b.size()) == 1) &&
+                  EVP_DigestFinal_ex(ctx, out.data(), &n) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok || n != 32) return make_error(Errc::Crypto, "token store: SHA-256 failed");
+  return out;
+}
+
+}  // namespace
+
+Result<Bytes> encode_slot(uint8_t slot, uint32_t generation, ByteView body) {
+  if (slot > 1) return make_error(Errc::InvalidArgument, "token store: slot index must be 0 or 1");
+  if (body.size() > kMaxBody) return make_error(Errc::NoMemory, "token store: metadata image larger than a slot can hold");
+  Bytes out(kSlotMagic, kSlotMagic + 4);
+  out.push_back(kSlotFormat);
+  out.push_back(slot);
+  put_u16(out, 0);
+  put_u32(out, generation);
+  put_u32(out, static_cast<uint32_t>(body.size()));
+  SX_ASSIGN(Bytes d, sha256(out, body));
+  out.insert(out.end(), d.begin(), d.begin() + kSlotDigestLen);
+  append(out, body);
+  return out;
+}
+
+Result<SlotHeader> parse_slot_header(ByteView h) {
+  if (h.size() < kSlotHeaderLen) return malformed("slot shorter than its header");
+  if (!std::equal(kSlotMagic, kSlotMagic + 4, h.begin())) return malformed("slot magic missing");
+  SlotHeader s;
+  s.format = h[4];
+  if (s.format == 0) return malformed("slot format 0");
+  if (s.format > kSlotFormat)
+    return make_error(Errc::Unsupported, "token store: slot written by a newer format (" + std::to_string(s.format) + ")");
+  s.slot = h[5];
+  if (s.slot > 1 || get_u16(h, 6) != 0) return malformed("slot header has bad index/reserved bytes");
+  s.generation = get_u32(h, 8);
+  s.body_len = get_u32(h, 12);
+  if (s.generation == 0) return malformed("slot generation 0");
+  if (s.body_len > kMaxBody) return malformed("slot body length out of range");
+  s.digest.assign(h.begin() + kDigestOffset, h.begin() + kDigestOffset + kSlotDigestLen);
+  return s;
+}
+
+Result<ByteView> verify_slot(ByteView image, uint8_t expected_slot) {
+  SX_ASSIGN(SlotHeader h, parse_slot_header(image));
+  if (h.slot != expected_slot) return malformed("slot image carries the other slot's index");
+  if (image.size() - kSlotHeaderLen < h.body_len) return malformed("slot body truncated");
+  const ByteView body = image.subspan(kSlotHeaderLen, h.body_len);
+  SX_ASSIGN(Bytes d, sha256(image.first(kDigestOffset), body));
+  if (!std::equal(h.digest.begin(), h.digest.end(), d.begin())) return malformed("slot checksum mismatch (torn write?)");
+  return body;
+}
+
+Bytes encode_pointer(const Pointer& p) {
+  Bytes out(kPointerMagic, kPointerMagic + 4);
+  out.push_back(kPointerFormat);
+  out.push_back(p.slot);
+  put_u16(out, 0);
+  put_u32(out, p.generation);
+  auto d = sha256(out, {});
+  // SHA-256 cannot fail for 12 bytes short of a broken OpenSSL; a zero check then reads as torn.
+  if (d.ok()) out.insert(out.end(), d->begin(), d->begin() + 4);
+  else out.resize(kPointerLen, 0);
+  return out;
+}
+
+Result<Pointer> parse_pointer(ByteView b) {
+  if (b.size() != kPointerLen) return malformed("pointer has the wrong size");
+  if (!std::equal(kPointerMagic, kPointerMagic + 4, b.begin())) return malformed("pointer magic missing");
+  if (b[4] != kPointerFormat || b[5] > 1 || get_u16(b, 6) != 0) return malformed("pointer format/slot/reserved bad");
+  SX_ASSIGN(Bytes d, sha256(b.first(12), {}));
+  if (!std::equal(d.begin(), d.begin() + 4, b.begin() + 12)) return malformed("pointer checksum mismatch (torn write?)");
+  Pointer p;
+  p.slot = b[5];
+  p.generation = get_u32(b, 8);
+  if (p.generation == 0) return malformed("pointer generation 0");
+  return p;
+}
+
+}  // namespace sx::token

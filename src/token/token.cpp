@@ -1,0 +1,254 @@
+// Token: opening, the cheap version check, listing the chip, cleaning
+// leftovers, and merging chip objects with metadata into PKCS#11 objects.
+#include "token/token.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "token/cert_info.h"
+#include "token/id_range.h"
+
+namespace sx::token {
+
+namespace {
+
+ObjectClass main_class(ChipKind k) {
+  switch (k) {
+    case ChipKind::EcPair:
+    case ChipKind::RsaPair:
+    case ChipKind::EcPrivate:
+    case ChipKind::RsaPrivate: return ObjectClass::PrivateKey;
+    case ChipKind::EcPublic:
+    case ChipKind::RsaPublic: return ObjectClass::PublicKey;
+    case ChipKind::Certificate: return ObjectClass::Certificate;
+    default: return ObjectClass::Data;
+  }
+}
+
+KeyType key_type_of(ChipKind k) {
+  switch (k) {
+    case ChipKind::EcPair:
+    case ChipKind::EcPrivate:
+    case ChipKind::EcPublic: return KeyType::Ec;
+    case ChipKind::RsaPair:
+    case ChipKind::RsaPrivate:
+    case ChipKind::RsaPublic: return KeyType::Rsa;
+    default: return KeyType::None;
+  }
+}
+
+// A record describes this chip object only if the classes agree: anything else
+// is metadata of an object that was replaced behind our back (ignored, cleaned).
+bool compatible(const ObjectRecord& r, ChipKind k) {
+  if (k == ChipKind::Other) return false;
+  return r.cls == main_class(k) || (k == ChipKind::Certificate && r.cls == ObjectClass::Data);
+}
+
+uint32_t bit_length(const Bytes& n) {
+  size_t i = 0;
+  while (i < n.size() && n[i] == 0) ++i;
+  if (i == n.size()) return 0;
+  uint32_t bits = static_cast<uint32_t>((n.size() - i - 1) * 8);
+  for (uint8_t top = n[i]; top; top = static_cast<uint8_t>(top >> 1)) ++bits;
+  return bits;
+}
+
+}  // namespace
+
+std::string default_label(uint32_t chip_id) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "sss:%08X", static_cast<unsigned>(chip_id));
+  return buf;
+}
+
+Bytes default_ckid(uint32_t chip_id) {
+  Bytes b;
+  put_u32(b, chip_id);
+  return b;
+}
+
+Token::Token(link::ApduChannel& ch, TokenOptions opt)
+    : chan_(ch), client_(chan_), store_(client_), opt_(std::move(opt)) {}
+
+Result<std::unique_ptr<Token>> Token::open(link::ApduChannel& ch, TokenOptions opt) {
+  std::unique_ptr<Token> t(new Token(ch, std::move(opt)));
+  SX_ASSIGN(auto lock, TokenLock::acquire(t->chan_, t->opt_.lock_path));
+  SX_ASSIGN(se05x::VersionInfo v, t->client_.select());
+  t->applet7_ = v.at_least(7, 2);
+  SX_TRY(t->full_reload_locked());
+  return t;
+}
+
+Status Token::full_reload_locked() {
+  SX_TRY(scan_locked());
+  SX_TRY(store_.load(true));
+  SX_TRY(cleanup_locked());
+  merge();
+  return {};
+}
+
+Status Token::refresh() {
+  SX_ASSIGN(bool current, store_.is_current());
+  if (current && !need_rescan_) return {};
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  return full_reload_locked();
+}
+
+Status Token::rescan() {
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  return full_reload_locked();
+}
+
+// Before every update: the full metadata (never trust the cheap check for a
+// write: a writer killed between slot and pointer leaves a newer slot behind
+// an unchanged pointer), and a re-list when someone else committed meanwhile.
+Status Token::sync_locked() {
+  const uint32_t before = store_.generation();
+  const bool was_loaded = store_.loaded();
+  SX_TRY(store_.load(true));
+  if (need_rescan_ || !was_loaded || store_.generation() != before) SX_TRY(scan_locked());
+  SX_TRY(cleanup_locked());
+  merge();
+  return {};
+}
+
+Status Token::scan_locked() {
+  need_rescan_ = true;
+  SX_ASSIGN(std::vector<uint32_t> ids, client_.read_all_ids());
+  std::map<uint32_t, ChipObject> next;
+  for (uint32_t id : ids) {
+    if (ids::is_applet_reserved(id) || ids::is_store_object(id)) continue;
+    if (auto it = chip_.find(id); it != chip_.end()) {
+      next.emplace(id, std::move(it->second));
+      continue;
+    }
+    SX_ASSIGN(ChipObject o, describe_object(client_, id, applet7_));
+    next.emplace(id, std::move(o));
+  }
+  chip_ = std::move(next);
+  all_ids_ = std::move(ids);
+  need_rescan_ = false;
+  return {};
+}
+
+// Deletes the chip objects of interrupted creations (Pending records) and drops
+// records whose chip object is gone or was replaced. Only with a valid image:
+// with corrupt or newer-format metadata nothing is known to be ours.
+Status Token::cleanup_locked() {
+  if (store_.state() != StoreState::Loaded) return {};
+  Metadata md = store_.metadata();
+  bool changed = false;
+  std::vector<uint32_t> drop;
+  for (const auto& r : md.objects) {
+    if (r.state == RecordState::Pending) {
+      // Never trust a cache for this: the interrupted writer may have been us.
+      SX_ASSIGN(bool exists, client_.check_object_exists(r.chip_id));
+      if (exists) {
+        auto del = client_.delete_object(r.chip_id);
+        if (!del.ok()) {
+          if (is_link_error(del.error())) return del.take_error();
+          continue;  // the chip refuses: keep the record, the object stays hidden
+        }
+      }
+      chip_.erase(r.chip_id);
+      std::erase(all_ids_, r.chip_id);
+      drop.push_back(r.chip_id);
+      continue;
+    }
+    auto it = chip_.find(r.chip_id);
+    const bool listed = std::find(all_ids_.begin(), all_ids_.end(), r.chip_id) != all_ids_.end();
+    if (!listed || (it != chip_.end() && !compatible(r, it->second.kind))) drop.push_back(r.chip_id);
+  }
+  for (uint32_t id : drop) {
+    md.erase(id);
+    changed = true;
+  }
+  if (changed) SX_TRY(store_.commit(std::move(md)));
+  return {};
+}
+
+void Token::merge() {
+  objects_.clear();
+  const Metadata& md = store_.metadata();
+  for (const auto& [id, co] : chip_) {
+    if (co.kind == ChipKind::Other) continue;
+    const ObjectRecord* rec = md.find(id);
+    if (rec && rec->state == RecordState::Pending) continue;  // leftover of an interrupted creation
+    if (rec && !compatible(*rec, co.kind)) rec = nullptr;
+    Object base;
+    base.chip_id = id;
+    base.chip_kind = co.kind;
+    base.key_type = key_type_of(co.kind);
+    base.has_metadata = rec != nullptr;
+    base.adopted = !rec || (rec->flags & objflag::kAdopted);
+    base.factory = ids::is_factory(id);
+    base.label = rec ? rec->label : default_label(id);
+    base.id = rec ? rec->ckid : default_ckid(id);
+    base.modifiable = rec ? (rec->flags & objflag::kModifiable) != 0 : true;
+    base.curve = co.curve;
+    if (co.curve != se05x::Curve::None) {
+      if (auto p = ec_params_der(co.curve); p.ok()) base.ec_params = std::move(*p);
+    }
+    base.ec_point = co.public_point;
+    base.modulus = co.modulus;
+    base.public_exponent = co.public_exponent;
+    base.modulus_bits = bit_length(co.modulus);
+
+    auto emit = [&](ObjectClass cls) {
+      Object o = base;
+      o.cls = cls;
+      o.is_private = rec ? (rec->flags & objflag::kPrivate) != 0 : cls == ObjectClass::PrivateKey;
+      if (cls == ObjectClass::PrivateKey || cls == ObjectClass::PublicKey) {
+        if (rec) o.subject = rec->subject;
+      } else if (cls == ObjectClass::Certificate && co.cert) {
+        o.subject = co.cert->subject;
+        o.issuer = co.cert->issuer;
+        o.serial = co.cert->serial;
+        o.value = co.value;
+      } else if (cls == ObjectClass::Data) {
+        o.value = co.value;
+        if (rec) {
+          o.application = rec->application;
+          o.object_id = rec->object_id;
+        }
+      }
+      // A public view is never private, whatever the pair's record says.
+      if (cls == ObjectClass::PublicKey && is_pair(co.kind)) o.is_private = false;
+      objects_.push_back(std::move(o));
+    };
+    const ObjectClass main = rec ? rec->cls : main_class(co.kind);
+    emit(main);
+    if (is_pair(co.kind) && !(rec && (rec->flags & objflag::kPublicHidden))) emit(ObjectClass::PublicKey);
+  }
+}
+
+const Object* Token::find(ObjectRef r) const {
+  for (const auto& o : objects_)
+    if (o.ref() == r) return &o;
+  return nullptr;
+}
+
+std::vector<const Object*> Token::find_label(std::string_view label) const {
+  std::vector<const Object*> out;
+  for (const auto& o : objects_)
+    if (o.label == label) out.push_back(&o);
+  return out;
+}
+
+TokenInfo Token::info() const {
+  const TokenRecord& t = store_.metadata().token;
+  TokenInfo i;
+  i.label = t.label;
+  i.initialized = (t.flags & tokflag::kInitialized) != 0;
+  i.user_pin_set = (t.flags & tokflag::kUserPinSet) != 0;
+  i.user_failures = t.user_failures;
+  i.so_failures = t.so_failures;
+  i.user_locked = t.user_failures >= kMaxPinFailures;
+  i.so_locked = t.so_failures >= kMaxPinFailures;
+  i.generation = store_.generation();
+  i.store_state = store_.state();
+  i.store_problem = store_.problem();
+  return i;
+}
+
+}  // namespace sx::token

@@ -1,0 +1,117 @@
+// The token object model: every object on the chip, merged with our on-chip
+// metadata, cached in RAM; and the operations that change it, each ordered so
+// that a power cut at any chip write leaves the old or the new state
+// (docs/token-store.md). Not thread-safe: the PKCS#11 layer serialises calls.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "link/apdu_channel.h"
+#include "se05x/client.h"
+#include "token/chip_scan.h"
+#include "token/file_lock.h"
+#include "token/key_material.h"
+#include "token/metadata.h"
+#include "token/nesting_channel.h"
+#include "token/object.h"
+#include "token/pin.h"
+#include "token/store.h"
+#include "token/token_lock.h"
+
+namespace sx::token {
+
+struct TokenOptions {
+  std::string lock_path = kDefaultLockPath;  // empty: no lock file (broker or single process)
+  uint32_t pin_iterations = kDefaultPinIterations;
+};
+
+enum class UserType { So, User };
+enum class PinResult { Ok, Incorrect, Locked, NotSet };
+
+struct TokenInfo {
+  std::string label;
+  bool initialized = false;
+  bool user_pin_set = false;
+  uint8_t user_failures = 0, so_failures = 0;
+  bool user_locked = false, so_locked = false;
+  uint32_t generation = 0;
+  StoreState store_state = StoreState::Empty;
+  std::string store_problem;
+};
+
+class Token {
+ public:
+  // The channel must already be open; it must outlive the token. Selects the
+  // applet, lists the chip, loads the metadata and cleans leftovers of
+  // interrupted operations (under the lock).
+  static Result<std::unique_ptr<Token>> open(link::ApduChannel& ch, TokenOptions opt = {});
+
+  // Cheap version check: one small read when nothing changed; otherwise
+  // reloads metadata and re-lists the chip.
+  Status refresh();
+  // Re-lists the chip (objects other tools added or removed) and reloads metadata.
+  Status rescan();
+
+  const std::vector<Object>& objects() const { return objects_; }
+  const Object* find(ObjectRef r) const;
+  std::vector<const Object*> find_label(std::string_view label) const;
+  TokenInfo info() const;
+
+  Result<ObjectRef> generate_key_pair(const KeySpec& spec, const NewObject& attrs);
+  // The material is wiped whether or not the import succeeds.
+  Result<ObjectRef> import_private_key(PrivateKeyMaterial key, const NewObject& attrs);
+  Result<ObjectRef> create_certificate(ByteView der, const NewObject& attrs);
+  Result<ObjectRef> create_data(ByteView value, const NewObject& attrs);
+  // Metadata only; works on adopted and factory objects too.
+  Status set_attributes(ObjectRef r, const AttributeUpdate& u);
+  // Private key / certificate / data: deletes the chip object (a key pair's
+  // public view goes with it). Public view of a pair: hidden in metadata only.
+  // Factory objects: Errc::Unsupported (use forget() / set_attributes()).
+  Status destroy(ObjectRef r);
+  // Drops our metadata for a chip object: it reverts to the adoption defaults.
+  Status forget(uint32_t chip_id);
+
+  Status set_token_label(std::string_view label);
+  Status set_pin(UserType who, std::string_view pin);
+  // Counts failures on the chip (kMaxPinFailures then Locked); a success resets them.
+  Result<PinResult> check_pin(UserType who, std::string_view pin);
+
+  // For the crypto operations of upper layers; hold() around multi-APDU sequences.
+  se05x::Client& client() { return client_; }
+  Result<std::unique_ptr<TokenLock>> hold() { return TokenLock::acquire(chan_, opt_.lock_path); }
+
+ private:
+  Token(link::ApduChannel& ch, TokenOptions opt);
+  Status full_reload_locked();
+  Status sync_locked();
+  Status scan_locked();
+  Status cleanup_locked();
+  void merge();
+  Result<uint32_t> allocate_id();
+  Status check_unique(std::string_view label, ByteView ckid, const std::set<ObjectClass>& classes,
+                      uint32_t exclude) const;
+  Result<ObjectRecord> new_record(uint32_t chip_id, ObjectClass cls, KeyType kt, const NewObject& a) const;
+  // The common create sequence: pending record, chip write, describe, commit.
+  template <class Write>
+  Result<ObjectRef> create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write);
+  Status commit(Metadata next);
+
+  NestingLockChannel chan_;
+  se05x::Client client_;
+  MetadataStore store_;
+  TokenOptions opt_;
+  bool applet7_ = false;
+  bool need_rescan_ = true;
+  std::vector<uint32_t> all_ids_;         // last ReadIDList (everything the chip listed)
+  std::map<uint32_t, ChipObject> chip_;   // cached descriptions of listed objects
+  std::vector<Object> objects_;
+};
+
+}  // namespace sx::token

@@ -1,0 +1,337 @@
+// Token updates. Every one runs under TokenLock after sync_locked(), and
+// orders its chip writes so a cut anywhere leaves the old or the new state:
+//   create:  commit Pending record -> chip write -> commit Committed record
+//   destroy: delete chip object -> commit without the record
+//   attrs:   one metadata commit
+#include <algorithm>
+
+#include "token/cert_info.h"
+#include "token/id_range.h"
+#include "token/token.h"
+
+namespace sx::token {
+
+namespace {
+
+Error invalid(const std::string& what) { return make_error(Errc::InvalidArgument, what); }
+
+Status check_label(const std::string& l) {
+  if (l.size() > kMaxLabel || !valid_utf8(l)) return invalid("label longer than 255 bytes or not UTF-8");
+  return {};
+}
+
+std::set<ObjectClass> views_of(ObjectClass main, ChipKind k) {
+  if (is_pair(k)) return {ObjectClass::PrivateKey, ObjectClass::PublicKey};
+  return {main};
+}
+
+bool curve_allowed(se05x::Curve c) {
+  return c == se05x::Curve::NistP256 || c == se05x::Curve::NistP384 || c == se05x::Curve::NistP521;
+}
+
+}  // namespace
+
+Status Token::commit(Metadata next) {
+  auto st = store_.commit(next);
+  if (!st.ok()) need_rescan_ = true;
+  return st;
+}
+
+// Uniqueness a demanding PKCS#11 user relies on (Greengrass: exactly one private
+// key and one certificate per label; CKA_ID unique per class): among keys and
+// certificates no two objects of one class share a non-empty label or CKA_ID.
+Status Token::check_unique(std::string_view label, ByteView ckid, const std::set<ObjectClass>& classes,
+                           uint32_t exclude) const {
+  for (const auto& o : objects_) {
+    if (o.chip_id == exclude || !classes.count(o.cls) || o.cls == ObjectClass::Data) continue;
+    if (!label.empty() && o.label == label)
+      return make_error(Errc::Exists, std::string("a ") + class_name(o.cls) + " labelled '" + std::string(label) +
+                                          "' already exists (chip object " + default_label(o.chip_id) + ")");
+    if (!ckid.empty() && o.id.size() == ckid.size() && std::equal(o.id.begin(), o.id.end(), ckid.begin()))
+      return make_error(Errc::Exists, std::string("a ") + class_name(o.cls) + " with CKA_ID " + to_hex(ckid) +
+                                          " already exists (chip object " + default_label(o.chip_id) + ")");
+  }
+  return {};
+}
+
+// Next unused ID above the high-water mark (IDs are not reused), checked on the chip.
+Result<uint32_t> Token::allocate_id() {
+  const Metadata& md = store_.metadata();
+  uint64_t next = std::max<uint64_t>(md.token.next_id, ids::kAllocFirst);
+  for (uint32_t id : all_ids_)
+    if (id >= ids::kAllocFirst && id <= ids::kAllocLast) next = std::max<uint64_t>(next, uint64_t{id} + 1);
+  for (const auto& r : md.objects)
+    if (r.chip_id >= ids::kAllocFirst && r.chip_id <= ids::kAllocLast)
+      next = std::max<uint64_t>(next, uint64_t{r.chip_id} + 1);
+  auto taken = [&](uint32_t id) {
+    return std::find(all_ids_.begin(), all_ids_.end(), id) != all_ids_.end() || md.find(id) != nullptr;
+  };
+  // Past the end of the range: reuse the lowest free ID.
+  if (next > ids::kAllocLast) {
+    next = ids::kAllocFirst;
+    while (next <= ids::kAllocLast && taken(static_cast<uint32_t>(next))) ++next;
+    if (next > ids::kAllocLast) return make_error(Errc::NoMemory, "the module's object-ID range is full");
+  }
+  for (int tries = 0; tries < 16 && next <= ids::kAllocLast; ++tries, ++next) {
+    const auto id = static_cast<uint32_t>(next);
+    if (taken(id)) continue;
+    SX_ASSIGN(bool exists, client_.check_object_exists(id));
+    if (!exists) return id;
+  }
+  return make_error(Errc::Exists, "no free chip object ID found in the module range");
+}
+
+Result<ObjectRecord> Token::new_record(uint32_t chip_id, ObjectClass cls, KeyType kt, const NewObject& a) const {
+  ObjectRecord r;
+  r.chip_id = chip_id;
+  r.state = RecordState::Pending;
+  r.cls = cls;
+  r.key_type = kt;
+  r.label = a.label ? *a.label : default_label(chip_id);
+  SX_TRY(check_label(r.label));
+  r.ckid = a.id ? *a.id : default_ckid(chip_id);
+  if (r.ckid.size() > kMaxCkaId) return invalid("CKA_ID longer than 255 bytes");
+  const bool priv = a.is_private.value_or(cls == ObjectClass::PrivateKey);
+  r.flags = objflag::kModifiable | (priv ? objflag::kPrivate : 0);
+  if (a.subject.size() > kMaxSubject) return invalid("subject too long");
+  if (cls == ObjectClass::PrivateKey || cls == ObjectClass::PublicKey) r.subject = a.subject;
+  if (cls == ObjectClass::Data) {
+    if (a.application.size() > kMaxApplication || !valid_utf8(a.application)) return invalid("application too long");
+    if (a.object_id.size() > kMaxObjectId) return invalid("object ID too long");
+    r.application = a.application;
+    r.object_id = a.object_id;
+  }
+  return r;
+}
+
+template <class Write>
+Result<ObjectRef> Token::create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write) {
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_TRY(sync_locked());
+  if (store_.state() == StoreState::Newer)
+    return make_error(Errc::Unsupported, "metadata written by a newer module version: not writing");
+  SX_ASSIGN(uint32_t id, allocate_id());
+  SX_ASSIGN(ObjectRecord rec, new_record(id, cls, kt, attrs));
+  const ChipKind kind = cls == ObjectClass::PrivateKey ? (kt == KeyType::Ec ? ChipKind::EcPair : ChipKind::RsaPair)
+                                                       : ChipKind::Data;
+  SX_TRY(check_unique(rec.label, rec.ckid, views_of(cls, kind), 0));
+
+  // 1. Intent: from here on a chip object at `id` without a Committed record is a leftover.
+  Metadata md = store_.metadata();
+  md.objects.push_back(rec);
+  md.token.next_id = id + 1 > ids::kAllocLast ? ids::kAllocFirst : id + 1;
+  SX_TRY(commit(md));
+
+  // 2. The chip object.
+  Status w = write(id);
+  if (!w.ok()) {
+    need_rescan_ = true;
+    if (!is_link_error(w.error())) {
+      // The chip refused (memory full, policy...): undo now rather than at the next open.
+      auto exists = client_.check_object_exists(id);
+      if (exists.ok() && *exists) (void)client_.delete_object(id);
+      if (exists.ok()) {
+        md.erase(id);
+        (void)commit(md);
+      }
+    }
+    return w.take_error();
+  }
+  SX_ASSIGN(ChipObject co, describe_object(client_, id, applet7_));
+
+  // 3. Commit: the object becomes visible.
+  md.find(id)->state = RecordState::Committed;
+  SX_TRY(commit(md));
+  chip_[id] = std::move(co);
+  if (std::find(all_ids_.begin(), all_ids_.end(), id) == all_ids_.end()) all_ids_.push_back(id);
+  merge();
+  return ObjectRef{id, cls};
+}
+
+Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject& attrs) {
+  if (spec.type == KeyType::Ec) {
+    if (!curve_allowed(spec.curve)) return invalid("EC key generation: P-256, P-384 or P-521 only");
+    if (!applet7_) {
+      // Curve objects are chip-global, not ours: created (idempotently) before the intent.
+      SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+      SX_TRY(client_.ensure_curve(spec.curve));
+    }
+    return create_object(ObjectClass::PrivateKey, KeyType::Ec, attrs,
+                         [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve); });
+  }
+  if (spec.type == KeyType::Rsa) {
+    if (spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
+      return invalid("RSA key generation: 2048, 3072 or 4096 bits only");
+    return create_object(ObjectClass::PrivateKey, KeyType::Rsa, attrs, [&](uint32_t id) {
+      return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt);
+    });
+  }
+  return invalid("key type must be EC or RSA");
+}
+
+Result<ObjectRef> Token::import_private_key(PrivateKeyMaterial key, const NewObject& attrs) {
+  if (EcKeyMaterial* ec = key.ec()) {
+    SX_TRY(complete_ec_key(*ec));
+    if (!applet7_) {
+      SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+      SX_TRY(client_.ensure_curve(ec->curve));
+    }
+    return create_object(ObjectClass::PrivateKey, KeyType::Ec, attrs, [&](uint32_t id) {
+      se05x::EcKeyWrite w;
+      w.id = id;
+      w.curve = ec->curve;
+      w.part = se05x::KeyPart::Pair;
+      w.private_key = ec->d;
+      w.public_key = ec->q;
+      Status st = client_.write_ec_key(w);
+      key.wipe();
+      return st;
+    });
+  }
+  if (RsaKeyMaterial* r = key.rsa()) {
+    const uint16_t bits = r->bits();
+    if (bits != 2048 && bits != 3072 && bits != 4096) return invalid("RSA import: 2048, 3072 or 4096 bits only");
+    return create_object(ObjectClass::PrivateKey, KeyType::Rsa, attrs, [&](uint32_t id) {
+      se05x::RsaKeyImport k;
+      k.id = id;
+      k.bits = bits;
+      k.part = se05x::KeyPart::Pair;
+      k.format = se05x::RsaFormat::Crt;
+      k.p = r->p;
+      k.q = r->q;
+      k.dp = r->dp;
+      k.dq = r->dq;
+      k.qinv = r->qinv;
+      k.e = r->e;
+      k.n = r->n;
+      Status st = client_.import_rsa_key(k);
+      key.wipe();
+      return st;
+    });
+  }
+  return invalid("no key material");
+}
+
+Result<ObjectRef> Token::create_certificate(ByteView der, const NewObject& attrs) {
+  if (der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
+  if (!parse_certificate(der)) return invalid("not a DER X.509 certificate");
+  return create_object(ObjectClass::Certificate, KeyType::None, attrs,
+                       [&](uint32_t id) { return client_.create_binary(id, der); });
+}
+
+Result<ObjectRef> Token::create_data(ByteView value, const NewObject& attrs) {
+  if (value.empty() || value.size() > se05x::kMaxBinaryFile) return invalid("data object must be 1..32767 bytes");
+  return create_object(ObjectClass::Data, KeyType::None, attrs,
+                       [&](uint32_t id) { return client_.create_binary(id, value); });
+}
+
+Status Token::set_attributes(ObjectRef ref, const AttributeUpdate& u) {
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_TRY(sync_locked());
+  const Object* o = find(ref);
+  if (!o) return make_error(Errc::NotFound, "no such object");
+  if (!o->modifiable) return make_error(Errc::InvalidArgument, "object is not modifiable (CKA_MODIFIABLE false)");
+  const bool key = o->cls == ObjectClass::PrivateKey || o->cls == ObjectClass::PublicKey;
+  if (u.subject && !key) return invalid("CKA_SUBJECT can only be set on keys");
+  if ((u.application || u.object_id) && o->cls != ObjectClass::Data)
+    return invalid("CKA_APPLICATION / CKA_OBJECT_ID belong to data objects");
+  if (u.is_private && o->cls == ObjectClass::PublicKey && is_pair(o->chip_kind))
+    return invalid("CKA_PRIVATE of a key pair is set on its private key");
+
+  Metadata md = store_.metadata();
+  ObjectRecord* rec = md.find(o->chip_id);
+  if (!rec) {  // adopting: the record starts from what the object shows today
+    ObjectRecord r;
+    r.chip_id = o->chip_id;
+    r.state = RecordState::Committed;
+    r.cls = is_pair(o->chip_kind) ? ObjectClass::PrivateKey : o->cls;
+    r.key_type = o->key_type;
+    r.label = o->label;
+    r.ckid = o->id;
+    const Object* main = is_pair(o->chip_kind) ? find({o->chip_id, ObjectClass::PrivateKey}) : o;
+    r.flags = objflag::kModifiable | objflag::kAdopted | (main && main->is_private ? objflag::kPrivate : 0);
+    md.objects.push_back(std::move(r));
+    rec = &md.objects.back();
+  }
+  if (u.label) {
+    SX_TRY(check_label(*u.label));
+    rec->label = *u.label;
+  }
+  if (u.id) {
+    if (u.id->size() > kMaxCkaId) return invalid("CKA_ID longer than 255 bytes");
+    rec->ckid = *u.id;
+  }
+  if (u.subject) rec->subject = *u.subject;
+  if (u.application) rec->application = *u.application;
+  if (u.object_id) rec->object_id = *u.object_id;
+  if (u.is_private) rec->flags = *u.is_private ? (rec->flags | objflag::kPrivate) : (rec->flags & ~objflag::kPrivate);
+  SX_TRY(validate(md));
+  SX_TRY(check_unique(rec->label, rec->ckid, views_of(rec->cls, o->chip_kind), o->chip_id));
+  SX_TRY(commit(std::move(md)));
+  merge();
+  return {};
+}
+
+Status Token::destroy(ObjectRef ref) {
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_TRY(sync_locked());
+  const Object* o = find(ref);
+  if (!o) return make_error(Errc::NotFound, "no such object");
+  const uint32_t id = o->chip_id;
+  Metadata md = store_.metadata();
+
+  if (o->cls == ObjectClass::PublicKey && is_pair(o->chip_kind)) {
+    // The public half of a pair cannot be deleted without the private key: hide the view.
+    ObjectRecord* rec = md.find(id);
+    if (!rec) {
+      ObjectRecord r;
+      r.chip_id = id;
+      r.cls = ObjectClass::PrivateKey;
+      r.key_type = o->key_type;
+      r.label = o->label;
+      r.ckid = o->id;
+      r.flags = objflag::kModifiable | objflag::kAdopted | objflag::kPrivate;
+      md.objects.push_back(std::move(r));
+      rec = &md.objects.back();
+    }
+    rec->flags |= objflag::kPublicHidden;
+    SX_TRY(commit(std::move(md)));
+    merge();
+    return {};
+  }
+  if (o->factory)
+    return make_error(Errc::Unsupported, default_label(id) +
+                                             " is a factory-provisioned object and cannot be deleted; relabel it or "
+                                             "forget its metadata instead");
+  // 1. The chip object: after this the record is stale (ignored if we are cut here).
+  auto del = client_.delete_object(id);
+  if (!del.ok()) {
+    need_rescan_ = true;
+    Error e = del.take_error();
+    if (!is_link_error(e)) e.message = "the chip refused to delete " + default_label(id) + ": " + e.message;
+    return e;
+  }
+  chip_.erase(id);
+  std::erase(all_ids_, id);
+  // 2. The record.
+  if (md.find(id)) {
+    md.erase(id);
+    SX_TRY(commit(std::move(md)));
+  }
+  merge();
+  return {};
+}
+
+Status Token::forget(uint32_t chip_id) {
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_TRY(sync_locked());
+  Metadata md = store_.metadata();
+  const ObjectRecord* r = md.find(chip_id);
+  if (!r || r->state != RecordState::Committed) return make_error(Errc::NotFound, "no metadata for this chip object");
+  md.erase(chip_id);
+  SX_TRY(commit(std::move(md)));
+  merge();
+  return {};
+}
+
+}  // namespace sx::token

@@ -1,0 +1,62 @@
+// Token-level records: label, PIN verifiers and failure counters.
+#include "token/token.h"
+
+namespace sx::token {
+
+Status Token::set_token_label(std::string_view label) {
+  if (label.size() > kMaxTokenLabel || !valid_utf8(label))
+    return make_error(Errc::InvalidArgument, "token label longer than 32 bytes or not UTF-8");
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_TRY(sync_locked());
+  Metadata md = store_.metadata();
+  md.token.label = std::string(label);
+  return commit(std::move(md));
+}
+
+Status Token::set_pin(UserType who, std::string_view pin) {
+  // The slow KDF runs before taking the chip.
+  SX_ASSIGN(PinVerifier v, make_pin_verifier(pin, opt_.pin_iterations));
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_TRY(sync_locked());
+  Metadata md = store_.metadata();
+  if (who == UserType::User) {
+    md.token.user_pin = std::move(v);
+    md.token.user_failures = 0;
+    md.token.flags |= tokflag::kUserPinSet;
+  } else {
+    md.token.so_pin = std::move(v);
+    md.token.so_failures = 0;
+    md.token.flags |= tokflag::kInitialized;
+  }
+  return commit(std::move(md));
+}
+
+Result<PinResult> Token::check_pin(UserType who, std::string_view pin) {
+  auto verifier = [who](const Metadata& m) -> const PinVerifier& {
+    return who == UserType::User ? m.token.user_pin : m.token.so_pin;
+  };
+  // KDF against the cached verifier outside the lock; redone only if it changed meanwhile.
+  PinVerifier used = verifier(store_.metadata());
+  bool ok = sx::token::check_pin(used, pin);
+  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_TRY(sync_locked());
+  Metadata md = store_.metadata();
+  const PinVerifier& now = verifier(md);
+  if (!now.set()) return PinResult::NotSet;
+  uint8_t& failures = who == UserType::User ? md.token.user_failures : md.token.so_failures;
+  if (failures >= kMaxPinFailures) return PinResult::Locked;
+  if (!(now == used)) ok = sx::token::check_pin(now, pin);
+  if (ok) {
+    if (failures != 0) {
+      failures = 0;
+      SX_TRY(commit(std::move(md)));
+    }
+    return PinResult::Ok;
+  }
+  ++failures;
+  const bool locked = failures >= kMaxPinFailures;
+  SX_TRY(commit(std::move(md)));
+  return locked ? PinResult::Locked : PinResult::Incorrect;
+}
+
+}  // namespace sx::token
