@@ -5,7 +5,7 @@
 #include "base/result.h"
 #include "sim/curves.h"
 #include "sim/object.h"
-#include "sim/ossl.h"
+#include "base/ossl.h"
 
 namespace sx::sim {
 

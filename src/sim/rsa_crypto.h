@@ -7,7 +7,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "sim/object.h"
-#include "sim/ossl.h"
+#include "base/ossl.h"
 
 namespace sx::sim {
 
