@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "integration/rig.h"
+#include "support/crypto_util.h"
 #include "se05x/client.h"
 #include "se05x/public_key.h"
 
@@ -15,12 +16,6 @@ namespace {
 
 using se05x::Client;
 using se05x::Curve;
-
-Bytes random_bytes(size_t n) {
-  Bytes b(n);
-  RAND_bytes(b.data(), static_cast<int>(n));
-  return b;
-}
 
 std::unique_ptr<InProcessRig> start_rig() {
   auto r = std::make_unique<InProcessRig>("SE050C");
@@ -50,10 +45,7 @@ TEST(Faults, ThousandSignaturesThroughCorruptedFramesAndNackBursts) {
   int verified = 0;
   for (int i = 0; i < 1000; ++i) {
     Bytes msg = random_bytes(48);
-    Bytes digest(32);
-    unsigned int len = 0;
-    EVP_Digest(msg.data(), msg.size(), digest.data(), &len, EVP_sha256(), nullptr);
-    auto sig = chip.ecdsa_sign(id, digest);
+    auto sig = chip.ecdsa_sign(id, digest(EVP_sha256(), msg));
     ASSERT_TRUE(sig.ok()) << "signature " << i << ": " << sig.error().to_string();
     auto ok = se05x::verify_message(pub->get(), EVP_sha256(), msg, *sig);
     ASSERT_TRUE(ok.ok() && *ok) << "signature " << i << " does not verify";

@@ -8,6 +8,7 @@
 
 #include "base/ossl.h"
 #include "integration/rig.h"
+#include "support/crypto_util.h"
 #include "se05x/client.h"
 #include "se05x/curves.h"
 #include "se05x/public_key.h"
@@ -21,19 +22,6 @@ namespace {
 
 using se05x::Client;
 using se05x::Curve;
-
-Bytes random_bytes(size_t n) {
-  Bytes b(n);
-  RAND_bytes(b.data(), static_cast<int>(n));
-  return b;
-}
-
-Bytes sha(const EVP_MD* md, ByteView m) {
-  Bytes d(static_cast<size_t>(EVP_MD_get_size(md)));
-  unsigned int len = 0;
-  EVP_Digest(m.data(), m.size(), d.data(), &len, md, nullptr);
-  return d;
-}
 
 const EVP_MD* md_for(Curve c) {
   switch (c) {
@@ -67,7 +55,7 @@ class HostStack : public ::testing::TestWithParam<std::string> {
     auto pub = se05x::read_public_key(chip(), id);
     ASSERT_TRUE(pub.ok()) << pub.error().to_string();
     Bytes msg = random_bytes(100);
-    auto sig = chip().ecdsa_sign(id, sha(md_for(curve), msg));
+    auto sig = chip().ecdsa_sign(id, digest(md_for(curve), msg));
     ASSERT_TRUE(sig.ok()) << sig.error().to_string();
     auto ok = se05x::verify_message(pub->get(), md_for(curve), msg, *sig);
     ASSERT_TRUE(ok.ok()) << ok.error().to_string();
@@ -89,11 +77,11 @@ class HostStack : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(*se05x::verify_message(pub->get(), EVP_sha256(), msg, *pss, true));
     // The middleware's digest path: host-built PKCS#1 v1.5 block, raw private-key operation.
     const size_t k = static_cast<size_t>(EVP_PKEY_get_size(pub->get()));
-    Bytes digest = sha(EVP_sha256(), msg);
+    Bytes hash = digest(EVP_sha256(), msg);
     static const uint8_t kSha256Prefix[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
                                             0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
     Bytes info(kSha256Prefix, kSha256Prefix + sizeof kSha256Prefix);
-    append(info, digest);
+    append(info, hash);
     // EMSA-PKCS1-v1_5: 00 01 FF..FF 00 DigestInfo
     Bytes block{0x00, 0x01};
     block.resize(k - info.size() - 1, 0xFF);
@@ -145,7 +133,7 @@ TEST_P(HostStack, EcKeysImportedSignVerifiably) {
     expect_ec_signature_verifies(id, c);
     // The chip holds the imported key, not another one: OpenSSL's own key verifies too.
     Bytes msg = random_bytes(32);
-    auto sig = chip().ecdsa_sign(id, sha(md_for(c), msg));
+    auto sig = chip().ecdsa_sign(id, digest(md_for(c), msg));
     ASSERT_TRUE(sig.ok());
     EXPECT_TRUE(*se05x::verify_message(key.get(), md_for(c), msg, *sig));
     ++id;
