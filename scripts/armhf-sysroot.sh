@@ -23,5 +23,5 @@ rm -rf "$SYSROOT"
 mkdir -p "$SYSROOT"
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
 # Header-only libraries are architecture independent: take the host's copies.
-cp -r /usr/include/nlohmann /usr/include/CLI "$SYSROOT/usr/include/"
+cp -r /usr/include/nlohmann /usr/include/CLI /usr/include/p11-kit-1 "$SYSROOT/usr/include/"
 touch "$SYSROOT/.complete"

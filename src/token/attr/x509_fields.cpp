@@ -1,0 +1,65 @@
+#include "token/attr/x509_fields.h"
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <ctime>
+#include <memory>
+
+namespace sx::token {
+
+namespace {
+
+template <class T, int (*Enc)(const T*, unsigned char**)>
+Bytes der_of(const T* v) {
+  const int len = v ? Enc(v, nullptr) : 0;
+  if (len <= 0) return {};
+  Bytes out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  Enc(v, &p);
+  return out;
+}
+
+Bytes ck_date(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return {};
+  const int year = tm.tm_year + 1900;
+  if (year < 0 || year > 9999) return {};
+  const int parts[3][2] = {{year, 4}, {tm.tm_mon + 1, 2}, {tm.tm_mday, 2}};
+  Bytes out;
+  for (const auto& [value, digits] : parts) {
+    if (value < 0) return {};
+    int v = value;
+    Bytes d(static_cast<size_t>(digits));
+    for (size_t i = d.size(); i-- > 0; v /= 10) d[i] = static_cast<uint8_t>('0' + v % 10);
+    append(out, d);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<X509Fields> parse_x509(ByteView der) {
+  if (der.empty()) return make_error(Errc::InvalidArgument, "certificate: empty");
+  const unsigned char* p = der.data();
+  std::unique_ptr<X509, decltype(&X509_free)> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())), &X509_free);
+  if (!x) return make_error(Errc::InvalidArgument, "certificate: not DER X.509");
+  if (p != der.data() + der.size()) return make_error(Errc::InvalidArgument, "certificate: trailing bytes");
+  X509Fields f;
+  f.subject = der_of<X509_NAME, i2d_X509_NAME>(X509_get_subject_name(x.get()));
+  f.issuer = der_of<X509_NAME, i2d_X509_NAME>(X509_get_issuer_name(x.get()));
+  f.serial = der_of<ASN1_INTEGER, i2d_ASN1_INTEGER>(X509_get0_serialNumber(x.get()));
+  f.spki = der_of<X509_PUBKEY, i2d_X509_PUBKEY>(X509_get_X509_PUBKEY(x.get()));
+  f.not_before = ck_date(X509_get0_notBefore(x.get()));
+  f.not_after = ck_date(X509_get0_notAfter(x.get()));
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(der.data(), der.size(), md, &n, EVP_sha1(), nullptr) != 1 || n < 3)
+    return make_error(Errc::Crypto, "certificate: SHA-1 failed");
+  f.check_value.assign(md, md + 3);
+  if (f.subject.empty() || f.issuer.empty() || f.serial.empty())
+    return make_error(Errc::InvalidArgument, "certificate: missing subject/issuer/serial");
+  return f;
+}
+
+}  // namespace sx::token

@@ -1,0 +1,55 @@
+#include "token/mech/chip_ops.h"
+
+#include "token/mech/ecdsa_codec.h"
+
+namespace sx::token {
+
+CK_RV rv_from_chip_error(const Error& e) {
+  if (e.code == Errc::StatusWord && e.sw == se05x::sw::kCommandNotAllowed) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+  return CKR_DEVICE_ERROR;
+}
+
+namespace chip {
+
+namespace {
+
+CK_RV left_pad(Bytes& v, size_t want) {
+  if (v.size() > want) {
+    secure_wipe(v);
+    return CKR_DEVICE_ERROR;
+  }
+  v.insert(v.begin(), want - v.size(), 0x00);
+  return CKR_OK;
+}
+
+}  // namespace
+
+CK_RV rsa_private_raw(se05x::Client& c, const KeyRef& key, ByteView block, Bytes& out) {
+  const size_t k = key.modulus_bytes();
+  if (key.key_type != CKK_RSA || block.size() != k) return CKR_GENERAL_ERROR;
+  auto r = c.rsa_decrypt(key.object_id, se05x::RsaEncAlgo::NoPad, block);
+  if (!r.ok()) return rv_from_chip_error(r.error());
+  out = std::move(r.value());
+  return left_pad(out, k);
+}
+
+CK_RV ecdsa_sign(se05x::Client& c, const KeyRef& key, ByteView digest, Bytes& der, Bytes& raw) {
+  if (key.key_type != CKK_EC) return CKR_GENERAL_ERROR;
+  auto r = c.ecdsa_sign(key.object_id, digest);
+  if (!r.ok()) return rv_from_chip_error(r.error());
+  der = std::move(r.value());
+  if (!ecdsa_der_to_raw(der, key.ec_half_bytes(), raw)) return CKR_DEVICE_ERROR;
+  return CKR_OK;
+}
+
+CK_RV ecdh(se05x::Client& c, const KeyRef& key, ByteView point, Bytes& secret) {
+  if (key.key_type != CKK_EC) return CKR_GENERAL_ERROR;
+  auto r = c.ecdh(key.object_id, point);
+  if (!r.ok()) return rv_from_chip_error(r.error());
+  secret = std::move(r.value());
+  if (secret.empty()) return CKR_DEVICE_ERROR;
+  return left_pad(secret, (key.bits + 7u) / 8u);
+}
+
+}  // namespace chip
+}  // namespace sx::token
