@@ -19,6 +19,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.Key;
 import java.security.KeyStore;
+import java.security.KeyStoreSpi;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.Security;
@@ -27,6 +28,8 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
+import java.util.Date;
+import java.util.Enumeration;
 import java.util.List;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.KeyManager;
@@ -72,7 +75,8 @@ public final class GreengrassPkcs11Check {
             config = config + System.lineSeparator() + extraConfig;
             step("NOTE: extra SunPKCS11 config appended (Greengrass does not do this)");
         }
-        step("SunPKCS11 configuration:\n" + config.indent(4).stripTrailing());
+        step("SunPKCS11 configuration:");
+        config.lines().forEach(l -> step("    " + l));
         Provider base = Security.getProvider("SunPKCS11");
         if (base == null) {
             throw new IllegalStateException("SunPKCS11 provider not present in this JDK");
@@ -132,10 +136,14 @@ public final class GreengrassPkcs11Check {
         step(sigAlg + " sign on token + verify with cert public key (" + verifier.getProvider().getName()
                 + "): OK, " + sig.length + " bytes");
 
-        // 5. getKeyManagers(): SunX509 over the PKCS11 KeyStore, password null (as Greengrass).
+        // 5. getKeyManagers(): SunX509 over Greengrass's SingleKeyStore view (only `label` visible),
+        //    password null. Without the filter SunX509 may pick another key on the same token.
+        KeyStore single = new SingleKeyStore(ks, label, p);
+        single.load(null, null);
+        step("SingleKeyStore view: aliases=" + Collections.list(single.aliases()));
         String kmfAlg = KeyManagerFactory.getDefaultAlgorithm();
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(kmfAlg);
-        kmf.init(ks, null);
+        kmf.init(single, null);
         KeyManager[] kms = kmf.getKeyManagers();
         step("KeyManagerFactory(" + kmfAlg + ").init(ks, null) -> " + kms.length + " key manager(s)");
 
@@ -181,6 +189,133 @@ public final class GreengrassPkcs11Check {
                         + String.join(",", ((ExtendedSSLSession) s).getPeerSupportedSignatureAlgorithms()));
             }
             mqttConnect(sock, "sxp11-java-" + protocol.replace('.', '_') + "-" + ProcessHandle.current().pid());
+        }
+    }
+
+    // Same idea as Greengrass's SingleKeyStore: a read-only KeyStore that shows one alias of an
+    // already loaded PKCS11 KeyStore. Built on public API only (KeyStore's protected constructor).
+    private static final class SingleKeyStore extends KeyStore {
+        SingleKeyStore(KeyStore inner, String alias, Provider p) {
+            super(new Spi(inner, alias), p, "PKCS11");
+        }
+    }
+
+    private static final class Spi extends KeyStoreSpi {
+        private final KeyStore inner;
+        private final String alias;
+
+        Spi(KeyStore inner, String alias) {
+            this.inner = inner;
+            this.alias = alias;
+        }
+
+        private boolean mine(String a) {
+            return alias.equals(a);
+        }
+
+        @Override
+        public Key engineGetKey(String a, char[] password) {
+            try {
+                return mine(a) ? inner.getKey(a, password) : null;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Certificate[] engineGetCertificateChain(String a) {
+            try {
+                return mine(a) ? inner.getCertificateChain(a) : null;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Certificate engineGetCertificate(String a) {
+            try {
+                return mine(a) ? inner.getCertificate(a) : null;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Date engineGetCreationDate(String a) {
+            return null;
+        }
+
+        @Override
+        public void engineSetKeyEntry(String a, Key k, char[] pw, Certificate[] chain) {
+            throw new UnsupportedOperationException("read-only");
+        }
+
+        @Override
+        public void engineSetKeyEntry(String a, byte[] k, Certificate[] chain) {
+            throw new UnsupportedOperationException("read-only");
+        }
+
+        @Override
+        public void engineSetCertificateEntry(String a, Certificate c) {
+            throw new UnsupportedOperationException("read-only");
+        }
+
+        @Override
+        public void engineDeleteEntry(String a) {
+            throw new UnsupportedOperationException("read-only");
+        }
+
+        @Override
+        public Enumeration<String> engineAliases() {
+            return Collections.enumeration(engineContainsAlias(alias) ? List.of(alias) : List.of());
+        }
+
+        @Override
+        public boolean engineContainsAlias(String a) {
+            try {
+                return mine(a) && inner.containsAlias(a);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public int engineSize() {
+            return engineContainsAlias(alias) ? 1 : 0;
+        }
+
+        @Override
+        public boolean engineIsKeyEntry(String a) {
+            try {
+                return mine(a) && inner.isKeyEntry(a);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public boolean engineIsCertificateEntry(String a) {
+            try {
+                return mine(a) && inner.isCertificateEntry(a);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public String engineGetCertificateAlias(Certificate c) {
+            Certificate mineCert = engineGetCertificate(alias);
+            return mineCert != null && mineCert.equals(c) ? alias : null;
+        }
+
+        @Override
+        public void engineStore(OutputStream out, char[] pw) {
+            throw new UnsupportedOperationException("read-only");
+        }
+
+        @Override
+        public void engineLoad(InputStream in, char[] pw) {
+            // The inner PKCS11 KeyStore is already loaded (C_Login + token scan).
         }
     }
 

@@ -33,7 +33,7 @@ for proto in "${protos[@]}"; do
   p11_run 90 java -Djavax.net.debug=ssl:handshake -Djava.security.debug=sunpkcs11 -cp "$classes" \
     GreengrassPkcs11Check "$P11_MODULE" "$P11_SLOT" "$P11_PIN" "$P11_LABEL" "$P11_CA_DIR/ca.pem" \
     127.0.0.1 "$P11_BROKER_PORT" "$proto" ${P11_JAVA_EXTRA_CONFIG:+"$P11_JAVA_EXTRA_CONFIG"} >"$log" 2>&1 || rc=$?
-  grep -E '^(\[java\]|    )' "$log" || true
+  grep -E '^\[java\]' "$log" || true
   scheme="$(awk '/Produced (client )?CertificateVerify/{f=1} f && /"signature algorithm"/{gsub(/.*: /,""); print; exit}' "$log")"
   echo "[java] $proto client CertificateVerify signature scheme: ${scheme:-<none found>} (debug log: $log)"
   if [ "$rc" -ne 0 ]; then

@@ -8,8 +8,9 @@
 #     PROVISION_MODE  softhsm | keygen | existing   (see provision.sh)
 #   options:
 #     --keys LIST     ec,rsa (default) - one identity per key type
-#     --checks LIST   java,awscrt,openssl,opensc (default); finer: java-tls13 java-tls12
-#                     awscrt-plain awscrt-preinit
+#     --checks LIST   java,awscrt,openssl,opensc (default; softhsm mode adds java-minmech);
+#                     finer: java-tls13 java-tls12 awscrt-plain awscrt-preinit
+#                     java-minmech: SoftHSM2 restricted to CKM_ECDSA/CKM_RSA_PKCS (SE050-like)
 #     --work DIR      work directory (default: mktemp); kept on failure or with --keep
 #     --build-dir DIR where javac puts classes (default: work dir)
 #     --keep          keep the work directory
@@ -25,7 +26,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 usage() { sed -n '2,22p' "$0" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 module="$1"; mode="$2"; shift 2
-keys="ec,rsa"; checks="java,awscrt,openssl,opensc"; work=""; build_dir=""; keep=0
+keys="ec,rsa"; checks=""; work=""; build_dir=""; keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys="$2"; shift 2 ;;
@@ -37,6 +38,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$mode" in softhsm|keygen|existing) ;; *) usage ;; esac
+if [ -z "$checks" ]; then
+  checks="java,awscrt,openssl,opensc"; [ "$mode" = softhsm ] && checks="java,java-minmech,awscrt,openssl,opensc"
+fi
 
 # Missing tools = skip (77), not failure, so a machine without them still runs the rest.
 need=(openssl pkcs11-tool mosquitto timeout)
@@ -117,6 +121,7 @@ for key in "${key_list[@]}"; do
       java)           p11_run 200 "$here/check-java.sh" "$env_file" both || rc=$? ;;
       java-tls13)     p11_run 120 "$here/check-java.sh" "$env_file" TLSv1.3 || rc=$? ;;
       java-tls12)     p11_run 120 "$here/check-java.sh" "$env_file" TLSv1.2 || rc=$? ;;
+      java-minmech)   p11_run 200 "$here/check-java-minmech.sh" "$env_file" || rc=$? ;;
       awscrt)         p11_run 200 "$here/check-awscrt.sh" "$env_file" both || rc=$? ;;
       awscrt-plain)   p11_run 120 "$here/check-awscrt.sh" "$env_file" plain || rc=$? ;;
       awscrt-preinit) p11_run 120 "$here/check-awscrt.sh" "$env_file" preinit || rc=$? ;;
