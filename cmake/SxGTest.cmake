@@ -22,7 +22,9 @@ function(sx_test name)
   if(NOT A_LABELS)
     set(A_LABELS unit)
   endif()
+  # Simulated chips take the repository's fixed factory RSA key instead of generating
+  # one per test process (seconds under qemu); see src/sim/fixed_rsa_key.h.
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT}
+    PROPERTIES LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT} ENVIRONMENT "SE05X_SIM_FIXED_FACTORY_RSA=1"
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 endfunction()

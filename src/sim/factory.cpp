@@ -1,13 +1,16 @@
 #include "sim/factory.h"
 
+#include <cstdlib>
 #include <mutex>
 #include <optional>
+#include <string_view>
 
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "sim/curves.h"
 #include "sim/ec_crypto.h"
+#include "sim/fixed_rsa_key.h"
 #include "sim/rsa_crypto.h"
 
 namespace sx::sim {
@@ -19,14 +22,24 @@ namespace oid = se05x::objid;
 
 Error crypto(std::string what) { return make_error(Errc::Crypto, "factory image: " + std::move(what)); }
 
-// RSA-2048 generation costs 0.1-1 s; devices made in one process share one RSA key pair
-// (the EC key, unique ID and certificates are still per device).
+// The repository's fixed key instead of a fresh one (SE05X_SIM_FIXED_FACTORY_RSA=1).
+Result<RsaComponents> fixed_factory_rsa() {
+  const Bytes der = hex(kFixedRsa2048Pkcs8Hex);
+  const unsigned char* p = der.data();
+  ossl::Pkey key(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));
+  if (!key) return crypto("fixed RSA key does not parse");
+  return rsa_components(key.get());
+}
+
+// RSA-2048 generation costs 0.1-1 s (seconds under qemu); devices made in one process
+// share one RSA key pair (the EC key, unique ID and certificates are still per device).
 Result<RsaComponents> factory_rsa() {
   static std::mutex mu;
   static std::optional<RsaComponents> cached;
   std::lock_guard lock(mu);
   if (!cached) {
-    SX_ASSIGN(RsaComponents c, rsa_generate(2048));
+    const char* fixed = std::getenv("SE05X_SIM_FIXED_FACTORY_RSA");
+    SX_ASSIGN(RsaComponents c, fixed && std::string_view(fixed) == "1" ? fixed_factory_rsa() : rsa_generate(2048));
     cached = std::move(c);
   }
   return *cached;

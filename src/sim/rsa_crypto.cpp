@@ -37,17 +37,21 @@ Result<Bytes> derive_d(ByteView p, ByteView q, ByteView e) {
 
 }  // namespace
 
-Result<RsaComponents> rsa_generate(uint16_t bits) {
-  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits));
-  if (!raw) return crypto("RSA key generation");
-  ossl::Pkey key(raw);
+Result<RsaComponents> rsa_components(const EVP_PKEY* key) {
   RsaComponents out;
   for (const auto& p : kParams) {
-    Bytes v = ossl::get_bn_param(key.get(), p.name);
+    Bytes v = ossl::get_bn_param(key, p.name);
     if (v.empty()) return crypto(std::string("RSA component missing: ") + p.name);
     out[p.tag] = std::move(v);
   }
   return out;
+}
+
+Result<RsaComponents> rsa_generate(uint16_t bits) {
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits));
+  if (!raw) return crypto("RSA key generation");
+  ossl::Pkey key(raw);
+  return rsa_components(key.get());
 }
 
 Result<ossl::Pkey> rsa_pkey(const SecureObject& o) {

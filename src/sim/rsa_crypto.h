@@ -15,6 +15,8 @@ using RsaComponents = std::map<uint8_t, Bytes>;
 
 // New key with e = 65537; all eight components.
 Result<RsaComponents> rsa_generate(uint16_t bits);
+// All eight components of a private RSA key.
+Result<RsaComponents> rsa_components(const EVP_PKEY* key);
 // EVP key of a complete RSA object (private part when it has one; private-only keys
 // without n/e cannot be used and give an error).
 Result<ossl::Pkey> rsa_pkey(const SecureObject& o);

@@ -55,6 +55,8 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--fault-nack-every", o.card_faults.nack_every, "every Nth I2C transaction starts a NACK burst");
   app.add_option("--fault-nack-burst", o.card_faults.nack_burst, "NACKed transactions per burst");
   app.add_option("--fault-wtx", o.card_faults.wtx_count, "S(WTX) requests before every response");
+  app.add_flag("--fault-reset-mid-apdu", o.card_faults.reset_mid_apdu,
+               "reset the chip after the first block of the next chained command");
   app.add_option("--power-cut-at", o.power_cut_at, "cut power at the Nth NVM write (then the chip is silent)");
   app.add_flag("--power-cut-torn", o.power_cut_torn, "the cut write is torn (a prefix of it persists)");
   app.add_option("--stats-file", o.stats_file, "keep the statistics as JSON in this file (updated twice a second)");
