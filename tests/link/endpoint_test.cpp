@@ -116,3 +116,19 @@ TEST(Endpoint, Errors) {
 
 }  // namespace
 }  // namespace sx::link
+
+namespace sx::link {
+namespace {
+
+TEST(EndpointListen, PortZeroMeansAnyFreePortOnlyWhenListening) {
+  EXPECT_FALSE(parse_endpoint("jrcp:127.0.0.1:0").ok());
+  auto e = parse_endpoint("jrcp:127.0.0.1:0", EndpointUse::Listen);
+  ASSERT_TRUE(e.ok()) << e.error().to_string();
+  EXPECT_EQ(e->port, 0);
+  EXPECT_EQ(e->kind, Endpoint::Kind::JrcpTcp);
+  EXPECT_TRUE(parse_endpoint("unix:/tmp/x.sock", EndpointUse::Listen).ok());
+  EXPECT_FALSE(parse_endpoint("jrcp:127.0.0.1:65536", EndpointUse::Listen).ok());
+}
+
+}  // namespace
+}  // namespace sx::link
