@@ -5,10 +5,13 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <deque>
 
 #include "link/jrcp.h"
 #include "link/socket.h"
@@ -21,15 +24,59 @@ struct JrcpServer::Client {
   uint64_t id = 0;
   Fd fd;
   jrcp::Decoder dec;
+  std::deque<jrcp::Message> queue;  // complete requests not served yet
   Bytes out;
   size_t out_pos = 0;
   bool close_after_reply = false;
   bool dead = false;
   std::string name;
+  JrcpPeer peer;
+  std::optional<std::string> refused;  // admission refused: reason sent as the first reply
+  uint64_t requests = 0;
+  Clock::time_point since = Clock::now();
 
   Client(uint64_t i, Fd f, size_t max_payload) : id(i), fd(std::move(f)), dec(max_payload) {}
   bool sending() const { return out_pos < out.size(); }
 };
+
+namespace {
+
+// Requests that need the chip (and so wait while another client holds the
+// lock); everything else (status, TERMINAL_INFO, CLOSE, ...) is answered at once.
+bool needs_chip(uint8_t type) {
+  return type == static_cast<uint8_t>(jrcp::Mty::WaitForCard) || type == static_cast<uint8_t>(jrcp::Mty::ApduData) ||
+         type == static_cast<uint8_t>(jrcp::Mty::Lock);
+}
+
+std::string tcp_peer_address(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return "?";
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+    port = ntohs(a->sin_port);
+    std::string out = host;
+    out += ":";
+    out += std::to_string(port);
+    return out;
+  }
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+    port = ntohs(a->sin6_port);
+    std::string out = "[";
+    out += host;
+    out += "]:";
+    out += std::to_string(port);
+    return out;
+  }
+  return "?";
+}
+
+}  // namespace
 
 JrcpServer::JrcpServer(JrcpBackend& backend, JrcpServerOptions opt)
     : backend_(backend), opt_(std::move(opt)), wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
@@ -48,6 +95,12 @@ Result<uint16_t> JrcpServer::listen_tcp(const std::string& host, uint16_t port) 
   SX_TRY(set_nonblocking(fd.get(), true));
   SX_ASSIGN(uint16_t bound, local_port(fd.get()));
   listeners_.push_back(std::move(fd));
+  listener_unix_.push_back(false);
+  Endpoint ep;
+  ep.kind = Endpoint::Kind::JrcpTcp;
+  ep.host = host;
+  ep.port = bound;
+  listener_names_.push_back(to_string(ep));
   return bound;
 }
 
@@ -55,7 +108,9 @@ Status JrcpServer::listen_unix(const std::string& path) {
   SX_ASSIGN(Fd fd, unix_listen(path));
   SX_TRY(set_nonblocking(fd.get(), true));
   listeners_.push_back(std::move(fd));
+  listener_unix_.push_back(true);
   unix_paths_.push_back(path);
+  listener_names_.push_back("unix:" + path);
   return {};
 }
 
@@ -101,12 +156,21 @@ void JrcpServer::drop(Client& c, const std::string& why) {
   if (c.dead) return;
   c.dead = true;
   log(c.name + " dropped: " + why);
-  if (lock_owner_ == c.id) {
+  bool held = lock_owner_ == c.id;
+  if (held) {
     lock_owner_ = 0;
     lock_depth_ = 0;
     log(c.name + " released the lock by disconnecting");
   }
   c.fd.reset();
+  c.queue.clear();
+  if (!c.refused) {
+    try {
+      backend_.client_gone(c.peer, held);
+    } catch (...) {
+      log("backend client_gone() threw");
+    }
+  }
 }
 
 bool JrcpServer::flush(Client& c) {
@@ -142,8 +206,15 @@ void JrcpServer::reply(Client& c, uint8_t type, ByteView payload) {
 }
 
 void JrcpServer::handle(Client& c) {
-  auto m = c.dec.next();
-  if (!m) return;
+  if (c.queue.empty()) return;
+  std::optional<jrcp::Message> m = std::move(c.queue.front());
+  c.queue.pop_front();
+  ++c.requests;
+  if (c.refused) {
+    c.close_after_reply = true;
+    reply(c, jrcp::kError, ByteView(reinterpret_cast<const uint8_t*>(c.refused->data()), c.refused->size()));
+    return;
+  }
   using jrcp::Mty;
   switch (static_cast<Mty>(m->type)) {
     case Mty::WaitForCard: {
@@ -159,7 +230,7 @@ void JrcpServer::handle(Client& c) {
     case Mty::ApduData: {
       Bytes r;
       try {
-        r = backend_.transceive(m->payload);
+        r = backend_.transceive_from(c.peer, m->payload);
       } catch (...) {
         log("backend transceive() threw; answering with no answer");
         r.clear();
@@ -171,7 +242,8 @@ void JrcpServer::handle(Client& c) {
       if (lock_owner_ == 0) {
         lock_owner_ = c.id;
         lock_depth_ = 1;
-        lock_deadline_ = Clock::now() + opt_.lock_hold_max;
+        lock_since_ = Clock::now();
+        lock_deadline_ = lock_since_ + opt_.lock_hold_max;
       } else if (lock_owner_ == c.id) {
         ++lock_depth_;
       }
@@ -197,8 +269,19 @@ void JrcpServer::handle(Client& c) {
         return;
       }
       break;
-    default:
+    default: {
+      std::optional<jrcp::Message> ext;
+      try {
+        ext = backend_.extension(c.peer, *m);
+      } catch (...) {
+        log("backend extension() threw");
+      }
+      if (ext) {
+        reply(c, ext->type, ext->payload);
+        return;
+      }
       break;
+    }
   }
   uint8_t t = m->type;
   reply(c, jrcp::kError, ByteView(&t, 1));
@@ -213,6 +296,9 @@ Status JrcpServer::run() {
   uint8_t rbuf[4096];
   while (!stopping_.load() && !quit_) {
     auto allowed = [&](const Client& c) { return lock_owner_ == 0 || lock_owner_ == c.id; };
+    auto servable = [&](const Client& c) {
+      return !c.queue.empty() && (allowed(c) || c.refused || !needs_chip(c.queue.front().type));
+    };
     bool work_pending = false;
     pfds.clear();
     polled.clear();
@@ -221,11 +307,12 @@ Status JrcpServer::run() {
     for (auto& cp : clients_) {
       Client& c = *cp;
       short ev = 0;
+      // A client is read only when nothing of it is queued (back-pressure);
+      // one whose request waits for the lock is polled with no events, so
+      // POLLHUP/POLLERR still report a peer that died while queued.
       if (c.sending()) ev = POLLOUT;
-      else if (allowed(c) && c.dec.has_message()) work_pending = true;
-      else if (allowed(c)) ev = POLLIN;
-      // Waiting clients are polled with no events: POLLHUP/POLLERR still
-      // report a peer that died while queued.
+      else if (servable(c)) work_pending = true;
+      else if (c.queue.empty()) ev = POLLIN;
       pfds.push_back({c.fd.get(), ev, 0});
       polled.push_back(&c);
     }
@@ -257,10 +344,38 @@ Status JrcpServer::run() {
           continue;
         }
         int one = 1;
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on Unix sockets
+        if (!listener_unix_[i]) ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         auto c = std::make_unique<Client>(next_id_++, std::move(cfd), opt_.max_payload);
+        JrcpPeer& p = c->peer;
+        p.id = c->id;
+        p.unix_socket = listener_unix_[i];
         c->name = "client#" + std::to_string(c->id);
-        log(c->name + " connected");
+        if (p.unix_socket) {
+          p.address = listener_names_[i];
+          if (auto pc = peer_cred(c->fd.get())) {
+            p.has_cred = true;
+            p.cred = *pc;
+            c->name += " (pid " + std::to_string(pc->pid) + " uid " + std::to_string(pc->uid) + " gid " +
+                       std::to_string(pc->gid) + ")";
+          }
+        } else {
+          p.address = tcp_peer_address(c->fd.get());
+          c->name += " (tcp " + p.address + ")";
+        }
+        p.name = c->name;
+        if (opt_.admit) {
+          try {
+            c->refused = opt_.admit(p);
+          } catch (...) {
+            c->refused = "admission check failed";
+          }
+        }
+        if (c->refused) {
+          ++refused_;
+          log(c->name + " refused: " + *c->refused);
+        } else {
+          log(c->name + " connected on " + listener_names_[i]);
+        }
         clients_.push_back(std::move(c));
       }
     }
@@ -277,7 +392,16 @@ Status JrcpServer::run() {
       if (re & POLLIN) {
         ssize_t r = ::recv(c.fd.get(), rbuf, sizeof rbuf, 0);
         if (r > 0) {
-          if (Status s = c.dec.feed(ByteView(rbuf, static_cast<size_t>(r))); !s) drop(c, s.error().message);
+          if (Status s = c.dec.feed(ByteView(rbuf, static_cast<size_t>(r))); !s) {
+            drop(c, s.error().message);
+          } else {
+            while (auto m = c.dec.next()) c.queue.push_back(std::move(*m));
+            if (opt_.max_queue && c.queue.size() > opt_.max_queue) {
+              ++cut_off_;
+              drop(c, "sent " + std::to_string(c.queue.size()) + " requests without waiting (queue limit " +
+                          std::to_string(opt_.max_queue) + ")");
+            }
+          }
         } else if (r == 0) {
           drop(c, c.dec.mid_message() ? "closed mid-message" : "disconnected");
         } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -289,7 +413,16 @@ Status JrcpServer::run() {
     }
 
     if (lock_owner_ != 0 && Clock::now() >= lock_deadline_) {
-      log("client#" + std::to_string(lock_owner_) + " held the lock too long; lock released");
+      const std::string ms = std::to_string(opt_.lock_hold_max.count());
+      Client* holder = nullptr;
+      for (auto& cp : clients_)
+        if (cp->id == lock_owner_ && !cp->dead) holder = cp.get();
+      if (opt_.cut_off_on_expiry && holder) {
+        ++cut_off_;
+        drop(*holder, "held the lock longer than " + ms + " ms: cut off");
+      } else {
+        log("client#" + std::to_string(lock_owner_) + " held the lock longer than " + ms + " ms; lock released");
+      }
       lock_owner_ = 0;
       lock_depth_ = 0;
     }
@@ -299,8 +432,8 @@ Status JrcpServer::run() {
     size_t count = clients_.size();
     for (size_t k = 0; k < count; ++k) {
       Client& c = *clients_[(rr_ + k) % count];
-      if (c.dead || c.sending() || !(lock_owner_ == 0 || lock_owner_ == c.id)) continue;
-      if (c.dec.has_message()) handle(c);
+      if (c.dead || c.sending() || !servable(c)) continue;
+      handle(c);
     }
     if (count) rr_ = (rr_ + 1) % count;
 
@@ -309,6 +442,7 @@ Status JrcpServer::run() {
   }
   // Best effort: a QUIT reply that did not fit the socket buffer is dropped.
   // Listeners close too, so new clients fail fast instead of waiting forever.
+  for (auto& cp : clients_) drop(*cp, "server stopping");
   clients_.clear();
   listeners_.clear();
   for (const auto& p : unix_paths_) ::unlink(p.c_str());
@@ -317,6 +451,38 @@ Status JrcpServer::run() {
   lock_owner_ = 0;
   lock_depth_ = 0;
   return {};
+}
+
+}  // namespace sx::link
+
+namespace sx::link {
+
+JrcpServerState JrcpServer::state() const {
+  JrcpServerState st;
+  const auto now = Clock::now();
+  auto ms = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
+  for (const auto& cp : clients_) {
+    if (cp->dead) continue;
+    JrcpClientState c;
+    c.peer = cp->peer;
+    c.queued = cp->queue.size();
+    c.holds_lock = lock_owner_ == cp->id;
+    c.lock_depth = c.holds_lock ? lock_depth_ : 0;
+    // Requests of clients kept out by the lock are still in the kernel.
+    int pending = 0;
+    if (::ioctl(cp->fd.get(), FIONREAD, &pending) < 0) pending = 0;
+    c.waiting_for_lock = lock_owner_ != 0 && !c.holds_lock && (c.queued > 0 || pending > 0);
+    c.requests = cp->requests;
+    c.connected_for = ms(now - cp->since);
+    st.clients.push_back(std::move(c));
+  }
+  st.lock_owner = lock_owner_;
+  if (lock_owner_) st.lock_held_for = ms(now - lock_since_);
+  st.lock_hold_max = opt_.lock_hold_max;
+  st.listeners = listener_names_;
+  st.refused = refused_;
+  st.cut_off = cut_off_;
+  return st;
 }
 
 }  // namespace sx::link

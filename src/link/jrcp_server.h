@@ -7,10 +7,13 @@
 // * exactly one reply per request, nothing unsolicited;
 // * WAIT_FOR_CARD -> ATR; APDU_DATA -> backend (empty reply = no answer);
 // * LOCK/UNLOCK nest per client; while one client holds the lock the other
-//   clients are not read at all (their requests stay queued in the kernel)
-//   and are then served round-robin. The lock ends on the matching UNLOCK,
+//   clients' WAIT_FOR_CARD, APDU_DATA and LOCK requests wait (each client is
+//   read only while nothing of it is queued, so the rest stays in the kernel)
+//   and are then served round-robin; requests that do not need the chip
+//   (status, TERMINAL_INFO, CLOSE, errors) are answered at once. The lock ends on the matching UNLOCK,
 //   on disconnect of the holder, or lock_hold_max after it was taken (the
-//   holder then silently loses it). UNLOCK without LOCK is answered normally;
+//   holder then silently loses it, or is disconnected with cut_off_on_expiry).
+//   UNLOCK without LOCK is answered normally;
 // * CLOSE -> `03 00 00 00`, then the connection is closed;
 // * TERMINAL_INFO, DEBUG_INFO -> empty reply of the same type;
 // * STATUS, INIT_DATA, INFO_TEXT, unknown types, and QUIT unless allowed ->
@@ -18,6 +21,15 @@
 // * bad NAD or a payload over max_payload -> that client is dropped; partial
 //   messages never block other clients (non-blocking sockets, per-client
 //   buffers); a client that does not read its replies is only blocked itself.
+//
+// Hooks for a broker (all optional, all called on the server thread):
+// * admit(): decides at accept time from the peer's credentials (Unix
+//   sockets: SO_PEERCRED); a refused client gets `03 00 LL LL <reason text>`
+//   as the reply to its first request and is then disconnected;
+// * max_queue: complete requests a client may send ahead without waiting for
+//   replies; a client exceeding it is disconnected;
+// * JrcpBackend::transceive_from / client_gone / extension: who sent an APDU,
+//   who left (and whether it held the lock), message types of the broker's own.
 #pragma once
 
 #include <atomic>
@@ -26,6 +38,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,14 +47,66 @@
 #include "base/result.h"
 #include "link/endpoint.h"
 #include "link/fd.h"
+#include "link/jrcp.h"
+#include "link/socket.h"
 
 namespace sx::link {
+
+// Who is at the other end of a connection (for admission, logs, status).
+struct JrcpPeer {
+  uint64_t id = 0;             // unique per connection, never 0
+  bool unix_socket = false;
+  bool has_cred = false;       // SO_PEERCRED answered (Unix sockets only)
+  PeerCred cred;
+  std::string address;         // TCP: "HOST:PORT" of the peer; Unix: listener path
+  std::string name;            // "client#N" plus pid/uid when known
+};
 
 struct JrcpBackend {
   virtual Bytes atr() = 0;
   // Returns the R-APDU including SW; empty = no answer (e.g. power cut).
   virtual Bytes transceive(ByteView capdu) = 0;
+  // The same, knowing which connection sent it (a broker tracks per-client
+  // chip state). Defaults to transceive().
+  virtual Bytes transceive_from(const JrcpPeer& peer, ByteView capdu) {
+    (void)peer;
+    return transceive(capdu);
+  }
+  // A connection ended (disconnect, drop, cut off); held_lock tells whether
+  // it held the LOCK at that moment (its multi-APDU sequence is unfinished).
+  virtual void client_gone(const JrcpPeer& peer, bool held_lock) {
+    (void)peer;
+    (void)held_lock;
+  }
+  // Message types the server does not know itself: a reply, or nullopt for
+  // the standard ERROR reply.
+  virtual std::optional<jrcp::Message> extension(const JrcpPeer& peer, const jrcp::Message& m) {
+    (void)peer;
+    (void)m;
+    return std::nullopt;
+  }
   virtual ~JrcpBackend() = default;
+};
+
+// A consistent view of the server's clients and lock; taken on the server
+// thread (from a backend hook) or after the server stopped.
+struct JrcpClientState {
+  JrcpPeer peer;
+  size_t queued = 0;        // complete requests waiting to be served
+  bool waiting_for_lock = false;
+  bool holds_lock = false;
+  unsigned lock_depth = 0;
+  uint64_t requests = 0;    // requests served so far
+  std::chrono::milliseconds connected_for{0};
+};
+struct JrcpServerState {
+  std::vector<JrcpClientState> clients;
+  uint64_t lock_owner = 0;  // peer id, 0 = free
+  std::chrono::milliseconds lock_held_for{0};
+  std::chrono::milliseconds lock_hold_max{0};
+  std::vector<std::string> listeners;  // connection strings
+  uint64_t refused = 0;     // connections refused by admit()
+  uint64_t cut_off = 0;     // connections dropped for exceeding hold time or queue limit
 };
 
 struct JrcpServerOptions {
@@ -49,6 +114,12 @@ struct JrcpServerOptions {
   std::chrono::milliseconds lock_hold_max{30000};
   size_t max_clients = 256;
   bool allow_quit = false;  // QUIT (0x50) stops the server only when set
+  // Requests a client may pipeline; more gets it disconnected. 0 = no limit.
+  size_t max_queue = 0;
+  // Disconnect (instead of silently un-locking) a holder whose hold expired.
+  bool cut_off_on_expiry = false;
+  // Admission: empty optional = accept; a string = refuse with that reason.
+  std::function<std::optional<std::string>(const JrcpPeer&)> admit;
   // Diagnostics (connects, drops, lock expiry); called on the server thread.
   std::function<void(const std::string&)> log;
 };
@@ -79,6 +150,8 @@ class JrcpServer {
   void stop();
 
   size_t client_count() const { return client_count_.load(); }
+  // Only on the server thread (inside a backend hook) or when not serving.
+  JrcpServerState state() const;
 
  private:
   struct Client;
@@ -92,6 +165,11 @@ class JrcpServer {
   JrcpServerOptions opt_;
   std::vector<Fd> listeners_;
   std::vector<std::string> unix_paths_;
+  std::vector<std::string> listener_names_;
+  std::vector<bool> listener_unix_;
+  uint64_t refused_ = 0;
+  uint64_t cut_off_ = 0;
+  std::chrono::steady_clock::time_point lock_since_{};
   Fd wake_;
   std::thread thread_;
   std::mutex start_mu_;

@@ -63,9 +63,19 @@ class ReconnectingJrcp : public link::ApduChannel {
   }
 
   Result<Bytes> transceive(std::span<const uint8_t> capdu) override {
+    const bool select = capdu.size() >= 5 && capdu[0] == 0x00 && capdu[1] == 0xA4 && capdu[2] == 0x04;
     SX_TRY(ready());
+    if (reselect_pending_ && !select && !last_select_.empty()) {
+      // A restarted broker (or chip behind it) may have lost the applet
+      // selection this connection made; restore it before the command.
+      auto s = c_.transceive(last_select_);
+      if (!s) return explain(s.take_error(), false);
+    }
+    reselect_pending_ = false;
     auto r = c_.transceive(capdu);
     if (!r) return explain(r.take_error(), false);
+    if (select && r->size() >= 2 && (*r)[r->size() - 2] == 0x90 && (*r)[r->size() - 1] == 0x00)
+      last_select_.assign(capdu.begin(), capdu.end());
     return r;
   }
 
@@ -107,6 +117,7 @@ class ReconnectingJrcp : public link::ApduChannel {
                                                    "before the next command");
     auto r = c_.open();
     if (!r) return explain(r.take_error(), true);
+    reselect_pending_ = true;
     return {};
   }
 
@@ -125,7 +136,7 @@ class ReconnectingJrcp : public link::ApduChannel {
       err.message += opening ? " (is the se05x broker / JRCP server running?)"
                              : " (the server went away; the next call reconnects)";
     else if (err.code == Errc::Timeout && c_.is_open())
-      err.message += " (the broker could not reach the chip; see its log or its status)";
+      err.message += " (no answer from the chip; behind se05xd, see its log or `se05xd --status`)";
     return err;
   }
 
@@ -133,6 +144,8 @@ class ReconnectingJrcp : public link::ApduChannel {
   link::JrcpClient c_;
   unsigned lock_depth_ = 0;
   bool lost_in_lock_ = false;
+  Bytes last_select_;  // last applet SELECT that answered 90 00, replayed after a reconnect
+  bool reselect_pending_ = false;
 };
 
 t1::HostTiming pick_timing(const ConnectOptions& o) {

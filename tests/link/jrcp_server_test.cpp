@@ -368,5 +368,217 @@ TEST(JrcpServer, PeerCredOfUnixClient) {
   EXPECT_EQ(cred->uid, getuid());
 }
 
+
+// --- broker hooks: admission, per-client identity, departure, own message
+// types, queue limit, cut-off on hold expiry, state snapshot.
+struct HookBackend : EchoBackend {
+  std::vector<std::pair<uint64_t, bool>> gone;  // (client id, held lock)
+  std::vector<uint64_t> from;
+  JrcpServer* server = nullptr;
+  JrcpServerState seen;
+  Bytes transceive_from(const JrcpPeer& p, ByteView capdu) override {
+    {
+      std::lock_guard<std::mutex> g(mu);
+      from.push_back(p.id);
+    }
+    return transceive(capdu);
+  }
+  void client_gone(const JrcpPeer& p, bool held) override {
+    std::lock_guard<std::mutex> g(mu);
+    gone.emplace_back(p.id, held);
+  }
+  std::optional<jrcp::Message> extension(const JrcpPeer& p, const jrcp::Message& m) override {
+    if (m.type != 0x53) return std::nullopt;
+    std::lock_guard<std::mutex> g(mu);
+    seen = server->state();
+    std::string name = p.name;
+    return jrcp::Message{0x53, Bytes(name.begin(), name.end())};
+  }
+  std::vector<std::pair<uint64_t, bool>> gone_snapshot() {
+    std::lock_guard<std::mutex> g(mu);
+    return gone;
+  }
+};
+
+class JrcpServerHooksTest : public ::testing::Test {
+ protected:
+  void start() {
+    server = std::make_unique<JrcpServer>(backend, opt);
+    backend.server = server.get();
+    sock = dir.file("hooks.sock");
+    ASSERT_TRUE(server->listen_unix(sock).ok());
+    auto p = server->listen_tcp("127.0.0.1", 0);
+    ASSERT_TRUE(p.ok());
+    port = *p;
+    ASSERT_TRUE(server->start().ok());
+  }
+  void TearDown() override {
+    if (server) server->stop();
+  }
+  Raw raw_unix() { return Raw{unix_connect(sock).value()}; }
+  Raw raw_tcp() { return Raw{tcp_connect("127.0.0.1", port, kIoTimeout).value()}; }
+  // Waits (bounded) until client_gone was called n times.
+  std::vector<std::pair<uint64_t, bool>> wait_gone(size_t n) {
+    for (int i = 0; i < 2000; ++i) {
+      auto g = backend.gone_snapshot();
+      if (g.size() >= n) return g;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return backend.gone_snapshot();
+  }
+
+  test::TempDir dir;
+  HookBackend backend;
+  JrcpServerOptions opt;
+  std::unique_ptr<JrcpServer> server;
+  std::string sock;
+  uint16_t port = 0;
+};
+
+TEST_F(JrcpServerHooksTest, AdmissionSeesCredentialsAndRefusesWithText) {
+  std::vector<JrcpPeer> asked;
+  std::mutex amu;
+  opt.admit = [&](const JrcpPeer& p) -> std::optional<std::string> {
+    std::lock_guard<std::mutex> g(amu);
+    asked.push_back(p);
+    if (p.unix_socket) return std::string("no unix clients today");
+    return std::nullopt;
+  };
+  start();
+  Raw u = raw_unix();
+  u.send(0x00, hex("00000100"));
+  auto m = u.recv();
+  EXPECT_EQ(m.type, jrcp::kError);
+  EXPECT_EQ(std::string(m.payload.begin(), m.payload.end()), "no unix clients today");
+  EXPECT_TRUE(u.closed_by_peer());
+  Raw t = raw_tcp();
+  t.send(0x01, hex("0A"));
+  EXPECT_EQ(t.recv().payload, hex("0A 9000"));
+  std::lock_guard<std::mutex> g(amu);
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_TRUE(asked[0].unix_socket);
+  EXPECT_TRUE(asked[0].has_cred);
+  EXPECT_EQ(asked[0].cred.pid, getpid());
+  EXPECT_EQ(asked[0].cred.uid, getuid());
+  EXPECT_FALSE(asked[1].unix_socket);
+  EXPECT_FALSE(asked[1].has_cred);
+  EXPECT_EQ(asked[1].address.rfind("127.0.0.1:", 0), 0u) << asked[1].address;
+  EXPECT_TRUE(backend.snapshot().size() == 1);  // the refused client never reached the backend
+  EXPECT_TRUE(backend.gone_snapshot().empty());
+}
+
+TEST_F(JrcpServerHooksTest, RefusalDoesNotWaitForTheLock) {
+  opt.admit = [](const JrcpPeer& p) -> std::optional<std::string> {
+    if (p.unix_socket) return std::string("refused");
+    return std::nullopt;
+  };
+  start();
+  Raw holder = raw_tcp();
+  holder.send(0x30);
+  EXPECT_EQ(holder.recv().type, 0x30);
+  Raw u = raw_unix();
+  u.send(0x00, hex("00000100"));
+  EXPECT_EQ(u.recv().type, jrcp::kError);
+  EXPECT_TRUE(u.closed_by_peer());
+}
+
+TEST_F(JrcpServerHooksTest, PeerIdentityAndDepartureWithLockFlag) {
+  start();
+  uint64_t a_id = 0;
+  {
+    Raw a = raw_unix();
+    a.send(0x01, hex("01"));
+    EXPECT_EQ(a.recv().payload, hex("01 9000"));
+    a.send(0x30);
+    EXPECT_EQ(a.recv().type, 0x30);
+    std::lock_guard<std::mutex> g(backend.mu);
+    ASSERT_EQ(backend.from.size(), 1u);
+    a_id = backend.from[0];
+  }
+  auto gone = wait_gone(1);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0], std::make_pair(a_id, true));
+  {
+    Raw b = raw_unix();
+    b.send(0x01, hex("02"));
+    EXPECT_EQ(b.recv().payload, hex("02 9000"));
+  }
+  gone = wait_gone(2);
+  ASSERT_EQ(gone.size(), 2u);
+  EXPECT_NE(gone[1].first, a_id);
+  EXPECT_FALSE(gone[1].second);
+}
+
+TEST_F(JrcpServerHooksTest, ExtensionAnsweredEvenWhileAnotherHoldsTheLock) {
+  start();
+  Raw a = raw_unix(), b = raw_unix(), q = raw_unix();
+  a.send(0x30);
+  EXPECT_EQ(a.recv().type, 0x30);
+  b.send(0x01, hex("0B"));  // waits
+  // Let the server read B's request.
+  for (int i = 0; i < 500; ++i) {
+    q.send(0x53);
+    auto m = q.recv();
+    ASSERT_EQ(m.type, 0x53);
+    bool waiting = false;
+    {
+      std::lock_guard<std::mutex> g(backend.mu);
+      for (const auto& c : backend.seen.clients) waiting |= c.waiting_for_lock;
+    }
+    if (waiting) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  {
+    std::lock_guard<std::mutex> g(backend.mu);
+    const auto& st = backend.seen;
+    ASSERT_EQ(st.clients.size(), 3u);
+    EXPECT_EQ(st.lock_owner, st.clients[0].peer.id);
+    EXPECT_TRUE(st.clients[0].holds_lock);
+    EXPECT_EQ(st.clients[0].lock_depth, 1u);
+    EXPECT_TRUE(st.clients[1].waiting_for_lock);
+    EXPECT_EQ(st.clients[1].queued, 1u);
+    EXPECT_EQ(st.listeners.size(), 2u);
+  }
+  // TERMINAL_INFO and unknown types do not wait for the lock either.
+  q.send(0x04);
+  EXPECT_EQ(q.recv().type, 0x04);
+  q.send(0x77);
+  EXPECT_EQ(q.recv().payload, hex("77"));
+  a.send(0x31);
+  EXPECT_EQ(a.recv().type, 0x31);
+  EXPECT_EQ(b.recv().payload, hex("0B 9000"));
+}
+
+TEST_F(JrcpServerHooksTest, QueueLimitDisconnectsPipeliningClient) {
+  opt.max_queue = 3;
+  start();
+  Raw ok = raw_unix();
+  Bytes three;
+  for (int i = 0; i < 3; ++i) append(three, *jrcp::encode(0x01, hex("0C")));
+  ok.send(three);  // at the limit: served
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(ok.recv().payload, hex("0C 9000"));
+  Raw flood = raw_unix();
+  Bytes many;
+  for (int i = 0; i < 6; ++i) append(many, *jrcp::encode(0x01, hex("0D")));
+  flood.send(many);
+  EXPECT_TRUE(flood.closed_by_peer());
+}
+
+TEST_F(JrcpServerHooksTest, ExpiredHolderIsCutOff) {
+  opt.lock_hold_max = std::chrono::milliseconds(50);
+  opt.cut_off_on_expiry = true;
+  start();
+  Raw a = raw_unix();
+  a.send(0x30);
+  EXPECT_EQ(a.recv().type, 0x30);
+  Raw b = raw_unix();
+  b.send(0x01, hex("0E"));
+  EXPECT_EQ(b.recv().payload, hex("0E 9000"));
+  EXPECT_TRUE(a.closed_by_peer());
+  auto gone = wait_gone(1);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_TRUE(gone[0].second);
+}
+
 }  // namespace
 }  // namespace sx::link

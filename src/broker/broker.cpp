@@ -1,0 +1,191 @@
+#include "broker/broker.h"
+
+#include <grp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "broker/status.h"
+#include "link/endpoint.h"
+#include "link/socket.h"
+#include "se05x/connect.h"
+
+namespace sx::broker {
+
+namespace {
+
+Result<gid_t> group_id(const std::string& g) {
+  if (!g.empty() && g.size() <= 9 && g.find_first_not_of("0123456789") == std::string::npos)
+    return static_cast<gid_t>(std::stoul(g));
+  group gr{}, *res = nullptr;
+  std::vector<char> buf(16384);
+  if (::getgrnam_r(g.c_str(), &gr, buf.data(), buf.size(), &res) != 0 || !res)
+    return make_error(Errc::InvalidArgument, "socket_group: unknown group \"" + g + "\"");
+  return gr.gr_gid;
+}
+
+}  // namespace
+
+Broker::Broker(const Config& cfg, LogFn log, ChannelFactory factory) : cfg_(cfg), log_(std::move(log)) {
+  policy_.uids = cfg.allow_uids;
+  policy_.gids = cfg.allow_gids;
+  std::string conn = cfg.connection.empty() ? std::string(link::kDefaultEndpoint) : cfg.connection;
+  if (!factory) {
+    factory = [conn]() -> Result<OpenedChannel> {
+      se05x::ConnectOptions o;
+      o.reconnect = false;  // the Chip re-opens itself, and must see every failure
+      SX_ASSIGN(se05x::OpenedLink l, se05x::open_link(conn, o));
+      return OpenedChannel{std::move(l.channel), std::move(l.atr)};
+    };
+  }
+  chip_ = std::make_unique<Chip>(std::move(factory), conn, log_, cfg.log_apdus);
+
+  link::JrcpServerOptions so;
+  so.max_payload = cfg.max_payload;
+  so.lock_hold_max = std::chrono::milliseconds(cfg.lock_hold_ms);
+  so.max_clients = cfg.max_clients;
+  so.max_queue = cfg.max_queue;
+  so.cut_off_on_expiry = true;
+  so.admit = [this](const link::JrcpPeer& p) { return check_access(policy_, p); };
+  so.log = [this](const std::string& s) {
+    bool bad = s.find("refused") != std::string::npos || s.find("cut off") != std::string::npos ||
+               s.find("too long") != std::string::npos || s.find("queue limit") != std::string::npos;
+    this->log(bad ? LogLevel::Warning : LogLevel::Info, s);
+  };
+  server_ = std::make_unique<link::JrcpServer>(*chip_, so);
+  chip_->set_extension([this](const link::JrcpPeer& p, const link::jrcp::Message& m)
+                           -> std::optional<link::jrcp::Message> {
+    if (m.type != kStatusMty) return std::nullopt;
+    std::string j = status_json(p.id);
+    return link::jrcp::Message{kStatusMty, Bytes(j.begin(), j.end())};
+  });
+}
+
+Broker::~Broker() { stop(); }
+
+void Broker::log(LogLevel l, const std::string& s) const {
+  if (log_) log_(l, s);
+}
+
+Result<std::unique_ptr<Broker>> Broker::create(const Config& cfg, LogFn log, ChannelFactory factory) {
+  SX_TRY(validate(cfg));
+  std::unique_ptr<Broker> b(new Broker(cfg, std::move(log), std::move(factory)));
+  SX_TRY(b->bind());
+  return b;
+}
+
+Status Broker::bind() {
+  if (!cfg_.socket.empty()) {
+    std::filesystem::path dir = std::filesystem::path(cfg_.socket).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+      std::filesystem::create_directories(dir, ec);
+      if (ec) return make_error(Errc::Io, "cannot create " + dir.string() + ": " + ec.message());
+      ::chmod(dir.c_str(), 0755);
+    }
+    SX_TRY(server_->listen_unix(cfg_.socket));
+    if (::chmod(cfg_.socket.c_str(), static_cast<mode_t>(cfg_.socket_mode)) < 0)
+      return make_error(Errc::Io, link::errno_text("chmod " + cfg_.socket, errno));
+    if (!cfg_.socket_group.empty()) {
+      SX_ASSIGN(gid_t g, group_id(cfg_.socket_group));
+      if (::chown(cfg_.socket.c_str(), static_cast<uid_t>(-1), g) < 0)
+        return make_error(Errc::Io, link::errno_text("chown " + cfg_.socket, errno));
+    }
+    listeners_.push_back("unix:" + cfg_.socket);
+  }
+  if (!cfg_.tcp.empty()) {
+    SX_ASSIGN(link::Endpoint ep, tcp_endpoint(cfg_.tcp));
+    SX_ASSIGN(uint16_t port, server_->listen_tcp(ep.host, ep.port));
+    ep.port = port;
+    listeners_.push_back(link::to_string(ep));
+    log(LogLevel::Warning, "TCP listener " + link::to_string(ep) +
+                               " is on: TCP clients carry no credentials and are not checked against allow_uids");
+  }
+  return {};
+}
+
+Status Broker::open_chip() { return chip_->ensure_open(); }
+
+Status Broker::start() {
+  log(LogLevel::Info, "serving on " + [this] {
+    std::string s;
+    for (const auto& l : listeners_) s += (s.empty() ? "" : ", ") + l;
+    return s;
+  }());
+  return server_->start();
+}
+
+Status Broker::run() {
+  std::string s;
+  for (const auto& l : listeners_) s += (s.empty() ? "" : ", ") + l;
+  log(LogLevel::Info, "serving on " + s);
+  auto r = server_->run();
+  chip_->close();
+  return r;
+}
+
+void Broker::request_stop() noexcept {
+  if (server_) server_->request_stop();
+}
+
+void Broker::stop() {
+  if (server_) server_->stop();
+  if (chip_) chip_->close();
+}
+
+std::string Broker::status_json(uint64_t asking_client) const {
+  using json = nlohmann::json;
+  link::JrcpServerState ss = server_->state();
+  ChipState cs = chip_->state();
+  json j;
+  j["broker"] = "se05xd";
+  j["version"] = kVersion;
+  j["pid"] = static_cast<int64_t>(::getpid());
+  j["listeners"] = ss.listeners;
+  j["chip"] = {{"connection", cs.connection}, {"up", cs.up},
+               {"last_error", cs.last_error}, {"opens", cs.opens},
+               {"failed_opens", cs.failed_opens}, {"apdus", cs.apdus},
+               {"failed_apdus", cs.failed_apdus}, {"sessions_closed", cs.sessions_closed}};
+  j["lock"] = {{"holder", ss.lock_owner},
+               {"held_ms", static_cast<uint64_t>(ss.lock_held_for.count())},
+               {"hold_max_ms", static_cast<uint64_t>(ss.lock_hold_max.count())}};
+  j["refused"] = ss.refused;
+  j["cut_off"] = ss.cut_off;
+  json clients = json::array();
+  for (const auto& c : ss.clients) {
+    json e;
+    e["id"] = c.peer.id;
+    e["transport"] = c.peer.unix_socket ? "unix" : "tcp";
+    e["name"] = c.peer.name;
+    e["address"] = c.peer.address;
+    if (c.peer.has_cred) {
+      e["pid"] = static_cast<int64_t>(c.peer.cred.pid);
+      e["uid"] = static_cast<int64_t>(c.peer.cred.uid);
+      e["gid"] = static_cast<int64_t>(c.peer.cred.gid);
+    }
+    e["holds_lock"] = c.holds_lock;
+    e["lock_depth"] = c.lock_depth;
+    e["waiting"] = c.waiting_for_lock;
+    e["queued"] = c.queued;
+    e["requests"] = c.requests;
+    auto it = cs.open_sessions.find(c.peer.id);
+    e["sessions"] = it == cs.open_sessions.end() ? size_t{0} : it->second;
+    e["connected_ms"] = static_cast<uint64_t>(c.connected_for.count());
+    e["self"] = c.peer.id == asking_client;
+    clients.push_back(std::move(e));
+  }
+  j["clients"] = std::move(clients);
+  std::string out = j.dump();
+  // The reply must fit one JRCP message: drop client entries from the end until it does.
+  while (out.size() > link::jrcp::kMaxPayload && !j["clients"].empty()) {
+    j["clients"].erase(j["clients"].size() - 1);
+    j["clients_truncated"] = true;
+    out = j.dump();
+  }
+  return out;
+}
+
+}  // namespace sx::broker

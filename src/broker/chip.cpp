@@ -1,0 +1,167 @@
+#include "broker/chip.h"
+
+#include <algorithm>
+
+namespace sx::broker {
+
+Chip::Chip(ChannelFactory factory, std::string connection, LogFn log, bool log_apdus)
+    : factory_(std::move(factory)), log_(std::move(log)), log_apdus_(log_apdus) {
+  st_.connection = std::move(connection);
+}
+
+Chip::~Chip() { close(); }
+
+void Chip::log(LogLevel l, const std::string& s) const {
+  if (log_) log_(l, s);
+}
+
+Status Chip::ensure_open() {
+  if (ch_) return {};
+  const auto start = std::chrono::steady_clock::now();
+  if (start < no_retry_until_) return make_error(Errc::Io, st_.last_error + " (retrying shortly)");
+  Result<OpenedChannel> r = make_error(Errc::Internal, "no channel factory");
+  try {
+    if (factory_) r = factory_();
+  } catch (...) {
+    r = make_error(Errc::Internal, "channel factory threw");
+  }
+  if (!r) {
+    ++st_.failed_opens;
+    Error e = r.take_error();
+    if (st_.last_error != e.message) log(LogLevel::Error, "cannot open the chip link " + st_.connection + ": " + e.message);
+    st_.last_error = e.message;
+    st_.up = false;
+    const auto end = std::chrono::steady_clock::now();
+    if (end - start > std::chrono::milliseconds(50)) no_retry_until_ = end + std::chrono::seconds(1);
+    return e;
+  }
+  if (!r->channel) return make_error(Errc::Internal, "channel factory returned no channel");
+  ch_ = std::move(r->channel);
+  atr_ = std::move(r->atr);
+  ++st_.opens;
+  st_.up = true;
+  st_.last_error.clear();
+  need_reselect_ = !select_.empty();
+  log(LogLevel::Info, "chip link " + st_.connection + " is up (" + ch_->describe() + ")");
+  return {};
+}
+
+void Chip::mark_down(const Error& e) {
+  st_.last_error = e.message;
+  st_.up = false;
+  if (ch_) {
+    log(LogLevel::Error, "chip link " + st_.connection + " failed: " + e.to_string() +
+                             "; it is re-opened on the next request");
+    (void)ch_->close();
+    ch_.reset();
+  }
+}
+
+void Chip::close() {
+  if (!ch_) return;
+  (void)ch_->close();
+  ch_.reset();
+  st_.up = false;
+}
+
+Bytes Chip::atr() {
+  if (!ch_ && !ensure_open().ok()) return {};  // NXP clients accept an empty ATR; the APDU then fails
+  return atr_;
+}
+
+Result<Bytes> Chip::forward(ByteView capdu) {
+  SX_TRY(ensure_open());
+  if (need_reselect_ && !is_select_by_aid(capdu)) {
+    // A fresh link (or a chip reset) left the applet deselected; clients that
+    // selected it before must not notice.
+    auto r = ch_->transceive(select_);
+    if (!r) {
+      mark_down(r.error());
+      return r.take_error();
+    }
+    if (!sw_ok(*r)) log(LogLevel::Warning, "re-SELECT after re-opening answered " + to_hex(*r));
+  }
+  need_reselect_ = false;
+  auto r = ch_->transceive(capdu);
+  if (!r && r.error().code == Errc::LinkReset) {
+    // T=1 recovered with an interface reset: the applet is deselected.
+    Error e = r.take_error();
+    log(LogLevel::Warning, "chip link reset during an APDU (" + e.message + ")");
+    if (!select_.empty()) {
+      auto s = ch_->transceive(select_);
+      if (!s) {
+        mark_down(s.error());
+        return s.take_error();
+      }
+    }
+    if (!e.retry_safe || is_select_by_aid(capdu)) return e;
+    r = ch_->transceive(capdu);
+  }
+  if (!r) {
+    mark_down(r.error());
+    return r.take_error();
+  }
+  if (is_select_by_aid(capdu) && sw_ok(*r)) select_.assign(capdu.begin(), capdu.end());
+  return r;
+}
+
+Bytes Chip::transceive(ByteView capdu) { return transceive_from(link::JrcpPeer{}, capdu); }
+
+Bytes Chip::transceive_from(const link::JrcpPeer& peer, ByteView capdu) {
+  ++st_.apdus;
+  auto r = forward(capdu);
+  if (!r) {
+    ++st_.failed_apdus;
+    // "No answer" is what both NXP's middleware and our JrcpClient report as a
+    // failed exchange without inventing a status word the chip never sent.
+    return {};
+  }
+  if (log_apdus_)
+    log(LogLevel::Debug, peer.name + ": " + to_hex(capdu.first(std::min<size_t>(4, capdu.size()))) + " -> SW " +
+                             to_hex(ByteView(*r).last(std::min<size_t>(2, r->size()))));
+  if (auto id = created_session(capdu, *r)) {
+    sessions_[peer.id].push_back(*id);
+    log(LogLevel::Info, peer.name + " opened SE05x session " + to_hex(*id));
+  } else if (auto cid = closed_session(capdu, *r)) {
+    auto it = sessions_.find(peer.id);
+    if (it != sessions_.end()) std::erase(it->second, *cid);
+  }
+  return std::move(*r);
+}
+
+void Chip::client_gone(const link::JrcpPeer& peer, bool held_lock) {
+  if (held_lock)
+    log(LogLevel::Warning, peer.name + " left while holding the chip lock; its unfinished sequence is abandoned");
+  auto it = sessions_.find(peer.id);
+  if (it == sessions_.end()) return;
+  std::vector<SessionId> ids = std::move(it->second);
+  sessions_.erase(it);
+  for (const auto& id : ids) {
+    // The broker cannot MAC a CloseSession of an SCP-protected session; the
+    // chip then answers with an error and the session lives until the chip's
+    // own limits end it (documented in docs/broker.md).
+    auto r = ch_ ? ch_->transceive(close_session_apdu(id)) : Result<Bytes>(make_error(Errc::Closed, "link down"));
+    if (r && sw_ok(*r)) {
+      ++st_.sessions_closed;
+      log(LogLevel::Info, "closed SE05x session " + to_hex(id) + " left open by " + peer.name);
+    } else {
+      log(LogLevel::Warning, "could not close SE05x session " + to_hex(id) + " of " + peer.name + ": " +
+                                 (r ? "SW " + to_hex(*r) : r.error().message));
+      if (!r) mark_down(r.error());
+    }
+  }
+}
+
+std::optional<link::jrcp::Message> Chip::extension(const link::JrcpPeer& peer, const link::jrcp::Message& m) {
+  if (ext_) return ext_(peer, m);
+  return std::nullopt;
+}
+
+ChipState Chip::state() const {
+  ChipState s = st_;
+  for (const auto& [id, v] : sessions_)
+    if (!v.empty()) s.open_sessions[id] = v.size();
+  return s;
+}
+
+}  // namespace sx::broker

@@ -1,0 +1,93 @@
+// The broker's side of the one physical link: forwards each client APDU as
+// one atomic exchange (the T=1 layer finishes or aborts its own chaining
+// inside transceive), re-opens the link on the next request after it broke
+// (replaying the last applet SELECT so clients need not notice), and keeps
+// per-client chip state clean: SE05x sessions a client created and did not
+// close are closed when it leaves.
+//
+// Not thread-safe: called from the JrcpServer thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "broker/apdu_watch.h"
+#include "broker/log.h"
+#include "link/apdu_channel.h"
+#include "link/jrcp_server.h"
+
+namespace sx::broker {
+
+// An opened link to the chip and the ATR it reported on opening.
+struct OpenedChannel {
+  std::unique_ptr<link::ApduChannel> channel;
+  Bytes atr;
+};
+using ChannelFactory = std::function<Result<OpenedChannel>()>;
+
+struct ChipState {
+  std::string connection;
+  bool up = false;
+  std::string last_error;     // empty when the last exchange worked
+  uint64_t opens = 0;         // successful (re)opens of the link
+  uint64_t failed_opens = 0;
+  uint64_t apdus = 0;         // APDUs forwarded
+  uint64_t failed_apdus = 0;  // answered with "no answer" because of the link
+  uint64_t sessions_closed = 0;  // sessions closed for clients that left
+  std::map<uint64_t, size_t> open_sessions;  // client id -> sessions it holds
+};
+
+class Chip : public link::JrcpBackend {
+ public:
+  Chip(ChannelFactory factory, std::string connection, LogFn log, bool log_apdus = false);
+  ~Chip() override;
+
+  // JrcpBackend
+  Bytes atr() override;
+  Bytes transceive(ByteView capdu) override;
+  Bytes transceive_from(const link::JrcpPeer& peer, ByteView capdu) override;
+  void client_gone(const link::JrcpPeer& peer, bool held_lock) override;
+  std::optional<link::jrcp::Message> extension(const link::JrcpPeer& peer, const link::jrcp::Message& m) override;
+
+  // Handler for the broker's own message types (status); set by Broker.
+  void set_extension(std::function<std::optional<link::jrcp::Message>(const link::JrcpPeer&,
+                                                                      const link::jrcp::Message&)> f) {
+    ext_ = std::move(f);
+  }
+
+  // Opens the link now (the daemon does this at start to report problems early).
+  Status ensure_open();
+  // Ends the APDU session on the chip and closes the link.
+  void close();
+  ChipState state() const;
+
+ private:
+  Result<Bytes> forward(ByteView capdu);
+  void mark_down(const Error& e);
+  void log(LogLevel l, const std::string& s) const;
+
+  ChannelFactory factory_;
+  std::unique_ptr<link::ApduChannel> ch_;
+  Bytes atr_;
+  Bytes select_;            // last applet SELECT that answered 9000
+  bool need_reselect_ = false;
+  ChipState st_;
+  LogFn log_;
+  bool log_apdus_;
+  std::map<uint64_t, std::vector<SessionId>> sessions_;
+  // A slow failed open (e.g. T=1 polling an I2C chip that does not answer)
+  // is not retried for a second, so that one dead chip cannot make every
+  // request (and the status query behind it) wait that long again.
+  std::chrono::steady_clock::time_point no_retry_until_{};
+  std::function<std::optional<link::jrcp::Message>(const link::JrcpPeer&, const link::jrcp::Message&)> ext_;
+};
+
+}  // namespace sx::broker
