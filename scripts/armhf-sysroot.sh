@@ -4,7 +4,9 @@
 # version untouched: multiarch would force amd64 and armhf to the same version.
 set -euo pipefail
 SYSROOT="${1:?usage: armhf-sysroot.sh DIR}"
-[ -f "$SYSROOT/.complete" ] && exit 0
+# Bump when the sysroot's contents change, so stale ones are rebuilt.
+STAMP="openssl+nlohmann+cli11+p11kit v2"
+[ "$(cat "$SYSROOT/.complete" 2>/dev/null)" = "$STAMP" ] && exit 0
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
@@ -24,4 +26,4 @@ mkdir -p "$SYSROOT"
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
 # Header-only libraries are architecture independent: take the host's copies.
 cp -r /usr/include/nlohmann /usr/include/CLI /usr/include/p11-kit-1 "$SYSROOT/usr/include/"
-touch "$SYSROOT/.complete"
+echo "$STAMP" > "$SYSROOT/.complete"

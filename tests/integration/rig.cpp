@@ -20,6 +20,9 @@ struct PreloadSelf {
     const char* cur = std::getenv("LD_PRELOAD");
     if (cur && std::strstr(cur, "vi2c_preload")) return;
     ::setenv("LD_PRELOAD", SX_VI2C_PRELOAD, 1);
+    // Under AddressSanitizer the shim must not be refused for preceding the ASan runtime.
+    std::string asan = std::getenv("ASAN_OPTIONS") ? std::getenv("ASAN_OPTIONS") : "";
+    ::setenv("ASAN_OPTIONS", (asan.empty() ? asan : asan + ":").append("verify_asan_link_order=0").c_str(), 1);
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::vector<std::string> args;
