@@ -1,6 +1,7 @@
 #include "support/sim_process.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,8 @@ bool SimProcess::start(std::chrono::milliseconds timeout) {
   pid_ = fork();
   if (pid_ < 0) return false;
   if (pid_ == 0) {
+    // A test that crashes must not leave its simulator behind holding the test's pipes.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     execv(binary_.c_str(), argv.data());
     _exit(127);
   }

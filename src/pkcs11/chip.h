@@ -1,0 +1,64 @@
+// The one link to the SE05x and the token on it, opened lazily on first use.
+// Not thread-safe: the module holds its chip mutex around every call.
+#pragma once
+
+#include <p11-kit/pkcs11.h>
+
+#include <memory>
+#include <string>
+
+#include "link/apdu_channel.h"
+#include "pkcs11/config.h"
+#include "token/mech/mechanism_table.h"
+#include "token/token.h"
+
+namespace sx::p11 {
+
+struct ChipFacts {
+  std::string model;       // "SE050", "SE050E" (CK_TOKEN_INFO.model)
+  std::string serial;      // 16 hex digits from the unique ID (0x7FFF0206)
+  uint8_t applet_major = 0, applet_minor = 0;
+  uint16_t securebox = 0;
+  token::ChipCapabilities caps;
+};
+
+class Chip {
+ public:
+  explicit Chip(const Config& cfg) : cfg_(cfg) {}
+  ~Chip();
+  Chip(const Chip&) = delete;
+  Chip& operator=(const Chip&) = delete;
+
+  // Opens the link and the token when not open yet. CKR_OK, or
+  // CKR_DEVICE_ERROR with one log line naming the connection (logged once
+  // per failure streak, not on every call).
+  CK_RV ensure();
+  bool open() const { return token_ != nullptr; }
+  token::Token& token() { return *token_; }
+  const ChipFacts& facts() const { return facts_; }
+
+  // After a device error: close the token and the link so that the next call
+  // reopens both (a restarted broker/simulator or a reset chip needs a fresh
+  // SELECT and a fresh view of the objects). Handles stay valid: they name
+  // chip IDs, which do not change.
+  void reset();
+
+  // In a forked child: the link belongs to the parent; forget it without
+  // sending anything on it (the objects are leaked deliberately).
+  void abandon();
+
+ private:
+  Config cfg_;
+  std::unique_ptr<link::ApduChannel> channel_;
+  std::unique_ptr<token::Token> token_;
+  ChipFacts facts_;
+  bool failing_ = false;
+};
+
+// Maps a token-layer error to a CK_RV: link/chip failures CKR_DEVICE_ERROR,
+// full chip CKR_DEVICE_MEMORY, uniqueness/argument problems `invalid`
+// (the caller's choice: CKR_ATTRIBUTE_VALUE_INVALID, CKR_TEMPLATE_INCONSISTENT...).
+// Logs the error text (no secrets are ever in it).
+CK_RV rv_from_error(const Error& e, const char* what, CK_RV invalid = CKR_ATTRIBUTE_VALUE_INVALID);
+
+}  // namespace sx::p11

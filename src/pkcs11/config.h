@@ -1,0 +1,35 @@
+// Module configuration: /etc/se05x-pkcs11.conf (or the file named by
+// SE05X_PKCS11_CONF), `key = value` lines, '#' comments; SE05X_PORT overrides
+// `port`. Keys and their meaning: docs/pkcs11-module.md section 2.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "pkcs11/log.h"
+
+namespace sx::p11 {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/se05x-pkcs11.conf";
+
+struct Config {
+  std::string port;  // connection string; empty = se05x::default_connection()
+  std::string token_label = "SE050";
+  LogLevel log_level = LogLevel::Warn;
+  LogTarget log_target = LogTarget::Stderr;
+  std::string lock_file;  // set to token::kDefaultLockPath by the defaults
+  uint32_t pin_iterations = 0;  // 0 = token default
+  std::string source;  // file the values came from (for log lines); empty = built-in defaults
+};
+
+Config default_config();
+// Parses the text of a configuration file over the defaults. Errors name the
+// line: "<origin>:<n>: ...". Unknown keys are errors (a typo must not be ignored).
+Result<Config> parse_config(std::string_view text, std::string_view origin);
+// SE05X_PKCS11_CONF (must exist) or /etc/se05x-pkcs11.conf (optional), then
+// the SE05X_PORT override.
+Result<Config> load_config();
+
+}  // namespace sx::p11

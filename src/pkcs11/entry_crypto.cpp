@@ -1,0 +1,452 @@
+// Cryptographic entry points over the token/mech operation state machines.
+// Output-length conventions (2.40 section 5.2): a NULL output buffer asks for
+// the length and keeps the operation; CKR_BUFFER_TOO_SMALL keeps it; every
+// other result ends it.
+#include <cstring>
+#include <span>
+
+#include "pkcs11/export.h"
+#include "pkcs11/module.h"
+#include "token/attr/attr_template.h"
+#include "token/attr/attr_types.h"
+#include "token/mech/derive_ecdh.h"
+
+using namespace sx::p11;
+namespace tk = sx::token;
+
+namespace {
+
+sx::ByteView in_bytes(CK_BYTE_PTR p, CK_ULONG n) {
+  return p == nullptr ? sx::ByteView{} : sx::ByteView(p, n);
+}
+
+enum class Use { Sign, Verify, Decrypt, Encrypt, Derive };
+
+// chip_mu held. The key of an operation and the checks of 2.40 for it.
+CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, tk::KeyRef& key) {
+  if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
+  if (m.handles.session_object(h)) return CKR_KEY_TYPE_INCONSISTENT;  // host secrets: no mechanism uses them
+  auto ref = m.handles.ref(h);
+  if (!ref) return CKR_KEY_HANDLE_INVALID;
+  const tk::Object* o = m.chip.token().find(*ref);
+  if (o == nullptr) return CKR_KEY_HANDLE_INVALID;
+  if (o->is_private && !m.user()) return CKR_USER_NOT_LOGGED_IN;
+  const bool priv = o->cls == tk::ObjectClass::PrivateKey;
+  const bool pub = o->cls == tk::ObjectClass::PublicKey;
+  CK_ATTRIBUTE_TYPE usage = 0;
+  switch (use) {
+    case Use::Sign: usage = CKA_SIGN; break;
+    case Use::Decrypt: usage = CKA_DECRYPT; break;
+    case Use::Derive: usage = CKA_DERIVE; break;
+    case Use::Verify: usage = pub ? CKA_VERIFY : 0; break;   // our own private key: its public half
+    case Use::Encrypt: usage = pub ? CKA_ENCRYPT : 0; break;
+  }
+  const bool needs_private = use == Use::Sign || use == Use::Decrypt || use == Use::Derive;
+  if (needs_private ? !priv : !(priv || pub)) return CKR_KEY_TYPE_INCONSISTENT;
+  if (usage != 0 && tk::get_bool(attributes_of(*o), usage) != true) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+  return key_ref_of(*o, key);
+}
+
+// Answers a length query / too-small buffer; CKR_OK means "go ahead".
+// `done` is set when the call is answered without producing output.
+CK_RV length_check(CK_BYTE_PTR out, CK_ULONG_PTR out_len, CK_ULONG need, bool& done) {
+  done = true;
+  if (out == nullptr) {
+    *out_len = need;
+    return CKR_OK;
+  }
+  if (*out_len < need) {
+    *out_len = need;
+    return CKR_BUFFER_TOO_SMALL;
+  }
+  done = false;
+  return CKR_OK;
+}
+
+CK_RV deliver(const sx::Bytes& v, CK_BYTE_PTR out, CK_ULONG_PTR out_len) {
+  if (*out_len < v.size()) {  // cannot happen when the length was exact; kept as a guard
+    *out_len = static_cast<CK_ULONG>(v.size());
+    return CKR_BUFFER_TOO_SMALL;
+  }
+  if (!v.empty()) std::memcpy(out, v.data(), v.size());
+  *out_len = static_cast<CK_ULONG>(v.size());
+  return CKR_OK;
+}
+
+// chip_mu held: runs `f(client)` with the token lock (lock file + link) held.
+template <class F>
+CK_RV on_chip(Module& m, F&& f) {
+  if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
+  auto hold = m.chip.token().hold();
+  if (!hold) return rv_from_error(hold.error(), "chip lock");
+  return f(m.chip.token().client());
+}
+
+const tk::ChipCapabilities& caps(Module& m) { return m.chip.facts().caps; }
+
+}  // namespace
+
+// ---------------------------------------------------------------- sign
+
+SX_P11_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  return with_session("C_SignInit", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
+    if (s.sign && s.sign->active()) return CKR_OPERATION_ACTIVE;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    tk::KeyRef key;
+    if (CK_RV rv = op_key(m, hKey, Use::Sign, key); rv != CKR_OK) return rv;
+    auto op = std::make_unique<tk::SignOperation>();
+    if (CK_RV rv = op->init(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
+    s.sign = std::move(op);
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                           CK_ULONG_PTR pulSignatureLen) {
+  return with_session("C_Sign", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    if (pulSignatureLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
+      s.sign.reset();
+      return CKR_ARGUMENTS_BAD;
+    }
+    bool done = false;
+    CK_RV rv = length_check(pSignature, pulSignatureLen, s.sign->signature_length(), done);
+    if (done) return rv;
+    sx::Bytes sig;
+    {
+      std::lock_guard<std::mutex> lk(m.chip_mu);
+      rv = on_chip(m, [&](sx::se05x::Client& c) { return s.sign->sign(c, in_bytes(pData, ulDataLen), sig); });
+    }
+    s.sign.reset();
+    return rv == CKR_OK ? deliver(sig, pSignature, pulSignatureLen) : rv;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
+  return with_session("C_SignUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    CK_RV rv = pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.sign->update(in_bytes(pPart, ulPartLen));
+    if (rv != CKR_OK) s.sign.reset();
+    return rv;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) {
+  return with_session("C_SignFinal", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    if (pulSignatureLen == nullptr) {
+      s.sign.reset();
+      return CKR_ARGUMENTS_BAD;
+    }
+    bool done = false;
+    CK_RV rv = length_check(pSignature, pulSignatureLen, s.sign->signature_length(), done);
+    if (done) return rv;
+    sx::Bytes sig;
+    {
+      std::lock_guard<std::mutex> lk(m.chip_mu);
+      rv = on_chip(m, [&](sx::se05x::Client& c) { return s.sign->final(c, sig); });
+    }
+    s.sign.reset();
+    return rv == CKR_OK ? deliver(sig, pSignature, pulSignatureLen) : rv;
+  });
+}
+
+// ---------------------------------------------------------------- verify (host only)
+
+SX_P11_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  return with_session("C_VerifyInit", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
+    if (s.verify && s.verify->active()) return CKR_OPERATION_ACTIVE;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    tk::KeyRef key;
+    if (CK_RV rv = op_key(m, hKey, Use::Verify, key); rv != CKR_OK) return rv;
+    auto op = std::make_unique<tk::VerifyOperation>();
+    if (CK_RV rv = op->init(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
+    s.verify = std::move(op);
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                             CK_ULONG ulSignatureLen) {
+  return with_session("C_Verify", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.verify || !s.verify->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    CK_RV rv = CKR_ARGUMENTS_BAD;
+    if (!((pData == nullptr && ulDataLen != 0) || (pSignature == nullptr && ulSignatureLen != 0)))
+      rv = s.verify->verify(in_bytes(pData, ulDataLen), in_bytes(pSignature, ulSignatureLen));
+    s.verify.reset();
+    return rv;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
+  return with_session("C_VerifyUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.verify || !s.verify->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    CK_RV rv =
+        pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.verify->update(in_bytes(pPart, ulPartLen));
+    if (rv != CKR_OK) s.verify.reset();
+    return rv;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen) {
+  return with_session("C_VerifyFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.verify || !s.verify->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    CK_RV rv = pSignature == nullptr && ulSignatureLen != 0
+                   ? CKR_ARGUMENTS_BAD
+                   : s.verify->final(in_bytes(pSignature, ulSignatureLen));
+    s.verify.reset();
+    return rv;
+  });
+}
+
+// ---------------------------------------------------------------- decrypt / encrypt (RSA)
+
+SX_P11_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  return with_session("C_DecryptInit", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
+    if (s.decrypt && s.decrypt->active()) return CKR_OPERATION_ACTIVE;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    tk::KeyRef key;
+    if (CK_RV rv = op_key(m, hKey, Use::Decrypt, key); rv != CKR_OK) return rv;
+    auto op = std::make_unique<tk::DecryptOperation>();
+    if (CK_RV rv = op->init(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
+    s.decrypt = std::move(op);
+    return CKR_OK;
+  });
+}
+
+// The plaintext length is known only after decrypting: a length query
+// decrypts (the operation caches the result, so the real call does not go to
+// the chip again).
+SX_P11_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG ulEncryptedDataLen,
+                              CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen) {
+  return with_session("C_Decrypt", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (!s.decrypt || !s.decrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    if (pulDataLen == nullptr || (pEncryptedData == nullptr && ulEncryptedDataLen != 0)) {
+      s.decrypt.reset();
+      return CKR_ARGUMENTS_BAD;
+    }
+    sx::Bytes plain;
+    CK_RV rv;
+    {
+      std::lock_guard<std::mutex> lk(m.chip_mu);
+      rv = on_chip(m, [&](sx::se05x::Client& c) {
+        return s.decrypt->decrypt(c, in_bytes(pEncryptedData, ulEncryptedDataLen), plain);
+      });
+    }
+    if (rv != CKR_OK) {
+      s.decrypt.reset();
+      return rv;
+    }
+    bool done = false;
+    rv = length_check(pData, pulDataLen, static_cast<CK_ULONG>(plain.size()), done);
+    if (!done) {
+      rv = deliver(plain, pData, pulDataLen);
+      s.decrypt.reset();
+    }
+    sx::secure_wipe(plain);
+    return rv;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
+  return with_session("C_DecryptUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.decrypt || !s.decrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    return CKR_FUNCTION_NOT_SUPPORTED;  // the RSA mechanisms are single-part (2.40)
+  });
+}
+
+SX_P11_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR) {
+  return with_session("C_DecryptFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.decrypt || !s.decrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    return CKR_FUNCTION_NOT_SUPPORTED;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  return with_session("C_EncryptInit", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
+    if (s.encrypt && s.encrypt->active()) return CKR_OPERATION_ACTIVE;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    tk::KeyRef key;
+    if (CK_RV rv = op_key(m, hKey, Use::Encrypt, key); rv != CKR_OK) return rv;
+    auto op = std::make_unique<tk::EncryptOperation>();
+    if (CK_RV rv = op->init(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
+    s.encrypt = std::move(op);
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+                              CK_BYTE_PTR pEncryptedData, CK_ULONG_PTR pulEncryptedDataLen) {
+  return with_session("C_Encrypt", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    if (pulEncryptedDataLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
+      s.encrypt.reset();
+      return CKR_ARGUMENTS_BAD;
+    }
+    bool done = false;
+    CK_RV rv = length_check(pEncryptedData, pulEncryptedDataLen, s.encrypt->output_length(), done);
+    if (done) return rv;
+    sx::Bytes out;
+    rv = s.encrypt->encrypt(in_bytes(pData, ulDataLen), out);
+    s.encrypt.reset();
+    return rv == CKR_OK ? deliver(out, pEncryptedData, pulEncryptedDataLen) : rv;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
+  return with_session("C_EncryptUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    return CKR_FUNCTION_NOT_SUPPORTED;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR) {
+  return with_session("C_EncryptFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    return CKR_FUNCTION_NOT_SUPPORTED;
+  });
+}
+
+// ---------------------------------------------------------------- digest (host)
+
+SX_P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism) {
+  return with_session("C_DigestInit", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
+    if (s.digest && s.digest->active()) return CKR_OPERATION_ACTIVE;
+    tk::ChipCapabilities c;
+    {
+      std::lock_guard<std::mutex> lk(m.chip_mu);
+      if (m.chip.open()) c = caps(m);
+    }
+    auto op = std::make_unique<tk::DigestOperation>();
+    if (CK_RV rv = op->init(c, *pMechanism); rv != CKR_OK) return rv;
+    s.digest = std::move(op);
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest,
+                             CK_ULONG_PTR pulDigestLen) {
+  return with_session("C_Digest", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    if (pulDigestLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
+      s.digest.reset();
+      return CKR_ARGUMENTS_BAD;
+    }
+    bool done = false;
+    CK_RV rv = length_check(pDigest, pulDigestLen, s.digest->digest_length(), done);
+    if (done) return rv;
+    sx::Bytes out;
+    rv = s.digest->digest(in_bytes(pData, ulDataLen), out);
+    s.digest.reset();
+    return rv == CKR_OK ? deliver(out, pDigest, pulDigestLen) : rv;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
+  return with_session("C_DigestUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    CK_RV rv = pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.digest->update(in_bytes(pPart, ulPartLen));
+    if (rv != CKR_OK) s.digest.reset();
+    return rv;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen) {
+  return with_session("C_DigestFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    if (pulDigestLen == nullptr) {
+      s.digest.reset();
+      return CKR_ARGUMENTS_BAD;
+    }
+    bool done = false;
+    CK_RV rv = length_check(pDigest, pulDigestLen, s.digest->digest_length(), done);
+    if (done) return rv;
+    sx::Bytes out;
+    rv = s.digest->final(out);
+    s.digest.reset();
+    return rv == CKR_OK ? deliver(out, pDigest, pulDigestLen) : rv;
+  });
+}
+
+// ---------------------------------------------------------------- derive (ECDH)
+
+// CKM_ECDH1_DERIVE on the chip; the secret becomes a host-held session
+// object (CKO_SECRET_KEY, CKK_GENERIC_SECRET unless the template says AES).
+// CKA_VALUE_LEN keeps the leading bytes of the shared secret.
+SX_P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey,
+                                CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey) {
+  return with_session("C_DeriveKey", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pMechanism == nullptr || phKey == nullptr || (pTemplate == nullptr && ulAttributeCount != 0))
+      return CKR_ARGUMENTS_BAD;
+    std::span<const CK_ATTRIBUTE> t =
+        pTemplate == nullptr ? std::span<const CK_ATTRIBUTE>{} : std::span<const CK_ATTRIBUTE>(pTemplate, ulAttributeCount);
+    bool typed = false;
+    for (const auto& a : t) typed = typed || a.type == CKA_KEY_TYPE;
+    tk::ObjectKind kind;
+    if (CK_RV rv = tk::classify_template(t, CKO_SECRET_KEY, typed ? CK_UNAVAILABLE_INFORMATION : CKK_GENERIC_SECRET,
+                                         kind);
+        rv != CKR_OK)
+      return rv;
+    tk::AttrMap values;
+    if (CK_RV rv = tk::validate_template(tk::Phase::Generate, kind, t, values); rv != CKR_OK) return rv;
+    if (tk::get_bool(values, CKA_TOKEN).value_or(false)) return CKR_TEMPLATE_INCONSISTENT;  // host-held only
+    if (tk::get_bool(values, CKA_PRIVATE).value_or(true) && !m.user()) return CKR_USER_NOT_LOGGED_IN;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    tk::KeyRef key;
+    if (CK_RV rv = op_key(m, hBaseKey, Use::Derive, key); rv != CKR_OK) return rv;
+    sx::Bytes secret;
+    CK_RV rv = on_chip(m, [&](sx::se05x::Client& c) { return tk::ecdh1_derive(c, caps(m), *pMechanism, key, secret); });
+    if (rv != CKR_OK) return rv;
+    auto len = tk::get_ulong(values, CKA_VALUE_LEN);
+    if (kind.sub == CKK_AES && (!len || (*len != 16 && *len != 24 && *len != 32))) rv = CKR_TEMPLATE_INCOMPLETE;
+    else if (len && *len > secret.size()) rv = CKR_TEMPLATE_INCONSISTENT;
+    if (rv != CKR_OK) {
+      sx::secure_wipe(secret);
+      return rv;
+    }
+    if (len) {
+      for (size_t i = *len; i < secret.size(); ++i) secret[i] = 0;
+      secret.resize(*len);
+    }
+    values[CKA_VALUE_LEN] = tk::ck_ulong(static_cast<CK_ULONG>(secret.size()));
+    values[CKA_VALUE] = std::move(secret);
+    tk::set_key_origin(kind, tk::KeyOrigin::Derived, CKM_ECDH1_DERIVE, values);
+    auto so = std::make_shared<SessionObject>();
+    so->owner = s.handle;
+    so->kind = kind;
+    so->values = std::move(values);
+    *phKey = m.handles.add(std::move(so));
+    return CKR_OK;
+  });
+}
+
+// ---------------------------------------------------------------- random
+
+SX_P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG) {
+  return with_session("C_SeedRandom", hSession,
+                      [&](Module&, Session&) { return CK_RV{CKR_RANDOM_SEED_NOT_SUPPORTED}; });
+}
+
+SX_P11_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen) {
+  return with_session("C_GenerateRandom", hSession, [&](Module& m, Session&) -> CK_RV {
+    if (pRandomData == nullptr && ulRandomLen != 0) return CKR_ARGUMENTS_BAD;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    return on_chip(m, [&](sx::se05x::Client& c) -> CK_RV {
+      CK_ULONG done = 0;
+      while (done < ulRandomLen) {
+        const CK_ULONG n = std::min<CK_ULONG>(ulRandomLen - done, 512);
+        auto r = c.get_random(static_cast<uint16_t>(n));
+        if (!r) return rv_from_error(r.error(), "C_GenerateRandom");
+        if (r->size() != n) return CKR_DEVICE_ERROR;
+        std::memcpy(pRandomData + done, r->data(), n);
+        done += n;
+      }
+      return CKR_OK;
+    });
+  });
+}

@@ -1,0 +1,215 @@
+// Sessions, login and PINs. Login state is token-wide (all sessions of the
+// process); it ends with C_Logout or when the last session closes.
+#include <string>
+
+#include "pkcs11/export.h"
+#include "pkcs11/module.h"
+
+using namespace sx::p11;
+using sx::token::PinResult;
+using sx::token::UserType;
+
+namespace {
+
+CK_RV pin_arg(CK_UTF8CHAR_PTR p, CK_ULONG len, std::string& out) {
+  if (p == nullptr && len != 0) return CKR_ARGUMENTS_BAD;
+  out.assign(reinterpret_cast<const char*>(p), p == nullptr ? 0 : len);
+  return CKR_OK;
+}
+
+CK_RV new_pin_arg(CK_UTF8CHAR_PTR p, CK_ULONG len, std::string& out) {
+  if (p == nullptr) return CKR_ARGUMENTS_BAD;
+  if (len < kMinPinLen || len > kMaxPinLen) return CKR_PIN_LEN_RANGE;
+  return pin_arg(p, len, out);
+}
+
+// Secret strings are wiped when done.
+struct WipeOnExit {
+  std::string& s;
+  ~WipeOnExit() { sx::secure_wipe(s.data(), s.size()); }
+};
+
+CK_RV rv_from_pin(PinResult r) {
+  switch (r) {
+    case PinResult::Ok: return CKR_OK;
+    case PinResult::Incorrect: return CKR_PIN_INCORRECT;
+    case PinResult::Locked: return CKR_PIN_LOCKED;
+    default: return CKR_USER_PIN_NOT_INITIALIZED;
+  }
+}
+
+// chip_mu held: the token, opened and fresh.
+CK_RV fresh_token(Module& m, const char* fn) {
+  CK_RV rv = m.chip.ensure();
+  if (rv != CKR_OK) return CKR_TOKEN_NOT_PRESENT;
+  if (auto st = m.chip.token().refresh(); !st) return rv_from_error(st.error(), fn);
+  return CKR_OK;
+}
+
+CK_RV check(Module& m, UserType who, const std::string& pin, const char* fn) {
+  auto r = m.chip.token().check_pin(who, pin);
+  if (!r) return rv_from_error(r.error(), fn);
+  if (*r != PinResult::Ok)
+    log_info(std::string(fn) + ": " + (who == UserType::So ? "SO" : "user") + " PIN rejected" +
+             (*r == PinResult::Locked ? " (locked)" : ""));
+  return rv_from_pin(*r);
+}
+
+CK_RV set(Module& m, UserType who, const std::string& pin, const char* fn) {
+  if (auto st = m.chip.token().set_pin(who, pin); !st) return rv_from_error(st.error(), fn, CKR_PIN_INVALID);
+  return CKR_OK;
+}
+
+}  // namespace
+
+SX_P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY,
+                                  CK_SESSION_HANDLE_PTR phSession) {
+  return with_module("C_OpenSession", [&](Module& m) -> CK_RV {
+    if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
+    if ((flags & CKF_SERIAL_SESSION) == 0) return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+    if (phSession == nullptr) return CKR_ARGUMENTS_BAD;
+    {
+      std::lock_guard<std::mutex> lk(m.chip_mu);
+      if (m.chip.ensure() != CKR_OK) return CKR_TOKEN_NOT_PRESENT;
+    }
+    if ((flags & CKF_RW_SESSION) == 0 && m.sessions.login() == LoginState::So)
+      return CKR_SESSION_READ_WRITE_SO_EXISTS;
+    *phSession = m.sessions.add(flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION));
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession) {
+  return with_module("C_CloseSession", [&](Module& m) -> CK_RV {
+    if (!m.sessions.remove(hSession)) return CKR_SESSION_HANDLE_INVALID;
+    m.handles.drop_owned_by(hSession);
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID) {
+  return with_module("C_CloseAllSessions", [&](Module& m) -> CK_RV {
+    if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
+    m.sessions.remove_all();
+    m.handles.drop_all_session_objects();
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo) {
+  return with_session("C_GetSessionInfo", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pInfo == nullptr) return CKR_ARGUMENTS_BAD;
+    *pInfo = CK_SESSION_INFO{};
+    pInfo->slotID = kSlotId;
+    pInfo->flags = s.flags;
+    switch (m.sessions.login()) {
+      case LoginState::User: pInfo->state = s.rw() ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS; break;
+      case LoginState::So: pInfo->state = CKS_RW_SO_FUNCTIONS; break;
+      default: pInfo->state = s.rw() ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION; break;
+    }
+    pInfo->ulDeviceError = 0;
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+                            CK_ULONG ulPinLen) {
+  return with_session("C_Login", hSession, [&](Module& m, Session&) -> CK_RV {
+    if (userType == CKU_CONTEXT_SPECIFIC) return CKR_OPERATION_NOT_INITIALIZED;  // no always-authenticate keys
+    if (userType != CKU_USER && userType != CKU_SO) return CKR_USER_TYPE_INVALID;
+    std::string pin;
+    WipeOnExit w{pin};
+    if (CK_RV rv = pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
+    std::lock_guard<std::mutex> auth(m.auth_mu);
+    const LoginState want = userType == CKU_USER ? LoginState::User : LoginState::So;
+    const LoginState cur = m.sessions.login();
+    if (cur == want) return CKR_USER_ALREADY_LOGGED_IN;
+    if (cur != LoginState::Public) return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+    if (want == LoginState::So && m.sessions.any_read_only()) return CKR_SESSION_READ_ONLY_EXISTS;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    if (CK_RV rv = fresh_token(m, "C_Login"); rv != CKR_OK) return rv;
+    const auto ti = m.chip.token().info();
+    if (want == LoginState::User ? !ti.user_pin_set : !ti.initialized) return CKR_USER_PIN_NOT_INITIALIZED;
+    // An empty PIN (aws-c-io logs in with NULL when no PIN is configured) is
+    // refused without counting: it must not lock the token over reconnects.
+    if (pin.empty()) return (want == LoginState::User ? ti.user_locked : ti.so_locked) ? CKR_PIN_LOCKED
+                                                                                       : CKR_PIN_INCORRECT;
+    CK_RV rv = check(m, want == LoginState::User ? UserType::User : UserType::So, pin, "C_Login");
+    if (rv != CKR_OK) return rv;
+    m.sessions.set_login(want);
+    log_debug(want == LoginState::User ? "user logged in" : "SO logged in");
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession) {
+  return with_session("C_Logout", hSession, [&](Module& m, Session&) -> CK_RV {
+    std::lock_guard<std::mutex> auth(m.auth_mu);
+    if (m.sessions.login() == LoginState::Public) return CKR_USER_NOT_LOGGED_IN;
+    m.sessions.set_login(LoginState::Public);
+    return CKR_OK;
+  });
+}
+
+// Fresh token: sets the SO PIN and the label. Initialised token: the SO PIN
+// must match; only the label changes. Objects and the user PIN are never
+// erased (docs/pkcs11-module.md, "Token initialisation").
+SX_P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel) {
+  return with_module("C_InitToken", [&](Module& m) -> CK_RV {
+    if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
+    if (pLabel == nullptr || pPin == nullptr) return CKR_ARGUMENTS_BAD;
+    std::string pin;
+    WipeOnExit w{pin};
+    std::string label(reinterpret_cast<const char*>(pLabel), 32);
+    while (!label.empty() && (label.back() == ' ' || label.back() == '\0')) label.pop_back();
+    std::lock_guard<std::mutex> auth(m.auth_mu);
+    if (m.sessions.count(false) != 0) return CKR_SESSION_EXISTS;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    if (CK_RV rv = fresh_token(m, "C_InitToken"); rv != CKR_OK) return rv;
+    auto& tok = m.chip.token();
+    if (!tok.info().initialized) {
+      if (CK_RV rv = new_pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
+      if (CK_RV rv = set(m, UserType::So, pin, "C_InitToken"); rv != CKR_OK) return rv;
+      log_info("token initialised (SO PIN set)");
+    } else {
+      if (CK_RV rv = pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
+      if (pin.empty()) return CKR_PIN_INCORRECT;
+      if (CK_RV rv = check(m, UserType::So, pin, "C_InitToken"); rv != CKR_OK) return rv;
+    }
+    if (label.empty()) label = m.cfg.token_label;
+    if (auto st = tok.set_token_label(label); !st) return rv_from_error(st.error(), "C_InitToken", CKR_ARGUMENTS_BAD);
+    return CKR_OK;
+  });
+}
+
+SX_P11_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
+  return with_session("C_InitPIN", hSession, [&](Module& m, Session& s) -> CK_RV {
+    std::lock_guard<std::mutex> auth(m.auth_mu);
+    if (m.sessions.login() != LoginState::So) return CKR_USER_NOT_LOGGED_IN;
+    if (!s.rw()) return CKR_SESSION_READ_ONLY;
+    std::string pin;
+    WipeOnExit w{pin};
+    if (CK_RV rv = new_pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    if (CK_RV rv = fresh_token(m, "C_InitPIN"); rv != CKR_OK) return rv;
+    return set(m, UserType::User, pin, "C_InitPIN");
+  });
+}
+
+SX_P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
+                             CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen) {
+  return with_session("C_SetPIN", hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (!s.rw()) return CKR_SESSION_READ_ONLY;
+    std::string old_pin, new_pin;
+    WipeOnExit w1{old_pin}, w2{new_pin};
+    if (CK_RV rv = pin_arg(pOldPin, ulOldLen, old_pin); rv != CKR_OK) return rv;
+    if (CK_RV rv = new_pin_arg(pNewPin, ulNewLen, new_pin); rv != CKR_OK) return rv;
+    std::lock_guard<std::mutex> auth(m.auth_mu);
+    const UserType who = m.sessions.login() == LoginState::So ? UserType::So : UserType::User;
+    std::lock_guard<std::mutex> lk(m.chip_mu);
+    if (CK_RV rv = fresh_token(m, "C_SetPIN"); rv != CKR_OK) return rv;
+    if (old_pin.empty()) return CKR_PIN_INCORRECT;
+    if (CK_RV rv = check(m, who, old_pin, "C_SetPIN"); rv != CKR_OK) return rv;
+    return set(m, who, new_pin, "C_SetPIN");
+  });
+}

@@ -1,0 +1,73 @@
+#include "pkcs11/handles.h"
+
+#include "base/bytes.h"
+
+namespace sx::p11 {
+
+SessionObject::~SessionObject() {
+  for (auto& [t, v] : values) secure_wipe(v);
+}
+
+CK_OBJECT_HANDLE Handles::for_ref(token::ObjectRef r) {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto [it, inserted] = by_ref_.try_emplace(key(r), next_);
+  if (inserted) {
+    refs_[next_] = r;
+    ++next_;
+  }
+  return it->second;
+}
+
+std::optional<token::ObjectRef> Handles::ref(CK_OBJECT_HANDLE h) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = refs_.find(h);
+  if (it == refs_.end()) return std::nullopt;
+  return it->second;
+}
+
+CK_OBJECT_HANDLE Handles::add(std::shared_ptr<SessionObject> o) {
+  std::lock_guard<std::mutex> lk(mu_);
+  CK_OBJECT_HANDLE h = next_++;
+  session_[h] = std::move(o);
+  return h;
+}
+
+std::shared_ptr<SessionObject> Handles::session_object(CK_OBJECT_HANDLE h) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = session_.find(h);
+  return it == session_.end() ? nullptr : it->second;
+}
+
+std::vector<CK_OBJECT_HANDLE> Handles::session_handles() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  std::vector<CK_OBJECT_HANDLE> v;
+  for (const auto& [h, o] : session_) v.push_back(h);
+  return v;
+}
+
+bool Handles::erase(CK_OBJECT_HANDLE h) {
+  std::lock_guard<std::mutex> lk(mu_);
+  return session_.erase(h) > 0;
+}
+
+void Handles::mark_gone_with_pair(CK_OBJECT_HANDLE h) {
+  std::lock_guard<std::mutex> lk(mu_);
+  gone_.insert(h);
+}
+
+bool Handles::gone_with_pair(CK_OBJECT_HANDLE h) const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return gone_.count(h) != 0;
+}
+
+void Handles::drop_owned_by(CK_SESSION_HANDLE s) {
+  std::lock_guard<std::mutex> lk(mu_);
+  std::erase_if(session_, [s](const auto& kv) { return kv.second->owner == s; });
+}
+
+void Handles::drop_all_session_objects() {
+  std::lock_guard<std::mutex> lk(mu_);
+  session_.clear();
+}
+
+}  // namespace sx::p11

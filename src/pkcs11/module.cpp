@@ -1,0 +1,116 @@
+#include "pkcs11/module.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "pkcs11/spki.h"
+#include "token/attr/attr_types.h"
+
+namespace sx::p11 {
+
+namespace {
+
+// Both leaked on purpose: in a forked child they are replaced, since another
+// thread of the parent may have held them at the fork.
+std::shared_mutex* g_life = new std::shared_mutex;
+Module* g_module = nullptr;  // guarded by *g_life
+std::once_flag g_atfork_once;
+
+void child_after_fork() {
+  g_life = new std::shared_mutex;
+  log_after_fork();
+  // g_module (if any) stays: C_Initialize in the child sees its pid and abandons it.
+}
+
+}  // namespace
+
+Call::Call() : lk_(*g_life) {
+  if (g_module != nullptr && g_module->pid == ::getpid()) m = g_module;
+}
+
+CK_RV initialize(const CK_C_INITIALIZE_ARGS* args) {
+  std::call_once(g_atfork_once, [] { pthread_atfork(nullptr, nullptr, &child_after_fork); });
+  if (args != nullptr) {
+    if (args->pReserved != nullptr) return CKR_ARGUMENTS_BAD;
+    const int given = (args->CreateMutex != nullptr) + (args->DestroyMutex != nullptr) +
+                      (args->LockMutex != nullptr) + (args->UnlockMutex != nullptr);
+    if (given != 0 && given != 4) return CKR_ARGUMENTS_BAD;
+    // With or without callbacks and CKF_OS_LOCKING_OK: the module always uses
+    // its own (pthread) mutexes, which is what an application's callbacks
+    // would do on Linux anyway. CKR_CANT_LOCK is never returned.
+  }
+  std::unique_lock<std::shared_mutex> lk(*g_life);
+  if (g_module != nullptr) {
+    if (g_module->pid == ::getpid()) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
+    // Inherited through fork(): the link is the parent's; never use or close it here.
+    g_module->chip.abandon();
+    g_module = nullptr;  // leaked: its mutexes may be held by parent threads
+    log_info("fork detected: dropped the inherited SE05x link, the child reconnects on first use");
+  }
+  auto cfg = load_config();
+  if (!cfg) {
+    log_error("C_Initialize: configuration: " + cfg.error().message);
+    return CKR_GENERAL_ERROR;
+  }
+  log_configure(cfg->log_level, cfg->log_target);
+  g_module = new Module(*cfg);
+  log_debug("initialised" + (cfg->source.empty() ? std::string(" (built-in defaults)") : " from " + cfg->source));
+  return CKR_OK;
+}
+
+CK_RV finalize() {
+  std::unique_lock<std::shared_mutex> lk(*g_life);
+  if (g_module == nullptr || g_module->pid != ::getpid()) return CKR_CRYPTOKI_NOT_INITIALIZED;
+  g_module->sessions.remove_all();
+  delete g_module;
+  g_module = nullptr;
+  return CKR_OK;
+}
+
+bool visible(const Module& m, const token::Object& o) { return !o.is_private || m.user(); }
+
+CK_RV resolve(Module& m, CK_OBJECT_HANDLE h, Resolved& out, bool with_values) {
+  if (auto so = m.handles.session_object(h)) {
+    out.kind = so->kind;
+    out.is_private = token::get_bool(so->values, CKA_PRIVATE).value_or(false);
+    if (out.is_private && !m.user()) return CKR_OBJECT_HANDLE_INVALID;
+    if (with_values) out.values = so->values;
+    out.session_obj = std::move(so);
+    return CKR_OK;
+  }
+  auto r = m.handles.ref(h);
+  if (!r) return CKR_OBJECT_HANDLE_INVALID;
+  CK_RV rv = m.chip.ensure();
+  if (rv != CKR_OK) return rv;
+  const token::Object* o = m.chip.token().find(*r);
+  if (o == nullptr || !visible(m, *o)) return CKR_OBJECT_HANDLE_INVALID;
+  out.obj = o;
+  out.kind = kind_of(*o);
+  out.is_private = o->is_private;
+  if (with_values) out.values = attributes_of(*o);
+  return CKR_OK;
+}
+
+CK_RV key_ref_of(const token::Object& o, token::KeyRef& out) {
+  const bool priv = o.cls == token::ObjectClass::PrivateKey;
+  if (!priv && o.cls != token::ObjectClass::PublicKey) return CKR_KEY_TYPE_INCONSISTENT;
+  // Through the DER form: see spki.h for why not token::make_ec_key_ref().
+  auto k = token::make_key_ref_from_spki(priv ? o.chip_id : 0, spki_of(o));
+  if (!k) {
+    log_warn("key " + o.label + ": public part unusable: " + k.error().to_string());
+    return CKR_KEY_TYPE_INCONSISTENT;
+  }
+  if (k->key_type == CKK_EC && k->curve != o.curve) return CKR_KEY_TYPE_INCONSISTENT;
+  out = std::move(*k);
+  return CKR_OK;
+}
+
+void pad_copy(unsigned char* dst, size_t n, std::string_view s) {
+  std::memset(dst, ' ', n);
+  std::memcpy(dst, s.data(), std::min(n, s.size()));
+}
+
+}  // namespace sx::p11

@@ -1,0 +1,123 @@
+// The module instance between C_Initialize and C_Finalize, the lifecycle
+// (fork detection), and the helpers every entry point uses: exception guard,
+// session lookup, handle resolution. Lock order (never the other way round):
+//   lifecycle (shared) -> Session::mu -> Module::auth_mu -> Module::chip_mu -> table mutexes.
+#pragma once
+
+#include <p11-kit/pkcs11.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+
+#include "pkcs11/chip.h"
+#include "pkcs11/config.h"
+#include "pkcs11/handles.h"
+#include "pkcs11/log.h"
+#include "pkcs11/object_attrs.h"
+#include "pkcs11/session.h"
+#include "token/attr/attr_rules.h"
+#include "token/mech/key_ref.h"
+
+namespace sx::p11 {
+
+inline constexpr CK_SLOT_ID kSlotId = 0;
+inline constexpr size_t kMinPinLen = 4;
+inline constexpr size_t kMaxPinLen = 64;
+
+class Module {
+ public:
+  explicit Module(const Config& c) : cfg(c), pid(::getpid()), chip(c) {}
+
+  const Config cfg;
+  const pid_t pid;
+  std::mutex auth_mu;  // C_Login/C_Logout/C_InitToken/C_InitPIN/C_SetPIN, one at a time
+  std::mutex chip_mu;  // the link and the Token
+  Chip chip;           // guarded by chip_mu
+  Sessions sessions;
+  Handles handles;
+
+  bool user() const { return sessions.login() == LoginState::User; }
+};
+
+// --- lifecycle (module.cpp)
+CK_RV initialize(const CK_C_INITIALIZE_ARGS* args);
+CK_RV finalize();
+
+// Keeps the module alive for one call. `m` is null when the library is not
+// initialised in this process (never initialised, finalised, or inherited
+// through fork() without a C_Initialize in the child).
+class Call {
+ public:
+  Call();
+  Module* m = nullptr;
+
+ private:
+  std::shared_lock<std::shared_mutex> lk_;
+};
+
+// No exception crosses the C ABI.
+template <class F>
+CK_RV guard(const char* fn, F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    log_error(std::string(fn) + ": internal error: " + e.what());
+  } catch (...) {
+    log_error(std::string(fn) + ": internal error");
+  }
+  return CKR_GENERAL_ERROR;
+}
+
+template <class F>
+CK_RV with_module(const char* fn, F&& f) noexcept {
+  return guard(fn, [&]() -> CK_RV {
+    Call c;
+    if (c.m == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
+    const CK_RV rv = f(*c.m);
+    if (rv == CKR_DEVICE_ERROR) {
+      // The link or the chip misbehaved: start over with the next call.
+      std::lock_guard<std::mutex> lk(c.m->chip_mu);
+      c.m->chip.reset();
+    }
+    return rv;
+  });
+}
+
+template <class F>
+CK_RV with_session(const char* fn, CK_SESSION_HANDLE h, F&& f) noexcept {
+  return with_module(fn, [&](Module& m) -> CK_RV {
+    auto s = m.sessions.get(h);
+    if (!s) return CKR_SESSION_HANDLE_INVALID;
+    std::lock_guard<std::mutex> lk(s->mu);
+    return f(m, *s);
+  });
+}
+
+// A handle resolved to what the object is. For token objects, chip_mu must
+// be held while `obj` is used (it points into the token's cache).
+struct Resolved {
+  token::ObjectKind kind;
+  token::AttrMap values;
+  bool is_private = false;
+  const token::Object* obj = nullptr;         // token object
+  std::shared_ptr<SessionObject> session_obj;  // session object
+};
+// chip_mu held. CKR_OBJECT_HANDLE_INVALID for unknown/vanished handles and for
+// private objects while no user is logged in. `with_values` = fill `values`.
+CK_RV resolve(Module& m, CK_OBJECT_HANDLE h, Resolved& out, bool with_values = true);
+// Whether a token object is visible in the current login state.
+bool visible(const Module& m, const token::Object& o);
+
+// The operation key of a token key object (private keys: the chip ID; public keys: host only).
+CK_RV key_ref_of(const token::Object& o, token::KeyRef& out);
+
+// Copies a fixed-width, blank-padded PKCS#11 text field.
+void pad_copy(unsigned char* dst, size_t n, std::string_view s);
+
+}  // namespace sx::p11

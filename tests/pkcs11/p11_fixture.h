@@ -1,0 +1,68 @@
+// Test support for the PKCS#11 module: the built libse05x-pkcs11.so loaded
+// with dlopen and driven only through C_GetFunctionList, against a se05x-sim
+// child process on a Unix socket (SE05X_PORT) with a per-test config file.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <p11-kit/pkcs11.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/bytes.h"
+#include "support/sim_process.h"
+
+namespace sx::p11test {
+
+// The module's function list (dlopen once per process; never unloaded).
+CK_FUNCTION_LIST* fl();
+
+inline constexpr const char* kSoPin = "87654321";
+inline constexpr const char* kUserPin = "1234";
+
+CK_ATTRIBUTE attr(CK_ATTRIBUTE_TYPE t, const void* p, CK_ULONG n);
+template <class T>
+CK_ATTRIBUTE attr_of(CK_ATTRIBUTE_TYPE t, const T& v) {
+  return attr(t, &v, sizeof v);
+}
+inline CK_ATTRIBUTE attr_str(CK_ATTRIBUTE_TYPE t, const std::string& s) {
+  return attr(t, s.data(), static_cast<CK_ULONG>(s.size()));
+}
+inline CK_ATTRIBUTE attr_bytes(CK_ATTRIBUTE_TYPE t, const Bytes& b) {
+  return attr(t, b.data(), static_cast<CK_ULONG>(b.size()));
+}
+
+// Writes a config file and points SE05X_PKCS11_CONF at it.
+void use_config(const std::string& path, const std::string& text);
+
+// Fixture: a fresh simulated chip per test (its own NVM) and the module
+// configured for it. The module is finalised at the end of each test.
+class P11Test : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  CK_FUNCTION_LIST* f = nullptr;
+  std::unique_ptr<sx::testing::TempDir> dir;
+  std::unique_ptr<sx::testing::SimProcess> sim;
+
+  void init();  // C_Initialize(NULL) must succeed
+  CK_SESSION_HANDLE open(bool rw = true);
+  // InitToken (SO PIN), InitPIN (user PIN) through an SO session; leaves no session open.
+  void provision(const std::string& token_label = "sx-test");
+  void login(CK_SESSION_HANDLE s, const char* pin = kUserPin);
+  // EC key pair on the chip with this label and ID; {public, private}.
+  std::pair<CK_OBJECT_HANDLE, CK_OBJECT_HANDLE> generate_ec(CK_SESSION_HANDLE s, const std::string& label,
+                                                            const Bytes& id, int curve_nid = 0);
+  Bytes get(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t);
+  CK_ULONG get_ulong(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t);
+  std::vector<CK_OBJECT_HANDLE> find(CK_SESSION_HANDLE s, std::vector<CK_ATTRIBUTE> tmpl);
+  std::vector<CK_OBJECT_HANDLE> find_label(CK_SESSION_HANDLE s, const std::string& label, CK_OBJECT_CLASS cls);
+  // C_Sign with the caller-buffer convention.
+  Bytes sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const Bytes& data);
+  CK_TOKEN_INFO token_info();
+};
+
+}  // namespace sx::p11test
