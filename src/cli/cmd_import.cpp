@@ -1,0 +1,137 @@
+// `import-cert` (certificate for an existing key) and `import` (key + certificate from files).
+#include "cli/commands.h"
+#include "cli/file_format.h"
+#include "cli/keys.h"
+#include "cli/objects.h"
+#include "cli/parse.h"
+
+namespace sx::cli {
+namespace {
+
+struct ImportCertOpts {
+  std::string label, file;
+};
+struct ImportOpts {
+  std::string label, id, key, cert, password_file;
+};
+
+// Reads and parses a certificate file; failures are BadInput with the file named.
+std::optional<int> read_cert(Ctx& ctx, const std::string& path, Bytes& der) {
+  auto data = read_file(path);
+  if (!data) return ctx.fail(Exit::BadInput, data.error().message);
+  auto c = load_certificate(*data);
+  if (!c) return ctx.fail(Exit::BadInput, path + ": " + c.error().message);
+  der = std::move(*c);
+  return std::nullopt;
+}
+
+std::optional<int> require_match(Ctx& ctx, const EVP_PKEY* key, ByteView cert_der, const std::string& what) {
+  auto cp = cert_public_key(cert_der);
+  if (!cp) return ctx.fail(Exit::BadInput, "certificate: " + cp.error().message);
+  if (!same_public_key(key, cp->get()))
+    return ctx.fail(Exit::Mismatch, "the certificate's public key does not match " + what);
+  return std::nullopt;
+}
+
+int run_import_cert(Ctx& ctx, const ImportCertOpts& o) {
+  if (auto s = check_label(o.label); !s) return ctx.fail(Exit::Usage, s.error().message);
+  Bytes der;
+  if (auto rc = read_cert(ctx, o.file, der)) return *rc;
+  if (auto rc = ctx.open()) return *rc;
+  // Login first: a PIN check may update the token, which invalidates object pointers.
+  if (auto rc = ctx.login_user()) return *rc;
+  const auto g = group_of(ctx.token(), o.label);
+  if (!g.priv) return ctx.fail(Exit::NotFound, "no private key labelled '" + o.label + "' (see `se05x list`)");
+  auto kp = object_public_key(*g.priv);
+  if (!kp) return ctx.fail(kp.error(), "key");
+  if (auto rc = require_match(ctx, kp->get(), der, "the key labelled '" + o.label + "'")) return *rc;
+  if (g.cert) return ctx.fail(Exit::Conflict, "key '" + o.label + "' already has a certificate (chip object " +
+                                                  hex_id(g.cert->chip_id) + "); delete it first");
+  if (auto rc = require_id_free(ctx, g.priv->id, {g.priv->chip_id})) return *rc;
+  // Object pointers do not survive a token update: keep the ID.
+  const Bytes kid = g.priv->id;
+  token::NewObject attrs;
+  attrs.label = o.label;
+  attrs.id = kid;
+  auto ref = ctx.token().create_certificate(der, attrs);
+  if (!ref) return ctx.fail(ref.error(), "storing the certificate failed");
+  return ctx.done({{"label", o.label}, {"id", id_text(kid)}, {"chip_id", hex_id(ref->chip_id)}},
+                  "Certificate stored with key '" + o.label + "' (ID " + id_text(kid) + ", chip object " +
+                      hex_id(ref->chip_id) + ")");
+}
+
+int run_import(Ctx& ctx, const ImportOpts& o) {
+  if (auto s = check_label(o.label); !s) return ctx.fail(Exit::Usage, s.error().message);
+  std::optional<Bytes> id;
+  if (!o.id.empty()) {
+    auto r = parse_ckid(o.id);
+    if (!r) return ctx.fail(Exit::Usage, r.error().message);
+    id = *r;
+  }
+  auto data = read_file(o.key);
+  if (!data) return ctx.fail(Exit::BadInput, data.error().message);
+  PasswordFn pw = [&o]() { return read_secret(o.password_file, "SE05X_KEY_PASSWORD", "Password of " + o.key); };
+  auto key = load_private_key(*data, pw);
+  secure_wipe(*data);
+  if (!key) return ctx.fail(Exit::BadInput, o.key + ": " + key.error().message);
+  std::optional<Bytes> cert = std::move(key->cert_der);
+  if (!o.cert.empty()) {
+    Bytes der;
+    if (auto rc = read_cert(ctx, o.cert, der)) return *rc;
+    cert = std::move(der);
+  }
+  if (cert)
+    if (auto rc = require_match(ctx, key->pkey.get(), *cert, "the private key in " + o.key)) return *rc;
+  if (auto rc = ctx.open()) return *rc;
+  if (auto rc = ctx.login_user()) return *rc;
+  if (auto rc = require_label_free(ctx, o.label)) return *rc;
+  if (id)
+    if (auto rc = require_id_free(ctx, *id)) return *rc;
+  token::NewObject attrs;
+  attrs.label = o.label;
+  attrs.id = id;
+  auto ref = ctx.token().import_private_key(std::move(key->material), attrs);
+  if (!ref) return ctx.fail(ref.error(), "importing the key failed");
+  const token::Object* k = ctx.token().find(*ref);
+  if (!k) return ctx.fail(Exit::Error, "the imported key is not visible");
+  const Bytes kid = k->id;
+  const uint32_t kchip = k->chip_id;
+  nlohmann::json j{{"label", o.label}, {"id", id_text(kid)}, {"key_chip_id", hex_id(kchip)}};
+  std::string text = "Imported key '" + o.label + "' (ID " + id_text(kid) + ", chip object " + hex_id(kchip) + ")";
+  if (cert) {
+    token::NewObject ca;
+    ca.label = o.label;
+    ca.id = kid;
+    auto cref = ctx.token().create_certificate(*cert, ca);
+    if (!cref) {
+      // All or nothing: take the key out again.
+      (void)ctx.token().destroy(*ref);
+      return ctx.fail(cref.error(), "storing the certificate failed (the imported key was removed again)");
+    }
+    j["cert_chip_id"] = hex_id(cref->chip_id);
+    text += "\nCertificate stored (chip object " + hex_id(cref->chip_id) + ")";
+  }
+  return ctx.done(j, text);
+}
+
+}  // namespace
+
+void add_import_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
+  auto ic = std::make_shared<ImportCertOpts>();
+  auto* c = app.add_subcommand("import-cert", "store a certificate (PEM or DER) with the label and ID of its key");
+  c->add_option("--label,-l", ic->label, "label of the key")->required();
+  c->add_option("certificate", ic->file, "certificate file")->required();
+  reg.add(c, [&ctx, ic] { return run_import_cert(ctx, *ic); });
+
+  auto io = std::make_shared<ImportOpts>();
+  auto* i = app.add_subcommand("import", "put an existing private key (and its certificate) into the chip");
+  i->add_option("--label,-l", io->label, "label for key and certificate")->required();
+  i->add_option("--id", io->id, "CKA_ID in hex (default: the chip object ID)");
+  i->add_option("--key,-k", io->key, "private key: PEM, DER, PKCS#8 (encrypted too) or PKCS#12")->required();
+  i->add_option("--cert,-c", io->cert, "certificate (PEM or DER); default: the one in the PKCS#12 file");
+  i->add_option("--password-file", io->password_file,
+                "password of an encrypted key / PKCS#12 (else SE05X_KEY_PASSWORD, else a prompt)");
+  reg.add(i, [&ctx, io] { return run_import(ctx, *io); });
+}
+
+}  // namespace sx::cli

@@ -1,0 +1,89 @@
+// `token init | set-pin | init-pin`.
+#include "cli/commands.h"
+
+namespace sx::cli {
+namespace {
+
+struct TokenOpts {
+  std::string label, new_pin_file;
+};
+
+// 4..64 bytes, like most PKCS#11 tokens; the module checks the same.
+std::optional<int> read_new_pin(Ctx& ctx, const std::string& file, const char* env, const std::string& prompt, std::string& out) {
+  auto p = read_new_secret(file, env, prompt);
+  if (!p) return ctx.fail(Exit::Pin, p.error().message);
+  out = std::move(*p);
+  if (out.size() < 4 || out.size() > 64) {
+    secure_wipe(out.data(), out.size());
+    return ctx.fail(Exit::Pin, "a PIN must be 4 to 64 characters long");
+  }
+  return std::nullopt;
+}
+
+int run_init(Ctx& ctx, const TokenOpts& o) {
+  if (o.label.empty() || o.label.size() > 32) return ctx.fail(Exit::Usage, "token label must be 1 to 32 bytes");
+  if (auto rc = ctx.open()) return *rc;
+  auto& tok = ctx.token();
+  const bool was = tok.info().initialized;
+  if (was) {
+    // Re-initialisation needs the current SO PIN (as C_InitToken).
+    if (auto rc = ctx.login_so()) return *rc;
+  } else {
+    std::string so;
+    if (auto rc = read_new_pin(ctx, ctx.opt().so_pin_file, "SE05X_SO_PIN", "New SO PIN", so)) return *rc;
+    auto s = tok.set_pin(token::UserType::So, so);
+    secure_wipe(so.data(), so.size());
+    if (!s) return ctx.fail(s.error(), "setting the SO PIN");
+  }
+  if (auto s = tok.set_token_label(o.label); !s) return ctx.fail(s.error(), "setting the token label");
+  return ctx.done({{"token_label", o.label}, {"reinitialized", was}},
+                  "Token '" + o.label + "' initialised" + (was ? " (again)" : "") +
+                      "; now set the user PIN with `se05x token init-pin`");
+}
+
+int run_init_pin(Ctx& ctx, const TokenOpts& o) {
+  if (auto rc = ctx.open()) return *rc;
+  auto& tok = ctx.token();
+  if (!tok.info().initialized) return ctx.fail(Exit::Pin, "the token is not initialised: run `se05x token init` first");
+  if (auto rc = ctx.login_so()) return *rc;
+  std::string pin;
+  if (auto rc = read_new_pin(ctx, o.new_pin_file, "SE05X_NEW_PIN", "New user PIN", pin)) return *rc;
+  auto s = tok.set_pin(token::UserType::User, pin);
+  secure_wipe(pin.data(), pin.size());
+  if (!s) return ctx.fail(s.error(), "setting the user PIN");
+  return ctx.done({{"user_pin_set", true}}, "User PIN set");
+}
+
+int run_set_pin(Ctx& ctx, const TokenOpts& o) {
+  if (auto rc = ctx.open()) return *rc;
+  auto& tok = ctx.token();
+  if (!tok.info().user_pin_set) return ctx.fail(Exit::Pin, "no user PIN yet: use `se05x token init-pin`");
+  if (auto rc = ctx.login_user()) return *rc;
+  std::string pin;
+  if (auto rc = read_new_pin(ctx, o.new_pin_file, "SE05X_NEW_PIN", "New user PIN", pin)) return *rc;
+  auto s = tok.set_pin(token::UserType::User, pin);
+  secure_wipe(pin.data(), pin.size());
+  if (!s) return ctx.fail(s.error(), "changing the user PIN");
+  return ctx.done({{"user_pin_set", true}}, "User PIN changed");
+}
+
+}  // namespace
+
+void add_token_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
+  auto* t = app.add_subcommand("token", "token label and PINs");
+  t->require_subcommand(1);
+  auto io = std::make_shared<TokenOpts>();
+  auto* init = t->add_subcommand("init", "name the token and set its SO PIN (keeps existing objects)");
+  init->add_option("--label,-l", io->label, "token label (1-32 bytes; Greengrass resolves the slot by it)")->required();
+  reg.add(init, [&ctx, io] { return run_init(ctx, *io); });
+  auto po = std::make_shared<TokenOpts>();
+  auto* ip = t->add_subcommand("init-pin", "set the user PIN (needs the SO PIN); also unlocks a locked user PIN");
+  ip->add_option("--new-pin-file", po->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
+  reg.add(ip, [&ctx, po] { return run_init_pin(ctx, *po); });
+  auto so = std::make_shared<TokenOpts>();
+  auto* sp = t->add_subcommand("set-pin", "change the user PIN (needs the current one)");
+  sp->add_option("--new-pin-file", so->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
+  reg.add(sp, [&ctx, so] { return run_set_pin(ctx, *so); });
+}
+
+}  // namespace sx::cli

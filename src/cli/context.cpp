@@ -1,0 +1,185 @@
+#include "cli/context.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/file_format.h"
+#include "se05x/connect.h"
+
+namespace sx::cli {
+namespace {
+
+// First line of the bytes, without CR/LF.
+std::string first_line(const Bytes& b) {
+  std::string s(b.begin(), b.end());
+  const auto nl = s.find_first_of("\r\n");
+  std::string out = s.substr(0, nl);
+  secure_wipe(s.data(), s.size());
+  return out;
+}
+
+Result<std::string> prompt_secret(const std::string& prompt) {
+  if (!::isatty(STDIN_FILENO))
+    return make_error(Errc::InvalidArgument, prompt + " needed: no terminal to ask (use a file option or the environment)");
+  std::cerr << prompt << ": " << std::flush;
+  termios old{};
+  const bool have = ::tcgetattr(STDIN_FILENO, &old) == 0;
+  if (have) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (have) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  std::cerr << "\n";
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+bool lock_held_elsewhere(const std::string& path) {
+  if (path.empty()) return false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return busy;
+}
+
+Result<std::string> read_secret(const std::string& file, const char* env, const std::string& prompt) {
+  if (!file.empty()) {
+    SX_ASSIGN(Bytes b, read_file(file));
+    std::string s = first_line(b);
+    secure_wipe(b);
+    return s;
+  }
+  if (env != nullptr) {
+    if (const char* v = std::getenv(env); v != nullptr) return std::string(v);
+  }
+  return prompt_secret(prompt);
+}
+
+Result<std::string> read_new_secret(const std::string& file, const char* env, const std::string& prompt) {
+  if (!file.empty() || (env != nullptr && std::getenv(env) != nullptr)) return read_secret(file, env, prompt);
+  SX_ASSIGN(std::string first, prompt_secret(prompt));
+  auto again = prompt_secret(prompt + " (again)");
+  if (!again) return again.take_error();
+  const bool same = first == *again;
+  secure_wipe(again->data(), again->size());
+  if (!same) {
+    secure_wipe(first.data(), first.size());
+    return make_error(Errc::InvalidArgument, "the two entries differ");
+  }
+  return first;
+}
+
+Exit exit_for(const Error& e) {
+  switch (e.code) {
+    case Errc::NoMemory: return Exit::ChipFull;
+    case Errc::Exists: return Exit::Conflict;
+    case Errc::NotFound: return Exit::NotFound;
+    case Errc::InvalidArgument: return Exit::Usage;
+    case Errc::Io:
+    case Errc::Nack:
+    case Errc::Timeout:
+    case Errc::Protocol:
+    case Errc::LinkReset:
+    case Errc::Closed:
+      return Exit::NoChip;
+    default: return Exit::Error;
+  }
+}
+
+int Ctx::fail(Exit e, const std::string& message) {
+  std::cerr << "se05x: error: " << message << "\n";
+  if (g_.json) std::cout << nlohmann::json{{"error", message}, {"exit_code", code(e)}}.dump() << "\n";
+  return code(e);
+}
+
+int Ctx::fail(const Error& e, const std::string& what) {
+  std::string msg = what + ": " + e.message;
+  if (e.code == Errc::NoMemory) msg = what + ": the chip is full (" + e.message + "); delete unused objects first";
+  return fail(exit_for(e), msg);
+}
+
+int Ctx::done(const nlohmann::json& j, const std::string& text) {
+  if (g_.json) std::cout << j.dump(2) << "\n";
+  else if (!text.empty()) std::cout << text << (text.back() == '\n' ? "" : "\n");
+  return 0;
+}
+
+void Ctx::note(const std::string& s) {
+  if (!g_.json) std::cerr << s << "\n";
+}
+
+std::string Ctx::connection() const { return g_.port.empty() ? se05x::default_connection() : g_.port; }
+
+std::string Ctx::lock_path() const {
+  if (!g_.lock_file.empty()) return g_.lock_file;
+  if (const char* v = std::getenv("SE05X_LOCK_FILE"); v != nullptr) return v;
+  return token::kDefaultLockPath;
+}
+
+bool Ctx::try_open(std::string& error, bool& no_chip) {
+  const std::string conn = connection();
+  auto ch = se05x::open_channel(conn);
+  if (!ch) {
+    no_chip = true;
+    error = "no chip reachable at " + conn + ": " + ch.error().message;
+    return false;
+  }
+  channel_ = std::move(*ch);
+  token::TokenOptions to;
+  to.lock_path = lock_path();
+  if (lock_held_elsewhere(to.lock_path)) note("Waiting for another process that is using the chip (" + to.lock_path + ")...");
+  auto t = token::Token::open(*channel_, to);
+  if (!t) {
+    no_chip = exit_for(t.error()) == Exit::NoChip;
+    error = "cannot open the token at " + conn + ": " + t.error().message;
+    return false;
+  }
+  token_ = std::move(*t);
+  return true;
+}
+
+std::optional<int> Ctx::open() {
+  std::string err;
+  bool no_chip = false;
+  if (try_open(err, no_chip)) return std::nullopt;
+  return fail(no_chip ? Exit::NoChip : Exit::Error, err);
+}
+
+std::optional<int> Ctx::login(token::UserType who) {
+  const auto info = token_->info();
+  const bool so = who == token::UserType::So;
+  if (so ? !info.initialized : !info.user_pin_set) return std::nullopt;  // nothing to check yet
+  if (so ? info.so_locked : info.user_locked)
+    return fail(Exit::Pin, std::string(so ? "SO" : "user") + " PIN is locked (too many wrong PINs)" +
+                               (so ? "; the token must be re-initialised" : "; reset it with `se05x token init-pin`"));
+  auto pin = so ? read_secret(g_.so_pin_file, "SE05X_SO_PIN", "SO PIN")
+                : read_secret(g_.pin_file, "SE05X_PIN", "User PIN");
+  if (!pin) return fail(Exit::Pin, pin.error().message);
+  auto r = token_->check_pin(who, *pin);
+  secure_wipe(pin->data(), pin->size());
+  if (!r) return fail(r.error(), "PIN check");
+  switch (*r) {
+    case token::PinResult::Ok:
+    case token::PinResult::NotSet: return std::nullopt;
+    case token::PinResult::Locked: return fail(Exit::Pin, std::string(so ? "SO" : "user") + " PIN is locked (too many wrong PINs)");
+    case token::PinResult::Incorrect: break;
+  }
+  return fail(Exit::Pin, std::string("wrong ") + (so ? "SO" : "user") + " PIN");
+}
+
+std::optional<int> Ctx::login_user() { return login(token::UserType::User); }
+std::optional<int> Ctx::login_so() { return login(token::UserType::So); }
+
+}  // namespace sx::cli

@@ -1,0 +1,72 @@
+// What every command shares: the global options, the output (text or JSON),
+// failures with their exit code, the chip session and the PIN.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "cli/exit_codes.h"
+#include "link/apdu_channel.h"
+#include "token/token.h"
+
+namespace sx::cli {
+
+struct GlobalOptions {
+  std::string port;        // connection string; empty: se05x::default_connection()
+  std::string pin_file;    // user PIN (first line)
+  std::string so_pin_file; // SO PIN (token init / init-pin)
+  bool json = false;
+  std::string lock_file;   // empty: the module's default
+};
+
+// Where PINs and passwords come from, in this order: a file given on the
+// command line, an environment variable, an interactive prompt (no echo).
+// Never logged, never part of an error message.
+Result<std::string> read_secret(const std::string& file, const char* env, const std::string& prompt);
+// The same for a new secret: a prompt asks twice and both must agree.
+Result<std::string> read_new_secret(const std::string& file, const char* env, const std::string& prompt);
+
+class Ctx {
+ public:
+  explicit Ctx(GlobalOptions& g) : g_(g) {}
+  GlobalOptions& opt() { return g_; }
+  bool json() const { return g_.json; }
+
+  // One line to stderr ("se05x: error: ..."), JSON {"error","exit_code"} on
+  // stdout with --json; returns the exit code to hand back.
+  int fail(Exit e, const std::string& message);
+  // Maps a library error to an exit code (NoMemory -> ChipFull, ...).
+  int fail(const Error& e, const std::string& what);
+  // Text for humans, or the JSON document with --json.
+  int done(const nlohmann::json& j, const std::string& text);
+  // Progress / notes for humans: stderr, suppressed with --json.
+  void note(const std::string& s);
+
+  std::string connection() const;
+  // Opens the link and the token; failures are reported (the int is the exit code).
+  std::optional<int> open();
+  // The same without reporting: the error text for a caller that collects checks.
+  bool try_open(std::string& error, bool& no_chip);
+  std::string lock_path() const;
+  token::Token& token() { return *token_; }
+  link::ApduChannel& channel() { return *channel_; }
+  // User login for commands that use or change keys: required when the token
+  // has a user PIN. Counts failures on the chip like the module does.
+  std::optional<int> login_user();
+  std::optional<int> login_so();
+
+ private:
+  std::optional<int> login(token::UserType who);
+  GlobalOptions& g_;
+  std::unique_ptr<link::ApduChannel> channel_;
+  std::unique_ptr<token::Token> token_;
+};
+
+Exit exit_for(const Error& e);
+// True when another process holds the chip's lock file right now.
+bool lock_held_elsewhere(const std::string& path);
+
+}  // namespace sx::cli

@@ -1,0 +1,60 @@
+// Runs the se05x program against a private se05x-sim child; a local CA and
+// test keys come from the `openssl` command.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/sim_process.h"
+
+namespace sx::cli::test {
+
+struct CliRun {
+  int rc = -1;
+  std::string out, err;
+  nlohmann::json json() const;  // stdout parsed (fails the test if not JSON)
+  int err_lines() const;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Runs se05x with the simulator as port; env entries override the environment.
+  CliRun se05x(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+  // `list --json` (the chip's state, for before/after comparisons).
+  nlohmann::json snapshot();
+  // Runs a shell command in the temp dir; true on exit 0.
+  bool sh(const std::string& cmd);
+  std::string file(const std::string& name) const { return dir_->file(name); }
+  std::string read(const std::string& name) const;
+  void write(const std::string& name, const std::string& data) const;
+  // CA (ca.key/ca.pem) made on first use; signs `csr` into `out` (PEM).
+  void sign_csr(const std::string& csr, const std::string& out);
+  // A self-signed EC P-256 key (NAME.key.pem) and certificate (NAME.crt.pem).
+  void make_key_cert(const std::string& name);
+  // token init + init-pin with SO PIN "87654321" and user PIN "1234".
+  void init_token();
+  std::string port() const { return "unix:" + file("sim.sock"); }
+
+  std::unique_ptr<sx::testing::TempDir> dir_;
+  std::unique_ptr<sx::testing::SimProcess> sim_;
+  bool ca_ = false;
+};
+
+// The error contract: non-zero code, exactly one line on stderr.
+#define EXPECT_CLI_ERROR(run, code)                                 \
+  do {                                                              \
+    const auto& r_ = (run);                                         \
+    EXPECT_EQ(r_.rc, code) << r_.err << r_.out;                     \
+    EXPECT_EQ(r_.err_lines(), 1) << r_.err;                         \
+    EXPECT_EQ(r_.err.rfind("se05x: error: ", 0), 0u) << r_.err;     \
+  } while (0)
+
+}  // namespace sx::cli::test
