@@ -1,4 +1,4 @@
-// 8 threads x 50 signatures through one module instance, each thread with its
+// 8 threads x 200 signatures through one module instance, each thread with its
 // own session (as SunPKCS11's pool and the CRT's TLS contexts do): every
 // signature verifies.
 #include <sys/wait.h>
@@ -22,7 +22,7 @@ TEST_F(Threads, ConcurrentSigning) {
   login(s);
   auto [pub, priv] = generate_ec(s, "mt", {5});
   const Bytes point = get(s, pub, CKA_EC_POINT);
-  constexpr int kThreads = 8, kEach = 50;
+  constexpr int kThreads = 8, kEach = 200;
   std::atomic<int> good{0}, bad{0};
   std::vector<std::thread> ts;
   for (int t = 0; t < kThreads; ++t) {
@@ -133,7 +133,7 @@ TEST_F(Threads, ConcurrentProcesses) {
   auto [pub, priv] = generate_ec(s, "mp", {6});
   const Bytes point = get(s, pub, CKA_EC_POINT);
   ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
-  constexpr int kProcs = 3, kEach = 30;
+  constexpr int kProcs = 4, kEach = 200;
   std::vector<pid_t> kids;
   for (int p = 0; p < kProcs; ++p) {
     pid_t k = fork();
