@@ -12,6 +12,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   qemu-user crossbuild-essential-armhf
   python3
+  # PKCS#11 consumers the module is tested with
+  opensc gnutls-bin p11-kit libengine-pkcs11-openssl mosquitto openjdk-17-jdk-headless python3-awscrt
 )
 
 missing=()

@@ -3,8 +3,9 @@
 # then builds and tests
 #   1. the native build under AddressSanitizer + UndefinedBehaviorSanitizer: unit and
 #      integration tests (the benchmarks are built too),
-#   2. an armhf cross build (the Armadillo-IoT A6E) whose unit tests run under qemu-user,
-#   3. the libFuzzer targets, briefly, when clang is available.
+#   2. real PKCS#11 consumers (Java SunPKCS11, OpenSSL engine, OpenSC) against the module,
+#   3. an armhf cross build (the Armadillo-IoT A6E) whose unit tests run under qemu-user,
+#   4. the libFuzzer targets, briefly, when clang is available.
 # Prints one closing line "N passed, N failed" over all runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +65,16 @@ if [[ " $SKIP " != *" native "* ]]; then
   if build native build/native-asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DSX_SANITIZE=ON; then
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       run_ctest native-asan build/native-asan
+  fi
+fi
+
+# Real PKCS#11 consumers — Java SunPKCS11/JSSE (Greengrass's path), OpenSSL's pkcs11 engine,
+# OpenSC's pkcs11-tool — load the module into their own processes, so it is built once more
+# without sanitizers (only the module and the simulator).
+if [[ " $SKIP " != *" consumers "* ]]; then
+  if TARGETS="se05x-pkcs11 se05x-sim" build consumers build/consumers -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+       "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DSX_P11_CONSUMER_TESTS=ON -DSX_BUILD_BENCH=OFF; then
+    run_ctest consumers build/consumers -R '^pkcs11[.]consumers[.]'
   fi
 fi
 
