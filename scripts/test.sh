@@ -72,7 +72,7 @@ fi
 # OpenSC's pkcs11-tool — load the module into their own processes, so it is built once more
 # without sanitizers (only the module and the simulator).
 if [[ " $SKIP " != *" consumers "* ]]; then
-  if TARGETS="se05x-pkcs11 se05x-sim" build consumers build/consumers -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  if TARGETS="se05x-pkcs11 se05x-sim se05x" build consumers build/consumers -DCMAKE_BUILD_TYPE=RelWithDebInfo \
        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DSX_P11_CONSUMER_TESTS=ON -DSX_BUILD_BENCH=OFF; then
     run_ctest consumers build/consumers -R '^pkcs11[.]consumers[.]'
   fi

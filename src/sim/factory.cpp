@@ -7,6 +7,7 @@
 
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "sim/curves.h"
 #include "sim/ec_crypto.h"
@@ -58,6 +59,18 @@ Status add_name(X509_NAME* n, const char* field, const std::string& value) {
   return {};
 }
 
+Status add_ext(X509* x, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  if (!ext) return crypto("extension");
+  const int ok = X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+  return ok == 1 ? Status{} : Status{crypto("extension")};
+}
+
+// subject_key == ca_key and subject_cn == ca_cn: the self-signed CA certificate.
 Result<Bytes> make_cert(EVP_PKEY* subject_key, const std::string& subject_cn, EVP_PKEY* ca_key,
                         const std::string& ca_cn, ByteView serial) {
   ossl::X509Ptr x(X509_new());
@@ -76,6 +89,10 @@ Result<Bytes> make_cert(EVP_PKEY* subject_key, const std::string& subject_cn, EV
   if (X509_set_subject_name(x.get(), subj.get()) != 1 || X509_set_issuer_name(x.get(), iss.get()) != 1 ||
       X509_set_pubkey(x.get(), subject_key) != 1)
     return crypto("names/key");
+  if (subject_key == ca_key) {
+    SX_TRY(add_ext(x.get(), NID_basic_constraints, "critical,CA:TRUE"));
+    SX_TRY(add_ext(x.get(), NID_key_usage, "critical,keyCertSign,cRLSign"));
+  }
   if (X509_sign(x.get(), ca_key, EVP_sha256()) <= 0) return crypto("sign");
   unsigned char* der = nullptr;
   const int len = i2d_X509(x.get(), &der);
@@ -119,6 +136,8 @@ Result<Store> make_factory_image(const Variant& v) {
   ca_obj.ec_pub = ca.pub;
   SX_ASSIGN(ossl::Pkey ca_key, ec_pkey(ca_obj));
   secure_wipe(ca_obj.ec_priv);
+  const Bytes ca_serial{0x01};
+  SX_ASSIGN(s.factory_ca_cert, make_cert(ca_key.get(), ca_cn, ca_key.get(), ca_cn, ca_serial));
 
   const uint32_t key_rules = pol::kAllowSign | pol::kAllowVerify | pol::kAllowKeyAgreement | pol::kAllowEncrypt |
                              pol::kAllowDecrypt | pol::kAllowRead;

@@ -57,6 +57,7 @@ Bytes serialize_store(const Store& s, std::string_view variant) {
   j["curves"] = nlohmann::json::array();
   for (size_t i = 0; i < s.curves.size(); ++i)
     if (s.curves[i].created) j["curves"].push_back({{"id", i}, {"params", s.curves[i].params_set}});
+  j["factory_ca"] = to_hex(s.factory_ca_cert);
   const std::string payload = j.dump();
 
   Bytes out(kMagic, kMagic + 8);
@@ -108,6 +109,7 @@ Result<Store> deserialize_store(ByteView f, std::string_view variant) {
       s.curves[id].created = true;
       s.curves[id].params_set = c.at("params").get<uint8_t>();
     }
+    if (j.contains("factory_ca")) s.factory_ca_cert = unhex(j.at("factory_ca"));  // absent in older images
     return s;
   } catch (const std::exception& e) {
     return bad(std::string("bad content: ") + e.what());

@@ -53,6 +53,9 @@ struct CurveState {
 
 struct Store {
   std::map<uint32_t, SecureObject> objects;
+  // Self-signed certificate (DER) of the CA that issued the factory certificates; not a chip
+  // object (NXP publishes its CAs), kept so users can trust the simulated device certificates.
+  Bytes factory_ca_cert;
   std::array<CurveState, 0x12> curves{};  // indexed by curve ID 1..0x11
 
   size_t used_persistent() const;  // user NVM in use (provisioned objects do not count)

@@ -104,6 +104,11 @@ void Simulator::chip_reset() {
   if (applet_) applet_->reset();
 }
 
+Bytes Simulator::factory_ca_certificate() const {
+  std::lock_guard lock(mu_);
+  return applet_ ? applet_->store().factory_ca_cert : Bytes{};
+}
+
 Bytes Simulator::atr() const { return Bytes(kAtr, kAtr + sizeof kAtr); }
 
 Stats Simulator::stats() const {

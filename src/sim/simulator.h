@@ -45,6 +45,9 @@ class Simulator {
   void chip_reset();
   // The 35-byte T=1oI2C ATR of protocol notes 1.10.
   Bytes atr() const;
+  // DER certificate of the simulated NXP CA that issued the factory certificates
+  // (empty for NVM images made before it was kept).
+  Bytes factory_ca_certificate() const;
 
   Stats stats() const;
   void reset_stats();

@@ -15,6 +15,7 @@ void on_signal(int) {
 int main(int argc, char** argv) {
   auto parsed = sx::simd::parse_options(argc, argv);
   if (!parsed.options) return parsed.exit_code;
+  if (parsed.options->print_factory_ca) return sx::simd::print_factory_ca(*parsed.options);
   std::signal(SIGPIPE, SIG_IGN);
   sx::simd::Server server(std::move(*parsed.options));
   g_server = &server;

@@ -41,8 +41,7 @@ ParseOutcome parse_options(int argc, char** argv) {
   std::string clock = "400k";
   double crc_rate = 0;
   app.add_option("--listen,-l", o.listen,
-                 "where to serve: jrcp:HOST:PORT (port 0 = any free), unix:PATH, vi2c:PATH (repeatable)")
-      ->required();
+                 "where to serve: jrcp:HOST:PORT (port 0 = any free), unix:PATH, vi2c:PATH (repeatable)");
   app.add_option("--nvm", o.sim.nvm_path, "NVM file (created with a factory image when missing); none = RAM only");
   app.add_option("--variant", o.sim.variant, "chip variant: SE050A, SE050B, SE050C, SE050E, SE051H")
       ->capture_default_str();
@@ -62,10 +61,17 @@ ParseOutcome parse_options(int argc, char** argv) {
   app.add_option("--stats-file", o.stats_file, "keep the statistics as JSON in this file (updated twice a second)");
   app.add_option("--ready-file", o.ready_file, "write the bound endpoints and 'ready' here once listening");
   app.add_flag("--verbose,-v", o.verbose, "log connections and errors to stderr");
+  app.add_flag("--print-factory-ca", o.print_factory_ca,
+               "print the certificate (PEM) of the simulated NXP CA that issued the factory certificates "
+               "of --nvm, creating the NVM first if needed, and exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return {std::nullopt, app.exit(e)};
+  }
+  if (o.listen.empty() && !o.print_factory_ca) {
+    std::cerr << "se05x-sim: --listen is required (see --help)\n";
+    return {std::nullopt, 2};
   }
   auto hz = parse_clock(clock);
   if (!hz) {

@@ -22,6 +22,7 @@ struct Options {
   std::string stats_file;
   std::string ready_file;
   bool verbose = false;
+  bool print_factory_ca = false;  // print the factory CA certificate (PEM) and exit
 };
 
 // Parses argv; on --help / errors prints to stdout/stderr and returns the exit code to use.

@@ -6,9 +6,31 @@
 #include <iostream>
 #include <thread>
 
+#include <openssl/pem.h>
+
+#include "base/ossl.h"
 #include "link/endpoint.h"
 
 namespace sx::simd {
+
+int print_factory_ca(const Options& o) {
+  auto sim = sim::Simulator::open(o.sim);
+  if (!sim.ok()) {
+    std::cerr << "se05x-sim: " << sim.error().to_string() << "\n";
+    return 1;
+  }
+  const Bytes der = (*sim)->factory_ca_certificate();
+  const unsigned char* p = der.data();
+  ossl::X509Ptr cert(der.empty() ? nullptr : d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert) {
+    std::cerr << "se05x-sim: this NVM image keeps no factory CA certificate\n";
+    return 1;
+  }
+  BIO* out = BIO_new_fp(stdout, BIO_NOCLOSE);
+  const bool ok = out && PEM_write_bio_X509(out, cert.get()) == 1;
+  BIO_free(out);
+  return ok ? 0 : 1;
+}
 
 Server::~Server() { shutdown(); }
 

@@ -14,6 +14,9 @@
 
 namespace sx::simd {
 
+// --print-factory-ca: PEM of the simulated NXP CA on stdout; returns the exit code.
+int print_factory_ca(const Options& o);
+
 class Server : public link::JrcpBackend {
  public:
   explicit Server(Options o) : opt_(std::move(o)) {}

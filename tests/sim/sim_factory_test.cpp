@@ -1,6 +1,12 @@
 // Factory (trust-provisioned) image: keys, certificates, unique ID, read-only rules.
 #include <openssl/core_names.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "sim_test_util.h"
 
@@ -62,6 +68,40 @@ TEST(SimFactory, EcKeyAndCertificateMatch) {
   auto s = c.cmd(0x03, 0x0C, 0x09, TlvWriter().u32(t::k1, oid::kFactoryEcKey).u8(t::k2, 0x21).bytes(t::k3, digest).take());
   ASSERT_EQ(s.sw, 0x9000);
   EXPECT_TRUE(ossl_verify_digest(cert_key, digest, value(s)));
+}
+
+// The factory certificates chain to the simulated NXP CA, whose self-signed certificate the
+// simulator keeps (and se05x-sim --print-factory-ca prints) so brokers can trust devices.
+TEST(SimFactory, FactoryCertificatesChainToTheKeptCa) {
+  Card c;
+  c.select();
+  auto ca = parse_cert(c.sim->factory_ca_certificate());
+  ASSERT_TRUE(ca);
+  EXPECT_EQ(X509_check_ca(ca.get()), 1);
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
+  ASSERT_EQ(X509_STORE_add_cert(store.get(), ca.get()), 1);
+  for (uint32_t id : {oid::kFactoryEcCert, oid::kFactoryRsaCert}) {
+    auto leaf = parse_cert(read_binary(c, id));
+    ASSERT_TRUE(leaf);
+    std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+    ASSERT_EQ(X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), nullptr), 1);
+    EXPECT_EQ(X509_verify_cert(ctx.get()), 1) << X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+  }
+  // Kept across a reopen of the NVM file.
+  const auto path = std::filesystem::temp_directory_path() / ("sxsim-ca-" + std::to_string(::getpid()) + ".nvm");
+  std::filesystem::remove(path);
+  Config cfg = make_cfg("SE050C", path.string());
+  Bytes first;
+  {
+    Card a(cfg);
+    first = a.sim->factory_ca_certificate();
+  }
+  {
+    Card b(cfg);
+    EXPECT_FALSE(first.empty());
+    EXPECT_EQ(b.sim->factory_ca_certificate(), first);
+  }
+  std::filesystem::remove(path);
 }
 
 TEST(SimFactory, RsaKeyAndCertificateMatch) {

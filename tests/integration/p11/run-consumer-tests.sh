@@ -110,7 +110,7 @@ for key in "${key_list[@]}"; do
   fi
 
   bdir="$kdir/broker"
-  if ! port="$("$here/mosquitto-ctl.sh" start "$bdir" "$kdir/ca")"; then
+  if ! port="$("$here/mosquitto-ctl.sh" start "$bdir" "${P11_CA_DIR:-$kdir/ca}")"; then
     record "broker-$key" 1; continue
   fi
   printf 'P11_BROKER_PORT=%q\nP11_BROKER_DIR=%q\n' "$port" "$bdir" >> "$env_file"
