@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "base/bytes.h"
+#include "link/endpoint.h"
 #include "pkcs11/log.h"
 #include "se05x/connect.h"
 #include "se05x/constants.h"
@@ -56,6 +57,9 @@ CK_RV Chip::ensure() {
   channel_ = std::move(*ch);
   token::TokenOptions opt;
   opt.lock_path = cfg_.lock_file;
+  // A broker (JRCP over TCP or a Unix socket) passes each APDU whole and alone.
+  if (auto ep = link::parse_endpoint(conn); ep.ok())
+    opt.atomic_apdus = ep->kind == link::Endpoint::Kind::JrcpTcp || ep->kind == link::Endpoint::Kind::JrcpUnix;
   opt.pin_iterations = cfg_.pin_iterations;
   auto tok = token::Token::open(*channel_, opt);
   if (!tok) return fail(tok.error().to_string());

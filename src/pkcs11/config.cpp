@@ -74,6 +74,17 @@ Result<Config> parse_config(std::string_view text, std::string_view origin) {
         return line_error(origin, n,
                           "pin_iterations: a number >= " + std::to_string(token::kMinPinIterations));
       c.pin_iterations = v;
+    } else if (key == "freshness_ms") {
+      uint32_t v = 0;
+      auto r = std::from_chars(val.data(), val.data() + val.size(), v);
+      if (r.ec != std::errc() || r.ptr != val.data() + val.size() || v > 60000)
+        return line_error(origin, n, "freshness_ms: milliseconds, 0 to 60000");
+      c.freshness_ms = v;
+    } else if (key == "verify_signatures") {
+      if (val != "rsa" && val != "yes" && val != "no")
+        return line_error(origin, n, "verify_signatures: rsa, yes or no");
+      c.verify_rsa = val != "no";
+      c.verify_ecdsa = val == "yes";
     } else {
       return line_error(origin, n, "unknown key '" + std::string(key) + "'");
     }

@@ -21,6 +21,13 @@ struct Config {
   LogTarget log_target = LogTarget::Stderr;
   std::string lock_file;  // set to token::kDefaultLockPath by the defaults
   uint32_t pin_iterations = 0;  // 0 = token default
+  // Host re-verification of chip signatures (verify_signatures = rsa|yes|no):
+  // RSA always by default (RSA-CRT fault attacks), ECDSA only with "yes".
+  bool verify_rsa = true;
+  bool verify_ecdsa = false;
+  // How long one metadata version read vouches for freshness (freshness_ms,
+  // docs/pkcs11-module.md section 9a): one connect's finds share one read.
+  uint32_t freshness_ms = 250;
   std::string source;  // file the values came from (for log lines); empty = built-in defaults
 };
 

@@ -43,8 +43,8 @@ CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, tk::KeyRef& key) {
   }
   const bool needs_private = use == Use::Sign || use == Use::Decrypt || use == Use::Derive;
   if (needs_private ? !priv : !(priv || pub)) return CKR_KEY_TYPE_INCONSISTENT;
-  if (usage != 0 && tk::get_bool(attributes_of(*o), usage) != true) return CKR_KEY_FUNCTION_NOT_PERMITTED;
-  return key_ref_of(*o, key);
+  if (usage != 0 && tk::get_bool(cached_attributes(m, *o), usage) != true) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+  return key_ref_of(m, *o, key);
 }
 
 // Answers a length query / too-small buffer; CKR_OK means "go ahead".
@@ -82,6 +82,20 @@ CK_RV on_chip(Module& m, F&& f) {
   return f(m.chip.token().client());
 }
 
+// chip_mu held: as on_chip(), for `f` sending exactly one APDU (a sign, a
+// decrypt). Through a broker that APDU is atomic by itself -- the broker
+// never interleaves another client's APDU into it and the chip executes it
+// whole -- so the lock file and the broker's LOCK/UNLOCK (two extra round
+// trips) are skipped; on an I2C link the lock is still taken (another
+// process's T=1 frames could interleave). See docs/pkcs11-module.md.
+template <class F>
+CK_RV on_chip_single(Module& m, F&& f) {
+  if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
+  auto hold = m.chip.token().hold_single();
+  if (!hold) return rv_from_error(hold.error(), "chip lock");
+  return f(m.chip.token().client());
+}
+
 const tk::ChipCapabilities& caps(Module& m) { return m.chip.facts().caps; }
 
 }  // namespace
@@ -96,7 +110,10 @@ SX_P11_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMec
     tk::KeyRef key;
     if (CK_RV rv = op_key(m, hKey, Use::Sign, key); rv != CKR_OK) return rv;
     auto op = std::make_unique<tk::SignOperation>();
-    if (CK_RV rv = op->init(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
+    tk::SignOptions so;
+    so.check_signature = key.key_type == CKK_EC || m.cfg.verify_rsa;
+    so.check_ecdsa = m.cfg.verify_ecdsa;
+    if (CK_RV rv = op->init(caps(m), *pMechanism, key, so); rv != CKR_OK) return rv;
     s.sign = std::move(op);
     return CKR_OK;
   });
@@ -116,7 +133,7 @@ SX_P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULO
     sx::Bytes sig;
     {
       std::lock_guard<std::mutex> lk(m.chip_mu);
-      rv = on_chip(m, [&](sx::se05x::Client& c) { return s.sign->sign(c, in_bytes(pData, ulDataLen), sig); });
+      rv = on_chip_single(m, [&](sx::se05x::Client& c) { return s.sign->sign(c, in_bytes(pData, ulDataLen), sig); });
     }
     s.sign.reset();
     return rv == CKR_OK ? deliver(sig, pSignature, pulSignatureLen) : rv;
@@ -145,7 +162,7 @@ SX_P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignatu
     sx::Bytes sig;
     {
       std::lock_guard<std::mutex> lk(m.chip_mu);
-      rv = on_chip(m, [&](sx::se05x::Client& c) { return s.sign->final(c, sig); });
+      rv = on_chip_single(m, [&](sx::se05x::Client& c) { return s.sign->final(c, sig); });
     }
     s.sign.reset();
     return rv == CKR_OK ? deliver(sig, pSignature, pulSignatureLen) : rv;
@@ -232,7 +249,7 @@ SX_P11_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncrypted
     CK_RV rv;
     {
       std::lock_guard<std::mutex> lk(m.chip_mu);
-      rv = on_chip(m, [&](sx::se05x::Client& c) {
+      rv = on_chip_single(m, [&](sx::se05x::Client& c) {
         return s.decrypt->decrypt(c, in_bytes(pEncryptedData, ulEncryptedDataLen), plain);
       });
     }

@@ -219,10 +219,13 @@ SX_P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_P
     if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
     auto& tok = m.chip.token();
     // One small read when nothing changed; objects other processes made appear.
-    if (auto st = tok.refresh(); !st) return rv_from_error(st.error(), "C_FindObjectsInit: refresh");
+    // Within freshness_ms of the last check no read at all: a connect's
+    // several finds cost one.
+    if (auto st = tok.refresh_within(std::chrono::milliseconds(m.cfg.freshness_ms)); !st)
+      return rv_from_error(st.error(), "C_FindObjectsInit: refresh");
     for (const tk::Object& o : tok.objects()) {
       if (!visible(m, o)) continue;
-      if (tk::template_matches(kind_of(o), attributes_of(o), t)) found.push_back(m.handles.for_ref(o.ref()));
+      if (tk::template_matches(kind_of(o), cached_attributes(m, o), t)) found.push_back(m.handles.for_ref(o.ref()));
     }
     for (CK_OBJECT_HANDLE h : m.handles.session_handles()) {
       auto so = m.handles.session_object(h);

@@ -71,6 +71,9 @@ SX_P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR
     {
       std::lock_guard<std::mutex> lk(m.chip_mu);
       if (m.chip.ensure() != CKR_OK) return CKR_TOKEN_NOT_PRESENT;
+      // A new session sees every change committed before it was opened: its
+      // first find reads the version whatever the freshness window says.
+      m.chip.token().expire_freshness();
     }
     if ((flags & CKF_RW_SESSION) == 0 && m.sessions.login() == LoginState::So)
       return CKR_SESSION_READ_WRITE_SO_EXISTS;

@@ -64,8 +64,10 @@ SX_P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
     std::lock_guard<std::mutex> lk(m.chip_mu);
     if (!present(m)) return CKR_TOKEN_NOT_PRESENT;
     auto& tok = m.chip.token();
-    // One small read when nothing changed: PIN counters of other processes show up.
-    if (auto st = tok.refresh(); !st) return rv_from_error(st.error(), "C_GetTokenInfo: refresh");
+    // One small read when nothing changed (none within freshness_ms of the
+    // last): PIN counters of other processes show up.
+    if (auto st = tok.refresh_within(std::chrono::milliseconds(m.cfg.freshness_ms)); !st)
+      return rv_from_error(st.error(), "C_GetTokenInfo: refresh");
     const sx::token::TokenInfo ti = tok.info();
     const ChipFacts& f = m.chip.facts();
     *pInfo = CK_TOKEN_INFO{};

@@ -90,22 +90,32 @@ CK_RV resolve(Module& m, CK_OBJECT_HANDLE h, Resolved& out, bool with_values) {
   out.obj = o;
   out.kind = kind_of(*o);
   out.is_private = o->is_private;
-  if (with_values) out.values = attributes_of(*o);
+  if (with_values) out.values = cached_attributes(m, *o);
   return CKR_OK;
 }
 
-CK_RV key_ref_of(const token::Object& o, token::KeyRef& out) {
+CK_RV key_ref_of(Module& m, const token::Object& o, token::KeyRef& out) {
   const bool priv = o.cls == token::ObjectClass::PrivateKey;
   if (!priv && o.cls != token::ObjectClass::PublicKey) return CKR_KEY_TYPE_INCONSISTENT;
-  // Through the DER form: see spki.h for why not token::make_ec_key_ref().
-  auto k = token::make_key_ref_from_spki(priv ? o.chip_id : 0, spki_of(o));
-  if (!k) {
-    log_warn("key " + o.label + ": public part unusable: " + k.error().to_string());
-    return CKR_KEY_TYPE_INCONSISTENT;
+  ObjectCache::Entry& e = m.cache.of(m.chip.token().epoch(), o);
+  if (!e.key) {
+    // Through the DER form: see spki.h for why not token::make_ec_key_ref().
+    auto k = token::make_key_ref_from_spki(priv ? o.chip_id : 0, spki_of(o));
+    if (!k) {
+      log_warn("key " + o.label + ": public part unusable: " + k.error().to_string());
+      return CKR_KEY_TYPE_INCONSISTENT;
+    }
+    if (k->key_type == CKK_EC && k->curve != o.curve) return CKR_KEY_TYPE_INCONSISTENT;
+    e.key = std::move(*k);
   }
-  if (k->key_type == CKK_EC && k->curve != o.curve) return CKR_KEY_TYPE_INCONSISTENT;
-  out = std::move(*k);
+  out = *e.key;
   return CKR_OK;
+}
+
+const token::AttrMap& cached_attributes(Module& m, const token::Object& o) {
+  ObjectCache::Entry& e = m.cache.of(m.chip.token().epoch(), o);
+  if (!e.attrs) e.attrs = attributes_of(o);
+  return *e.attrs;
 }
 
 void pad_copy(unsigned char* dst, size_t n, std::string_view s) {

@@ -8,7 +8,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,6 +32,28 @@ inline constexpr CK_SLOT_ID kSlotId = 0;
 inline constexpr size_t kMinPinLen = 4;
 inline constexpr size_t kMaxPinLen = 64;
 
+// Per token object: what is costly to derive from it (certificate parsing,
+// the SPKI -> EVP_PKEY decode). Valid for one Token::epoch(): any change of
+// metadata or chip objects rebuilds the object list and empties the cache.
+class ObjectCache {
+ public:
+  struct Entry {
+    std::optional<token::AttrMap> attrs;
+    std::optional<token::KeyRef> key;
+  };
+  Entry& of(uint64_t epoch, const token::Object& o) {
+    if (epoch != epoch_) {
+      entries_.clear();
+      epoch_ = epoch;
+    }
+    return entries_[{o.chip_id, static_cast<int>(o.cls)}];
+  }
+
+ private:
+  uint64_t epoch_ = 0;
+  std::map<std::pair<uint32_t, int>, Entry> entries_;
+};
+
 class Module {
  public:
   explicit Module(const Config& c) : cfg(c), pid(::getpid()), chip(c) {}
@@ -39,6 +63,7 @@ class Module {
   std::mutex auth_mu;  // C_Login/C_Logout/C_InitToken/C_InitPIN/C_SetPIN, one at a time
   std::mutex chip_mu;  // the link and the Token
   Chip chip;           // guarded by chip_mu
+  ObjectCache cache;   // guarded by chip_mu
   Sessions sessions;
   Handles handles;
 
@@ -115,7 +140,11 @@ CK_RV resolve(Module& m, CK_OBJECT_HANDLE h, Resolved& out, bool with_values = t
 bool visible(const Module& m, const token::Object& o);
 
 // The operation key of a token key object (private keys: the chip ID; public keys: host only).
-CK_RV key_ref_of(const token::Object& o, token::KeyRef& out);
+// chip_mu held; cached per token epoch.
+CK_RV key_ref_of(Module& m, const token::Object& o, token::KeyRef& out);
+// chip_mu held: attributes_of(o), cached per token epoch (valid until the next
+// call that may refresh or change the token).
+const token::AttrMap& cached_attributes(Module& m, const token::Object& o);
 
 // Copies a fixed-width, blank-padded PKCS#11 text field.
 void pad_copy(unsigned char* dst, size_t n, std::string_view s);

@@ -3,6 +3,7 @@
 #include "token/token.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 
 #include "token/cert_info.h"
@@ -88,10 +89,22 @@ Status Token::full_reload_locked() {
 }
 
 Status Token::refresh() {
+  checked_ = false;
+  const auto now = std::chrono::steady_clock::now();
   SX_ASSIGN(bool current, store_.is_current());
-  if (current && !need_rescan_) return {};
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
-  return full_reload_locked();
+  if (!current || need_rescan_) {
+    SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+    SX_TRY(full_reload_locked());
+  }
+  // The start of the check: whatever was committed before it is now seen.
+  checked_at_ = now;
+  checked_ = true;
+  return {};
+}
+
+Status Token::refresh_within(std::chrono::steady_clock::duration window) {
+  if (checked_ && !need_rescan_ && std::chrono::steady_clock::now() - checked_at_ < window) return {};
+  return refresh();
 }
 
 Status Token::rescan() {
@@ -168,6 +181,8 @@ Status Token::cleanup_locked() {
 }
 
 void Token::merge() {
+  static std::atomic<uint64_t> next_epoch{1};
+  epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
   objects_.clear();
   const Metadata& md = store_.metadata();
   for (const auto& [id, co] : chip_) {

@@ -4,6 +4,7 @@
 // (docs/token-store.md). Not thread-safe: the PKCS#11 layer serialises calls.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,6 +31,11 @@ namespace sx::token {
 struct TokenOptions {
   std::string lock_path = kDefaultLockPath;  // empty: no lock file (broker or single process)
   uint32_t pin_iterations = kDefaultPinIterations;
+  // The link delivers each APDU whole and alone (a broker: JRCP over TCP or a
+  // Unix socket), so a single-APDU operation needs neither the lock file nor
+  // the broker lock (hold_single()). False for I2C links, where the host runs
+  // T=1 itself and another process's frames could interleave with ours.
+  bool atomic_apdus = false;
 };
 
 enum class UserType { So, User };
@@ -56,6 +62,11 @@ class Token {
   // Cheap version check: one small read when nothing changed; otherwise
   // reloads metadata and re-lists the chip.
   Status refresh();
+  // refresh(), unless the last successful check is younger than `window`:
+  // several freshness checks of one burst of calls cost one version read.
+  Status refresh_within(std::chrono::steady_clock::duration window);
+  // The next refresh_within() reads the version whatever the window.
+  void expire_freshness() { checked_ = false; }
   // Re-lists the chip (objects other tools added or removed) and reloads metadata.
   Status rescan();
 
@@ -63,6 +74,9 @@ class Token {
   const Object* find(ObjectRef r) const;
   std::vector<const Object*> find_label(std::string_view label) const;
   TokenInfo info() const;
+  // Changes whenever objects() is rebuilt (metadata or chip objects changed);
+  // unique across Token instances, so caches keyed on it survive a reopen.
+  uint64_t epoch() const { return epoch_; }
 
   Result<ObjectRef> generate_key_pair(const KeySpec& spec, const NewObject& attrs);
   // The material is wiped whether or not the import succeeds.
@@ -86,6 +100,13 @@ class Token {
   // For the crypto operations of upper layers; hold() around multi-APDU sequences.
   se05x::Client& client() { return client_; }
   Result<std::unique_ptr<TokenLock>> hold() { return TokenLock::acquire(chan_, opt_.lock_path); }
+  // Around an operation that is exactly one APDU (sign, decrypt, ECDH, read):
+  // on a broker link nothing (the broker never splits or interleaves an
+  // APDU; null is returned), on an I2C link the same as hold().
+  Result<std::unique_ptr<TokenLock>> hold_single() {
+    if (opt_.atomic_apdus) return std::unique_ptr<TokenLock>();
+    return hold();
+  }
 
  private:
   Token(link::ApduChannel& ch, TokenOptions opt);
@@ -112,6 +133,9 @@ class Token {
   std::vector<uint32_t> all_ids_;         // last ReadIDList (everything the chip listed)
   std::map<uint32_t, ChipObject> chip_;   // cached descriptions of listed objects
   std::vector<Object> objects_;
+  uint64_t epoch_ = 0;
+  bool checked_ = false;  // checked_at_ is valid
+  std::chrono::steady_clock::time_point checked_at_;
 };
 
 }  // namespace sx::token

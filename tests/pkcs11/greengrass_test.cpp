@@ -4,6 +4,13 @@
 // max 2, key type, sign with length query), then SunPKCS11 (second
 // C_Initialize, C_GetSlotInfo without slot list, already-logged-in detection,
 // KeyStore scan, sign with a big buffer).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "link/endpoint.h"
+#include "link/jrcp_client.h"
 #include "pkcs11/ossl_util.h"
 #include "pkcs11/p11_fixture.h"
 
@@ -127,6 +134,115 @@ TEST_F(Greengrass, CrtThenSunPkcs11InOneProcess) {
   ASSERT_EQ(f->C_CloseSession(crt), CKR_OK);
   ASSERT_EQ(f->C_GetSessionInfo(java, &sinfo), CKR_OK);
   EXPECT_EQ(sinfo.state, CKS_RW_USER_FUNCTIONS);
+}
+
+// The simulator's APDU statistics (FF 53 00 00) over our own JRCP connection:
+// total APDU count and ECDSASign count.
+struct Apdus {
+  double total = -1, ecdsa_sign = 0;
+};
+
+Apdus apdu_stats(link::JrcpClient& j) {
+  Apdus a;
+  const uint8_t req[] = {0xFF, 0x53, 0x00, 0x00};
+  auto r = j.transceive(req);
+  if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90) return a;
+  auto js = nlohmann::json::parse(r->begin(), r->end() - 2, nullptr, false);
+  if (js.is_discarded() || !js.contains("total") || !js["total"].is_object()) return a;
+  a.total = js["total"].value("count", -1.0);
+  if (js.contains("commands") && js["commands"].contains("ECDSASign") && js["commands"]["ECDSASign"].is_object())
+    a.ecdsa_sign = js["commands"]["ECDSASign"].value("count", 0.0);
+  return a;
+}
+
+// The goal: on a warm module (pooled logged-in session), a Greengrass
+// connect -- new session, login, aws-c-io's key find, SunPKCS11's certificate
+// scan, one signature -- costs the signature plus one version read.
+TEST_F(Greengrass, WarmConnectIsSignaturePlusOneVersionRead) {
+  const std::string label = "greengrass";
+  const Bytes id = {0x01};
+  init();
+  provision("greengrass");
+  CK_SESSION_HANDLE pooled = open();
+  login(pooled);
+  auto [pub, priv] = generate_ec(pooled, label, id);
+  const Bytes point = get(pooled, pub, CKA_EC_POINT);
+  const Bytes cert = cert_for_point(point, label);
+  ASSERT_FALSE(cert.empty());
+  CK_OBJECT_CLASS cc = CKO_CERTIFICATE;
+  CK_CERTIFICATE_TYPE ct = CKC_X_509;
+  CK_BBOOL yes = CK_TRUE;
+  std::vector<CK_ATTRIBUTE> t = {attr_of(CKA_CLASS, cc), attr_of(CKA_CERTIFICATE_TYPE, ct), attr_of(CKA_TOKEN, yes),
+                                 attr_str(CKA_LABEL, label), attr_bytes(CKA_ID, id), attr_bytes(CKA_VALUE, cert)};
+  CK_OBJECT_HANDLE hcert;
+  ASSERT_EQ(f->C_CreateObject(pooled, t.data(), static_cast<CK_ULONG>(t.size()), &hcert), CKR_OK);
+
+  auto ep = link::parse_endpoint(sim->endpoints()[0]);
+  ASSERT_TRUE(ep.ok());
+  link::JrcpClient j(*ep);
+  ASSERT_TRUE(j.open().ok());
+
+  for (int round = 0; round < 2; ++round) {
+    const Apdus before = apdu_stats(j);
+    ASSERT_GE(before.total, 0);
+    CK_SESSION_HANDLE s = open(false);
+    EXPECT_EQ(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)kUserPin, 4), CKR_USER_ALREADY_LOGGED_IN);
+    auto keys = find_label(s, label, CKO_PRIVATE_KEY);
+    ASSERT_EQ(keys.size(), 1u);
+    EXPECT_EQ(get_ulong(s, keys[0], CKA_KEY_TYPE), CKK_EC);
+    auto certs = find(s, {attr_of(CKA_TOKEN, yes), attr_of(CKA_CLASS, cc)});
+    ASSERT_GE(certs.size(), 1u);  // ours and the simulator's factory certificates
+    size_t ours = 0;
+    for (CK_OBJECT_HANDLE c : certs) ours += get(s, c, CKA_VALUE) == cert ? 1u : 0u;
+    EXPECT_EQ(ours, 1u);
+    const Bytes digest(32, static_cast<uint8_t>(0xA0 + round));
+    const Bytes sig = sign(s, keys[0], CKM_ECDSA, digest);
+    ASSERT_EQ(f->C_CloseSession(s), CKR_OK);
+    const Apdus after = apdu_stats(j);
+    EXPECT_TRUE(verify_p256(point, digest, sig));
+    // ECDSASign + one ReadObject of the generation pointer (statistics requests are not counted).
+    EXPECT_EQ(after.total - before.total, 2.0) << "round " << round;
+    EXPECT_EQ(after.ecdsa_sign - before.ecdsa_sign, 1.0) << "round " << round;
+  }
+}
+
+// The freshness window never hides another process's change from a new
+// session: C_OpenSession expires it, so the first find reads the version.
+TEST_F(Greengrass, NewSessionSeesAnotherProcesssObjectAtOnce) {
+  init();
+  provision("greengrass");
+  CK_SESSION_HANDLE pooled = open();
+  login(pooled);
+  generate_ec(pooled, "first", Bytes{0x01});
+  ASSERT_EQ(find_label(pooled, "first", CKO_PRIVATE_KEY).size(), 1u);  // the window is fresh now
+  ASSERT_TRUE(find_label(pooled, "second", CKO_DATA).empty());
+
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // another process: its own module instance writes a data object
+    int code = 0;
+    if (f->C_Initialize(nullptr) != CKR_OK) code |= 1;
+    CK_SESSION_HANDLE cs = 0;
+    if (f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &cs) != CKR_OK) code |= 2;
+    if (f->C_Login(cs, CKU_USER, (CK_UTF8CHAR_PTR)kUserPin, 4) != CKR_OK) code |= 4;
+    CK_OBJECT_CLASS dc = CKO_DATA;
+    CK_BBOOL yes = CK_TRUE;
+    const std::string label = "second";
+    const Bytes value = {1, 2, 3};
+    CK_ATTRIBUTE t[] = {attr_of(CKA_CLASS, dc), attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, label),
+                        attr_bytes(CKA_VALUE, value)};
+    CK_OBJECT_HANDLE h = 0;
+    if (f->C_CreateObject(cs, t, 4, &h) != CKR_OK) code |= 8;
+    (void)f->C_Finalize(nullptr);
+    _exit(code);
+  }
+  int st = 0;
+  ASSERT_EQ(waitpid(child, &st, 0), child);
+  ASSERT_TRUE(WIFEXITED(st));
+  ASSERT_EQ(WEXITSTATUS(st), 0);
+
+  CK_SESSION_HANDLE s = open(false);
+  EXPECT_EQ(find_label(s, "second", CKO_DATA).size(), 1u);
 }
 
 }  // namespace

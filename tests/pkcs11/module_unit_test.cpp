@@ -150,6 +150,28 @@ TEST(Config, Defaults) {
   EXPECT_EQ(c->pin_iterations, 20000u);
 }
 
+TEST(Config, VerifySignatures) {
+  auto d = sx::p11::parse_config("", "empty");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->verify_rsa);  // RSA-CRT fault attacks: on unless explicitly off
+  EXPECT_FALSE(d->verify_ecdsa);
+  auto yes = sx::p11::parse_config("verify_signatures = yes\n", "y");
+  ASSERT_TRUE(yes.ok());
+  EXPECT_TRUE(yes->verify_rsa);
+  EXPECT_TRUE(yes->verify_ecdsa);
+  auto no = sx::p11::parse_config("verify_signatures = no\n", "n");
+  ASSERT_TRUE(no.ok());
+  EXPECT_FALSE(no->verify_rsa);
+  EXPECT_FALSE(no->verify_ecdsa);
+  auto rsa = sx::p11::parse_config("verify_signatures = yes\nverify_signatures = rsa\n", "r");
+  ASSERT_TRUE(rsa.ok());
+  EXPECT_TRUE(rsa->verify_rsa);
+  EXPECT_FALSE(rsa->verify_ecdsa);
+  auto bad = sx::p11::parse_config("verify_signatures = maybe\n", "x.conf");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("x.conf:1:"), std::string::npos);
+}
+
 TEST(Config, ErrorsNameTheLine) {
   struct Case {
     const char* text;
@@ -172,3 +194,19 @@ TEST(Config, ErrorsNameTheLine) {
 
 }  // namespace
 }  // namespace sx::p11test
+
+namespace {
+TEST(Config, FreshnessWindow) {
+  auto d = sx::p11::parse_config("", "empty");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->freshness_ms, 250u);
+  auto zero = sx::p11::parse_config("freshness_ms = 0\n", "z");
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(zero->freshness_ms, 0u);
+  for (const char* bad : {"freshness_ms = -1\n", "freshness_ms = 60001\n", "freshness_ms = 1s\n", "freshness_ms =\n"}) {
+    auto r = sx::p11::parse_config(bad, "bad");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("bad:1: freshness_ms"), std::string::npos) << r.error().message;
+  }
+}
+}  // namespace

@@ -45,7 +45,10 @@ void P11Test::SetUp() {
   ASSERT_EQ(sim->endpoints().size(), 1u);
   setenv("SE05X_PORT", sim->endpoints()[0].c_str(), 1);
   use_config(dir->file("p11.conf"), "# test configuration\nlock_file = " + dir->file("p11.lock") +
-                                        "\npin_iterations = 1000\nlog_level = warn\n");
+                                        "\npin_iterations = 1000\nlog_level = warn\n"
+                                        // generous: sanitizer builds are slow, and the warm-connect
+                                        // test relies on one read per connect
+                                        "freshness_ms = 5000\n");
 }
 
 void P11Test::TearDown() {

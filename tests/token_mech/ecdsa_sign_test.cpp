@@ -1,6 +1,7 @@
 // ECDSA signing on the simulated chip, verified with OpenSSL.
 #include <gtest/gtest.h>
 
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 
 #include "chip_fixture.h"
@@ -184,6 +185,30 @@ TEST(EcdsaVerify, RejectsBadSignatures) {
   Bytes other = hash;
   other[0] ^= 0xFF;
   EXPECT_EQ(verify(other, sig), CKR_SIGNATURE_INVALID);
+}
+
+// The host check compares against the public key we hold: with another P-256
+// public key it fails the signature (CKR_DEVICE_ERROR); check_ecdsa = false
+// (the PKCS#11 module's default) returns the chip's signature unchecked.
+TEST(EcdsaSign, HostCheckCanBeSkippedForEcdsaOnly) {
+  const Bytes hash = random_bytes(32);
+  KeyRef wrong = Chip::get().ec(Curve::NistP256);
+  EVP_PKEY* other = EVP_EC_gen("P-256");
+  ASSERT_NE(other, nullptr);
+  wrong.public_key = ossl::share(other);
+  CK_MECHANISM m = mech(CKM_ECDSA);
+  SignOperation checked;
+  ASSERT_EQ(checked.init({}, m, wrong), CKR_OK);
+  Bytes sig;
+  EXPECT_EQ(checked.sign(Chip::get().client(), hash, sig), CKR_DEVICE_ERROR);
+  EXPECT_TRUE(sig.empty());
+  SignOptions no_ecdsa;
+  no_ecdsa.check_ecdsa = false;
+  SignOperation unchecked;
+  ASSERT_EQ(unchecked.init({}, m, wrong, no_ecdsa), CKR_OK);
+  ASSERT_EQ(unchecked.sign(Chip::get().client(), hash, sig), CKR_OK);
+  ASSERT_EQ(sig.size(), 64u);
+  EXPECT_TRUE(ossl_ecdsa_verify_rs(Chip::get().ec(Curve::NistP256).public_key.get(), hash, sig));
 }
 
 TEST(EcdsaSign, ChipFailuresAreDeviceErrors) {

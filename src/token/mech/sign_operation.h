@@ -21,6 +21,11 @@ struct SignOptions {
   // faulty RSA-CRT result would leak the key (Bellcore), and it catches chip
   // or link corruption. Costs one host public-key operation.
   bool check_signature = true;
+  // ECDSA only, on top of check_signature: an ECDSA fault leaks nothing the
+  // way RSA-CRT does (a faulty (r, s) is just an invalid signature the peer
+  // rejects; nonce-bias faults are not caught by verification anyway), so
+  // callers may skip the ~58 us (P-256) verification (docs/mechanisms.md).
+  bool check_ecdsa = true;
 };
 
 class SignOperation {
