@@ -13,7 +13,7 @@ PACKAGES=(
   qemu-user crossbuild-essential-armhf
   python3
   # PKCS#11 consumers the module is tested with
-  opensc gnutls-bin p11-kit libengine-pkcs11-openssl mosquitto openjdk-17-jdk-headless python3-awscrt
+  opensc gnutls-bin p11-kit libengine-pkcs11-openssl mosquitto openjdk-17-jdk-headless python3-awscrt python3-pykcs11
 )
 
 missing=()

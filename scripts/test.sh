@@ -74,7 +74,7 @@ fi
 if [[ " $SKIP " != *" consumers "* ]]; then
   if TARGETS="se05x-pkcs11 se05x-sim se05x" build consumers build/consumers -DCMAKE_BUILD_TYPE=RelWithDebInfo \
        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DSX_P11_CONSUMER_TESTS=ON -DSX_BUILD_BENCH=OFF; then
-    run_ctest consumers build/consumers -R '^pkcs11[.]consumers[.]'
+    run_ctest consumers build/consumers -R '^(pkcs11[.]consumers|greengrass[.]flow)[.]'
   fi
 fi
 
