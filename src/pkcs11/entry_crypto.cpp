@@ -98,24 +98,35 @@ CK_RV on_chip_single(Module& m, F&& f) {
 
 const tk::ChipCapabilities& caps(Module& m) { return m.chip.facts().caps; }
 
+// The common shape of every C_*Init with a key: argument check, one operation of
+// the kind at a time, the key looked up under the chip lock, then the
+// operation's own mechanism validation (`init`).
+template <class Op, class Init>
+CK_RV start_operation(Module& m, std::unique_ptr<Op>& slot, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE hKey, Use use,
+                      Init init) {
+  if (mech == nullptr) return CKR_ARGUMENTS_BAD;
+  if (slot && slot->active()) return CKR_OPERATION_ACTIVE;
+  std::lock_guard<std::mutex> lk(m.chip_mu);
+  tk::KeyRef key;
+  if (CK_RV rv = op_key(m, hKey, use, key); rv != CKR_OK) return rv;
+  auto op = std::make_unique<Op>();
+  if (CK_RV rv = init(*op, key); rv != CKR_OK) return rv;
+  slot = std::move(op);
+  return CKR_OK;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- sign
 
 SX_P11_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
   return with_session("C_SignInit", hSession, [&](Module& m, Session& s) -> CK_RV {
-    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
-    if (s.sign && s.sign->active()) return CKR_OPERATION_ACTIVE;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
-    tk::KeyRef key;
-    if (CK_RV rv = op_key(m, hKey, Use::Sign, key); rv != CKR_OK) return rv;
-    auto op = std::make_unique<tk::SignOperation>();
-    tk::SignOptions so;
-    so.check_signature = key.key_type == CKK_EC || m.cfg.verify_rsa;
-    so.check_ecdsa = m.cfg.verify_ecdsa;
-    if (CK_RV rv = op->init(caps(m), *pMechanism, key, so); rv != CKR_OK) return rv;
-    s.sign = std::move(op);
-    return CKR_OK;
+    return start_operation(m, s.sign, pMechanism, hKey, Use::Sign, [&](tk::SignOperation& op, const tk::KeyRef& key) {
+      tk::SignOptions so;
+      so.check_signature = key.key_type == CKK_EC || m.cfg.verify_rsa;
+      so.check_ecdsa = m.cfg.verify_ecdsa;
+      return op.init(caps(m), *pMechanism, key, so);
+    });
   });
 }
 
@@ -173,15 +184,9 @@ SX_P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignatu
 
 SX_P11_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
   return with_session("C_VerifyInit", hSession, [&](Module& m, Session& s) -> CK_RV {
-    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
-    if (s.verify && s.verify->active()) return CKR_OPERATION_ACTIVE;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
-    tk::KeyRef key;
-    if (CK_RV rv = op_key(m, hKey, Use::Verify, key); rv != CKR_OK) return rv;
-    auto op = std::make_unique<tk::VerifyOperation>();
-    if (CK_RV rv = op->init(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
-    s.verify = std::move(op);
-    return CKR_OK;
+    return start_operation(m, s.verify, pMechanism, hKey, Use::Verify, [&](tk::VerifyOperation& op, const tk::KeyRef& key) {
+      return op.init(caps(m), *pMechanism, key);
+    });
   });
 }
 
@@ -222,15 +227,9 @@ SX_P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSigna
 
 SX_P11_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
   return with_session("C_DecryptInit", hSession, [&](Module& m, Session& s) -> CK_RV {
-    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
-    if (s.decrypt && s.decrypt->active()) return CKR_OPERATION_ACTIVE;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
-    tk::KeyRef key;
-    if (CK_RV rv = op_key(m, hKey, Use::Decrypt, key); rv != CKR_OK) return rv;
-    auto op = std::make_unique<tk::DecryptOperation>();
-    if (CK_RV rv = op->init(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
-    s.decrypt = std::move(op);
-    return CKR_OK;
+    return start_operation(m, s.decrypt, pMechanism, hKey, Use::Decrypt, [&](tk::DecryptOperation& op, const tk::KeyRef& key) {
+      return op.init(caps(m), *pMechanism, key);
+    });
   });
 }
 
@@ -284,15 +283,9 @@ SX_P11_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_U
 
 SX_P11_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
   return with_session("C_EncryptInit", hSession, [&](Module& m, Session& s) -> CK_RV {
-    if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
-    if (s.encrypt && s.encrypt->active()) return CKR_OPERATION_ACTIVE;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
-    tk::KeyRef key;
-    if (CK_RV rv = op_key(m, hKey, Use::Encrypt, key); rv != CKR_OK) return rv;
-    auto op = std::make_unique<tk::EncryptOperation>();
-    if (CK_RV rv = op->init(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
-    s.encrypt = std::move(op);
-    return CKR_OK;
+    return start_operation(m, s.encrypt, pMechanism, hKey, Use::Encrypt, [&](tk::EncryptOperation& op, const tk::KeyRef& key) {
+      return op.init(caps(m), *pMechanism, key);
+    });
   });
 }
 
