@@ -12,13 +12,13 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 if ! dpkg --print-foreign-architectures | grep -qx armhf; then
   $SUDO dpkg --add-architecture armhf
-  $SUDO apt-get update -qq
+  $SUDO apt-get update -qq || echo "armhf-sysroot: apt-get update reported errors; going on"
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 chmod 777 "$work"
 if ! (cd "$work" && apt-get download -qq libssl-dev:armhf libssl3:armhf 2>/dev/null); then
-  $SUDO apt-get update -qq
+  $SUDO apt-get update -qq || echo "armhf-sysroot: apt-get update reported errors; going on"
   (cd "$work" && apt-get download -qq libssl-dev:armhf libssl3:armhf)
 fi
 rm -rf "$SYSROOT"

@@ -14,6 +14,8 @@ PACKAGES=(
   python3
   # PKCS#11 consumers the module is tested with
   opensc gnutls-bin p11-kit libengine-pkcs11-openssl mosquitto openjdk-17-jdk-headless python3-awscrt python3-pykcs11
+  # Debian packages: checked with lintian, installed into a fresh debootstrap root
+  lintian debootstrap fakeroot dpkg-dev
 )
 
 missing=()
@@ -26,6 +28,10 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
-  $SUDO apt-get update -qq
+  # A mirror caught mid-sync (or one foreign-architecture index) must not stop us:
+  # retry once, then go on with whatever indexes we have — the install itself fails
+  # clearly if a package really is missing.
+  $SUDO apt-get update -qq || { sleep 5; $SUDO apt-get update -qq; } ||
+    echo "install-deps: apt-get update reported errors; going on with the indexes we have"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
