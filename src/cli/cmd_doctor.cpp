@@ -7,12 +7,14 @@
 #include <openssl/x509.h>
 
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "cli/commands.h"
 #include "cli/file_format.h"
 #include "cli/gg_config.h"
 #include "cli/keys.h"
+#include "cli/module_probe.h"
 #include "cli/objects.h"
 #include "cli/parse.h"
 #include "token/mech/mechanism_table.h"
@@ -84,20 +86,43 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
   Checks c;
   const std::string module = o.module.empty() ? default_module_path() : o.module;
   struct stat st{};
-  c.add("module", ::stat(module.c_str(), &st) == 0 && S_ISREG(st.st_mode), "PKCS#11 module " + module,
-        "install the se05x-pkcs11 package or pass --module PATH");
+  const bool module_file = ::stat(module.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  c.add("module", module_file, "PKCS#11 module " + module, "install the se05x-pkcs11 package or pass --module PATH");
   const std::string lp = ctx.lock_path();
   const bool busy = lock_held_elsewhere(lp);
   c.add("chip lock", !busy, busy ? "another process holds the chip lock " + lp : "chip lock free",
         "another program (Greengrass, an NXP tool) is using the chip; let it finish or stop it");
+  // Load the module as Greengrass will and let it find the token with its own
+  // configuration — a module that exists but cannot load (missing libssl3, wrong
+  // architecture) or that points at another chip is the usual field failure.
+  // Probed before this process opens the chip: the module takes the same lock.
+  std::optional<ModuleProbe> probe;
+  if (module_file && !busy) {
+    probe = probe_module(module);
+    c.add("module loads", probe->loaded, probe->loaded ? probe->library : probe->error,
+          "reinstall se05x-pkcs11 for this architecture; `ldd " + module + "` names a missing library");
+  }
+  auto check_module_token = [&](const std::string& cli_label, bool cli_reached) {
+    if (!probe || !probe->loaded) return;
+    const bool same = probe->token_present && (!cli_reached || probe->token_label == cli_label);
+    c.add("module token", same,
+          !probe->token_present ? "the module finds no token: " + probe->error
+          : same                ? "the module sees token '" + probe->token_label + "'"
+                                : "the module sees token '" + probe->token_label + "', this command sees '" +
+                                      cli_label + "'",
+          "the module's connection differs from this command's (" + ctx.connection() +
+              "): set port in /etc/se05x-pkcs11.conf (or SE05X_PKCS11_CONF / SE05X_PORT), or start se05xd");
+  };
   std::string err;
   bool no_chip = false;
   if (busy || !ctx.try_open(err, no_chip)) {
     if (!busy) c.add("chip", false, err, "check --port / SE05X_PORT, the I2C device, or the se05xd broker");
+    check_module_token("", false);
   } else {
     auto& tok = ctx.token();
     c.add("chip", true, "reachable at " + ctx.connection());
     const auto ti = tok.info();
+    check_module_token(ti.label, true);
     c.add("token label", !ti.label.empty(), ti.label.empty() ? "token has no label" : "token '" + ti.label + "'",
           "se05x token init --label NAME");
     c.add("user PIN", ti.user_pin_set && !ti.user_locked,

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "cli_harness.h"
+#include "support/test_binary.h"
 
 namespace sx::cli::test {
 namespace {
@@ -12,6 +13,15 @@ const nlohmann::json* find_object(const nlohmann::json& list, const std::string&
   for (const auto& o : list["objects"])
     if (o["chip_id"] == chip_id && o["class"] == cls) return &o;
   return nullptr;
+}
+
+// The PKCS#11 module doctor loads: the built one (or SX_TEST_MODULE's).
+std::string module() { return sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE); }
+
+std::string check_status(const nlohmann::json& doctor, const std::string& check) {
+  for (const auto& c : doctor["checks"])
+    if (c["check"] == check) return c["status"];
+  return "(absent)";
 }
 
 const nlohmann::json* find_group(const nlohmann::json& list, const std::string& label) {
@@ -121,11 +131,27 @@ TEST_F(CliTest, KeygenCsrImportCertExportAndGreengrassConfig) {
   r = se05x({"greengrass-config", "--label", "greengrass-core"});
   EXPECT_NE(r.out.find("/pkcs11/libse05x-pkcs11.so"), std::string::npos);
 
-  // Doctor: all good with a module file present; names the missing module otherwise.
-  write("module.so", "x");
-  r = se05x({"--json", "doctor", "--label", "greengrass-core", "--module", file("module.so")});
+  // Doctor: all good with the real module (loaded, and it finds the same token
+  // through its own configuration); names a missing or broken module otherwise.
+  // The module shares the CLI's lock file and takes SE05X_PORT, like a real install.
+  write("p11.conf", "lock_file = " + file("lock") + "\n");
+  r = se05x({"--json", "doctor", "--label", "greengrass-core", "--module", module()},
+            {{"SE05X_PKCS11_CONF", file("p11.conf")}});
   EXPECT_EQ(r.rc, 0) << r.out;
   EXPECT_TRUE(r.json()["ok"].get<bool>());
+  EXPECT_EQ(check_status(r.json(), "module loads"), "ok") << r.out;
+  EXPECT_EQ(check_status(r.json(), "module token"), "ok") << r.out;
+  write("module.so", "x");
+  r = se05x({"--json", "doctor", "--label", "greengrass-core", "--module", file("module.so")});
+  EXPECT_EQ(r.rc, 10) << r.out;
+  EXPECT_EQ(check_status(r.json(), "module loads"), "fail") << r.out;
+  // The module reaches another chip (nothing listens there): named, with the fix.
+  write("elsewhere.conf", "port = unix:" + file("nothing-here.sock") + "\n");
+  r = se05x({"--port", port(), "--json", "doctor", "--label", "greengrass-core", "--module", module()},
+            {{"SE05X_PKCS11_CONF", file("elsewhere.conf")}, {"SE05X_PORT", ""}});
+  EXPECT_EQ(r.rc, 10) << r.out;
+  EXPECT_EQ(check_status(r.json(), "module token"), "fail") << r.out;
+  EXPECT_NE(r.out.find("SE05X_PKCS11_CONF"), std::string::npos) << r.out;
   r = se05x({"--json", "doctor", "--module", file("missing.so")});
   EXPECT_EQ(r.rc, 10);
   j = r.json();
@@ -227,8 +253,8 @@ TEST_F(CliTest, AdoptFactoryObjectsThenDeleteResetsThem) {
   EXPECT_EQ((*g)["private_key"], "0xF0000100");
   EXPECT_EQ((*g)["certificate"], "0xF0000101");
   EXPECT_TRUE((*g)["match"].get<bool>());
-  write("module.so", "x");
-  r = se05x({"doctor", "--module", file("module.so")});
+  write("p11.conf", "lock_file = " + file("lock") + "\n");
+  r = se05x({"doctor", "--module", module()}, {{"SE05X_PKCS11_CONF", file("p11.conf")}});
   EXPECT_EQ(r.rc, 0) << r.out;
   r = se05x({"--json", "delete", "--label", "factory-gg", "--yes"}, kPin);
   ASSERT_EQ(r.rc, 0) << r.err;

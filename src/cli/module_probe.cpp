@@ -1,0 +1,101 @@
+#include "cli/module_probe.h"
+
+#include <dlfcn.h>
+#include <p11-kit/pkcs11.h>
+
+#include <cstdio>
+#include <vector>
+
+namespace sx::cli {
+namespace {
+
+std::string trimmed(const unsigned char* s, size_t n) {
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\0')) --n;
+  return std::string(reinterpret_cast<const char*>(s), n);
+}
+
+std::string rv_text(const char* call, CK_RV rv) {
+  const char* name = rv == CKR_TOKEN_NOT_PRESENT    ? "CKR_TOKEN_NOT_PRESENT"
+                     : rv == CKR_DEVICE_ERROR       ? "CKR_DEVICE_ERROR"
+                     : rv == CKR_DEVICE_REMOVED     ? "CKR_DEVICE_REMOVED"
+                     : rv == CKR_GENERAL_ERROR      ? "CKR_GENERAL_ERROR"
+                     : rv == CKR_FUNCTION_FAILED    ? "CKR_FUNCTION_FAILED"
+                     : rv == CKR_ARGUMENTS_BAD      ? "CKR_ARGUMENTS_BAD"
+                     : rv == CKR_CANT_LOCK          ? "CKR_CANT_LOCK"
+                     : rv == CKR_SLOT_ID_INVALID    ? "CKR_SLOT_ID_INVALID"
+                     : rv == CKR_HOST_MEMORY        ? "CKR_HOST_MEMORY"
+                                                    : nullptr;
+  char buf[32];
+  if (name == nullptr) std::snprintf(buf, sizeof buf, "CKR 0x%08lX", static_cast<unsigned long>(rv));
+  return std::string(call) + " returned " + (name ? name : buf);
+}
+
+// dlclose on every path; C_Finalize when C_Initialize succeeded.
+struct Loaded {
+  void* handle = nullptr;
+  CK_FUNCTION_LIST_PTR f = nullptr;
+  bool initialised = false;
+  ~Loaded() {
+    if (initialised) f->C_Finalize(nullptr);
+    if (handle != nullptr) ::dlclose(handle);
+  }
+};
+
+}  // namespace
+
+ModuleProbe probe_module(const std::string& path) {
+  ModuleProbe p;
+  Loaded m;
+  m.handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (m.handle == nullptr) {
+    const char* e = ::dlerror();
+    p.error = std::string("cannot load: ") + (e ? e : "dlopen failed");
+    return p;
+  }
+  auto get = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(m.handle, "C_GetFunctionList"));
+  if (get == nullptr) {
+    p.error = "not a PKCS#11 module (no C_GetFunctionList)";
+    return p;
+  }
+  if (CK_RV rv = get(&m.f); rv != CKR_OK || m.f == nullptr) {
+    p.error = rv_text("C_GetFunctionList", rv);
+    return p;
+  }
+  CK_C_INITIALIZE_ARGS args{};
+  args.flags = CKF_OS_LOCKING_OK;
+  if (CK_RV rv = m.f->C_Initialize(&args); rv != CKR_OK) {
+    p.error = rv_text("C_Initialize", rv);
+    return p;
+  }
+  m.initialised = true;
+  p.loaded = true;
+  CK_INFO info{};
+  if (m.f->C_GetInfo(&info) == CKR_OK) {
+    p.library = trimmed(info.libraryDescription, sizeof info.libraryDescription) + " " +
+                std::to_string(info.libraryVersion.major) + "." + std::to_string(info.libraryVersion.minor);
+  }
+  CK_ULONG n = 0;
+  if (CK_RV rv = m.f->C_GetSlotList(CK_TRUE, nullptr, &n); rv != CKR_OK) {
+    p.error = rv_text("C_GetSlotList", rv);
+    return p;
+  }
+  if (n == 0) {
+    p.error = "no token present (the module cannot reach the chip with its configuration)";
+    return p;
+  }
+  std::vector<CK_SLOT_ID> slots(n);
+  if (CK_RV rv = m.f->C_GetSlotList(CK_TRUE, slots.data(), &n); rv != CKR_OK || n == 0) {
+    p.error = rv_text("C_GetSlotList", rv);
+    return p;
+  }
+  CK_TOKEN_INFO ti{};
+  if (CK_RV rv = m.f->C_GetTokenInfo(slots[0], &ti); rv != CKR_OK) {
+    p.error = rv_text("C_GetTokenInfo", rv);
+    return p;
+  }
+  p.token_present = true;
+  p.token_label = trimmed(ti.label, sizeof ti.label);
+  return p;
+}
+
+}  // namespace sx::cli

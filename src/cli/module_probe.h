@@ -1,0 +1,22 @@
+// Loads the PKCS#11 module the way Greengrass will (dlopen, C_GetFunctionList,
+// C_Initialize with OS locking) and asks it for its token, so `doctor` proves
+// the module works with its own configuration instead of only that a file exists.
+#pragma once
+
+#include <string>
+
+namespace sx::cli {
+
+struct ModuleProbe {
+  bool loaded = false;        // dlopen + C_GetFunctionList + C_Initialize succeeded
+  std::string library;        // "<libraryDescription> <major>.<minor>"
+  bool token_present = false; // slot 0 reports a token
+  std::string token_label;    // that token's label, blanks trimmed
+  std::string error;          // why loading or the token query failed
+};
+
+// Never throws; the module is finalised and unloaded before returning, so it
+// holds no chip link or lock afterwards.
+ModuleProbe probe_module(const std::string& path);
+
+}  // namespace sx::cli
