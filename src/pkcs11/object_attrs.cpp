@@ -29,9 +29,11 @@ void key_common(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {
   m[CKA_ID] = o.id;
   m[CKA_START_DATE] = {};
   m[CKA_END_DATE] = {};
-  // Where the key came from is not recorded by the token.
-  m[CKA_LOCAL] = ck_bool(false);
-  m[CKA_KEY_GEN_MECHANISM] = ck_ulong(CK_UNAVAILABLE_INFORMATION);
+  // Only keys this module generated on the chip are known to be local; imported
+  // and adopted keys (NXP factory keys included) say FALSE, as the spec asks.
+  m[CKA_LOCAL] = ck_bool(o.local);
+  m[CKA_KEY_GEN_MECHANISM] =
+      ck_ulong(!o.local ? CK_UNAVAILABLE_INFORMATION : kt == CKK_EC ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN);
   m[CKA_ALLOWED_MECHANISMS] = {};
   m[CKA_SUBJECT] = o.subject;
   if (kt == CKK_EC) {
@@ -48,8 +50,11 @@ void private_key(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {
   const bool rsa = kt == CKK_RSA;
   m[CKA_SENSITIVE] = ck_bool(true);
   m[CKA_EXTRACTABLE] = ck_bool(false);
-  m[CKA_ALWAYS_SENSITIVE] = ck_bool(true);
-  m[CKA_NEVER_EXTRACTABLE] = ck_bool(true);
+  // A key imported through the module existed outside the chip; generated and
+  // NXP trust-provisioned keys never did. Other adopted keys: unknown, so FALSE.
+  const bool born_inside = o.local || o.factory;
+  m[CKA_ALWAYS_SENSITIVE] = ck_bool(born_inside);
+  m[CKA_NEVER_EXTRACTABLE] = ck_bool(born_inside);
   m[CKA_ALWAYS_AUTHENTICATE] = ck_bool(false);
   m[CKA_WRAP_WITH_TRUSTED] = ck_bool(false);
   m[CKA_SIGN] = ck_bool(true);

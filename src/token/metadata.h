@@ -42,7 +42,8 @@ inline constexpr uint32_t kPrivate = 1u << 0;       // CKA_PRIVATE
 inline constexpr uint32_t kModifiable = 1u << 1;    // CKA_MODIFIABLE
 inline constexpr uint32_t kAdopted = 1u << 2;       // chip object not created by this module
 inline constexpr uint32_t kPublicHidden = 1u << 3;  // public view of a key pair destroyed
-inline constexpr uint32_t kKnown = kPrivate | kModifiable | kAdopted | kPublicHidden;
+inline constexpr uint32_t kLocal = 1u << 4;         // key pair generated on the chip (CKA_LOCAL)
+inline constexpr uint32_t kKnown = kPrivate | kModifiable | kAdopted | kPublicHidden | kLocal;
 }  // namespace objflag
 
 // A field this version does not know, kept verbatim so an older writer does not

@@ -27,6 +27,7 @@ struct Object {
   bool factory = false;   // NXP trust-provisioned: cannot be deleted
   bool is_private = false;  // CKA_PRIVATE
   bool modifiable = true;   // CKA_MODIFIABLE
+  bool local = false;       // key pair generated on the chip by this module (CKA_LOCAL)
 
   Bytes subject;          // certificate: from the DER; keys: from metadata
   Bytes issuer, serial;   // certificate only (serial = DER INTEGER)

@@ -200,6 +200,7 @@ void Token::merge() {
     base.label = rec ? rec->label : default_label(id);
     base.id = rec ? rec->ckid : default_ckid(id);
     base.modifiable = rec ? (rec->flags & objflag::kModifiable) != 0 : true;
+    base.local = rec && (rec->flags & objflag::kLocal) != 0;
     base.curve = co.curve;
     if (co.curve != se05x::Curve::None) {
       if (auto p = ec_params_der(co.curve); p.ok()) base.ec_params = std::move(*p);

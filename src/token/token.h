@@ -118,10 +118,13 @@ class Token {
   Result<uint32_t> allocate_id();
   Status check_unique(std::string_view label, ByteView ckid, const std::set<ObjectClass>& classes,
                       uint32_t exclude) const;
-  Result<ObjectRecord> new_record(uint32_t chip_id, ObjectClass cls, KeyType kt, const NewObject& a) const;
+  Result<ObjectRecord> new_record(uint32_t chip_id, ObjectClass cls, KeyType kt, const NewObject& a,
+                                  uint32_t flags) const;
   // The common create sequence: pending record, chip write, describe, commit.
   template <class Write>
-  Result<ObjectRef> create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write);
+  // flags: objflag bits recorded beside the defaults (kLocal for generated keys).
+  Result<ObjectRef> create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write,
+                                  uint32_t flags = 0);
   Status commit(Metadata next);
 
   NestingLockChannel chan_;

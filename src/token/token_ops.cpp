@@ -81,7 +81,8 @@ Result<uint32_t> Token::allocate_id() {
   return make_error(Errc::Exists, "no free chip object ID found in the module range");
 }
 
-Result<ObjectRecord> Token::new_record(uint32_t chip_id, ObjectClass cls, KeyType kt, const NewObject& a) const {
+Result<ObjectRecord> Token::new_record(uint32_t chip_id, ObjectClass cls, KeyType kt, const NewObject& a,
+                                       uint32_t flags) const {
   ObjectRecord r;
   r.chip_id = chip_id;
   r.state = RecordState::Pending;
@@ -92,7 +93,7 @@ Result<ObjectRecord> Token::new_record(uint32_t chip_id, ObjectClass cls, KeyTyp
   r.ckid = a.id ? *a.id : default_ckid(chip_id);
   if (r.ckid.size() > kMaxCkaId) return invalid("CKA_ID longer than 255 bytes");
   const bool priv = a.is_private.value_or(cls == ObjectClass::PrivateKey);
-  r.flags = objflag::kModifiable | (priv ? objflag::kPrivate : 0);
+  r.flags = objflag::kModifiable | (priv ? objflag::kPrivate : 0) | flags;
   if (a.subject.size() > kMaxSubject) return invalid("subject too long");
   if (cls == ObjectClass::PrivateKey || cls == ObjectClass::PublicKey) r.subject = a.subject;
   if (cls == ObjectClass::Data) {
@@ -105,13 +106,14 @@ Result<ObjectRecord> Token::new_record(uint32_t chip_id, ObjectClass cls, KeyTyp
 }
 
 template <class Write>
-Result<ObjectRef> Token::create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write) {
+Result<ObjectRef> Token::create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write,
+                                      uint32_t flags) {
   SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
   SX_TRY(sync_locked());
   if (store_.state() == StoreState::Newer)
     return make_error(Errc::Unsupported, "metadata written by a newer module version: not writing");
   SX_ASSIGN(uint32_t id, allocate_id());
-  SX_ASSIGN(ObjectRecord rec, new_record(id, cls, kt, attrs));
+  SX_ASSIGN(ObjectRecord rec, new_record(id, cls, kt, attrs, flags));
   const ChipKind kind = cls == ObjectClass::PrivateKey ? (kt == KeyType::Ec ? ChipKind::EcPair : ChipKind::RsaPair)
                                                        : ChipKind::Data;
   SX_TRY(check_unique(rec.label, rec.ckid, views_of(cls, kind), 0));
@@ -156,15 +158,17 @@ Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject&
       SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
       SX_TRY(client_.ensure_curve(spec.curve));
     }
-    return create_object(ObjectClass::PrivateKey, KeyType::Ec, attrs,
-                         [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve); });
+    return create_object(
+        ObjectClass::PrivateKey, KeyType::Ec, attrs, [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve); },
+        objflag::kLocal);
   }
   if (spec.type == KeyType::Rsa) {
     if (spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
       return invalid("RSA key generation: 2048, 3072 or 4096 bits only");
-    return create_object(ObjectClass::PrivateKey, KeyType::Rsa, attrs, [&](uint32_t id) {
-      return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt);
-    });
+    return create_object(
+        ObjectClass::PrivateKey, KeyType::Rsa, attrs,
+        [&](uint32_t id) { return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt); },
+        objflag::kLocal);
   }
   return invalid("key type must be EC or RSA");
 }

@@ -30,6 +30,12 @@ TEST_F(FlowTest, GreengrassIdentity) {
   EXPECT_EQ(get(s, priv, CKA_ID), kId);
   EXPECT_EQ(get(s, pub, CKA_ID), kId);
   EXPECT_EQ(get_ulong(s, priv, CKA_KEY_TYPE), CKK_EC);
+  // Generated on the chip: local, with its mechanism; never left it.
+  EXPECT_EQ(get(s, priv, CKA_LOCAL), Bytes{CK_TRUE});
+  EXPECT_EQ(get(s, pub, CKA_LOCAL), Bytes{CK_TRUE});
+  EXPECT_EQ(get_ulong(s, priv, CKA_KEY_GEN_MECHANISM), CKM_EC_KEY_PAIR_GEN);
+  EXPECT_EQ(get(s, priv, CKA_ALWAYS_SENSITIVE), Bytes{CK_TRUE});
+  EXPECT_EQ(get(s, priv, CKA_NEVER_EXTRACTABLE), Bytes{CK_TRUE});
 
   // What SunPKCS11 reads from the key in one call.
   CK_BBOOL tok = 9, sens = 9, extr = 9;
@@ -183,6 +189,9 @@ TEST_F(FlowTest, FactoryObjectsAreAdopted) {
   a.pValue = &destroyable;
   ASSERT_EQ(f->C_GetAttributeValue(s, keys[0], &a, 1), CKR_OK);
   EXPECT_EQ(destroyable, CK_FALSE);
+  // NXP generated it inside the chip, but not this token: not local, never extractable.
+  EXPECT_EQ(get(s, keys[0], CKA_LOCAL), Bytes{CK_FALSE});
+  EXPECT_EQ(get(s, keys[0], CKA_NEVER_EXTRACTABLE), Bytes{CK_TRUE});
   // Usable for signing with its public key from the chip.
   auto pubs = find_label(s, "sss:F0000100", CKO_PUBLIC_KEY);
   ASSERT_EQ(pubs.size(), 1u);
@@ -251,6 +260,11 @@ TEST_F(FlowTest, ImportEcPrivateKey) {
   CK_ATTRIBUTE a = attr(CKA_VALUE, nullptr, 0);
   EXPECT_EQ(f->C_GetAttributeValue(s, h, &a, 1), CKR_ATTRIBUTE_SENSITIVE);
   EXPECT_EQ(a.ulValueLen, CK_UNAVAILABLE_INFORMATION);
+  // It existed outside the chip: not local, not always sensitive.
+  EXPECT_EQ(get(s, h, CKA_LOCAL), Bytes{CK_FALSE});
+  EXPECT_EQ(get_ulong(s, h, CKA_KEY_GEN_MECHANISM), CK_UNAVAILABLE_INFORMATION);
+  EXPECT_EQ(get(s, h, CKA_ALWAYS_SENSITIVE), Bytes{CK_FALSE});
+  EXPECT_EQ(get(s, h, CKA_NEVER_EXTRACTABLE), Bytes{CK_FALSE});
   // RFC 6979 A.2.5's key: Q known, so the public view can verify our signature.
   auto pubs = find_label(s, label, CKO_PUBLIC_KEY);
   ASSERT_EQ(pubs.size(), 1u);
