@@ -7,21 +7,15 @@
 #include <memory>
 #include <optional>
 
+#include "base/ossl.h"
 #include "token/mech/ck.h"
 
 namespace sx::token::ossl {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+// The owners are base/ossl.h's (one home for every layer).
+using sx::ossl::MdCtx;
+using sx::ossl::PkeyCtx;
+using sx::ossl::PkeyFree;
 // Shared: a key reference is copied into every operation started with it.
 using SharedPkey = std::shared_ptr<EVP_PKEY>;
 inline SharedPkey share(EVP_PKEY* p) { return SharedPkey(p, PkeyFree{}); }
