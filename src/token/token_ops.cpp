@@ -5,7 +5,7 @@
 //   attrs:   one metadata commit
 #include <algorithm>
 
-#include "token/cert_info.h"
+#include "token/attr/x509_fields.h"
 #include "token/id_range.h"
 #include "token/token.h"
 
@@ -218,7 +218,7 @@ Result<ObjectRef> Token::import_private_key(PrivateKeyMaterial key, const NewObj
 
 Result<ObjectRef> Token::create_certificate(ByteView der, const NewObject& attrs) {
   if (der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
-  if (!parse_certificate(der)) return invalid("not a DER X.509 certificate");
+  if (!parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
   return create_object(ObjectClass::Certificate, KeyType::None, attrs,
                        [&](uint32_t id) { return client_.create_binary(id, der); });
 }

@@ -1,10 +1,13 @@
 #include "token/attr/x509_fields.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <ctime>
 #include <memory>
+
+#include "base/ossl.h"
 
 namespace sx::token {
 
@@ -42,8 +45,13 @@ Bytes ck_date(const ASN1_TIME* t) {
 Result<X509Fields> parse_x509(ByteView der) {
   if (der.empty()) return make_error(Errc::InvalidArgument, "certificate: empty");
   const unsigned char* p = der.data();
-  std::unique_ptr<X509, decltype(&X509_free)> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())), &X509_free);
-  if (!x) return make_error(Errc::InvalidArgument, "certificate: not DER X.509");
+  sx::ossl::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!x) {
+    // Data objects are tried as certificates on every scan: leave no stale
+    // error on this thread's queue for the next OpenSSL caller.
+    ERR_clear_error();
+    return make_error(Errc::InvalidArgument, "certificate: not DER X.509");
+  }
   if (p != der.data() + der.size()) return make_error(Errc::InvalidArgument, "certificate: trailing bytes");
   X509Fields f;
   f.subject = der_of<X509_NAME, i2d_X509_NAME>(X509_get_subject_name(x.get()));
