@@ -8,6 +8,10 @@
 #
 #   greengrass-flow.sh [ec|rsa|adopt]        (default ec; also GG_KEY=...)
 # Binaries: SX_BUILD (default build/native) or SE05X_SIM_BIN / SE05X_CLI_BIN / SE05X_MODULE_BIN.
+# GG_CHIP=external: use the chip the installed defaults reach (SE05X_PORT if set, else the se05xd
+# socket /run/se05x/se05xd.sock) with the installed /etc/se05x-pkcs11.conf: no simulator is started
+# and no SE05X_PORT / module config is exported; the chip must be fresh (no token yet). adopt then
+# needs GG_FACTORY_CA (the simulator's --print-factory-ca). Used by tests/packaging/install-test.sh.
 # Everything runs on 127.0.0.1 and in a temp dir removed at exit (KEEP=1 keeps it).
 # Exit 0 only if every step passed; 77 if a tool the checks need is missing.
 set -euo pipefail
@@ -15,11 +19,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 p11="$root/tests/integration/p11"
 mode="${1:-${GG_KEY:-ec}}"
 case "$mode" in ec|rsa|adopt) ;; *) echo "usage: $0 [ec|rsa|adopt]" >&2; exit 2 ;; esac
+chip="${GG_CHIP:-sim}"
+case "$chip" in sim|external) ;; *) echo "GG_CHIP must be sim or external" >&2; exit 2 ;; esac
 build="${SX_BUILD:-$root/build/native}"
 sim_bin="${SE05X_SIM_BIN:-$build/src/sim_server/se05x-sim}"
 cli="${SE05X_CLI_BIN:-$build/src/cli/se05x}"
 module="${SE05X_MODULE_BIN:-$build/src/pkcs11/libse05x-pkcs11.so}"
 [ -d "$(dirname "$module")" ] && module="$(cd "$(dirname "$module")" && pwd)/$(basename "$module")"   # SunPKCS11 wants an absolute path
+[ "$chip" = external ] && sim_bin="$cli"   # not used
 for f in "$sim_bin" "$cli" "$module"; do [ -e "$f" ] || { echo "greengrass-flow: $f not built" >&2; exit 2; }; done
 for t in mosquitto java javac openssl pkcs11-tool timeout; do
   command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
@@ -40,6 +47,11 @@ fail() { printf 'greengrass-flow: FAILED at step %d: %s\n' "$n" "$*" >&2; exit 1
 t() { timeout --kill-after=5 "$@"; }     # every external step is bounded
 
 label=greengrass-core; so_pin=5678; pin=1234; token_label=se050
+if [ "$chip" = external ]; then
+step "use the installed configuration's chip ($mode): ${SE05X_PORT:-default connection (the se05xd socket if present)}"
+[ "$mode" != adopt ] || [ -f "${GG_FACTORY_CA:-}" ] || fail "adopt with GG_CHIP=external needs GG_FACTORY_CA"
+[ "$mode" != adopt ] || cp "$GG_FACTORY_CA" "$work/factory-ca.pem"
+else
 step "start the simulator ($mode)"
 t 10 "$sim_bin" --nvm "$work/chip.nvm" --print-factory-ca >"$work/factory-ca.pem" || fail "factory NVM"
 "$sim_bin" --nvm "$work/chip.nvm" --no-fsync --listen "unix:$work/se05x.sock" --ready-file "$work/ready" \
@@ -51,6 +63,7 @@ export SE05X_PORT="unix:$work/se05x.sock" SE05X_LOCK_FILE="$work/p11.lock"
 export SE05X_PKCS11_CONF="$work/p11.conf"
 printf 'lock_file = %s\npin_iterations = 1000\nlog_level = warn\n' "$work/p11.lock" >"$SE05X_PKCS11_CONF"
 echo "se05x-sim pid $sim_pid on $SE05X_PORT"
+fi
 se() { echo "\$ se05x $*"; t 120 "$cli" "$@"; }
 
 step "token: label and PINs"
