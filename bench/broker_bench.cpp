@@ -158,6 +158,16 @@ double cpu_us(pid_t pid) {
   return (ut + st) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// Context switches (voluntary + involuntary) of a process: its wake-ups.
+double ctx_switches(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  double n = 0;
+  while (std::getline(in, line))
+    if (line.find("ctxt_switches:") != std::string::npos) n += std::stod(line.substr(line.find(':') + 1));
+  return n;
+}
+
 // Alternates batches of direct and brokered APDUs so that load from other
 // processes hits both alike; prints the median and best added time per APDU.
 void interleaved(bool model, bool sign, int rounds, int batch) {
@@ -177,12 +187,13 @@ void interleaved(bool model, bool sign, int rounds, int batch) {
     return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / batch;
   };
   std::vector<double> added, ratio;
-  double broker_cpu = 0;
+  double broker_cpu = 0, broker_ctx = 0;
   for (int r = 0; r < rounds; ++r) {
     double td = batch_us(cd);
-    double c0 = cpu_us(s.broker->pid());
+    double c0 = cpu_us(s.broker->pid()), x0 = ctx_switches(s.broker->pid());
     double tb = batch_us(cb);
     broker_cpu += cpu_us(s.broker->pid()) - c0;
+    broker_ctx += ctx_switches(s.broker->pid()) - x0;
     if (td < 0 || tb < 0) return;
     added.push_back(tb - td);
     ratio.push_back(100.0 * td / tb);
@@ -190,9 +201,10 @@ void interleaved(bool model, bool sign, int rounds, int batch) {
   std::sort(added.begin(), added.end());
   std::sort(ratio.begin(), ratio.end());
   std::printf("  %-9s latency model %-3s: added per APDU median %+7.1f us (best %+7.1f us); "
-              "throughput broker/direct median %6.1f %%; se05xd CPU %5.1f us/APDU  [%d rounds x %d APDUs each way]\n",
+              "throughput broker/direct median %6.1f %%; se05xd CPU %5.1f us/APDU, %4.2f context switches/APDU  "
+              "[%d rounds x %d APDUs each way]\n",
               sign ? "EcdsaSign" : "GetRandom", model ? "on" : "off", added[added.size() / 2], added.front(),
-              ratio[ratio.size() / 2], broker_cpu / (rounds * batch), rounds, batch);
+              ratio[ratio.size() / 2], broker_cpu / (rounds * batch), broker_ctx / (rounds * batch), rounds, batch);
 }
 
 }  // namespace

@@ -62,6 +62,17 @@ Broker::Broker(const Config& cfg, LogFn log, ChannelFactory factory) : cfg_(cfg)
     std::string j = status_json(p.id);
     return link::jrcp::Message{kStatusMty, Bytes(j.begin(), j.end())};
   });
+  if (cfg.log_apdus) {
+    // Debug trace only (one state() per APDU): "[req N, lock M]" = this
+    // client's request count (LOCK/UNLOCK show up as gaps) and the holder.
+    chip_->set_apdu_context([this](const link::JrcpPeer& p) {
+      link::JrcpServerState st = server_->state();
+      uint64_t req = 0;
+      for (const auto& c : st.clients)
+        if (c.peer.id == p.id) req = c.requests;
+      return " [req " + std::to_string(req) + ", lock " + std::to_string(st.lock_owner) + "]";
+    });
+  }
 }
 
 Broker::~Broker() { stop(); }

@@ -118,7 +118,8 @@ Bytes Chip::transceive_from(const link::JrcpPeer& peer, ByteView capdu) {
   }
   if (log_apdus_)
     log(LogLevel::Debug, peer.name + ": " + to_hex(capdu.first(std::min<size_t>(4, capdu.size()))) + " -> SW " +
-                             to_hex(ByteView(*r).last(std::min<size_t>(2, r->size()))));
+                             to_hex(ByteView(*r).last(std::min<size_t>(2, r->size()))) +
+                             (apdu_context_ ? apdu_context_(peer) : std::string()));
   if (auto id = created_session(capdu, *r)) {
     sessions_[peer.id].push_back(*id);
     log(LogLevel::Info, peer.name + " opened SE05x session " + to_hex(*id));

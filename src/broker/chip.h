@@ -62,6 +62,10 @@ class Chip : public link::JrcpBackend {
                                                                       const link::jrcp::Message&)> f) {
     ext_ = std::move(f);
   }
+  // Extra text for the per-APDU debug line (log_apdus): the broker adds the
+  // client's request number and the lock holder, so a trace shows which
+  // APDUs ran inside whose LOCK...UNLOCK. Set by Broker.
+  void set_apdu_context(std::function<std::string(const link::JrcpPeer&)> f) { apdu_context_ = std::move(f); }
 
   // Opens the link now (the daemon does this at start to report problems early).
   Status ensure_open();
@@ -82,6 +86,7 @@ class Chip : public link::JrcpBackend {
   ChipState st_;
   LogFn log_;
   bool log_apdus_;
+  std::function<std::string(const link::JrcpPeer&)> apdu_context_;
   std::map<uint64_t, std::vector<SessionId>> sessions_;
   // A slow failed open (e.g. T=1 polling an I2C chip that does not answer)
   // is not retried for a second, so that one dead chip cannot make every

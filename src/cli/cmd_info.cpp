@@ -1,15 +1,56 @@
 // `info` and `list`.
+#include <optional>
 #include <sstream>
 
+#include "broker/status.h"
 #include "cli/commands.h"
 #include "cli/objects.h"
 #include "cli/parse.h"
+#include "link/endpoint.h"
 #include "token/mech/mechanism_table.h"
 
 namespace sx::cli {
 namespace {
 
+// Behind se05xd (a JRCP connection that answers the status query): who holds
+// the chip and who waits. Asked before our own connection is opened, so it
+// still shows the holder when opening has to wait for it. Other JRCP servers
+// (a simulator, NXP's accessManager) refuse the query: no broker section.
+std::optional<broker::BrokerStatus> broker_status(const std::string& connection) {
+  auto ep = link::parse_endpoint(connection);
+  if (!ep || (ep->kind != link::Endpoint::Kind::JrcpUnix && ep->kind != link::Endpoint::Kind::JrcpTcp))
+    return std::nullopt;
+  auto st = broker::query_status(link::to_string(*ep), 2000);
+  if (!st) return std::nullopt;
+  return std::move(*st);
+}
+
+void add_broker(const broker::BrokerStatus& st, nlohmann::json& j, std::ostringstream& t) {
+  nlohmann::json b = nlohmann::json::parse(st.json, nullptr, false);
+  if (b.is_discarded() || !b.is_object()) b = nlohmann::json::object();
+  std::string holder;
+  nlohmann::json queue = nlohmann::json::array();
+  for (const auto& c : st.clients) {
+    if (c.holds_lock) holder = c.name;
+    if (c.waiting) queue.push_back(c.name);
+  }
+  if (st.lock_holder != 0 && holder.empty()) holder = "client#" + std::to_string(st.lock_holder);
+  // Summary fields for scripts; the rest is the broker's own status document.
+  b["holder_name"] = holder;  // "" = the chip is free
+  b["queue"] = queue;         // clients with a request waiting for the lock
+  j["broker"] = std::move(b);
+  t << "Broker:        se05xd " << st.version << " (pid " << st.pid << "), chip link "
+    << (st.chip_up ? "up" : "DOWN") << (st.chip_last_error.empty() ? "" : " (" + st.chip_last_error + ")") << "\n";
+  if (holder.empty()) t << "Chip held by:  nobody (free)\n";
+  else t << "Chip held by:  " << holder << " for " << st.lock_held_ms << " ms (limit " << st.lock_hold_max_ms << " ms)\n";
+  t << "Waiting:       ";
+  if (queue.empty()) t << "nobody\n";
+  for (size_t i = 0; i < queue.size(); ++i) t << (i ? "               " : "") << queue[i].get<std::string>() << "\n";
+  t << "Clients:       " << st.clients.size() << " connected (incl. this query), " << st.apdus << " APDUs forwarded\n";
+}
+
 int run_info(Ctx& ctx) {
+  const std::optional<broker::BrokerStatus> bs = broker_status(ctx.connection());
   if (auto rc = ctx.open()) return *rc;
   auto& tok = ctx.token();
   const auto ti = tok.info();
@@ -38,6 +79,7 @@ int run_info(Ctx& ctx) {
   j["objects"] = tok.objects().size();
   std::ostringstream t;
   t << "Connection:    " << ctx.connection() << "\n";
+  if (bs) add_broker(*bs, j, t);
   t << "Applet:        " << j.value("applet_version", std::string("?")) << " (config " << j.value("applet_config", std::string("?"))
     << ")\n";
   t << "Variant:       " << variant << "\n";
