@@ -70,11 +70,13 @@ fi
 
 # Real PKCS#11 consumers — Java SunPKCS11/JSSE (Greengrass's path), OpenSSL's pkcs11 engine,
 # OpenSC's pkcs11-tool — load the module into their own processes, so it is built once more
-# without sanitizers (only the module and the simulator).
+# without sanitizers (only the programs). The same build makes the amd64 Debian packages
+# (lintian, contents) and installs them into a fresh debootstrap root for the Greengrass checks.
 if [[ " $SKIP " != *" consumers "* ]]; then
-  if TARGETS="se05x-pkcs11 se05x-sim se05x" build consumers build/consumers -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-       "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DSX_P11_CONSUMER_TESTS=ON -DSX_BUILD_BENCH=OFF; then
-    run_ctest consumers build/consumers -R '^(pkcs11[.]consumers|greengrass[.]flow)[.]'
+  if TARGETS="se05x-pkcs11 se05x-sim se05x se05xd se05x-demo" build consumers build/consumers \
+       -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
+       -DSX_P11_CONSUMER_TESTS=ON -DSX_PACKAGING_TESTS=ON -DSX_BUILD_BENCH=OFF; then
+    run_ctest consumers build/consumers -R '^(pkcs11[.]consumers|greengrass[.]flow|packaging)[.]'
   fi
 fi
 
@@ -82,8 +84,10 @@ if [[ " $SKIP " != *" armhf "* ]]; then
   if bash scripts/armhf-sysroot.sh "$ROOT/build/armhf-sysroot" &&
      build armhf build/armhf -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/armhf-toolchain.cmake" \
        -DSX_ARMHF_SYSROOT="$ROOT/build/armhf-sysroot" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1" \
-       -DSX_BUILD_BENCH=OFF -DSX_UNIT_TESTS_ONLY=ON; then
-    run_ctest armhf build/armhf -L unit
+       -DSX_BUILD_BENCH=OFF -DSX_UNIT_TESTS_ONLY=ON -DSX_PACKAGING_TESTS=ON -DSX_QEMU_PACKAGED_TESTS=ON; then
+    # Unit tests of the build tree, then the armhf .debs (lintian) whose extracted binaries
+    # — module, CLI, simulator, broker — run the module and CLI suites under qemu-user.
+    run_ctest armhf build/armhf -L 'unit|packag'
   else
     echo "test[armhf]: cross build unavailable"; failed=$((failed + 1)); status=1
   fi

@@ -8,7 +8,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/exec_wrapper.h"
+#include "support/test_binary.h"
+
 namespace sx::cli::test {
+
+std::string cli_path() { return sx::test::binary_path("SX_TEST_CLI", SX_CLI_BINARY); }
+std::string cli_command() { return sx::test::shell_command(cli_path()); }
 
 nlohmann::json CliRun::json() const {
   auto j = nlohmann::json::parse(out, nullptr, false);
@@ -25,7 +31,8 @@ int CliRun::err_lines() const {
 void CliTest::SetUp() {
   dir_ = std::make_unique<sx::testing::TempDir>();
   sim_ = std::make_unique<sx::testing::SimProcess>(
-      SX_SIM_BINARY, std::vector<std::string>{"--nvm", file("nvm.bin"), "--listen", port()});
+      sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY),
+      std::vector<std::string>{"--nvm", file("nvm.bin"), "--listen", port()});
   ASSERT_TRUE(sim_->start());
 }
 
@@ -49,8 +56,8 @@ void CliTest::write(const std::string& name, const std::string& data) const {
 CliRun CliTest::se05x(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
   CliRun r;
   const std::string out = file("stdout"), err = file("stderr");
-  std::vector<std::string> argv_s{SX_CLI_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  // Under qemu-user the child goes through SX_TEST_EXEC_WRAPPER (see exec_wrapper.h).
+  std::vector<std::string> argv_s = sx::test::child_argv(cli_path(), args);
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -68,7 +75,7 @@ CliRun CliTest::se05x(const std::vector<std::string>& args, const std::map<std::
     dup2(in, 0);
     dup2(o, 1);
     dup2(e, 2);
-    execv(argv_s[0].c_str(), argv.data());
+    sx::test::exec_child(argv.data());
     _exit(127);
   }
   int status = 0;

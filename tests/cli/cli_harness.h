@@ -14,6 +14,12 @@
 
 namespace sx::cli::test {
 
+// The se05x program under test: the build tree's, unless SX_TEST_CLI names another.
+std::string cli_path();
+// The same as a shell command word (quoted, and prefixed by SX_TEST_EXEC_WRAPPER
+// when set), for tests that start se05x through sh or script(1).
+std::string cli_command();
+
 struct CliRun {
   int rc = -1;
   std::string out, err;

@@ -295,8 +295,8 @@ TEST_F(CliTest, ProgressOnlyOnATerminal) {
   ASSERT_EQ(plain.rc, 0) << plain.err;
   EXPECT_EQ(plain.err, "");
   if (!sh("command -v script")) GTEST_SKIP() << "no `script` to make a terminal";
-  ASSERT_TRUE(sh("SE05X_PORT='" + port() + "' SE05X_LOCK_FILE='" + file("lock") + "' script -qefc '" +
-                 std::string(SX_CLI_BINARY) + " keygen --label tty' /dev/null < /dev/null > tty.out"))
+  ASSERT_TRUE(sh("SE05X_PORT='" + port() + "' SE05X_LOCK_FILE='" + file("lock") + "' script -qefc \"" +
+                 cli_command() + " keygen --label tty\" /dev/null < /dev/null > tty.out"))
       << read("sh.log");
   const std::string out = read("tty.out");
   EXPECT_NE(out.find("Generating ec:p256 key in the SE05x..."), std::string::npos) << out;

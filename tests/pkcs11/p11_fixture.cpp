@@ -6,11 +6,16 @@
 #include <cstring>
 #include <fstream>
 
+#include "support/test_binary.h"
+
 namespace sx::p11test {
+
+std::string module_path() { return sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE); }
+std::string sim_path() { return sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY); }
 
 CK_FUNCTION_LIST* fl() {
   static CK_FUNCTION_LIST* list = [] {
-    void* h = dlopen(SX_P11_MODULE, RTLD_NOW | RTLD_LOCAL);
+    void* h = dlopen(module_path().c_str(), RTLD_NOW | RTLD_LOCAL);
     if (h == nullptr) return static_cast<CK_FUNCTION_LIST*>(nullptr);
     auto get = reinterpret_cast<CK_C_GetFunctionList>(dlsym(h, "C_GetFunctionList"));
     CK_FUNCTION_LIST* l = nullptr;
@@ -35,13 +40,13 @@ void use_config(const std::string& path, const std::string& text) {
 
 void P11Test::SetUp() {
   f = fl();
-  ASSERT_NE(f, nullptr) << dlerror();
+  ASSERT_NE(f, nullptr) << module_path() << ": " << dlerror();
   dir = std::make_unique<sx::testing::TempDir>();
   setenv("SE05X_SIM_FIXED_FACTORY_RSA", "1", 0);  // no RSA key generation per simulator
   sim = std::make_unique<sx::testing::SimProcess>(
-      SX_SIM_BINARY, std::vector<std::string>{"--nvm", dir->file("chip.nvm"), "--no-fsync", "--listen",
+      sim_path(), std::vector<std::string>{"--nvm", dir->file("chip.nvm"), "--no-fsync", "--listen",
                                               "unix:" + dir->file("sim.sock")});
-  ASSERT_TRUE(sim->start());
+  ASSERT_TRUE(sim->start()) << sim_path();
   ASSERT_EQ(sim->endpoints().size(), 1u);
   setenv("SE05X_PORT", sim->endpoints()[0].c_str(), 1);
   use_config(dir->file("p11.conf"), "# test configuration\nlock_file = " + dir->file("p11.lock") +

@@ -16,6 +16,11 @@
 
 namespace sx::p11test {
 
+// The module under test and its simulator: the build tree's, unless
+// SX_TEST_MODULE / SX_TEST_SIM name other files (e.g. a package's).
+std::string module_path();
+std::string sim_path();
+
 // The module's function list (dlopen once per process; never unloaded).
 CK_FUNCTION_LIST* fl();
 

@@ -10,10 +10,27 @@
 #include <fstream>
 #include <thread>
 
+#include "support/exec_wrapper.h"
+#include "support/test_binary.h"
+
 namespace sx::testing {
 
+namespace {
+
+// Callers pass the build tree's simulator (SX_SIM_BINARY, a compile definition of
+// the test target); SX_TEST_SIM points them all at another file, e.g. the one a
+// Debian package installed, without each test resolving the override itself.
+std::string resolve(std::string binary) {
+#ifdef SX_SIM_BINARY
+  if (binary == SX_SIM_BINARY) return sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY);
+#endif
+  return binary;
+}
+
+}  // namespace
+
 SimProcess::SimProcess(std::string binary, std::vector<std::string> args)
-    : binary_(std::move(binary)), args_(std::move(args)) {}
+    : binary_(resolve(std::move(binary))), args_(std::move(args)) {}
 
 SimProcess::~SimProcess() { stop(); }
 
@@ -25,10 +42,11 @@ bool SimProcess::start(std::chrono::milliseconds timeout) {
   ready_file_ = tmpl;
   std::filesystem::remove(ready_file_);
 
-  std::vector<std::string> argv_s{binary_};
-  argv_s.insert(argv_s.end(), args_.begin(), args_.end());
-  argv_s.push_back("--ready-file");
-  argv_s.push_back(ready_file_);
+  std::vector<std::string> args = args_;
+  args.push_back("--ready-file");
+  args.push_back(ready_file_);
+  // Under qemu-user the child goes through SX_TEST_EXEC_WRAPPER (see exec_wrapper.h).
+  std::vector<std::string> argv_s = sx::test::child_argv(binary_, args);
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -38,7 +56,7 @@ bool SimProcess::start(std::chrono::milliseconds timeout) {
   if (pid_ == 0) {
     // A test that crashes must not leave its simulator behind holding the test's pipes.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    execv(binary_.c_str(), argv.data());
+    sx::test::exec_child(argv.data());
     _exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -12,7 +12,10 @@ namespace sx::testing {
 
 class SimProcess {
  public:
-  // binary: path of se05x-sim; args: its arguments (a --ready-file is added).
+  // binary: path of se05x-sim (or another program that honours --ready-file);
+  // args: its arguments (a --ready-file is added). The build tree's se05x-sim
+  // (SX_SIM_BINARY) is replaced by $SX_TEST_SIM when set, and the child is started
+  // through $SX_TEST_EXEC_WRAPPER when set (support/exec_wrapper.h).
   SimProcess(std::string binary, std::vector<std::string> args);
   ~SimProcess();
   SimProcess(const SimProcess&) = delete;
