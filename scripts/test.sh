@@ -83,7 +83,7 @@ fi
 if [[ " $SKIP " != *" armhf "* ]]; then
   if bash scripts/armhf-sysroot.sh "$ROOT/build/armhf-sysroot" &&
      build armhf build/armhf -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/armhf-toolchain.cmake" \
-       -DSX_ARMHF_SYSROOT="$ROOT/build/armhf-sysroot" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1" \
+       -DSX_ARMHF_SYSROOT="$ROOT/build/armhf-sysroot" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
        -DSX_BUILD_BENCH=OFF -DSX_UNIT_TESTS_ONLY=ON -DSX_PACKAGING_TESTS=ON -DSX_QEMU_PACKAGED_TESTS=ON; then
     # Unit tests of the build tree, then the armhf .debs (lintian) whose extracted binaries
     # — module, CLI, simulator, broker — run the module and CLI suites under qemu-user.
