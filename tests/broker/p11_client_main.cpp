@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "support/crypto_util.h"
 
 namespace {
 
@@ -69,44 +70,6 @@ bool wait_for_file(const std::string& path, std::chrono::seconds bound = std::ch
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path + ".tmp") << text;
   std::rename((path + ".tmp").c_str(), path.c_str());
-}
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct CtxFree {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-
-std::unique_ptr<EVP_PKEY, PkeyFree> p256_key(ByteView point) {
-  Bytes spki = hex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
-  append(spki, point);
-  const unsigned char* p = spki.data();
-  return std::unique_ptr<EVP_PKEY, PkeyFree>(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
-}
-
-// CKM_ECDSA gives r||s; OpenSSL verifies DER.
-bool verify_raw(EVP_PKEY* key, ByteView digest, ByteView rs) {
-  if (rs.size() != 64) return false;
-  std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(rs.data(), 32, nullptr);
-  BIGNUM* s = BN_bin2bn(rs.data() + 32, 32, nullptr);
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return false;
-  }
-  unsigned char* der = nullptr;
-  int n = i2d_ECDSA_SIG(sig.get(), &der);
-  if (n <= 0) return false;
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new(key, nullptr));
-  bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
-            EVP_PKEY_verify(ctx.get(), der, static_cast<size_t>(n), digest.data(), digest.size()) == 1;
-  OPENSSL_free(der);
-  return ok;
 }
 
 Bytes digest_of(int i) {
@@ -196,19 +159,19 @@ int provision(const std::string& dir) {
   return 0;
 }
 
-std::unique_ptr<EVP_PKEY, PkeyFree> load_pub(const std::string& dir) {
+sx::ossl::Pkey load_pub(const std::string& dir) {
   std::ifstream in(dir + "/p11pub.hex");
   std::string h;
   std::getline(in, h);
   auto point = from_hex(h);
   if (!point) return nullptr;
-  return p256_key(*point);
+  return sx::testing::p256_public_key(*point);
 }
 
 struct Signer {
   CK_SESSION_HANDLE s = 0;
   CK_OBJECT_HANDLE key = 0;
-  std::unique_ptr<EVP_PKEY, PkeyFree> pub;
+  sx::ossl::Pkey pub;
 };
 
 int prepare(const std::string& dir, Signer& sg) {
@@ -225,7 +188,7 @@ int prepare(const std::string& dir, Signer& sg) {
 int sign_checked(Signer& sg, int i) {
   Bytes d = digest_of(i), sig;
   if (CK_RV rv = sign(sg.s, sg.key, d, sig); rv != CKR_OK) return fail("C_Sign " + std::to_string(i) + ": " + rvs(rv));
-  if (!verify_raw(sg.pub.get(), d, sig)) return fail("signature " + std::to_string(i) + " does not verify");
+  if (!sx::testing::verify_p256_rs(sg.pub.get(), d, sig)) return fail("signature " + std::to_string(i) + " does not verify");
   return 0;
 }
 

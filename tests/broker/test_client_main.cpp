@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "base/bytes.h"
+#include "support/crypto_util.h"
 #include "link/endpoint.h"
 #include "link/jrcp.h"
 #include "link/socket.h"
@@ -34,30 +35,11 @@ using namespace sx;
 
 constexpr size_t kMetaSize = 600;  // two WriteBinary/ReadObject chunks: a multi-APDU sequence
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct CtxFree {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-
 int fail(const std::string& what) {
   std::fprintf(stderr, "broker_test_client[%d]: %s\n", static_cast<int>(::getpid()), what.c_str());
   return 1;
 }
 
-std::unique_ptr<EVP_PKEY, PkeyFree> p256_key(ByteView point) {
-  Bytes spki = hex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
-  append(spki, point);
-  const unsigned char* p = spki.data();
-  return std::unique_ptr<EVP_PKEY, PkeyFree>(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
-}
-
-bool verify(EVP_PKEY* key, ByteView digest, ByteView der) {
-  std::unique_ptr<EVP_PKEY_CTX, CtxFree> ctx(EVP_PKEY_CTX_new(key, nullptr));
-  return ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
-         EVP_PKEY_verify(ctx.get(), der.data(), der.size(), digest.data(), digest.size()) == 1;
-}
 
 Bytes digest_of(int i) {
   std::string m = "broker test message " + std::to_string(::getpid()) + "/" + std::to_string(i);
@@ -115,7 +97,7 @@ int run_raw(const std::string& conn, uint32_t key, EVP_PKEY* pub, int count) {
     if (r->type != 0x01 || p.size() < 6 || p[0] != 0x41 || p[1] + 4u != p.size() || p[p.size() - 2] != 0x90 ||
         p[p.size() - 1] != 0x00)
       return fail("sign " + std::to_string(i) + ": bad reply " + to_hex(p));
-    if (!verify(pub, d, ByteView(p).subspan(2, p[1]))) return fail("signature " + std::to_string(i) + " does not verify");
+    if (!sx::testing::verify_der(pub, d, ByteView(p).subspan(2, p[1]))) return fail("signature " + std::to_string(i) + " does not verify");
   }
   return 0;  // like NXP clients: no CLOSE, just exit
 }
@@ -144,7 +126,7 @@ int run_client(const std::string& conn, uint32_t key, EVP_PKEY* pub, int count, 
     Bytes d = digest_of(i);
     auto sig = cl.ecdsa_sign(key, d);
     if (!sig) return fail("sign " + std::to_string(i) + ": " + sig.error().message);
-    if (!verify(pub, d, *sig)) return fail("signature " + std::to_string(i) + " does not verify");
+    if (!sx::testing::verify_der(pub, d, *sig)) return fail("signature " + std::to_string(i) + " does not verify");
     if ((i + 1) % every != 0) continue;
     if (role == "writer" && gen < gens) {
       ++gen;
@@ -203,7 +185,7 @@ int main(int argc, char** argv) {
   uint32_t key = static_cast<uint32_t>(std::stoul(argv[3], nullptr, 16));
   auto point = from_hex(argv[4]);
   if (!point) return fail("bad public key hex");
-  auto pub = p256_key(*point);
+  auto pub = sx::testing::p256_public_key(*point);
   if (!pub) return fail("bad public key");
   int count = std::atoi(argv[5]);
   uint32_t meta = argc > 6 ? static_cast<uint32_t>(std::stoul(argv[6], nullptr, 16)) : 0;
