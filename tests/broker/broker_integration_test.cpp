@@ -16,7 +16,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
+#include <charconv>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -220,24 +221,47 @@ struct TraceLine {
   uint64_t req = 0, lock = 0;
 };
 
+// Digits at s[pos...] into v; the position after them, or npos if none.
+size_t read_number(const std::string& s, size_t pos, uint64_t& v) {
+  if (pos >= s.size()) return std::string::npos;
+  const auto [end, ec] = std::from_chars(s.data() + pos, s.data() + s.size(), v);
+  return ec == std::errc() ? static_cast<size_t>(end - s.data()) : std::string::npos;
+}
+
+// "client#C (pid P ...): HEADER -> SW XXXX [req N, lock M]" — parsed by hand:
+// std::regex trips GCC 12's -Wmaybe-uninitialized under the sanitizer build.
+std::optional<TraceLine> parse_trace_line(const std::string& line) {
+  TraceLine t;
+  size_t p = line.find("client#");
+  if (p == std::string::npos || (p = read_number(line, p + 7, t.client)) == std::string::npos) return std::nullopt;
+  if (line.compare(p, 2, " (") != 0) return std::nullopt;
+  if (line.compare(p + 2, 4, "pid ") == 0) {
+    uint64_t pid = 0;
+    if (read_number(line, p + 6, pid) == std::string::npos) return std::nullopt;
+    t.pid = static_cast<long>(pid);
+  }
+  size_t colon = line.find("): ", p);
+  size_t arrow = line.find(" -> SW ", colon == std::string::npos ? p : colon);
+  if (colon == std::string::npos || arrow == std::string::npos) return std::nullopt;
+  t.header = line.substr(colon + 3, arrow - colon - 3);
+  if (t.header.size() < 2 || t.header.size() > 8 || !from_hex(t.header)) return std::nullopt;
+  const size_t sw_at = arrow + 7;
+  const size_t bracket = line.find(" [req ", sw_at);
+  if (bracket == std::string::npos) return std::nullopt;
+  t.sw = line.substr(sw_at, bracket - sw_at);
+  p = read_number(line, bracket + 6, t.req);
+  if (p == std::string::npos || line.compare(p, 7, ", lock ") != 0) return std::nullopt;
+  p = read_number(line, p + 7, t.lock);
+  if (p == std::string::npos || line.compare(p, 1, "]") != 0) return std::nullopt;
+  return t;
+}
+
 std::vector<TraceLine> read_trace(const std::string& path) {
-  static const std::regex re(
-      R"(client#(\d+) \((?:pid (\d+))?[^)]*\): ([0-9a-fA-F]{2,8}) -> SW ([0-9a-fA-F]*) \[req (\d+), lock (\d+)\])");
   std::vector<TraceLine> out;
   std::ifstream in(path);
   std::string line;
-  std::smatch m;
-  while (std::getline(in, line)) {
-    if (!std::regex_search(line, m, re)) continue;
-    TraceLine t;
-    t.client = std::stoull(m[1]);
-    t.pid = m[2].matched ? std::stol(m[2]) : 0;
-    t.header = m[3];
-    t.sw = m[4];
-    t.req = std::stoull(m[5]);
-    t.lock = std::stoull(m[6]);
-    out.push_back(t);
-  }
+  while (std::getline(in, line))
+    if (auto t = parse_trace_line(line)) out.push_back(std::move(*t));
   return out;
 }
 
