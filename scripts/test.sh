@@ -35,9 +35,15 @@ run_ctest() {  # name build-dir [ctest args...]
   f="$(sed -E 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")"
   local total
   total="$(sed -E 's/.*tests failed out of ([0-9]+).*/\1/' <<<"$line")"
-  p=$((total - f))
+  # ctest counts a skipped test (SKIP_RETURN_CODE, e.g. a missing tool) as not failed;
+  # it is not a pass either, so it is reported on its own.
+  local sk
+  sk="$(grep -cE '^[[:space:]]*[0-9]+ - .*\(Skipped\)$' "$log" || true)"
+  p=$((total - f - sk))
   passed=$((passed + p)); failed=$((failed + f))
-  summary+=("$name: $p passed, $f failed")
+  local extra=""
+  [ "$sk" -gt 0 ] && extra=", $sk skipped"
+  summary+=("$name: $p passed, $f failed$extra")
   [ "$f" -eq 0 ] || status=1
 }
 
