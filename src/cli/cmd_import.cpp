@@ -82,11 +82,7 @@ int run_import(Ctx& ctx, const ImportOpts& o) {
   }
   if (cert)
     if (auto rc = require_match(ctx, key->pkey.get(), *cert, "the private key in " + o.key)) return *rc;
-  if (auto rc = ctx.open()) return *rc;
-  if (auto rc = ctx.login_user()) return *rc;
-  if (auto rc = require_label_free(ctx, o.label)) return *rc;
-  if (id)
-    if (auto rc = require_id_free(ctx, *id)) return *rc;
+  if (auto rc = prepare_new_key(ctx, o.label, id)) return *rc;
   token::NewObject attrs;
   attrs.label = o.label;
   attrs.id = id;

@@ -62,11 +62,7 @@ int run_keygen(Ctx& ctx, const KeygenOpts& o) {
 int keygen_on_chip(Ctx& ctx, const KeygenOpts& o, const token::KeySpec& spec_v, const std::optional<Bytes>& id,
                    const Bytes& subject) {
   const token::KeySpec* spec = &spec_v;
-  if (auto rc = ctx.open()) return *rc;
-  if (auto rc = ctx.login_user()) return *rc;
-  if (auto rc = require_label_free(ctx, o.label)) return *rc;
-  if (id)
-    if (auto rc = require_id_free(ctx, *id)) return *rc;
+  if (auto rc = prepare_new_key(ctx, o.label, id)) return *rc;
   token::NewObject attrs;
   attrs.label = o.label;
   attrs.id = id;

@@ -39,6 +39,14 @@ std::optional<int> require_id_free(Ctx& ctx, ByteView id, const std::set<uint32_
   return std::nullopt;
 }
 
+std::optional<int> prepare_new_key(Ctx& ctx, const std::string& label, const std::optional<Bytes>& id) {
+  if (auto rc = ctx.open()) return rc;
+  if (auto rc = ctx.login_user()) return rc;
+  if (auto rc = require_label_free(ctx, label)) return rc;
+  if (id) return require_id_free(ctx, *id);
+  return std::nullopt;
+}
+
 std::string id_text(ByteView id) { return to_hex(id); }
 
 nlohmann::json object_json(const token::Object& o) {

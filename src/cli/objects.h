@@ -26,6 +26,9 @@ LabelGroup group_of(const token::Token& t, const std::string& label);
 // outside `exclude` (chip IDs).
 std::optional<int> require_label_free(Ctx& ctx, const std::string& label, const std::set<uint32_t>& exclude = {});
 std::optional<int> require_id_free(Ctx& ctx, ByteView id, const std::set<uint32_t>& exclude = {});
+// Before a new key pair (keygen, import): chip open, user logged in, label and ID
+// (if given) free. Returns the exit code on failure.
+std::optional<int> prepare_new_key(Ctx& ctx, const std::string& label, const std::optional<Bytes>& id);
 
 std::string id_text(ByteView id);  // hex, "" for none
 nlohmann::json object_json(const token::Object& o);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/ossl.h"
+#include "token/metadata.h"
 
 namespace sx::cli {
 namespace {
@@ -19,30 +20,13 @@ std::string trim(std::string_view s) {
 
 Error bad(std::string msg) { return make_error(Errc::InvalidArgument, std::move(msg)); }
 
-// Valid UTF-8 (no overlongs, no surrogates), no control characters.
+// Valid UTF-8 (token::valid_utf8: no overlongs, no surrogates) without control characters.
 bool clean_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<uint8_t>(s[i]);
+  for (const char ch : s) {
+    const auto c = static_cast<uint8_t>(ch);
     if (c < 0x20 || c == 0x7F) return false;
-    size_t n = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1Fu; }
-    else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0Fu; }
-    else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07u; }
-    else return false;
-    if (s.size() - i <= n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      const auto cc = static_cast<uint8_t>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    const uint32_t min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n + 1;
   }
-  return true;
+  return token::valid_utf8(s);
 }
 
 }  // namespace
