@@ -5,7 +5,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -468,10 +467,12 @@ JrcpServerState JrcpServer::state() const {
     c.queued = cp->queue.size();
     c.holds_lock = lock_owner_ == cp->id;
     c.lock_depth = c.holds_lock ? lock_depth_ : 0;
-    // Requests of clients kept out by the lock are still in the kernel.
-    int pending = 0;
-    if (::ioctl(cp->fd.get(), FIONREAD, &pending) < 0) pending = 0;
-    c.waiting_for_lock = lock_owner_ != 0 && !c.holds_lock && (c.queued > 0 || pending > 0);
+    // Waiting means a request that needs the chip is kept out by the lock. A
+    // queued status query or TERMINAL_INFO is answered at once and is no wait
+    // (counting it made a status poller look like a queued client). Bytes still
+    // in the kernel behind an empty queue are read on the next turn of the loop,
+    // so they are not a wait yet either.
+    c.waiting_for_lock = lock_owner_ != 0 && !c.holds_lock && !cp->queue.empty() && needs_chip(cp->queue.front().type);
     c.requests = cp->requests;
     c.connected_for = ms(now - cp->since);
     st.clients.push_back(std::move(c));

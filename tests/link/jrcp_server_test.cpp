@@ -376,6 +376,7 @@ struct HookBackend : EchoBackend {
   std::vector<uint64_t> from;
   JrcpServer* server = nullptr;
   JrcpServerState seen;
+  std::vector<JrcpServerState> seen_all;  // every snapshot, in order
   Bytes transceive_from(const JrcpPeer& p, ByteView capdu) override {
     {
       std::lock_guard<std::mutex> g(mu);
@@ -391,6 +392,7 @@ struct HookBackend : EchoBackend {
     if (m.type != 0x53) return std::nullopt;
     std::lock_guard<std::mutex> g(mu);
     seen = server->state();
+    seen_all.push_back(seen);
     std::string name = p.name;
     return jrcp::Message{0x53, Bytes(name.begin(), name.end())};
   }
@@ -544,6 +546,39 @@ TEST_F(JrcpServerHooksTest, ExtensionAnsweredEvenWhileAnotherHoldsTheLock) {
   EXPECT_EQ(q.recv().type, 0x04);
   q.send(0x77);
   EXPECT_EQ(q.recv().payload, hex("77"));
+  a.send(0x31);
+  EXPECT_EQ(a.recv().type, 0x31);
+  EXPECT_EQ(b.recv().payload, hex("0B 9000"));
+}
+
+// A status query queued behind another one does not wait for the lock: it
+// must not show up as waiting (se05x info listed status pollers in its queue).
+TEST_F(JrcpServerHooksTest, QueuedStatusQueryIsNotWaitingForTheLock) {
+  start();
+  Raw a = raw_unix(), b = raw_unix(), q = raw_unix();
+  a.send(0x30);
+  EXPECT_EQ(a.recv().type, 0x30);
+  b.send(0x01, hex("0B"));  // needs the chip: waits
+  Bytes two;
+  for (int i = 0; i < 2; ++i) append(two, *jrcp::encode(0x53, {}));
+  // Until B's request has been read, the first snapshot may not show it; the
+  // second status request of each pair sits in Q's queue while the first is served.
+  bool checked = false;
+  for (int round = 0; round < 500 && !checked; ++round) {
+    q.send(two);
+    EXPECT_EQ(q.recv().type, 0x53);
+    EXPECT_EQ(q.recv().type, 0x53);
+    std::lock_guard<std::mutex> g(backend.mu);
+    for (const auto& st : backend.seen_all) {
+      if (st.clients.size() != 3u || st.clients[2].queued != 1u || !st.clients[1].waiting_for_lock) continue;
+      EXPECT_FALSE(st.clients[2].waiting_for_lock);
+      EXPECT_FALSE(st.clients[0].waiting_for_lock);  // the holder
+      checked = true;
+    }
+    backend.seen_all.clear();
+    if (!checked) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(checked) << "never saw a status query queued behind another";
   a.send(0x31);
   EXPECT_EQ(a.recv().type, 0x31);
   EXPECT_EQ(b.recv().payload, hex("0B 9000"));
