@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -24,6 +25,7 @@ struct ParamBldFree { void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_
 struct ParamFree { void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); } };
 struct X509Free { void operator()(X509* p) const { X509_free(p); } };
 struct X509NameFree { void operator()(X509_NAME* p) const { X509_NAME_free(p); } };
+struct BioFree { void operator()(BIO* p) const { BIO_free(p); } };
 
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
@@ -34,6 +36,7 @@ using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
 using Params = std::unique_ptr<OSSL_PARAM, ParamFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using X509NamePtr = std::unique_ptr<X509_NAME, X509NameFree>;
+using BioPtr = std::unique_ptr<BIO, BioFree>;
 
 // Big-endian unsigned bytes -> BIGNUM (empty input = 0).
 Bn bn_from(ByteView b);

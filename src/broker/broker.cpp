@@ -148,10 +148,9 @@ void Broker::stop() {
 }
 
 std::string Broker::status_json(uint64_t asking_client) const {
-  using json = nlohmann::json;
   link::JrcpServerState ss = server_->state();
   ChipState cs = chip_->state();
-  json j;
+  nlohmann::json j;
   j["broker"] = "se05xd";
   j["version"] = kVersion;
   j["pid"] = static_cast<int64_t>(::getpid());
@@ -165,9 +164,9 @@ std::string Broker::status_json(uint64_t asking_client) const {
                {"hold_max_ms", static_cast<uint64_t>(ss.lock_hold_max.count())}};
   j["refused"] = ss.refused;
   j["cut_off"] = ss.cut_off;
-  json clients = json::array();
+  nlohmann::json clients = nlohmann::json::array();
   for (const auto& c : ss.clients) {
-    json e;
+    nlohmann::json e;
     e["id"] = c.peer.id;
     e["transport"] = c.peer.unix_socket ? "unix" : "tcp";
     e["name"] = c.peer.name;

@@ -12,11 +12,12 @@
 #include <cstring>
 #include <memory>
 
+#include "base/ossl.h"
+
 namespace sx::cli {
 namespace {
 
-struct BioFree { void operator()(BIO* b) const { BIO_free(b); } };
-using BioPtr = std::unique_ptr<BIO, BioFree>;
+using ossl::BioPtr;
 struct P12Free { void operator()(PKCS12* p) const { PKCS12_free(p); } };
 struct SigFree { void operator()(X509_SIG* p) const { X509_SIG_free(p); } };
 struct P8Free { void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); } };

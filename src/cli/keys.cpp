@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "base/ossl.h"
 #include "cli/file_format.h"
 #include "se05x/public_key.h"
 #include "token/mech/ecdsa_codec.h"
@@ -18,7 +19,6 @@ namespace {
 
 struct ReqFree { void operator()(X509_REQ* r) const { X509_REQ_free(r); } };
 struct AlgFree { void operator()(X509_ALGOR* a) const { X509_ALGOR_free(a); } };
-struct BioFree { void operator()(BIO* b) const { BIO_free(b); } };
 
 std::string bio_text(BIO* b) {
   char* p = nullptr;
@@ -138,7 +138,7 @@ std::string pem_csr(ByteView der) {
   const unsigned char* p = der.data();
   std::unique_ptr<X509_REQ, ReqFree> req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
   if (!req) return {};
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_REQ(bio.get(), req.get());
   return bio_text(bio.get());
 }
@@ -147,7 +147,7 @@ std::string pem_public_key(ByteView spki_der) {
   const unsigned char* p = spki_der.data();
   ossl::Pkey k(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
   if (!k) return {};
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  ossl::BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_PUBKEY(bio.get(), k.get());
   return bio_text(bio.get());
 }

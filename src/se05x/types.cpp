@@ -6,7 +6,7 @@ namespace sx::se05x {
 
 namespace {
 
-Error malformed(const std::string& what) { return make_error(Errc::Malformed, what); }
+Error type_malformed(const std::string& what) { return make_error(Errc::Malformed, what); }
 
 // 7.2 per-curve EC type codes come in groups of four (pair, private, public,
 // unused); Weierstrass curve IDs 1..17 start at 0x21 + 4*(id-1).
@@ -25,7 +25,7 @@ bool is_3x_code(uint8_t c) { return c >= 0x01 && c <= 0x11 && c != 0x0E; }
 
 Result<VersionInfo> parse_version(ByteView v) {
   if (v.size() != 4 && v.size() != 5 && v.size() != 7)
-    return malformed("version info: expected 4, 5 or 7 bytes, got " + std::to_string(v.size()));
+    return type_malformed("version info: expected 4, 5 or 7 bytes, got " + std::to_string(v.size()));
   VersionInfo out;
   out.major = v[0];
   out.minor = v[1];
@@ -50,7 +50,7 @@ Result<KeyKind> normalize_type(uint8_t code) {
       }
   }
   const int part = code - base;
-  if (curve == Curve::None || part > 2) return malformed("unknown SecureObjectType " + std::to_string(code));
+  if (curve == Curve::None || part > 2) return type_malformed("unknown SecureObjectType " + std::to_string(code));
   return KeyKind{kEcParts[part], curve};
 }
 
@@ -58,11 +58,11 @@ Result<ObjectAttributes> parse_attributes(ByteView v, bool with_version) {
   constexpr size_t kHead = 4 + 1 + 1 + 2 + 4 + 2;
   const size_t tail = 1 + (with_version ? 4 : 0);
   if (v.size() < kHead + tail)
-    return malformed("object attributes: " + std::to_string(v.size()) + " bytes is too short");
+    return type_malformed("object attributes: " + std::to_string(v.size()) + " bytes is too short");
   ObjectAttributes a;
   a.id = get_u32(v, 0);
   a.type = v[4];
-  if (v[5] != 0x01 && v[5] != 0x02) return malformed("object attributes: bad authentication indicator");
+  if (v[5] != 0x01 && v[5] != 0x02) return type_malformed("object attributes: bad authentication indicator");
   a.auth_set = v[5] == 0x02;
   a.auth_attempts = get_u16(v, 6);
   a.auth_object_id = get_u32(v, 8);
@@ -70,7 +70,7 @@ Result<ObjectAttributes> parse_attributes(ByteView v, bool with_version) {
   const size_t origin_at = v.size() - tail;
   a.policy.assign(v.begin() + kHead, v.begin() + static_cast<std::ptrdiff_t>(origin_at));
   const uint8_t origin = v[origin_at];
-  if (origin < 0x01 || origin > 0x03) return malformed("object attributes: bad origin");
+  if (origin < 0x01 || origin > 0x03) return type_malformed("object attributes: bad origin");
   a.origin = static_cast<Origin>(origin);
   if (with_version) a.version = get_u32(v, origin_at + 1);
   return a;

@@ -16,28 +16,28 @@ struct SigFree { void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); } };
 using Group = std::unique_ptr<EC_GROUP, GroupFree>;
 using Point = std::unique_ptr<EC_POINT, PointFree>;
 
-Error crypto(std::string what) { return make_error(Errc::Crypto, std::move(what)); }
+Error ec_error(std::string what) { return make_error(Errc::Crypto, std::move(what)); }
 
 Group group_of(const CurveInfo& c) { return Group(EC_GROUP_new_by_curve_name(OBJ_sn2nid(c.group))); }
 
 Result<ossl::Pkey> from_data(const CurveInfo& c, ByteView priv, ByteView pub) {
   ossl::ParamBld bld(OSSL_PARAM_BLD_new());
   ossl::Bn d;
-  if (!bld) return crypto("param builder");
-  if (!OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c.group, 0)) return crypto("group");
+  if (!bld) return ec_error("param builder");
+  if (!OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, c.group, 0)) return ec_error("group");
   if (!pub.empty() &&
       !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, pub.data(), pub.size()))
-    return crypto("pub");
+    return ec_error("pub");
   if (!priv.empty()) {
     d = ossl::bn_from(priv);
-    if (!d || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get())) return crypto("priv");
+    if (!d || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get())) return ec_error("priv");
   }
   ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
   ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, priv.empty() ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR, params.get()) != 1)
-    return crypto("EC key from data");
+    return ec_error("EC key from data");
   return ossl::Pkey(key);
 }
 
@@ -73,18 +73,18 @@ bool read_int(ByteView b, size_t& p, ByteView& out) {
 
 Result<EcKeyBytes> ec_generate(const CurveInfo& c) {
   EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", c.group);
-  if (!raw) return crypto("EC key generation");
+  if (!raw) return ec_error("EC key generation");
   ossl::Pkey key(raw);
   EcKeyBytes out;
   BIGNUM* d = nullptr;
-  if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1) return crypto("EC priv");
+  if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1) return ec_error("EC priv");
   ossl::Bn dd(d);
   out.priv = ossl::bn_bytes(d, c.bytes());
   out.pub.resize(1 + 2 * c.bytes());
   size_t len = 0;
   if (EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, out.pub.data(), out.pub.size(), &len) != 1 ||
       len != out.pub.size() || out.pub[0] != 0x04)
-    return crypto("EC pub");
+    return ec_error("EC pub");
   return out;
 }
 
@@ -92,15 +92,15 @@ Result<Bytes> ec_public_from_private(const CurveInfo& c, ByteView d) {
   Group g = group_of(c);
   ossl::Bn k = ossl::bn_from(d);
   ossl::BnCtx ctx(BN_CTX_new());
-  if (!g || !k || !ctx) return crypto("EC setup");
+  if (!g || !k || !ctx) return ec_error("EC setup");
   if (BN_is_zero(k.get()) || BN_cmp(k.get(), EC_GROUP_get0_order(g.get())) >= 0)
     return make_error(Errc::InvalidArgument, "private scalar out of range");
   Point pt(EC_POINT_new(g.get()));
-  if (!pt || EC_POINT_mul(g.get(), pt.get(), k.get(), nullptr, nullptr, ctx.get()) != 1) return crypto("EC mul");
+  if (!pt || EC_POINT_mul(g.get(), pt.get(), k.get(), nullptr, nullptr, ctx.get()) != 1) return ec_error("EC mul");
   Bytes out(1 + 2 * c.bytes());
   if (EC_POINT_point2oct(g.get(), pt.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(), ctx.get()) !=
       out.size())
-    return crypto("EC encode");
+    return ec_error("EC encode");
   return out;
 }
 
@@ -115,7 +115,7 @@ bool ec_point_valid(const CurveInfo& c, ByteView pub) {
 
 Result<ossl::Pkey> ec_pkey(const SecureObject& o) {
   const CurveInfo* c = find_curve(o.curve);
-  if (!c) return crypto("unknown curve");
+  if (!c) return ec_error("unknown curve");
   return from_data(*c, has_private(o.kind) ? ByteView(o.ec_priv) : ByteView(), o.ec_pub);
 }
 
@@ -124,9 +124,9 @@ Result<Bytes> ecdsa_sign(EVP_PKEY* key, ByteView digest) {
   size_t len = 0;
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
       EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) != 1)
-    return crypto("ECDSA sign init");
+    return ec_error("ECDSA sign init");
   Bytes sig(len);
-  if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size()) != 1) return crypto("ECDSA sign");
+  if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, digest.data(), digest.size()) != 1) return ec_error("ECDSA sign");
   sig.resize(len);
   return sig;
 }
@@ -158,9 +158,9 @@ Result<Bytes> ecdh_x(EVP_PKEY* key, const CurveInfo& c, ByteView peer_point) {
   size_t len = 0;
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)
-    return crypto("ECDH init");
+    return ec_error("ECDH init");
   Bytes out(len);
-  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) return crypto("ECDH");
+  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) return ec_error("ECDH");
   out.resize(len);
   return out;
 }

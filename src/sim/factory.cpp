@@ -21,14 +21,14 @@ namespace {
 namespace pol = se05x::policy;
 namespace oid = se05x::objid;
 
-Error crypto(std::string what) { return make_error(Errc::Crypto, "factory image: " + std::move(what)); }
+Error factory_error(std::string what) { return make_error(Errc::Crypto, "factory image: " + std::move(what)); }
 
 // The repository's fixed key instead of a fresh one (SE05X_SIM_FIXED_FACTORY_RSA=1).
 Result<RsaComponents> fixed_factory_rsa() {
   const Bytes der = hex(kFixedRsa2048Pkcs8Hex);
   const unsigned char* p = der.data();
   ossl::Pkey key(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));
-  if (!key) return crypto("fixed RSA key does not parse");
+  if (!key) return factory_error("fixed RSA key does not parse");
   return rsa_components(key.get());
 }
 
@@ -55,7 +55,7 @@ Bytes policy_for_everyone(uint32_t rules) {
 Status add_name(X509_NAME* n, const char* field, const std::string& value) {
   if (X509_NAME_add_entry_by_txt(n, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()), -1,
                                  -1, 0) != 1)
-    return crypto("name");
+    return factory_error("name");
   return {};
 }
 
@@ -64,39 +64,39 @@ Status add_ext(X509* x, int nid, const char* value) {
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
   X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  if (!ext) return crypto("extension");
+  if (!ext) return factory_error("extension");
   const int ok = X509_add_ext(x, ext, -1);
   X509_EXTENSION_free(ext);
-  return ok == 1 ? Status{} : Status{crypto("extension")};
+  return ok == 1 ? Status{} : Status{factory_error("extension")};
 }
 
 // subject_key == ca_key and subject_cn == ca_cn: the self-signed CA certificate.
 Result<Bytes> make_cert(EVP_PKEY* subject_key, const std::string& subject_cn, EVP_PKEY* ca_key,
                         const std::string& ca_cn, ByteView serial) {
   ossl::X509Ptr x(X509_new());
-  if (!x || X509_set_version(x.get(), 2) != 1) return crypto("X509_new");
+  if (!x || X509_set_version(x.get(), 2) != 1) return factory_error("X509_new");
   ossl::Bn sn = ossl::bn_from(serial);
-  if (!sn || !BN_to_ASN1_INTEGER(sn.get(), X509_get_serialNumber(x.get()))) return crypto("serial");
+  if (!sn || !BN_to_ASN1_INTEGER(sn.get(), X509_get_serialNumber(x.get()))) return factory_error("serial");
   if (!X509_gmtime_adj(X509_getm_notBefore(x.get()), -86400L) ||
       !X509_gmtime_adj(X509_getm_notAfter(x.get()), 20L * 365 * 86400))
-    return crypto("validity");
+    return factory_error("validity");
   std::unique_ptr<X509_NAME, ossl::X509NameFree> subj(X509_NAME_new()), iss(X509_NAME_new());
-  if (!subj || !iss) return crypto("name");
+  if (!subj || !iss) return factory_error("name");
   SX_TRY(add_name(subj.get(), "O", "Simulated NXP"));
   SX_TRY(add_name(subj.get(), "CN", subject_cn));
   SX_TRY(add_name(iss.get(), "O", "Simulated NXP"));
   SX_TRY(add_name(iss.get(), "CN", ca_cn));
   if (X509_set_subject_name(x.get(), subj.get()) != 1 || X509_set_issuer_name(x.get(), iss.get()) != 1 ||
       X509_set_pubkey(x.get(), subject_key) != 1)
-    return crypto("names/key");
+    return factory_error("names/key");
   if (subject_key == ca_key) {
     SX_TRY(add_ext(x.get(), NID_basic_constraints, "critical,CA:TRUE"));
     SX_TRY(add_ext(x.get(), NID_key_usage, "critical,keyCertSign,cRLSign"));
   }
-  if (X509_sign(x.get(), ca_key, EVP_sha256()) <= 0) return crypto("sign");
+  if (X509_sign(x.get(), ca_key, EVP_sha256()) <= 0) return factory_error("sign");
   unsigned char* der = nullptr;
   const int len = i2d_X509(x.get(), &der);
-  if (len <= 0) return crypto("encode");
+  if (len <= 0) return factory_error("encode");
   Bytes out(der, der + len);
   OPENSSL_free(der);
   return out;
@@ -116,7 +116,7 @@ SecureObject provisioned(uint32_t id, Kind kind, uint32_t rules) {
 Result<Store> make_factory_image(const Variant& v) {
   Store s;
   Bytes uid(18);
-  if (RAND_bytes(uid.data(), static_cast<int>(uid.size())) != 1) return crypto("random");
+  if (RAND_bytes(uid.data(), static_cast<int>(uid.size())) != 1) return factory_error("random");
   uid[0] = 0x04;  // keep the serial (cert UID) positive and recognisable
   uid[2] = 0x50;
   const Bytes cert_uid{uid[2], uid[3], uid[8], uid[9], uid[10], uid[11], uid[12], uid[13], uid[14], uid[15]};

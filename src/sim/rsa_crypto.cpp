@@ -9,7 +9,7 @@ namespace {
 
 namespace t = se05x::tag;
 
-Error crypto(std::string what) { return make_error(Errc::Crypto, std::move(what)); }
+Error rsa_error(std::string what) { return make_error(Errc::Crypto, std::move(what)); }
 
 const struct {
   uint8_t tag;
@@ -26,12 +26,12 @@ Result<Bytes> derive_d(ByteView p, ByteView q, ByteView e) {
   ossl::BnCtx ctx(BN_CTX_new());
   ossl::Bn bp = ossl::bn_from(p), bq = ossl::bn_from(q), be = ossl::bn_from(e);
   ossl::Bn p1(BN_new()), q1(BN_new()), g(BN_new()), l(BN_new()), d(BN_new()), rem(BN_new());
-  if (!ctx || !bp || !bq || !be || !p1 || !q1 || !g || !l || !d || !rem) return crypto("bn");
+  if (!ctx || !bp || !bq || !be || !p1 || !q1 || !g || !l || !d || !rem) return rsa_error("bn");
   if (!BN_sub(p1.get(), bp.get(), BN_value_one()) || !BN_sub(q1.get(), bq.get(), BN_value_one()) ||
       !BN_gcd(g.get(), p1.get(), q1.get(), ctx.get()) || !BN_mul(l.get(), p1.get(), q1.get(), ctx.get()) ||
       !BN_div(l.get(), rem.get(), l.get(), g.get(), ctx.get()) ||
       !BN_mod_inverse(d.get(), be.get(), l.get(), ctx.get()))
-    return crypto("cannot derive d from the CRT components");
+    return rsa_error("cannot derive d from the CRT components");
   return ossl::bn_bytes(d.get());
 }
 
@@ -41,7 +41,7 @@ Result<RsaComponents> rsa_components(const EVP_PKEY* key) {
   RsaComponents out;
   for (const auto& p : kParams) {
     Bytes v = ossl::get_bn_param(key, p.name);
-    if (v.empty()) return crypto(std::string("RSA component missing: ") + p.name);
+    if (v.empty()) return rsa_error(std::string("RSA component missing: ") + p.name);
     out[p.tag] = std::move(v);
   }
   return out;
@@ -49,36 +49,36 @@ Result<RsaComponents> rsa_components(const EVP_PKEY* key) {
 
 Result<RsaComponents> rsa_generate(uint16_t bits) {
   EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits));
-  if (!raw) return crypto("RSA key generation");
+  if (!raw) return rsa_error("RSA key generation");
   ossl::Pkey key(raw);
   return rsa_components(key.get());
 }
 
 Result<ossl::Pkey> rsa_pkey(const SecureObject& o) {
-  if (!o.complete()) return crypto("RSA key incomplete");
+  if (!o.complete()) return rsa_error("RSA key incomplete");
   RsaComponents c = o.rsa;
-  if (!c.count(t::k10) || !c.count(t::k8)) return crypto("RSA key without modulus/exponent");
+  if (!c.count(t::k10) || !c.count(t::k8)) return rsa_error("RSA key without modulus/exponent");
   const bool priv = has_private(o.kind);
   if (priv && !c.count(t::k9)) {
     SX_ASSIGN(Bytes d, derive_d(c[t::k3], c[t::k4], c[t::k8]));
     c[t::k9] = std::move(d);
   }
   ossl::ParamBld bld(OSSL_PARAM_BLD_new());
-  if (!bld) return crypto("param builder");
+  if (!bld) return rsa_error("param builder");
   std::vector<ossl::Bn> keep;
   for (const auto& p : kParams) {
     if (!priv && p.tag != t::k10 && p.tag != t::k8) continue;
     auto it = c.find(p.tag);
     if (it == c.end()) continue;
     keep.push_back(ossl::bn_from(it->second));
-    if (!keep.back() || !OSSL_PARAM_BLD_push_BN(bld.get(), p.name, keep.back().get())) return crypto("RSA param");
+    if (!keep.back() || !OSSL_PARAM_BLD_push_BN(bld.get(), p.name, keep.back().get())) return rsa_error("RSA param");
   }
   ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
   ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
-    return crypto("RSA key from data");
+    return rsa_error("RSA key from data");
   return ossl::Pkey(key);
 }
 
@@ -101,14 +101,14 @@ RsaSignScheme rsa_sign_scheme(uint8_t algo) {
 Result<Bytes> rsa_sign(EVP_PKEY* key, RsaSignScheme s, ByteView message) {
   ossl::MdCtx md(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!md || EVP_DigestSignInit(md.get(), &pctx, s.md, nullptr, key) != 1) return crypto("RSA sign init");
+  if (!md || EVP_DigestSignInit(md.get(), &pctx, s.md, nullptr, key) != 1) return rsa_error("RSA sign init");
   if (s.pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1))
-    return crypto("RSA PSS setup");
+    return rsa_error("RSA PSS setup");
   size_t len = 0;
-  if (EVP_DigestSign(md.get(), nullptr, &len, message.data(), message.size()) != 1) return crypto("RSA sign size");
+  if (EVP_DigestSign(md.get(), nullptr, &len, message.data(), message.size()) != 1) return rsa_error("RSA sign size");
   Bytes sig(len);
-  if (EVP_DigestSign(md.get(), sig.data(), &len, message.data(), message.size()) != 1) return crypto("RSA sign");
+  if (EVP_DigestSign(md.get(), sig.data(), &len, message.data(), message.size()) != 1) return rsa_error("RSA sign");
   sig.resize(len);
   return sig;
 }
@@ -133,10 +133,10 @@ Status set_padding(EVP_PKEY_CTX* ctx, uint8_t algo) {
     case 0x0F: pad = RSA_PKCS1_OAEP_PADDING; break;
     default: return make_error(Errc::InvalidArgument, "unknown RSA encryption algorithm");
   }
-  if (EVP_PKEY_CTX_set_rsa_padding(ctx, pad) != 1) return crypto("RSA padding");
+  if (EVP_PKEY_CTX_set_rsa_padding(ctx, pad) != 1) return rsa_error("RSA padding");
   if (pad == RSA_PKCS1_OAEP_PADDING &&
       (EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha1()) != 1 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha1()) != 1))
-    return crypto("RSA OAEP");
+    return rsa_error("RSA OAEP");
   return {};
 }
 
@@ -144,10 +144,10 @@ Status set_padding(EVP_PKEY_CTX* ctx, uint8_t algo) {
 
 Result<Bytes> rsa_encrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
   ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1) return crypto("RSA encrypt init");
+  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1) return rsa_error("RSA encrypt init");
   SX_TRY(set_padding(ctx.get(), algo));
   size_t len = 0;
-  if (EVP_PKEY_encrypt(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) return crypto("RSA encrypt size");
+  if (EVP_PKEY_encrypt(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) return rsa_error("RSA encrypt size");
   Bytes out(len);
   if (EVP_PKEY_encrypt(ctx.get(), out.data(), &len, data.data(), data.size()) != 1)
     return make_error(Errc::InvalidArgument, "RSA encrypt: input rejected");
@@ -157,10 +157,10 @@ Result<Bytes> rsa_encrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
 
 Result<Bytes> rsa_decrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
   ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1) return crypto("RSA decrypt init");
+  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1) return rsa_error("RSA decrypt init");
   SX_TRY(set_padding(ctx.get(), algo));
   size_t len = 0;
-  if (EVP_PKEY_decrypt(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) return crypto("RSA decrypt size");
+  if (EVP_PKEY_decrypt(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) return rsa_error("RSA decrypt size");
   Bytes out(len);
   if (EVP_PKEY_decrypt(ctx.get(), out.data(), &len, data.data(), data.size()) != 1)
     return make_error(Errc::InvalidArgument, "RSA decrypt: input rejected");

@@ -7,7 +7,7 @@
 namespace sx::t1 {
 
 namespace {
-constexpr Direction kOut = Direction::CardToHost;
+constexpr Direction kCardOut = Direction::CardToHost;
 }
 
 Card::Card(ApduHandler handler, ResetHandler on_chip_reset, CardConfig config)
@@ -112,7 +112,7 @@ void Card::resend(const std::optional<Frame>& f) {
 void Card::send_next_chunk() {
   const size_t n = std::min<size_t>(config_.ifsc, response_.size() - response_off_);
   const bool more = response_off_ + n < response_.size();
-  const Frame f = make_i(kOut, card_ns_, more, ByteView(response_).subspan(response_off_, n));
+  const Frame f = make_i(kCardOut, card_ns_, more, ByteView(response_).subspan(response_off_, n));
   last_i_ns_ = card_ns_;
   card_ns_ ^= 1;
   response_off_ += n;
@@ -123,7 +123,7 @@ void Card::send_next_chunk() {
 void Card::send_wtx() {
   --wtx_left_;
   awaiting_wtx_ = true;
-  emit(make_s(kOut, SCode::Wtx, false, Bytes{0x01}), true);
+  emit(make_s(kCardOut, SCode::Wtx, false, Bytes{0x01}), true);
 }
 
 Status Card::write(std::span<const uint8_t> data) {
@@ -143,16 +143,16 @@ Status Card::write(std::span<const uint8_t> data) {
   if (fe == FrameError::None && chance(faults_.corrupt_rx)) fe = FrameError::BadCrc;
   if (fe == FrameError::BadCrc) {
     stats_.crc_errors++;
-    emit(make_r(kOut, expect_host_ns_, RError::Crc), false);
+    emit(make_r(kCardOut, expect_host_ns_, RError::Crc), false);
     return {};
   }
   if (fe != FrameError::None || !pcb_valid(data[1])) {
-    emit(make_r(kOut, expect_host_ns_, RError::Other), false);
+    emit(make_r(kCardOut, expect_host_ns_, RError::Other), false);
     return {};
   }
   const size_t len = data[2];
   if (len > config_.ifsc) {
-    emit(make_r(kOut, expect_host_ns_, RError::Other), false);
+    emit(make_r(kCardOut, expect_host_ns_, RError::Other), false);
     return {};
   }
   handle(Frame{data[0], data[1], Bytes(data.begin() + kHeaderSize, data.begin() + static_cast<std::ptrdiff_t>(kHeaderSize + len))});
@@ -181,7 +181,7 @@ void Card::on_i(const Frame& f) {
   awaiting_wtx_ = false;
   if (rx_chain_.size() + f.inf.size() > config_.max_capdu) {
     rx_chain_.clear();
-    emit(make_r(kOut, expect_host_ns_, RError::Other), false);
+    emit(make_r(kCardOut, expect_host_ns_, RError::Other), false);
     return;
   }
   append(rx_chain_, f.inf);
@@ -195,7 +195,7 @@ void Card::on_i(const Frame& f) {
       reset_nacks_left_ = faults_.reset_nack_reads;
       return;
     }
-    emit(make_r(kOut, expect_host_ns_, RError::Ack), true);
+    emit(make_r(kCardOut, expect_host_ns_, RError::Ack), true);
     return;
   }
 
@@ -244,7 +244,7 @@ void Card::on_s(const Frame& f) {
     resend(last_meaningful_);
     return;
   }
-  const auto answer = [&](SCode c, ByteView inf = {}) { emit(make_s(kOut, c, true, inf), true); };
+  const auto answer = [&](SCode c, ByteView inf = {}) { emit(make_s(kCardOut, c, true, inf), true); };
   switch (static_cast<SCode>(code)) {
     case SCode::Resynch:
       fresh_sequence();
@@ -284,7 +284,7 @@ void Card::on_s(const Frame& f) {
     case SCode::Wtx:  // only the SE may request WTX
       break;
   }
-  emit(make_r(kOut, expect_host_ns_, RError::Other), false);
+  emit(make_r(kCardOut, expect_host_ns_, RError::Other), false);
 }
 
 Status Card::read(std::span<uint8_t> out) {

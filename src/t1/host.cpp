@@ -7,7 +7,7 @@ namespace sx::t1 {
 
 namespace {
 
-constexpr Direction kOut = Direction::HostToCard;
+constexpr Direction kHostOut = Direction::HostToCard;
 // Extended APDUs top out near 64 KiB; anything longer from the SE is a runaway chain.
 constexpr size_t kMaxApdu = 65536 + 16;
 
@@ -62,7 +62,7 @@ Status Host::send_anchor(const Frame& f) {
 
 Status Host::send_rnack(RError e) {
   stats_.rnacks_sent++;
-  return send_anchor(make_r(kOut, expect_card_ns_, e));
+  return send_anchor(make_r(kHostOut, expect_card_ns_, e));
 }
 
 // Sends `out` and returns the first block that answers it as `want`, applying the retry
@@ -120,7 +120,7 @@ Result<Frame> Host::exchange(const Frame& out, Want want, SCode s_code) {
       if (++b.wtx > timing_.wtx_limit) return err(Errc::Timeout, "WTX limit reached");
       pal_.pause(timing_.error_recovery_delay);
       // While another S-request is outstanding the MW repeats it instead of answering.
-      if (!is_s_request(anchor)) anchor = make_s(kOut, SCode::Wtx, true, Bytes{0x01});
+      if (!is_s_request(anchor)) anchor = make_s(kHostOut, SCode::Wtx, true, Bytes{0x01});
       SX_TRY(send_anchor(anchor));
       continue;
     }
@@ -173,7 +173,7 @@ Result<Frame> Host::exchange(const Frame& out, Want want, SCode s_code) {
 }
 
 Result<Frame> Host::s_exchange(SCode code) {
-  return exchange(make_s(kOut, code, false), Want::SResponse, code);
+  return exchange(make_s(kHostOut, code, false), Want::SResponse, code);
 }
 
 Result<Bytes> Host::open() {
@@ -268,7 +268,7 @@ Result<Bytes> Host::run_apdu(ByteView capdu) {
   do {
     const size_t n = std::min(ifsc_, capdu.size() - off);
     const bool more = off + n < capdu.size();
-    const Frame out = make_i(kOut, next_ns_, more, capdu.subspan(off, n));
+    const Frame out = make_i(kHostOut, next_ns_, more, capdu.subspan(off, n));
     SX_ASSIGN(reply, exchange(out, more ? Want::RAck : Want::IBlock));
     next_ns_ ^= 1;
     off += n;
@@ -280,7 +280,7 @@ Result<Bytes> Host::run_apdu(ByteView capdu) {
     append(rapdu, reply.inf);
     if (rapdu.size() > kMaxApdu) return err(Errc::Protocol, "R-APDU chain too long");
     if (!i_more(reply.pcb)) break;
-    SX_ASSIGN(reply, exchange(make_r(kOut, expect_card_ns_, RError::Ack), Want::IBlock));
+    SX_ASSIGN(reply, exchange(make_r(kHostOut, expect_card_ns_, RError::Ack), Want::IBlock));
   }
   return rapdu;
 }

@@ -26,7 +26,7 @@ inline constexpr uint8_t kLabel = 0x01, kFlags = 0x02, kUserPin = 0x03, kSoPin =
 
 inline constexpr size_t kVerifierLen = 4 + kPinSaltLen + kPinHashLen;
 
-Error malformed(const std::string& what) { return make_error(Errc::Malformed, "token metadata: " + what); }
+Error metadata_malformed(const std::string& what) { return make_error(Errc::Malformed, "token metadata: " + what); }
 Error bad_arg(const std::string& what) { return make_error(Errc::InvalidArgument, "token metadata: " + what); }
 
 void put_tlv(Bytes& out, uint8_t tag, ByteView v) {
@@ -52,11 +52,11 @@ Result<std::vector<Tlv>> split(ByteView data, const char* what) {
   std::vector<Tlv> out;
   size_t pos = 0;
   while (pos < data.size()) {
-    if (data.size() - pos < 3) return malformed(std::string(what) + ": truncated header");
+    if (data.size() - pos < 3) return metadata_malformed(std::string(what) + ": truncated header");
     const uint8_t tag = data[pos];
     const size_t len = get_u16(data, pos + 1);
     pos += 3;
-    if (len > data.size() - pos) return malformed(std::string(what) + ": item longer than its container");
+    if (len > data.size() - pos) return metadata_malformed(std::string(what) + ": item longer than its container");
     out.push_back({tag, data.subspan(pos, len)});
     pos += len;
   }
@@ -75,10 +75,10 @@ Bytes encode_verifier(const PinVerifier& v) {
 }
 
 Result<PinVerifier> decode_verifier(ByteView v) {
-  if (v.size() != kVerifierLen) return malformed("PIN verifier has the wrong length");
+  if (v.size() != kVerifierLen) return metadata_malformed("PIN verifier has the wrong length");
   PinVerifier p;
   p.iterations = get_u32(v);
-  if (p.iterations == 0) return malformed("PIN verifier with 0 iterations");
+  if (p.iterations == 0) return metadata_malformed("PIN verifier with 0 iterations");
   p.salt.assign(v.begin() + 4, v.begin() + 4 + kPinSaltLen);
   p.hash.assign(v.begin() + 4 + kPinSaltLen, v.end());
   return p;
@@ -97,21 +97,21 @@ bool known_key_type(uint8_t k) {
 }
 
 Result<uint8_t> one_byte(ByteView v, const char* what) {
-  if (v.size() != 1) return malformed(std::string(what) + " is not 1 byte");
+  if (v.size() != 1) return metadata_malformed(std::string(what) + " is not 1 byte");
   return v[0];
 }
 Result<uint32_t> four_bytes(ByteView v, const char* what) {
-  if (v.size() != 4) return malformed(std::string(what) + " is not 4 bytes");
+  if (v.size() != 4) return metadata_malformed(std::string(what) + " is not 4 bytes");
   return get_u32(v);
 }
 Result<Bytes> bounded(ByteView v, size_t max, const char* what) {
-  if (v.size() > max) return malformed(std::string(what) + " too long");
+  if (v.size() > max) return metadata_malformed(std::string(what) + " too long");
   return Bytes(v.begin(), v.end());
 }
 Result<std::string> utf8(ByteView v, size_t max, const char* what) {
-  if (v.size() > max) return malformed(std::string(what) + " too long");
+  if (v.size() > max) return metadata_malformed(std::string(what) + " too long");
   std::string s(v.begin(), v.end());
-  if (!valid_utf8(s)) return malformed(std::string(what) + " is not UTF-8");
+  if (!valid_utf8(s)) return metadata_malformed(std::string(what) + " is not UTF-8");
   return s;
 }
 
@@ -120,7 +120,7 @@ Result<ObjectRecord> decode_object(ByteView value) {
   ObjectRecord r;
   std::set<uint8_t> seen;
   for (const auto& f : fields) {
-    if (!seen.insert(f.tag).second) return malformed("object record: field repeated");
+    if (!seen.insert(f.tag).second) return metadata_malformed("object record: field repeated");
     switch (f.tag) {
       case of::kChipId: {
         SX_ASSIGN(r.chip_id, four_bytes(f.value, "chip ID"));
@@ -129,19 +129,19 @@ Result<ObjectRecord> decode_object(ByteView value) {
       case of::kState: {
         SX_ASSIGN(uint8_t s, one_byte(f.value, "state"));
         if (s != static_cast<uint8_t>(RecordState::Committed) && s != static_cast<uint8_t>(RecordState::Pending))
-          return malformed("object record: unknown state");
+          return metadata_malformed("object record: unknown state");
         r.state = static_cast<RecordState>(s);
         break;
       }
       case of::kClass: {
         SX_ASSIGN(uint8_t c, one_byte(f.value, "class"));
-        if (!known_class(c)) return malformed("object record: unknown class");
+        if (!known_class(c)) return metadata_malformed("object record: unknown class");
         r.cls = static_cast<ObjectClass>(c);
         break;
       }
       case of::kKeyType: {
         SX_ASSIGN(uint8_t k, one_byte(f.value, "key type"));
-        if (!known_key_type(k)) return malformed("object record: unknown key type");
+        if (!known_key_type(k)) return metadata_malformed("object record: unknown key type");
         r.key_type = static_cast<KeyType>(k);
         break;
       }
@@ -173,8 +173,8 @@ Result<ObjectRecord> decode_object(ByteView value) {
     }
   }
   if (!seen.count(of::kChipId) || !seen.count(of::kState) || !seen.count(of::kClass))
-    return malformed("object record: chip ID, state or class missing");
-  if (r.chip_id == 0) return malformed("object record: chip ID 0");
+    return metadata_malformed("object record: chip ID, state or class missing");
+  if (r.chip_id == 0) return metadata_malformed("object record: chip ID 0");
   return r;
 }
 
@@ -183,7 +183,7 @@ Result<TokenRecord> decode_token(ByteView value) {
   TokenRecord t;
   std::set<uint8_t> seen;
   for (const auto& f : fields) {
-    if (!seen.insert(f.tag).second) return malformed("token record: field repeated");
+    if (!seen.insert(f.tag).second) return metadata_malformed("token record: field repeated");
     switch (f.tag) {
       case tf::kLabel: {
         SX_ASSIGN(t.label, utf8(f.value, kMaxTokenLabel, "token label"));
@@ -360,12 +360,12 @@ Result<Metadata> decode_metadata(ByteView body) {
   std::set<uint32_t> ids;
   for (const auto& r : records) {
     if (r.tag == rec::kToken) {
-      if (have_token) return malformed("two token records");
+      if (have_token) return metadata_malformed("two token records");
       have_token = true;
       SX_ASSIGN(m.token, decode_token(r.value));
     } else if (r.tag == rec::kObject) {
       SX_ASSIGN(ObjectRecord o, decode_object(r.value));
-      if (!ids.insert(o.chip_id).second) return malformed("two records for one chip object");
+      if (!ids.insert(o.chip_id).second) return metadata_malformed("two records for one chip object");
       m.objects.push_back(std::move(o));
     } else {
       m.unknown_records.emplace_back(r.tag, Bytes(r.value.begin(), r.value.end()));

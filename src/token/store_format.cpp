@@ -13,7 +13,7 @@ constexpr uint8_t kSlotMagic[4] = {'S', 'X', 'T', 'M'};
 constexpr uint8_t kPointerMagic[4] = {'S', 'X', 'T', 'P'};
 constexpr size_t kDigestOffset = 16;
 
-Error malformed(const std::string& what) { return make_error(Errc::Malformed, "token store: " + what); }
+Error store_malformed(const std::string& what) { return make_error(Errc::Malformed, "token store: " + what); }
 
 // SHA-256 over the concatenation of the parts.
 Result<Bytes> sha256(ByteView a, ByteView b) {
@@ -47,30 +47,30 @@ Result<Bytes> encode_slot(uint8_t slot, uint32_t generation, ByteView body) {
 }
 
 Result<SlotHeader> parse_slot_header(ByteView h) {
-  if (h.size() < kSlotHeaderLen) return malformed("slot shorter than its header");
-  if (!std::equal(kSlotMagic, kSlotMagic + 4, h.begin())) return malformed("slot magic missing");
+  if (h.size() < kSlotHeaderLen) return store_malformed("slot shorter than its header");
+  if (!std::equal(kSlotMagic, kSlotMagic + 4, h.begin())) return store_malformed("slot magic missing");
   SlotHeader s;
   s.format = h[4];
-  if (s.format == 0) return malformed("slot format 0");
+  if (s.format == 0) return store_malformed("slot format 0");
   if (s.format > kSlotFormat)
     return make_error(Errc::Unsupported, "token store: slot written by a newer format (" + std::to_string(s.format) + ")");
   s.slot = h[5];
-  if (s.slot > 1 || get_u16(h, 6) != 0) return malformed("slot header has bad index/reserved bytes");
+  if (s.slot > 1 || get_u16(h, 6) != 0) return store_malformed("slot header has bad index/reserved bytes");
   s.generation = get_u32(h, 8);
   s.body_len = get_u32(h, 12);
-  if (s.generation == 0) return malformed("slot generation 0");
-  if (s.body_len > kMaxBody) return malformed("slot body length out of range");
+  if (s.generation == 0) return store_malformed("slot generation 0");
+  if (s.body_len > kMaxBody) return store_malformed("slot body length out of range");
   s.digest.assign(h.begin() + kDigestOffset, h.begin() + kDigestOffset + kSlotDigestLen);
   return s;
 }
 
 Result<ByteView> verify_slot(ByteView image, uint8_t expected_slot) {
   SX_ASSIGN(SlotHeader h, parse_slot_header(image));
-  if (h.slot != expected_slot) return malformed("slot image carries the other slot's index");
-  if (image.size() - kSlotHeaderLen < h.body_len) return malformed("slot body truncated");
+  if (h.slot != expected_slot) return store_malformed("slot image carries the other slot's index");
+  if (image.size() - kSlotHeaderLen < h.body_len) return store_malformed("slot body truncated");
   const ByteView body = image.subspan(kSlotHeaderLen, h.body_len);
   SX_ASSIGN(Bytes d, sha256(image.first(kDigestOffset), body));
-  if (!std::equal(h.digest.begin(), h.digest.end(), d.begin())) return malformed("slot checksum mismatch (torn write?)");
+  if (!std::equal(h.digest.begin(), h.digest.end(), d.begin())) return store_malformed("slot checksum mismatch (torn write?)");
   return body;
 }
 
@@ -88,15 +88,15 @@ Bytes encode_pointer(const Pointer& p) {
 }
 
 Result<Pointer> parse_pointer(ByteView b) {
-  if (b.size() != kPointerLen) return malformed("pointer has the wrong size");
-  if (!std::equal(kPointerMagic, kPointerMagic + 4, b.begin())) return malformed("pointer magic missing");
-  if (b[4] != kPointerFormat || b[5] > 1 || get_u16(b, 6) != 0) return malformed("pointer format/slot/reserved bad");
+  if (b.size() != kPointerLen) return store_malformed("pointer has the wrong size");
+  if (!std::equal(kPointerMagic, kPointerMagic + 4, b.begin())) return store_malformed("pointer magic missing");
+  if (b[4] != kPointerFormat || b[5] > 1 || get_u16(b, 6) != 0) return store_malformed("pointer format/slot/reserved bad");
   SX_ASSIGN(Bytes d, sha256(b.first(12), {}));
-  if (!std::equal(d.begin(), d.begin() + 4, b.begin() + 12)) return malformed("pointer checksum mismatch (torn write?)");
+  if (!std::equal(d.begin(), d.begin() + 4, b.begin() + 12)) return store_malformed("pointer checksum mismatch (torn write?)");
   Pointer p;
   p.slot = b[5];
   p.generation = get_u32(b, 8);
-  if (p.generation == 0) return malformed("pointer generation 0");
+  if (p.generation == 0) return store_malformed("pointer generation 0");
   return p;
 }
 

@@ -11,7 +11,6 @@
 namespace sx::cli::test {
 namespace {
 
-const std::map<std::string, std::string> kPin{{"SE05X_PIN", "1234"}};
 
 class CliErrors : public CliTest {
  protected:

@@ -54,6 +54,9 @@ class CliTest : public ::testing::Test {
   bool ca_ = false;
 };
 
+// The environment that gives se05x the user PIN set by init_token().
+inline const std::map<std::string, std::string> kPin{{"SE05X_PIN", "1234"}};
+
 // The error contract: non-zero code, exactly one line on stderr.
 #define EXPECT_CLI_ERROR(run, code)                                 \
   do {                                                              \

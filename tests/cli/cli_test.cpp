@@ -7,8 +7,6 @@
 namespace sx::cli::test {
 namespace {
 
-const std::map<std::string, std::string> kPin{{"SE05X_PIN", "1234"}};
-
 const nlohmann::json* find_object(const nlohmann::json& list, const std::string& chip_id, const std::string& cls) {
   for (const auto& o : list["objects"])
     if (o["chip_id"] == chip_id && o["class"] == cls) return &o;

@@ -12,7 +12,7 @@ using testing::cat;
 using testing::FakeChannel;
 using testing::filled;
 
-constexpr uint32_t kKey = 0x20181001;
+constexpr uint32_t kVectorKey = 0x20181001;
 constexpr uint32_t kCert = 0x20181002;
 
 class Vectors : public ::testing::Test {
@@ -69,8 +69,8 @@ TEST_F(Vectors, GetFreeMemoryU16AndU32) {
 TEST_F(Vectors, CheckObjectExists) {
   ch.reply("41 01 01 90 00");
   ch.reply("41 01 02 90 00");
-  auto yes = client.check_object_exists(kKey);
-  auto no = client.check_object_exists(kKey);
+  auto yes = client.check_object_exists(kVectorKey);
+  auto no = client.check_object_exists(kVectorKey);
   expect_sent(0, "80 04 00 27 06 41 04 20 18 10 01");
   ASSERT_TRUE(yes.ok() && no.ok());
   EXPECT_TRUE(*yes);
@@ -79,7 +79,7 @@ TEST_F(Vectors, CheckObjectExists) {
 
 TEST_F(Vectors, ReadType) {
   ch.reply("41 01 01 42 01 01 90 00");
-  auto t = client.read_type(kKey);
+  auto t = client.read_type(kVectorKey);
   ASSERT_TRUE(t.ok()) << t.error().to_string();
   expect_sent(0, "80 02 00 26 06 41 04 20 18 10 01");
   EXPECT_EQ(t->type, 0x01);
@@ -88,7 +88,7 @@ TEST_F(Vectors, ReadType) {
 
 TEST_F(Vectors, ReadSize) {
   ch.reply("41 02 00 20 90 00");
-  auto s = client.read_size(kKey);
+  auto s = client.read_size(kVectorKey);
   ASSERT_TRUE(s.ok());
   expect_sent(0, "80 02 00 07 06 41 04 20 18 10 01");
   EXPECT_EQ(*s, 32);
@@ -96,7 +96,7 @@ TEST_F(Vectors, ReadSize) {
 
 TEST_F(Vectors, GetECCurveId) {
   ch.reply("41 01 03 90 00");
-  auto c = client.get_ec_curve_id(kKey);
+  auto c = client.get_ec_curve_id(kVectorKey);
   ASSERT_TRUE(c.ok());
   expect_sent(0, "80 02 0B 36 06 41 04 20 18 10 01");
   EXPECT_EQ(*c, Curve::NistP256);
@@ -108,13 +108,13 @@ TEST_F(Vectors, ReadIDList) {
   ASSERT_TRUE(p.ok()) << p.error().to_string();
   expect_sent(0, "80 02 00 25 00 00 07 41 02 00 00 42 01 FF 00 00");
   EXPECT_FALSE(p->more);
-  EXPECT_EQ(p->ids, (std::vector<uint32_t>{kKey, kCert}));
+  EXPECT_EQ(p->ids, (std::vector<uint32_t>{kVectorKey, kCert}));
 }
 
 TEST_F(Vectors, ReadPublicKey) {
   Bytes point = cat({hex("04"), filled(64, 0x11)});
   ch.reply(cat({hex("41 41"), point, hex("90 00")}));
-  auto r = client.read_object(kKey);
+  auto r = client.read_object(kVectorKey);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   expect_sent(0, "80 02 00 00 00 00 06 41 04 20 18 10 01 00 00");
   EXPECT_EQ(*r, point);
@@ -138,7 +138,7 @@ TEST_F(Vectors, ReadCertificateInTwoChunks) {
 
 TEST_F(Vectors, WriteEcKeyGenerate) {
   ch.reply("90 00");
-  ASSERT_TRUE(client.generate_ec_key(kKey, Curve::NistP256).ok());
+  ASSERT_TRUE(client.generate_ec_key(kVectorKey, Curve::NistP256).ok());
   expect_sent(0, "80 01 61 00 09 41 04 20 18 10 01 42 01 03");
 }
 
@@ -146,7 +146,7 @@ TEST_F(Vectors, WriteEcKeyImportPair) {
   Bytes d = filled(32, 0xD1), pub = cat({hex("04"), filled(64, 0xAB)});
   ch.reply("90 00");
   EcKeyWrite w;
-  w.id = kKey;
+  w.id = kVectorKey;
   w.curve = Curve::NistP256;
   w.private_key = d;
   w.public_key = pub;
@@ -159,7 +159,7 @@ TEST_F(Vectors, WriteEcKeyImportPublic) {
   Bytes pub = cat({hex("04"), filled(64, 0xCD)});
   ch.reply("90 00");
   EcKeyWrite w;
-  w.id = kKey;
+  w.id = kVectorKey;
   w.curve = Curve::NistP256;
   w.part = KeyPart::Public;
   w.public_key = pub;
@@ -171,20 +171,20 @@ TEST_F(Vectors, WriteEcKeyGenerateWithPolicy) {
   const PolicyEntry rule{0, policy::kAllowSign | policy::kAllowDelete, {}};
   Bytes pol = encode_policy({&rule, 1});
   ch.reply("90 00");
-  ASSERT_TRUE(client.generate_ec_key(kKey, Curve::NistP256, pol).ok());
+  ASSERT_TRUE(client.generate_ec_key(kVectorKey, Curve::NistP256, pol).ok());
   expect_sent(0, "80 01 61 00 14 11 09 08 00 00 00 00 10 04 00 00 41 04 20 18 10 01 42 01 03");
 }
 
 TEST_F(Vectors, WriteRsaKeyGenerate2048Raw) {
   ch.reply("90 00");
-  ASSERT_TRUE(client.generate_rsa_key(kKey, 2048, RsaFormat::Raw).ok());
+  ASSERT_TRUE(client.generate_rsa_key(kVectorKey, 2048, RsaFormat::Raw).ok());
   expect_sent(0, "80 01 62 4F 0A 41 04 20 18 10 01 42 02 08 00");
 }
 
 TEST_F(Vectors, RawRsaDecrypt) {
   Bytes in = filled(256, 0x42), out = filled(256, 0x24);
   ch.reply(cat({hex("41 82 01 00"), out, hex("90 00")}));
-  auto r = client.rsa_decrypt(kKey, RsaEncAlgo::NoPad, in);
+  auto r = client.rsa_decrypt(kVectorKey, RsaEncAlgo::NoPad, in);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   expect_sent(0, cat({hex("80 03 02 38 00 01 0D 41 04 20 18 10 01 42 01 0C 43 82 01 00"), in, hex("00 00")}));
   EXPECT_EQ(*r, out);
@@ -205,7 +205,7 @@ TEST_F(Vectors, WriteCertificate600) {
 
 TEST_F(Vectors, DeleteSecureObject) {
   ch.reply("90 00");
-  ASSERT_TRUE(client.delete_object(kKey).ok());
+  ASSERT_TRUE(client.delete_object(kVectorKey).ok());
   expect_sent(0, "80 04 00 28 06 41 04 20 18 10 01");
 }
 
@@ -213,7 +213,7 @@ TEST_F(Vectors, EcdsaSignSha256) {
   Bytes digest = filled(32, 0x33);
   Bytes der = cat({hex("30 44 02 20"), filled(32, 0x01), hex("02 20"), filled(32, 0x02)});
   ch.reply(cat({hex("41 46"), der, hex("90 00")}));
-  auto r = client.ecdsa_sign(kKey, digest);
+  auto r = client.ecdsa_sign(kVectorKey, digest);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   expect_sent(0, cat({hex("80 03 0C 09 2B 41 04 20 18 10 01 42 01 21 43 20"), digest}));
   EXPECT_EQ(*r, der);

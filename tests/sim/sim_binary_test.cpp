@@ -7,12 +7,6 @@ namespace {
 
 namespace t = se05x::tag;
 
-Bytes pattern(size_t n, uint8_t seed) {
-  Bytes b(n);
-  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed + i * 7);
-  return b;
-}
-
 TEST(SimBinary, DocExampleCertificateWriteAndChunkedRead) {
   Card c;
   c.select();

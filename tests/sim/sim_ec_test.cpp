@@ -37,10 +37,7 @@ struct EcCard : Card {
   }
 };
 
-struct KeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+using Key = ossl::Pkey;
 
 Key gen_ossl(const char* group) { return Key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", group)); }
 Bytes priv_of(EVP_PKEY* k, size_t len) {

@@ -31,12 +31,6 @@ std::string cn_of(const X509_NAME* n) {
   return buf;
 }
 
-Bytes value(const se05x::Response& r) {
-  se05x::TlvReader rd(r.data);
-  auto v = rd.expect(t::k1);
-  return v.ok() ? Bytes(v->begin(), v->end()) : Bytes{};
-}
-
 TEST(SimFactory, EcKeyAndCertificateMatch) {
   Card c;
   c.select();

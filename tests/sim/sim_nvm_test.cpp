@@ -37,12 +37,6 @@ void spit(const std::string& p, ByteView b) {
   f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
-Bytes pattern(size_t n, uint8_t seed) {
-  Bytes b(n);
-  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed * 31 + i * 13);
-  return b;
-}
-
 Bytes chunk_apdu(uint32_t id, size_t off, ByteView data, std::optional<uint16_t> total = std::nullopt) {
   TlvWriter w;
   w.u32(t::k1, id).u16_opt(t::k2, static_cast<uint16_t>(off));

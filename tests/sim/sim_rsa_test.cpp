@@ -10,10 +10,7 @@ namespace {
 
 namespace t = se05x::tag;
 
-struct KeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+using Key = ossl::Pkey;
 
 Bytes bn_param(EVP_PKEY* k, const char* name) {
   BIGNUM* bn = nullptr;
@@ -64,12 +61,6 @@ Bytes host_crypt(EVP_PKEY* key, bool encrypt, int pad, ByteView in) {
   EVP_PKEY_CTX_free(ctx);
   out.resize(r == 1 ? len : 0);
   return out;
-}
-
-Bytes value(const se05x::Response& r) {
-  se05x::TlvReader rd(r.data);
-  auto v = rd.expect(t::k1);
-  return v.ok() ? Bytes(v->begin(), v->end()) : Bytes{};
 }
 
 Bytes even(Bytes v) {  // the MW's "ByteShift"

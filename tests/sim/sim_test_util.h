@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "base/bytes.h"
+#include "base/ossl.h"
 #include "se05x/apdu.h"
 #include "se05x/constants.h"
 #include "se05x/tlv.h"
@@ -59,6 +60,20 @@ struct Card {
 };
 
 inline Bytes id_tlv(uint32_t id) { return TlvWriter().u32(se05x::tag::k1, id).take(); }
+
+// The value of the response's first TLV (tag 0x41), empty when there is none.
+inline Bytes value(const Response& r) {
+  se05x::TlvReader rd(r.data);
+  auto v = rd.expect(se05x::tag::k1);
+  return v.ok() ? Bytes(v->begin(), v->end()) : Bytes{};
+}
+
+// n bytes of a repeatable pattern; different seeds give different contents.
+inline Bytes pattern(size_t n, uint8_t seed) {
+  Bytes b(n);
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(seed * 31 + i * 13);
+  return b;
+}
 
 // CreateECCurve + the five SetECCurveParam APDUs with the standard values (computed here
 // from OpenSSL, independently of the simulator's checker).

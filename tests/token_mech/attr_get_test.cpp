@@ -11,15 +11,15 @@
 namespace sx::token::test {
 namespace {
 
-const ObjectKind kEcPriv{CKO_PRIVATE_KEY, CKK_EC};
+const ObjectKind kEcPrivate{CKO_PRIVATE_KEY, CKK_EC};
 
 AttrMap ec_private_key() {
   Tmpl t;
   t.ulong(CKA_CLASS, CKO_PRIVATE_KEY).ulong(CKA_KEY_TYPE, CKK_EC).boolean(CKA_TOKEN, true)
       .str(CKA_LABEL, "greengrass-core").raw(CKA_ID, {0x01, 0x02});
   AttrMap m;
-  EXPECT_EQ(validate_template(Phase::Generate, kEcPriv, t, m), CKR_OK);
-  set_key_origin(kEcPriv, KeyOrigin::Generated, CKM_EC_KEY_PAIR_GEN, m);
+  EXPECT_EQ(validate_template(Phase::Generate, kEcPrivate, t, m), CKR_OK);
+  set_key_origin(kEcPrivate, KeyOrigin::Generated, CKM_EC_KEY_PAIR_GEN, m);
   m[CKA_EC_PARAMS] = *ec_params_for_curve(se05x::Curve::NistP256);
   return m;
 }
@@ -29,7 +29,7 @@ TEST(GetAttributeValue, LengthQueryThenValues) {
   // The JDK's first pass: NULL pValue for every attribute.
   CK_ATTRIBUTE t[] = {{CKA_CLASS, nullptr, 0}, {CKA_LABEL, nullptr, 0}, {CKA_ID, nullptr, 0},
                       {CKA_SENSITIVE, nullptr, 0}, {CKA_EC_PARAMS, nullptr, 0}};
-  ASSERT_EQ(get_attribute_values(kEcPriv, m, t), CKR_OK);
+  ASSERT_EQ(get_attribute_values(kEcPrivate, m, t), CKR_OK);
   EXPECT_EQ(t[0].ulValueLen, sizeof(CK_ULONG));  // 4 on armhf, 8 on x86_64
   EXPECT_EQ(t[1].ulValueLen, 15u);
   EXPECT_EQ(t[2].ulValueLen, 2u);
@@ -47,7 +47,7 @@ TEST(GetAttributeValue, LengthQueryThenValues) {
   t[3].pValue = &sens;
   t[4].pValue = params;
   t[4].ulValueLen = sizeof params;
-  ASSERT_EQ(get_attribute_values(kEcPriv, m, t), CKR_OK);
+  ASSERT_EQ(get_attribute_values(kEcPrivate, m, t), CKR_OK);
   EXPECT_EQ(cls, static_cast<CK_OBJECT_CLASS>(CKO_PRIVATE_KEY));
   EXPECT_EQ(std::string(label, 15), "greengrass-core");
   EXPECT_EQ(id[1], 0x02);
@@ -84,7 +84,7 @@ TEST(GetAttributeValue, EveryErrorCombination) {
     if (c.too_small) t.push_back({CKA_LABEL, small, sizeof small});
     CK_BBOOL extractable = 1;
     t.push_back({CKA_EXTRACTABLE, &extractable, 1});  // after the failures: processed too
-    EXPECT_EQ(get_attribute_values(kEcPriv, m, t), c.expected);
+    EXPECT_EQ(get_attribute_values(kEcPrivate, m, t), c.expected);
     EXPECT_EQ(sign, CK_TRUE);
     EXPECT_EQ(t.front().ulValueLen, 1u);
     EXPECT_EQ(extractable, CK_FALSE);
@@ -96,12 +96,12 @@ TEST(GetAttributeValue, EveryErrorCombination) {
 TEST(GetAttributeValue, SensitiveEvenWithNullBufferAndUnknownStaysInvalid) {
   const AttrMap m = ec_private_key();
   CK_ATTRIBUTE t[] = {{CKA_VALUE, nullptr, 0}, {CKA_PRIME_1, nullptr, 0}, {0x80001234UL, nullptr, 0}};
-  EXPECT_EQ(get_attribute_values(kEcPriv, m, t), CKR_ATTRIBUTE_SENSITIVE);
+  EXPECT_EQ(get_attribute_values(kEcPrivate, m, t), CKR_ATTRIBUTE_SENSITIVE);
   EXPECT_EQ(t[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
   EXPECT_EQ(t[1].ulValueLen, CK_UNAVAILABLE_INFORMATION);  // RSA-only: type invalid for EC
   EXPECT_EQ(t[2].ulValueLen, CK_UNAVAILABLE_INFORMATION);
   CK_ATTRIBUTE only_unknown[] = {{CKA_PRIME_1, nullptr, 0}};
-  EXPECT_EQ(get_attribute_values(kEcPriv, m, only_unknown), CKR_ATTRIBUTE_TYPE_INVALID);
+  EXPECT_EQ(get_attribute_values(kEcPrivate, m, only_unknown), CKR_ATTRIBUTE_TYPE_INVALID);
 }
 
 TEST(GetAttributeValue, ExtractableSecretKeyRevealsValue) {
@@ -131,30 +131,30 @@ TEST(FindObjects, ExactMatch) {
   uint8_t id[] = {0x01, 0x02};
   // aws-c-io: {CLASS, LABEL}
   CK_ATTRIBUTE crt[] = {{CKA_CLASS, &priv, sizeof priv}, {CKA_LABEL, const_cast<char*>(label), 15}};
-  EXPECT_TRUE(template_matches(kEcPriv, key, crt));
+  EXPECT_TRUE(template_matches(kEcPrivate, key, crt));
   // SunPKCS11: {TOKEN, ID, CLASS}
   CK_ATTRIBUTE java[] = {{CKA_TOKEN, &yes, 1}, {CKA_ID, id, 2}, {CKA_CLASS, &priv, sizeof priv}};
-  EXPECT_TRUE(template_matches(kEcPriv, key, java));
+  EXPECT_TRUE(template_matches(kEcPrivate, key, java));
   CK_ATTRIBUTE other_class[] = {{CKA_CLASS, &cert, sizeof cert}};
-  EXPECT_FALSE(template_matches(kEcPriv, key, other_class));
+  EXPECT_FALSE(template_matches(kEcPrivate, key, other_class));
   CK_ATTRIBUTE prefix_label[] = {{CKA_LABEL, const_cast<char*>(label), 10}};
-  EXPECT_FALSE(template_matches(kEcPriv, key, prefix_label));
+  EXPECT_FALSE(template_matches(kEcPrivate, key, prefix_label));
   CK_ATTRIBUTE missing[] = {{CKA_MODULUS, id, 2}};  // the object has no such attribute
-  EXPECT_FALSE(template_matches(kEcPriv, key, missing));
+  EXPECT_FALSE(template_matches(kEcPrivate, key, missing));
   CK_ATTRIBUTE subject_empty[] = {{CKA_SUBJECT, nullptr, 0}};  // present and empty
-  EXPECT_TRUE(template_matches(kEcPriv, key, subject_empty));
+  EXPECT_TRUE(template_matches(kEcPrivate, key, subject_empty));
   CK_ATTRIBUTE null_with_len[] = {{CKA_ID, nullptr, 2}};
-  EXPECT_FALSE(template_matches(kEcPriv, key, null_with_len));
+  EXPECT_FALSE(template_matches(kEcPrivate, key, null_with_len));
   CK_ULONG wide_true = 1;  // CK_BBOOL compared byte-wise: a CK_ULONG is not a match
   CK_ATTRIBUTE wide[] = {{CKA_TOKEN, &wide_true, sizeof wide_true}};
-  EXPECT_FALSE(template_matches(kEcPriv, key, wide));
-  EXPECT_TRUE(template_matches(kEcPriv, key, std::span<const CK_ATTRIBUTE>{}));
+  EXPECT_FALSE(template_matches(kEcPrivate, key, wide));
+  EXPECT_TRUE(template_matches(kEcPrivate, key, std::span<const CK_ATTRIBUTE>{}));
   // Searching by a sensitive value never matches (no oracle).
   AttrMap with_value = key;
   with_value[CKA_VALUE] = Bytes{0x42};
   uint8_t guess = 0x42;
   CK_ATTRIBUTE by_value[] = {{CKA_VALUE, &guess, 1}};
-  EXPECT_FALSE(template_matches(kEcPriv, with_value, by_value));
+  EXPECT_FALSE(template_matches(kEcPrivate, with_value, by_value));
 }
 
 TEST(FindObjects, JavaChainLookupBySubject) {

@@ -7,7 +7,7 @@ namespace sx::token {
 
 namespace {
 
-constexpr CK_ULONG kNone = CK_UNAVAILABLE_INFORMATION;
+constexpr CK_ULONG kNotImplied = CK_UNAVAILABLE_INFORMATION;
 
 // Reads one CK_ULONG attribute of the template; all occurrences must agree.
 CK_RV template_ulong(Template t, CK_ATTRIBUTE_TYPE type, std::optional<CK_ULONG>& out) {
@@ -24,9 +24,9 @@ CK_RV template_ulong(Template t, CK_ATTRIBUTE_TYPE type, std::optional<CK_ULONG>
 }
 
 CK_RV resolve(std::optional<CK_ULONG> given, CK_ULONG implied, CK_ULONG& out) {
-  if (given && implied != kNone && *given != implied) return CKR_TEMPLATE_INCONSISTENT;
+  if (given && implied != kNotImplied && *given != implied) return CKR_TEMPLATE_INCONSISTENT;
   if (given) out = *given;
-  else if (implied != kNone) out = implied;
+  else if (implied != kNotImplied) out = implied;
   else return CKR_TEMPLATE_INCOMPLETE;
   return CKR_OK;
 }
@@ -91,7 +91,7 @@ CK_ULONG bit_length(ByteView n) {
 
 CK_ATTRIBUTE_TYPE type_attribute(const ObjectKind& k) {
   if (k.cls == CKO_CERTIFICATE) return CKA_CERTIFICATE_TYPE;
-  if (k.cls == CKO_DATA) return kNone;
+  if (k.cls == CKO_DATA) return kNotImplied;
   return CKA_KEY_TYPE;
 }
 
@@ -139,7 +139,7 @@ CK_RV validate_template(Phase phase, const ObjectKind& kind, Template t, AttrMap
   // Class and type must be those the kind was classified from.
   const CK_ATTRIBUTE_TYPE ta = type_attribute(kind);
   if (auto c = get_ulong(out, CKA_CLASS); c && *c != kind.cls) return CKR_TEMPLATE_INCONSISTENT;
-  if (ta != kNone)
+  if (ta != kNotImplied)
     if (auto s = get_ulong(out, ta); s && *s != kind.sub) return CKR_TEMPLATE_INCONSISTENT;
   for (const auto& r : rules_for(kind)) {
     if (out.count(r.type)) continue;
@@ -147,7 +147,7 @@ CK_RV validate_template(Phase phase, const ObjectKind& kind, Template t, AttrMap
     if (r.def.kind != DefaultKind::None) out[r.type] = default_value(r.def);
   }
   out[CKA_CLASS] = ck_ulong(kind.cls);
-  if (ta != kNone) out[ta] = ck_ulong(kind.sub);
+  if (ta != kNotImplied) out[ta] = ck_ulong(kind.sub);
   if (kind.cls == CKO_CERTIFICATE) return complete_certificate(out);
   if (kind.cls == CKO_PUBLIC_KEY && kind.sub == CKK_EC) return check_ec_public(out);
   if (phase == Phase::Create) {
