@@ -26,6 +26,7 @@
 #include "se05x/channel_lock.h"
 #include "se05x/client.h"
 #include "se05x/connect.h"
+#include "support/exec_wrapper.h"
 #include "support/sim_process.h"
 #include "support/test_binary.h"
 
@@ -47,7 +48,10 @@ struct Child {
   Child(Child&& o) noexcept : pid(std::exchange(o.pid, -1)) {}
   Child& operator=(Child&&) = delete;
   // env: variables set in the child; an empty value unsets the variable.
-  static Child spawn(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
+  // Through SX_TEST_EXEC_WRAPPER when set (the armhf suite under qemu-user).
+  static Child spawn(const std::vector<std::string>& program_args, const std::map<std::string, std::string>& env = {}) {
+    std::vector<std::string> args =
+        sx::test::child_argv(program_args.at(0), {program_args.begin() + 1, program_args.end()});
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -58,7 +62,7 @@ struct Child {
         if (v.empty()) ::unsetenv(k.c_str());
         else ::setenv(k.c_str(), v.c_str(), 1);
       }
-      ::execv(argv[0], argv.data());
+      sx::test::exec_child(argv.data());
       ::_exit(127);
     }
     return c;
@@ -132,7 +136,9 @@ class BrokerIntegration : public ::testing::Test {
       broker = std::make_unique<SimProcess>(broker_binary(), args);
     } else {
       // SimProcess appends --ready-file to the arguments: they pass through "$@".
-      args.insert(args.begin(), {"-c", "exec \"$0\" \"$@\" 2>>'" + log_file + "'", broker_binary()});
+      // shell_command puts SX_TEST_EXEC_WRAPPER in front: sh cannot exec an armhf se05xd itself.
+      const std::string script = "exec " + sx::test::shell_command(broker_binary()) + " \"$@\" 2>>'" + log_file + "'";
+      args.insert(args.begin(), {"-c", script, "se05xd"});
       broker = std::make_unique<SimProcess>("/bin/sh", args);
     }
     ASSERT_TRUE(broker->start());

@@ -92,3 +92,8 @@ sx_packaged_suite(pkcs11 test_pkcs11 SHARDS 2)
 sx_packaged_suite(cli test_cli SHARDS 2)
 # `se05x info` through the packaged se05xd.
 sx_packaged_suite(cli_broker test_cli_broker)
+# The broker's acceptance suite on the packaged se05xd, simulator, module and CLI: eight
+# client processes, kill -9 of a lock holder, restart, uid refusal, the APDU trace checks.
+# Its client programs (broker_test_client, broker_p11_client) are the build tree's armhf
+# test helpers, started through the same wrapper.
+sx_packaged_suite(broker test_broker_integration)
