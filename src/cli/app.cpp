@@ -1,11 +1,38 @@
 #include "cli/app.h"
 
+#include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 
 #include "cli/commands.h"
 
 namespace sx::cli {
+
+Command Command::subcommand(const std::string& name, const std::string& help, std::function<int()> action) {
+  CLI::App* sub = app_->add_subcommand(name, help);
+  if (action) reg_->actions.emplace_back(sub, std::move(action));
+  return Command(*sub, *reg_);
+}
+Command& Command::require_subcommand() {
+  app_->require_subcommand(1);
+  return *this;
+}
+Command& Command::option(const std::string& names, std::string& into, const std::string& help) {
+  app_->add_option(names, into, help);
+  return *this;
+}
+Command& Command::option(const std::string& names, int32_t& into, const std::string& help) {
+  app_->add_option(names, into, help);
+  return *this;
+}
+Command& Command::required(const std::string& names, std::string& into, const std::string& help) {
+  app_->add_option(names, into, help)->required();
+  return *this;
+}
+Command& Command::flag(const std::string& names, bool& into, const std::string& help) {
+  app_->add_flag(names, into, help);
+  return *this;
+}
 
 int run(int argc, char** argv) {
   try {
@@ -29,14 +56,15 @@ int run(int argc, char** argv) {
     // Global options may also follow the command (`se05x list --json`).
     app.fallthrough();
     Registry reg;
-    add_info_commands(app, ctx, reg);
-    add_keygen_commands(app, ctx, reg);
-    add_import_commands(app, ctx, reg);
-    add_object_commands(app, ctx, reg);
-    add_export_commands(app, ctx, reg);
-    add_token_commands(app, ctx, reg);
-    add_greengrass_commands(app, ctx, reg);
-    add_doctor_command(app, ctx, reg);
+    Command root(app, reg);
+    add_info_commands(root, ctx);
+    add_keygen_commands(root, ctx);
+    add_import_commands(root, ctx);
+    add_object_commands(root, ctx);
+    add_export_commands(root, ctx);
+    add_token_commands(root, ctx);
+    add_greengrass_commands(root, ctx);
+    add_doctor_command(root, ctx);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -158,12 +158,12 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
 
 }  // namespace
 
-void add_doctor_command(CLI::App& app, Ctx& ctx, Registry& reg) {
+void add_doctor_command(Command& app, Ctx& ctx) {
   auto d = std::make_shared<DoctorOpts>();
-  auto* c = app.add_subcommand("doctor", "check everything Greengrass needs and say what to fix");
-  c->add_option("--label,-l", d->label, "the key label Greengrass uses (default: every key with a certificate)");
-  c->add_option("--module", d->module, "PKCS#11 module path (default: " + default_module_path() + ")");
-  reg.add(c, [&ctx, d] { return run_doctor(ctx, *d); });
+  Command c = app.subcommand("doctor", "check everything Greengrass needs and say what to fix",
+                             [&ctx, d] { return run_doctor(ctx, *d); });
+  c.option("--label,-l", d->label, "the key label Greengrass uses (default: every key with a certificate)");
+  c.option("--module", d->module, "PKCS#11 module path (default: " + default_module_path() + ")");
 }
 
 }  // namespace sx::cli

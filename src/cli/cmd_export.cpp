@@ -42,21 +42,20 @@ int run_export_pubkey(Ctx& ctx, const ExportOpts& o) {
   return emit(ctx, o, *spki, pem_public_key(*spki), "Public key");
 }
 
-void add_one(CLI::App& app, Ctx& ctx, Registry& reg, const char* name, const char* help,
+void add_one(Command& app, Ctx& ctx, const char* name, const char* help,
              int (*fn)(Ctx&, const ExportOpts&)) {
   auto eo = std::make_shared<ExportOpts>();
-  auto* c = app.add_subcommand(name, help);
-  c->add_option("--label,-l", eo->label, "label")->required();
-  c->add_option("--out,-o", eo->out, "file (default: stdout)");
-  c->add_flag("--der", eo->der, "DER instead of PEM");
-  reg.add(c, [&ctx, eo, fn] { return fn(ctx, *eo); });
+  Command c = app.subcommand(name, help, [&ctx, eo, fn] { return fn(ctx, *eo); });
+  c.required("--label,-l", eo->label, "label");
+  c.option("--out,-o", eo->out, "file (default: stdout)");
+  c.flag("--der", eo->der, "DER instead of PEM");
 }
 
 }  // namespace
 
-void add_export_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
-  add_one(app, ctx, reg, "export-cert", "write the certificate with this label", run_export_cert);
-  add_one(app, ctx, reg, "export-pubkey", "write the public key with this label (SubjectPublicKeyInfo)", run_export_pubkey);
+void add_export_commands(Command& app, Ctx& ctx) {
+  add_one(app, ctx, "export-cert", "write the certificate with this label", run_export_cert);
+  add_one(app, ctx, "export-pubkey", "write the public key with this label (SubjectPublicKeyInfo)", run_export_pubkey);
 }
 
 }  // namespace sx::cli

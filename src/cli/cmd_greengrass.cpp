@@ -40,14 +40,14 @@ int run_gg(Ctx& ctx, const GgOpts& o) {
 
 }  // namespace
 
-void add_greengrass_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
+void add_greengrass_commands(Command& app, Ctx& ctx) {
   auto go = std::make_shared<GgOpts>();
-  auto* c = app.add_subcommand("greengrass-config", "print the Greengrass config.yaml fragment for a key label");
-  c->add_option("--label,-l", go->label, "label of key and certificate")->required();
-  c->add_option("--module", go->module, "PKCS#11 module path (default: " + default_module_path() + ")");
-  c->add_option("--slot", go->slot, "slot ID (default 0)");
-  c->add_option("--name", go->name, "provider name, one word (default se050)");
-  reg.add(c, [&ctx, go] { return run_gg(ctx, *go); });
+  Command c = app.subcommand("greengrass-config", "print the Greengrass config.yaml fragment for a key label",
+                             [&ctx, go] { return run_gg(ctx, *go); });
+  c.required("--label,-l", go->label, "label of key and certificate");
+  c.option("--module", go->module, "PKCS#11 module path (default: " + default_module_path() + ")");
+  c.option("--slot", go->slot, "slot ID (default 0)");
+  c.option("--name", go->name, "provider name, one word (default se050)");
 }
 
 }  // namespace sx::cli

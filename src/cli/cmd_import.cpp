@@ -112,22 +112,22 @@ int run_import(Ctx& ctx, const ImportOpts& o) {
 
 }  // namespace
 
-void add_import_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
+void add_import_commands(Command& app, Ctx& ctx) {
   auto ic = std::make_shared<ImportCertOpts>();
-  auto* c = app.add_subcommand("import-cert", "store a certificate (PEM or DER) with the label and ID of its key");
-  c->add_option("--label,-l", ic->label, "label of the key")->required();
-  c->add_option("certificate", ic->file, "certificate file")->required();
-  reg.add(c, [&ctx, ic] { return run_import_cert(ctx, *ic); });
+  Command c = app.subcommand("import-cert", "store a certificate (PEM or DER) with the label and ID of its key",
+                             [&ctx, ic] { return run_import_cert(ctx, *ic); });
+  c.required("--label,-l", ic->label, "label of the key");
+  c.required("certificate", ic->file, "certificate file");
 
   auto io = std::make_shared<ImportOpts>();
-  auto* i = app.add_subcommand("import", "put an existing private key (and its certificate) into the chip");
-  i->add_option("--label,-l", io->label, "label for key and certificate")->required();
-  i->add_option("--id", io->id, "CKA_ID in hex (default: the chip object ID)");
-  i->add_option("--key,-k", io->key, "private key: PEM, DER, PKCS#8 (encrypted too) or PKCS#12")->required();
-  i->add_option("--cert,-c", io->cert, "certificate (PEM or DER); default: the one in the PKCS#12 file");
-  i->add_option("--password-file", io->password_file,
-                "password of an encrypted key / PKCS#12 (else SE05X_KEY_PASSWORD, else a prompt)");
-  reg.add(i, [&ctx, io] { return run_import(ctx, *io); });
+  Command i = app.subcommand("import", "put an existing private key (and its certificate) into the chip",
+                             [&ctx, io] { return run_import(ctx, *io); });
+  i.required("--label,-l", io->label, "label for key and certificate");
+  i.option("--id", io->id, "CKA_ID in hex (default: the chip object ID)");
+  i.required("--key,-k", io->key, "private key: PEM, DER, PKCS#8 (encrypted too) or PKCS#12");
+  i.option("--cert,-c", io->cert, "certificate (PEM or DER); default: the one in the PKCS#12 file");
+  i.option("--password-file", io->password_file,
+           "password of an encrypted key / PKCS#12 (else SE05X_KEY_PASSWORD, else a prompt)");
 }
 
 }  // namespace sx::cli

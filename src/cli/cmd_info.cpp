@@ -126,11 +126,11 @@ int run_list(Ctx& ctx) {
 
 }  // namespace
 
-void add_info_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
-  auto* info = app.add_subcommand("info", "connection, applet, variant, free memory, token label, PIN state");
-  reg.add(info, [&ctx] { return run_info(ctx); });
-  auto* list = app.add_subcommand("list", "every object on the chip with its PKCS#11 class, label and ID");
-  reg.add(list, [&ctx] { return run_list(ctx); });
+void add_info_commands(Command& app, Ctx& ctx) {
+  app.subcommand("info", "connection, applet, variant, free memory, token label, PIN state",
+                 [&ctx] { return run_info(ctx); });
+  app.subcommand("list", "every object on the chip with its PKCS#11 class, label and ID",
+                 [&ctx] { return run_list(ctx); });
 }
 
 }  // namespace sx::cli

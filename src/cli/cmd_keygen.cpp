@@ -110,22 +110,22 @@ int run_csr(Ctx& ctx, const CsrOpts& o) {
 
 }  // namespace
 
-void add_keygen_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
+void add_keygen_commands(Command& app, Ctx& ctx) {
   auto ko = std::make_shared<KeygenOpts>();
-  auto* kg = app.add_subcommand("keygen", "generate a key pair inside the chip (optionally with a CSR signed by it)");
-  kg->add_option("--label,-l", ko->label, "label of the key (and later of its certificate)")->required();
-  kg->add_option("--id", ko->id, "CKA_ID in hex (default: the chip object ID)");
-  kg->add_option("--type,-t", ko->type, "ec:p256 (default), ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096");
-  kg->add_option("--csr", ko->csr, "write a CSR here (PEM; DER when the name ends in .der)");
-  kg->add_option("--subject,-s", ko->subject, "CSR subject, e.g. \"CN=my-thing,O=Acme\"");
-  reg.add(kg, [&ctx, ko] { return run_keygen(ctx, *ko); });
+  Command kg = app.subcommand("keygen", "generate a key pair inside the chip (optionally with a CSR signed by it)",
+                              [&ctx, ko] { return run_keygen(ctx, *ko); });
+  kg.required("--label,-l", ko->label, "label of the key (and later of its certificate)");
+  kg.option("--id", ko->id, "CKA_ID in hex (default: the chip object ID)");
+  kg.option("--type,-t", ko->type, "ec:p256 (default), ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096");
+  kg.option("--csr", ko->csr, "write a CSR here (PEM; DER when the name ends in .der)");
+  kg.option("--subject,-s", ko->subject, "CSR subject, e.g. \"CN=my-thing,O=Acme\"");
 
   auto co = std::make_shared<CsrOpts>();
-  auto* cs = app.add_subcommand("csr", "a certificate signing request for an existing key, signed by the chip");
-  cs->add_option("--label,-l", co->label, "label of the key")->required();
-  cs->add_option("--subject,-s", co->subject, "subject, e.g. \"CN=my-thing\"")->required();
-  cs->add_option("--out,-o", co->out, "file to write (default: PEM on stdout)");
-  reg.add(cs, [&ctx, co] { return run_csr(ctx, *co); });
+  Command cs = app.subcommand("csr", "a certificate signing request for an existing key, signed by the chip",
+                              [&ctx, co] { return run_csr(ctx, *co); });
+  cs.required("--label,-l", co->label, "label of the key");
+  cs.required("--subject,-s", co->subject, "subject, e.g. \"CN=my-thing\"");
+  cs.option("--out,-o", co->out, "file to write (default: PEM on stdout)");
 }
 
 }  // namespace sx::cli

@@ -172,29 +172,29 @@ int run_delete(Ctx& ctx, const DeleteOpts& o) {
 
 }  // namespace
 
-void add_object_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
+void add_object_commands(Command& app, Ctx& ctx) {
   auto ao = std::make_shared<AdoptOpts>();
-  auto* a = app.add_subcommand("adopt", "present existing chip objects (factory or other tools) under one label and ID");
-  a->add_option("--key", ao->key, "chip object ID of the key, e.g. 0xF0000100")->required();
-  a->add_option("--cert", ao->cert, "chip object ID of its certificate, e.g. 0xF0000101")->required();
-  a->add_option("--label,-l", ao->label, "label to give both")->required();
-  a->add_option("--id", ao->id, "CKA_ID in hex (default: the key's current ID)");
-  reg.add(a, [&ctx, ao] { return run_adopt(ctx, *ao); });
+  Command a = app.subcommand("adopt", "present existing chip objects (factory or other tools) under one label and ID",
+                             [&ctx, ao] { return run_adopt(ctx, *ao); });
+  a.required("--key", ao->key, "chip object ID of the key, e.g. 0xF0000100");
+  a.required("--cert", ao->cert, "chip object ID of its certificate, e.g. 0xF0000101");
+  a.required("--label,-l", ao->label, "label to give both");
+  a.option("--id", ao->id, "CKA_ID in hex (default: the key's current ID)");
 
   auto ro = std::make_shared<RelabelOpts>();
-  auto* r = app.add_subcommand("relabel", "change the label and/or ID of objects");
-  r->add_option("--label,-l", ro->label, "objects with this label");
-  r->add_option("--object", ro->object, "or: the chip object with this ID (hex)");
-  r->add_option("--new-label", ro->new_label, "new label");
-  r->add_option("--new-id", ro->new_id, "new CKA_ID in hex");
-  reg.add(r, [&ctx, ro] { return run_relabel(ctx, *ro); });
+  Command r = app.subcommand("relabel", "change the label and/or ID of objects",
+                             [&ctx, ro] { return run_relabel(ctx, *ro); });
+  r.option("--label,-l", ro->label, "objects with this label");
+  r.option("--object", ro->object, "or: the chip object with this ID (hex)");
+  r.option("--new-label", ro->new_label, "new label");
+  r.option("--new-id", ro->new_id, "new CKA_ID in hex");
 
   auto dopt = std::make_shared<DeleteOpts>();
-  auto* d = app.add_subcommand("delete", "delete objects (asks first unless --yes)");
-  d->add_option("--label,-l", dopt->label, "objects with this label");
-  d->add_option("--object", dopt->object, "or: the chip object with this ID (hex)");
-  d->add_flag("--yes,-y", dopt->yes, "do not ask");
-  reg.add(d, [&ctx, dopt] { return run_delete(ctx, *dopt); });
+  Command d = app.subcommand("delete", "delete objects (asks first unless --yes)",
+                             [&ctx, dopt] { return run_delete(ctx, *dopt); });
+  d.option("--label,-l", dopt->label, "objects with this label");
+  d.option("--object", dopt->object, "or: the chip object with this ID (hex)");
+  d.flag("--yes,-y", dopt->yes, "do not ask");
 }
 
 }  // namespace sx::cli

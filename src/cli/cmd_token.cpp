@@ -69,21 +69,21 @@ int run_set_pin(Ctx& ctx, const TokenOpts& o) {
 
 }  // namespace
 
-void add_token_commands(CLI::App& app, Ctx& ctx, Registry& reg) {
-  auto* t = app.add_subcommand("token", "token label and PINs");
-  t->require_subcommand(1);
+void add_token_commands(Command& app, Ctx& ctx) {
+  Command t = app.subcommand("token", "token label and PINs");
+  t.require_subcommand();
   auto io = std::make_shared<TokenOpts>();
-  auto* init = t->add_subcommand("init", "name the token and set its SO PIN (keeps existing objects)");
-  init->add_option("--label,-l", io->label, "token label (1-32 bytes; Greengrass resolves the slot by it)")->required();
-  reg.add(init, [&ctx, io] { return run_init(ctx, *io); });
+  Command init = t.subcommand("init", "name the token and set its SO PIN (keeps existing objects)",
+                              [&ctx, io] { return run_init(ctx, *io); });
+  init.required("--label,-l", io->label, "token label (1-32 bytes; Greengrass resolves the slot by it)");
   auto po = std::make_shared<TokenOpts>();
-  auto* ip = t->add_subcommand("init-pin", "set the user PIN (needs the SO PIN); also unlocks a locked user PIN");
-  ip->add_option("--new-pin-file", po->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
-  reg.add(ip, [&ctx, po] { return run_init_pin(ctx, *po); });
+  Command ip = t.subcommand("init-pin", "set the user PIN (needs the SO PIN); also unlocks a locked user PIN",
+                            [&ctx, po] { return run_init_pin(ctx, *po); });
+  ip.option("--new-pin-file", po->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
   auto so = std::make_shared<TokenOpts>();
-  auto* sp = t->add_subcommand("set-pin", "change the user PIN (needs the current one)");
-  sp->add_option("--new-pin-file", so->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
-  reg.add(sp, [&ctx, so] { return run_set_pin(ctx, *so); });
+  Command sp = t.subcommand("set-pin", "change the user PIN (needs the current one)",
+                            [&ctx, so] { return run_set_pin(ctx, *so); });
+  sp.option("--new-pin-file", so->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
 }
 
 }  // namespace sx::cli

@@ -1,28 +1,56 @@
-// Registration of the subcommands: each file adds its commands to the CLI11
-// app and an action that runs when that command was the one parsed.
+// Registration of the subcommands: each cmd_*.cpp file declares its commands,
+// their options bound to variables and the action that runs when that command
+// was the one parsed. The files see only `Command`: CLI11 is header-only and
+// costs ~10 s of code generation in every file that includes it, so app.cpp is
+// the one file that does.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "cli/context.h"
 
+namespace CLI {
+class App;
+}
+
 namespace sx::cli {
 
+// Parsed-command → action, filled while the commands are declared.
 struct Registry {
-  std::vector<std::pair<CLI::App*, std::function<int()>>> actions;
-  void add(CLI::App* sub, std::function<int()> f) { actions.emplace_back(sub, std::move(f)); }
+  std::vector<std::pair<const CLI::App*, std::function<int()>>> actions;
 };
 
-void add_info_commands(CLI::App& app, Ctx& ctx, Registry& reg);       // info, list
-void add_keygen_commands(CLI::App& app, Ctx& ctx, Registry& reg);     // keygen, csr
-void add_import_commands(CLI::App& app, Ctx& ctx, Registry& reg);     // import-cert, import
-void add_object_commands(CLI::App& app, Ctx& ctx, Registry& reg);     // adopt, relabel, delete
-void add_export_commands(CLI::App& app, Ctx& ctx, Registry& reg);     // export-cert, export-pubkey
-void add_token_commands(CLI::App& app, Ctx& ctx, Registry& reg);      // token init|set-pin|init-pin
-void add_greengrass_commands(CLI::App& app, Ctx& ctx, Registry& reg); // greengrass-config
-void add_doctor_command(CLI::App& app, Ctx& ctx, Registry& reg);      // doctor
+// One command of the se05x command line (or the program itself, for the root).
+class Command {
+ public:
+  Command(CLI::App& app, Registry& reg) : app_(&app), reg_(&reg) {}
+
+  // A subcommand; `action` runs when it is the command given (none for a group).
+  Command subcommand(const std::string& name, const std::string& help, std::function<int()> action = {});
+  // A group needs one of its subcommands (`se05x token` alone is a usage error).
+  Command& require_subcommand();
+  // names: "--long,-s" for an option, a bare word for a positional argument.
+  Command& option(const std::string& names, std::string& into, const std::string& help);
+  Command& option(const std::string& names, int32_t& into, const std::string& help);
+  Command& required(const std::string& names, std::string& into, const std::string& help);
+  Command& flag(const std::string& names, bool& into, const std::string& help);
+
+ private:
+  CLI::App* app_;
+  Registry* reg_;
+};
+
+void add_info_commands(Command& app, Ctx& ctx);        // info, list
+void add_keygen_commands(Command& app, Ctx& ctx);      // keygen, csr
+void add_import_commands(Command& app, Ctx& ctx);      // import-cert, import
+void add_object_commands(Command& app, Ctx& ctx);      // adopt, relabel, delete
+void add_export_commands(Command& app, Ctx& ctx);      // export-cert, export-pubkey
+void add_token_commands(Command& app, Ctx& ctx);       // token init|set-pin|init-pin
+void add_greengrass_commands(Command& app, Ctx& ctx);  // greengrass-config
+void add_doctor_command(Command& app, Ctx& ctx);       // doctor
 
 }  // namespace sx::cli
