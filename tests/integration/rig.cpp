@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "se05x/connect.h"
+#include "support/test_binary.h"
 
 #ifdef SX_VI2C_PRELOAD
 #include <unistd.h>
@@ -80,8 +81,10 @@ class ProcessRig : public Rig {
     if (kind_ == "jrcp-tcp") listen = "jrcp:127.0.0.1:0";
     else if (kind_ == "jrcp-unix") listen = "unix:" + dir_.file("se05x.sock");
     else listen = "vi2c:" + dir_.file("i2c.sock");
-    proc_ = std::make_unique<SimProcess>(SX_SIM_BINARY, std::vector<std::string>{"--nvm", nvm_, "--variant", variant_,
-                                                                                 "--no-fsync", "--listen", listen});
+    // SX_TEST_SIM: the packaged simulator in the armhf packaged suite.
+    proc_ = std::make_unique<SimProcess>(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY),
+                                         std::vector<std::string>{"--nvm", nvm_, "--variant", variant_, "--no-fsync",
+                                                                  "--listen", listen});
     if (!proc_->start() || proc_->endpoints().empty())
       return make_error(Errc::Io, "se05x-sim did not start for " + kind_);
     std::string conn = proc_->endpoints().front();
