@@ -91,6 +91,13 @@ Result<BrokerStatus> query_status(const std::string& connection, int timeout_ms)
   return parse_status(text);
 }
 
+std::string holder_name(const BrokerStatus& s) {
+  if (s.lock_holder == 0) return {};
+  for (const auto& c : s.clients)
+    if (c.holds_lock) return c.name;
+  return "client#" + std::to_string(s.lock_holder);
+}
+
 std::string format_status(const BrokerStatus& s) {
   std::ostringstream o;
   o << "se05xd " << s.version << " (pid " << s.pid << ")\n";

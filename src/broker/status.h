@@ -50,6 +50,9 @@ struct BrokerStatus {
 // counts as unix:); empty = the default socket (se05x::broker_socket_path()).
 Result<BrokerStatus> query_status(const std::string& connection = {}, int timeout_ms = 5000);
 Result<BrokerStatus> parse_status(const std::string& json);
+// The name of the client holding the chip ("client#N (pid P uid U gid G)");
+// "" when the chip is free.
+std::string holder_name(const BrokerStatus& s);
 // Human-readable multi-line summary (for `se05x info`).
 std::string format_status(const BrokerStatus& s);
 

@@ -6,35 +6,18 @@
 #include "cli/commands.h"
 #include "cli/objects.h"
 #include "cli/parse.h"
-#include "link/endpoint.h"
 #include "token/mech/mechanism_table.h"
 
 namespace sx::cli {
 namespace {
 
-// Behind se05xd (a JRCP connection that answers the status query): who holds
-// the chip and who waits. Asked before our own connection is opened, so it
-// still shows the holder when opening has to wait for it. Other JRCP servers
-// (a simulator, NXP's accessManager) refuse the query: no broker section.
-std::optional<broker::BrokerStatus> broker_status(const std::string& connection) {
-  auto ep = link::parse_endpoint(connection);
-  if (!ep || (ep->kind != link::Endpoint::Kind::JrcpUnix && ep->kind != link::Endpoint::Kind::JrcpTcp))
-    return std::nullopt;
-  auto st = broker::query_status(link::to_string(*ep), 2000);
-  if (!st) return std::nullopt;
-  return std::move(*st);
-}
-
 void add_broker(const broker::BrokerStatus& st, nlohmann::json& j, std::ostringstream& t) {
   nlohmann::json b = nlohmann::json::parse(st.json, nullptr, false);
   if (b.is_discarded() || !b.is_object()) b = nlohmann::json::object();
-  std::string holder;
+  const std::string holder = broker::holder_name(st);
   nlohmann::json queue = nlohmann::json::array();
-  for (const auto& c : st.clients) {
-    if (c.holds_lock) holder = c.name;
+  for (const auto& c : st.clients)
     if (c.waiting) queue.push_back(c.name);
-  }
-  if (st.lock_holder != 0 && holder.empty()) holder = "client#" + std::to_string(st.lock_holder);
   // Summary fields for scripts; the rest is the broker's own status document.
   b["holder_name"] = holder;  // "" = the chip is free
   b["queue"] = queue;         // clients with a request waiting for the lock
@@ -50,6 +33,8 @@ void add_broker(const broker::BrokerStatus& st, nlohmann::json& j, std::ostrings
 }
 
 int run_info(Ctx& ctx) {
+  // Asked before our own connection is opened: it still shows the holder when
+  // opening has to wait for it.
   const std::optional<broker::BrokerStatus> bs = broker_status(ctx.connection());
   if (auto rc = ctx.open()) return *rc;
   auto& tok = ctx.token();

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli/file_format.h"
+#include "link/endpoint.h"
 #include "se05x/connect.h"
 
 namespace sx::cli {
@@ -128,8 +129,23 @@ std::string Ctx::lock_path() const {
   return token::kDefaultLockPath;
 }
 
+std::optional<broker::BrokerStatus> broker_status(const std::string& connection) {
+  auto ep = link::parse_endpoint(connection);
+  if (!ep || (ep->kind != link::Endpoint::Kind::JrcpUnix && ep->kind != link::Endpoint::Kind::JrcpTcp))
+    return std::nullopt;
+  auto st = broker::query_status(link::to_string(*ep), 2000);
+  if (!st) return std::nullopt;
+  return std::move(*st);
+}
+
 bool Ctx::try_open(std::string& error, bool& no_chip) {
   const std::string conn = connection();
+  // Through se05xd, opening waits in the broker's queue while another client
+  // holds the chip (up to the broker's hold limit): say who, instead of hanging
+  // silently. The status query itself never waits.
+  if (auto st = broker_status(conn); st && st->lock_holder != 0)
+    note("Waiting for the chip: " + broker::holder_name(*st) + " holds it (se05xd lets one client hold it for " +
+         std::to_string(st->lock_hold_max_ms) + " ms at most)...");
   auto ch = se05x::open_channel(conn);
   if (!ch) {
     no_chip = true;

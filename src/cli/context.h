@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "broker/status.h"
 #include "cli/exit_codes.h"
 #include "link/apdu_channel.h"
 #include "token/token.h"
@@ -28,6 +29,11 @@ struct GlobalOptions {
 Result<std::string> read_secret(const std::string& file, const char* env, const std::string& prompt);
 // The same for a new secret: a prompt asks twice and both must agree.
 Result<std::string> read_new_secret(const std::string& file, const char* env, const std::string& prompt);
+
+// Behind se05xd (a JRCP connection that answers the status query): who holds
+// the chip and who waits. Other JRCP servers (a simulator, NXP's accessManager)
+// refuse the query, and i2c: is no broker: nullopt.
+std::optional<broker::BrokerStatus> broker_status(const std::string& connection);
 
 class Ctx {
  public:

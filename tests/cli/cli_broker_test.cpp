@@ -105,6 +105,7 @@ TEST_F(CliBrokerTest, InfoShowsHolderAndQueueAsJson) {
   }
   EXPECT_EQ(self, 1);
   EXPECT_EQ(holding, 1);
+  EXPECT_EQ(r.err.find("Waiting"), std::string::npos) << r.err;  // --json: no notes
 }
 
 TEST_F(CliBrokerTest, InfoShowsHolderAndQueueAsText) {
@@ -119,6 +120,24 @@ TEST_F(CliBrokerTest, InfoShowsHolderAndQueueAsText) {
       << r.out;
   EXPECT_NE(r.out.find("Waiting:       client#"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Applet:        3.1.0"), std::string::npos) << r.out;
+  // While it waited, se05x said for whom (stderr, for humans).
+  EXPECT_NE(r.err.find("Waiting for the chip: client#" + std::to_string(holder) + " (pid " +
+                       std::to_string(::getpid())),
+            std::string::npos)
+      << r.err;
+}
+
+// Any command that opens the chip says who it waits for; nothing when the chip is free.
+TEST_F(CliBrokerTest, CommandWaitingForTheChipSaysWhoHoldsIt) {
+  uint64_t holder = 0;
+  const CliRun r = info_while_held({"list"}, holder);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("Waiting for the chip: client#" + std::to_string(holder) + " (pid "), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("60000 ms at most"), std::string::npos) << r.err;  // the broker's lock_hold_ms
+  const CliRun free = se05x({"list"}, {{"SE05X_PORT", broker_port()}});
+  ASSERT_EQ(free.rc, 0) << free.err;
+  EXPECT_EQ(free.err.find("Waiting"), std::string::npos) << free.err;
 }
 
 TEST_F(CliBrokerTest, InfoWithFreeChipAndWithoutBroker) {
@@ -126,6 +145,7 @@ TEST_F(CliBrokerTest, InfoWithFreeChipAndWithoutBroker) {
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("Chip held by:  nobody (free)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Waiting:       nobody"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("Waiting for the chip"), std::string::npos) << r.err;
   // Straight to the simulator (a JRCP server that is no broker): no broker section.
   const CliRun direct = se05x({"--json", "info"});
   ASSERT_EQ(direct.rc, 0) << direct.err;
