@@ -33,10 +33,8 @@ void add_broker(const broker::BrokerStatus& st, nlohmann::json& j, std::ostrings
 }
 
 int run_info(Ctx& ctx) {
-  // Asked before our own connection is opened: it still shows the holder when
-  // opening has to wait for it.
-  const std::optional<broker::BrokerStatus> bs = broker_status(ctx.connection());
   if (auto rc = ctx.open()) return *rc;
+  const std::optional<broker::BrokerStatus>& bs = ctx.broker();
   auto& tok = ctx.token();
   const auto ti = tok.info();
   nlohmann::json j;

@@ -129,6 +129,9 @@ std::string Ctx::lock_path() const {
   return token::kDefaultLockPath;
 }
 
+namespace {
+
+// The broker's status query; nullopt when `connection` is no se05xd.
 std::optional<broker::BrokerStatus> broker_status(const std::string& connection) {
   auto ep = link::parse_endpoint(connection);
   if (!ep || (ep->kind != link::Endpoint::Kind::JrcpUnix && ep->kind != link::Endpoint::Kind::JrcpTcp))
@@ -138,14 +141,18 @@ std::optional<broker::BrokerStatus> broker_status(const std::string& connection)
   return std::move(*st);
 }
 
+}  // namespace
+
 bool Ctx::try_open(std::string& error, bool& no_chip) {
   const std::string conn = connection();
   // Through se05xd, opening waits in the broker's queue while another client
   // holds the chip (up to the broker's hold limit): say who, instead of hanging
   // silently. The status query itself never waits.
-  if (auto st = broker_status(conn); st && st->lock_holder != 0)
-    note("Waiting for the chip: " + broker::holder_name(*st) + " holds it (se05xd lets one client hold it for " +
-         std::to_string(st->lock_hold_max_ms) + " ms at most)...");
+  // The same answer feeds `info`'s broker section: one query per command.
+  broker_ = broker_status(conn);
+  if (broker_ && broker_->lock_holder != 0)
+    note("Waiting for the chip: " + broker::holder_name(*broker_) + " holds it (se05xd lets one client hold it for " +
+         std::to_string(broker_->lock_hold_max_ms) + " ms at most)...");
   auto ch = se05x::open_channel(conn);
   if (!ch) {
     no_chip = true;

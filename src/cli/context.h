@@ -30,11 +30,6 @@ Result<std::string> read_secret(const std::string& file, const char* env, const 
 // The same for a new secret: a prompt asks twice and both must agree.
 Result<std::string> read_new_secret(const std::string& file, const char* env, const std::string& prompt);
 
-// Behind se05xd (a JRCP connection that answers the status query): who holds
-// the chip and who waits. Other JRCP servers (a simulator, NXP's accessManager)
-// refuse the query, and i2c: is no broker: nullopt.
-std::optional<broker::BrokerStatus> broker_status(const std::string& connection);
-
 class Ctx {
  public:
   explicit Ctx(GlobalOptions& g) : g_(g) {}
@@ -59,6 +54,10 @@ class Ctx {
   std::string lock_path() const;
   token::Token& token() { return *token_; }
   link::ApduChannel& channel() { return *channel_; }
+  // Behind se05xd: who held the chip and who waited when open() began (asked
+  // before our own connection, so it shows the holder that opening waited for).
+  // nullopt for other JRCP servers (a simulator, NXP's accessManager) and i2c:.
+  const std::optional<broker::BrokerStatus>& broker() const { return broker_; }
   // User login for commands that use or change keys: required when the token
   // has a user PIN. Counts failures on the chip like the module does.
   std::optional<int> login_user();
@@ -69,6 +68,7 @@ class Ctx {
   GlobalOptions& g_;
   std::unique_ptr<link::ApduChannel> channel_;
   std::unique_ptr<token::Token> token_;
+  std::optional<broker::BrokerStatus> broker_;
 };
 
 Exit exit_for(const Error& e);
