@@ -44,6 +44,55 @@ declare -A elves=([se05x-pkcs11]="/usr/lib/$triplet/pkcs11/libse05x-pkcs11.so" [
                   [se05xd]="/usr/sbin/se05xd" [se05x-sim]="/usr/bin/se05x-sim /usr/bin/se05x-demo")
 declare -A conffiles=([se05x-pkcs11]="/etc/se05x-pkcs11.conf" [se05xd]="/etc/se05xd.conf")
 
+# se05xd's maintainer scripts and the system group se05x that the shipped
+# /etc/se05xd.conf admits. The postinst is run with stub commands (PATH holds
+# only the stubs, which log their calls), so no group is really created:
+#   group absent, groupadd present  -> groupadd --system se05x
+#   group present                   -> nothing (idempotent: upgrades, reinstalls)
+#   group absent, only addgroup     -> addgroup --system ... se05x (no passwd)
+#   group absent, neither           -> the postinst fails with a message
+# The postrm never deletes the group (not even on purge).
+check_group_scripts() {
+  local deb="$1" ctl="$work/se05xd-ctl" stub="$work/stub" log="$work/stub.log" rc
+  mkdir -p "$ctl" "$stub"
+  dpkg-deb -e "$deb" "$ctl"
+  run_postinst() {  # group-present(yes|no) tools...
+    rm -f "$stub"/* "$log"
+    local c
+    for c in deb-systemd-helper deb-systemd-invoke systemctl "${@:2}"; do
+      printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 0\n' "$c" "$log" >"$stub/$c"
+    done
+    if [ "$1" = yes ]; then
+      printf '#!/bin/sh\necho "getent $*" >>"%s"\necho "se05x:x:998:"\n' "$log" >"$stub/getent"
+    else
+      printf '#!/bin/sh\necho "getent $*" >>"%s"\nexit 2\n' "$log" >"$stub/getent"
+    fi
+    chmod 755 "$stub"/*
+    PATH="$stub" /bin/sh "$ctl/postinst" configure "" >"$work/postinst.out" 2>&1
+  }
+  calls() { grep -E '^(groupadd|addgroup)' "$log" 2>/dev/null | tr '\n' ';'; }
+  run_postinst no groupadd addgroup; rc=$?
+  expect_eq "se05xd postinst (no group se05x yet): exit status" "$rc" 0
+  expect_eq "se05xd postinst (no group se05x yet) creates it" "$(calls)" "groupadd --system se05x;"
+  run_postinst yes groupadd addgroup; rc=$?
+  expect_eq "se05xd postinst (group se05x exists): exit status" "$rc" 0
+  expect_eq "se05xd postinst (group se05x exists) leaves it alone" "$(calls)" ""
+  run_postinst no addgroup; rc=$?
+  expect_eq "se05xd postinst without groupadd: exit status" "$rc" 0
+  expect_eq "se05xd postinst without groupadd uses addgroup" "$(calls)" "addgroup --system --quiet se05x;"
+  run_postinst no; rc=$?
+  if [ "$rc" -ne 0 ] && grep -q 'create the group se05x' "$work/postinst.out"; then
+    pass "se05xd postinst without groupadd/addgroup fails with a message"
+  else
+    fail "se05xd postinst without groupadd/addgroup: exit $rc, output '$(cat "$work/postinst.out")'"
+  fi
+  if grep -Eq '(groupdel|delgroup)' "$ctl/postrm" "$ctl/prerm"; then
+    fail "se05xd removal scripts delete a group (the group se05x must survive a purge)"
+  else
+    pass "se05xd removal scripts keep the group se05x"
+  fi
+}
+
 changelog_md5=""
 for pkg in se05x-pkcs11 se05x se05xd se05x-sim; do
   deb="$out/${pkg}_${version}_${arch}.deb"
@@ -109,6 +158,7 @@ for pkg in se05x-pkcs11 se05x se05xd se05x-sim; do
       && pass "$pkg postinst enables the unit" || fail "$pkg postinst does not enable se05xd.service"
     dpkg-deb -I "$deb" postinst | grep -q 'if \[ -d /run/systemd/system \]' \
       && pass "$pkg postinst starts only under systemd" || fail "$pkg postinst: start not guarded"
+    check_group_scripts "$deb"
   else
     expect_eq "$pkg maintainer scripts" "$scripts" ""
   fi
@@ -143,6 +193,13 @@ done
 # file with every setting uncommented (the documented defaults are valid
 # values), and rejects a bad key (so this check can fail).
 echo "== configuration"
+# se05xd as shipped admits root and the group se05x (created by its postinst).
+bconf="$work/se05xd/etc/se05xd.conf"
+if [ -f "$bconf" ]; then
+  for want in '"socket_mode": "0660"' '"socket_group": "se05x"' '"allow_uids": [0]' '"allow_gids": ["se05x"]'; do
+    grep -qF "  $want," "$bconf" && pass "shipped se05xd.conf: $want" || fail "shipped se05xd.conf lacks the active line $want"
+  done
+fi
 module="$work/se05x-pkcs11/usr/lib/$triplet/pkcs11/libse05x-pkcs11.so"
 conf="$work/se05x-pkcs11/etc/se05x-pkcs11.conf"
 if [ -f "$conf" ]; then
