@@ -109,6 +109,13 @@ TEST_F(CliGreengrassTest, LiteOutputWritesConfigOpensslPinAndDropIns) {
   EXPECT_EQ(check_of(d.json(), "config PIN"), "ok") << d.out;
   EXPECT_EQ(check_of(d.json(), "config token"), "ok") << d.out;
   EXPECT_EQ(check_of(d.json(), "provider loads"), "fail") << d.out;
+  // pkcs11-provider not installed where the configuration names it.
+  std::string missing = cnf;
+  missing.replace(missing.find(file("fake-provider.so")), file("fake-provider.so").size(), file("no-provider.so"));
+  write("missing.cnf", missing);
+  const CliRun m = doctor({"--config", file("lite/config.yaml"), "--openssl-conf", file("missing.cnf")});
+  EXPECT_EQ(check_of(m.json(), "pkcs11-provider"), "fail") << m.out;
+  EXPECT_NE(check_of(m.json(), "pkcs11-provider", "fix").find("bookworm-backports"), std::string::npos) << m.out;
   // Without OPENSSL_CONF nucleus lite cannot load the key: said, with the fix.
   const CliRun n = se05x({"--json", "doctor", "--config", file("lite/config.yaml")},
                          {{"SE05X_PKCS11_CONF", file("p11.conf")}, {"OPENSSL_CONF", ""}});
