@@ -6,6 +6,7 @@
 
 #include <openssl/x509.h>
 
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -13,17 +14,31 @@
 #include "cli/commands.h"
 #include "cli/file_format.h"
 #include "cli/gg_config.h"
+#include "cli/gg_config_read.h"
 #include "cli/keys.h"
 #include "cli/module_probe.h"
 #include "cli/objects.h"
 #include "cli/parse.h"
 #include "token/mech/mechanism_table.h"
+#include "token/pin.h"
 
 namespace sx::cli {
 namespace {
 
 struct DoctorOpts {
-  std::string label, module;
+  std::string label, module, config, nucleus, openssl_conf;
+};
+
+// What a Greengrass config.yaml (and, for nucleus lite, its OpenSSL
+// configuration) says: the module, slot, PIN and label the nucleus will use.
+struct ConfigView {
+  bool read = false;
+  Nucleus nucleus = Nucleus::Java;
+  std::string module;                  // the PKCS#11 module the nucleus loads
+  std::optional<long long> slot;       // Java only
+  std::optional<std::string> pin;      // what the nucleus will log in with
+  std::string label, token;            // from the URIs, decoded as the nucleus decodes
+  std::string openssl_conf;            // lite
 };
 
 struct Checks {
@@ -82,9 +97,155 @@ void check_label(Checks& c, token::Token& tok, const std::string& label, const t
   else c.add("ecc nucleus " + label, true, p + "EC key: needs Greengrass nucleus >= 2.5.6");
 }
 
+int report(Ctx& ctx, const Checks& c) {
+  std::ostringstream t;
+  for (const auto& j : c.list) {
+    const std::string s = j["status"];
+    t << (s == "ok" ? "[ ok ] " : s == "warn" ? "[warn] " : "[FAIL] ") << j["check"].get<std::string>() << ": "
+      << j["message"].get<std::string>() << "\n";
+    if (j.contains("fix")) t << "       fix: " << j["fix"].get<std::string>() << "\n";
+  }
+  t << (c.failed ? "Problems found." : "Everything Greengrass needs is in place.");
+  ctx.done({{"ok", !c.failed}, {"checks", c.list}}, t.str());
+  return c.failed ? code(Exit::DoctorFailed) : 0;
+}
+
+bool placeholder_pin(const std::string& pin) {
+  return pin.empty() || (pin.find('<') != std::string::npos && pin.find('>') != std::string::npos);
+}
+
+// The key and certificate URIs: both pkcs11:, the right types, one label.
+void check_uris(Checks& c, const GgConfigFile& f, ConfigView& v) {
+  const bool java = f.nucleus == Nucleus::Java;
+  auto parse = [&](const std::string& uri) { return java ? parse_pkcs11_uri_java(uri) : parse_pkcs11_uri(uri); };
+  auto key = parse(f.key_uri);
+  auto cert = parse(f.cert_uri);
+  const std::string how = java ? " (as Greengrass's Java provider decodes it)" : " (as OpenSSL's pkcs11-provider decodes it)";
+  if (!key || !cert) {
+    c.add("config URIs", false, "privateKeyPath / certificateFilePath: " + (!key ? key.error().message : cert.error().message),
+          "se05x greengrass-config --output DIR writes URIs that work");
+    return;
+  }
+  const bool types = (*key)["type"] == "private" && (*cert)["type"] == "cert";
+  const std::string kl = (*key)["object"], cl = (*cert)["object"];
+  const bool same = !kl.empty() && kl == cl;
+  c.add("config URIs", types && same,
+        types && same ? "key and certificate both name '" + kl + "'" + how
+        : !types      ? "privateKeyPath must say type=private and certificateFilePath type=cert"
+                      : "privateKeyPath names '" + kl + "', certificateFilePath '" + cl + "'" + how,
+        "give key and certificate one label (se05x relabel) and use se05x greengrass-config --output DIR");
+  if (!same) return;
+  v.label = kl;
+  if (!java) {
+    v.token = (*key)["token"];
+    if (auto pv = key->find("pin-value"); pv != key->end()) v.pin = pv->second;
+  }
+}
+
+// Reads the file(s) before anything touches the chip; false when there is
+// nothing to go on.
+bool read_config(Checks& c, const DoctorOpts& o, ConfigView& v) {
+  std::optional<Nucleus> forced;
+  if (o.nucleus == "java") forced = Nucleus::Java;
+  else if (o.nucleus == "lite") forced = Nucleus::Lite;
+  auto f = read_greengrass_config(o.config, forced);
+  c.add("config file", static_cast<bool>(f), o.config + (f ? ": " + std::string(f->nucleus == Nucleus::Java ? "Java nucleus" : "nucleus lite") : ": " + f.error().message),
+        "se05x greengrass-config --nucleus java|lite --output DIR writes a complete file");
+  if (!f) return false;
+  v.read = true;
+  v.nucleus = f->nucleus;
+  check_uris(c, *f, v);
+  if (f->nucleus == Nucleus::Java) {
+    c.add("provider plugin", f->has_provider, f->has_provider ? "aws.greengrass.crypto.Pkcs11Provider configured" : "no services.aws.greengrass.crypto.Pkcs11Provider",
+          "add the Pkcs11Provider block (se05x greengrass-config --nucleus java)");
+    v.module = f->library;
+    v.slot = f->slot;
+    v.pin = f->user_pin;
+    if (!f->slot) c.add("config slot", false, "no slot in the Pkcs11Provider configuration", "set slot: 0");
+    return true;
+  }
+  v.openssl_conf = o.openssl_conf;
+  if (v.openssl_conf.empty())
+    if (const char* e = std::getenv("OPENSSL_CONF"); e != nullptr) v.openssl_conf = e;
+  if (v.openssl_conf.empty()) {
+    c.add("openssl config", false, "nucleus lite loads the key through OpenSSL: no --openssl-conf and no OPENSSL_CONF",
+          "give the services OPENSSL_CONF (the drop-ins of se05x greengrass-config --nucleus lite --output DIR); "
+          "check with --openssl-conf FILE");
+    return true;
+  }
+  auto oc = read_openssl_p11_conf(v.openssl_conf);
+  const bool ok = oc && oc->found && oc->activated;
+  c.add("openssl config", ok,
+        v.openssl_conf + ": " + (!oc ? oc.error().message
+                                 : !oc->found ? "no provider section with pkcs11-module-path"
+                                 : !oc->activated ? "the pkcs11 provider section lacks activate = 1"
+                                                  : "pkcs11-provider with " + oc->module_path),
+        "se05x greengrass-config --nucleus lite --output DIR writes a working OpenSSL configuration");
+  if (!oc || !oc->found) return true;
+  const std::string prov = oc->provider_module.empty() ? default_provider_module_path() : oc->provider_module;
+  struct stat st{};
+  const bool prov_ok = ::stat(prov.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  c.add("pkcs11-provider", prov_ok, "OpenSSL's pkcs11-provider " + prov + (prov_ok ? "" : " is missing"),
+        "apt-get install -t bookworm-backports pkcs11-provider (Debian 12), or fix `module =` in " + v.openssl_conf);
+  v.module = oc->module_path;
+  if (!v.pin) {
+    if (oc->pin) v.pin = oc->pin;
+    else if (!oc->pin_error.empty()) c.add("config PIN", false, oc->pin_error, "make the PIN file readable by the nucleus user");
+  }
+  if (prov_ok && ok) {
+    const std::string why = try_load_provider(v.openssl_conf);
+    c.add("provider loads", why.empty(), why.empty() ? "OpenSSL loads pkcs11-provider with this configuration" : why,
+          "check `OPENSSL_CONF=" + v.openssl_conf + " openssl list -providers`");
+  }
+  return true;
+}
+
+// The PIN the nucleus will log in with, checked so that it costs no try when
+// it cannot be right, and never the last try.
+void check_config_pin(Checks& c, Ctx& ctx, const ConfigView& v) {
+  const std::string fix = "put the user PIN into the configuration (se05x greengrass-config --output DIR)";
+  if (!v.pin) {
+    c.add("config PIN", false, v.nucleus == Nucleus::Java ? "no userPin" : "no PIN (pkcs11-module-token-pin or pin-value)", fix);
+    return;
+  }
+  if (placeholder_pin(*v.pin)) {
+    c.add("config PIN", false, "the PIN is empty or a placeholder; not tried (it would fail on every start)", fix);
+    return;
+  }
+  if (v.pin->size() < 4) {
+    c.add("config PIN", false, "the PIN is shorter than 4 characters; not tried", fix);
+    return;
+  }
+  const auto ti = ctx.token().info();
+  if (ti.user_locked) return;  // reported by the "user PIN" check
+  const int left = token::kMaxPinFailures - ti.user_failures;
+  if (left <= 1) {
+    c.add("config PIN", false, "not tried: only 1 try is left before the user PIN locks",
+          "check the PIN by hand, or set a new one with se05x token init-pin (SO PIN)", true);
+    return;
+  }
+  ctx.note("doctor: trying the configuration's PIN (a wrong PIN costs one of " + std::to_string(left) + " tries left)");
+  auto r = ctx.token().check_pin(token::UserType::User, *v.pin);
+  const bool ok = r && *r == token::PinResult::Ok;
+  c.add("config PIN", ok,
+        ok ? "the token accepts the configuration's PIN"
+        : !r ? "PIN check failed: " + r.error().message
+             : "the token refuses the configuration's PIN (" + std::to_string(left - 1) + " tries left)",
+        fix);
+}
+
 int run_doctor(Ctx& ctx, const DoctorOpts& o) {
   Checks c;
-  const std::string module = o.module.empty() ? default_module_path() : o.module;
+  ConfigView cv;
+  if (!o.config.empty() && !read_config(c, o, cv)) return report(ctx, c);
+  std::string module = o.module.empty() ? default_module_path() : o.module;
+  if (cv.read) {
+    if (!cv.module.empty()) module = cv.module;
+    const bool abs = !module.empty() && module.front() == '/';
+    c.add("config library", abs, (cv.nucleus == Nucleus::Java ? "library: " : "pkcs11-module-path: ") + module,
+          "use the module's absolute path, e.g. " + default_module_path());
+    if (!abs) return report(ctx, c);
+  }
   struct stat st{};
   const bool module_file = ::stat(module.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   c.add("module", module_file, "PKCS#11 module " + module, "install the se05x-pkcs11 package or pass --module PATH");
@@ -101,6 +262,12 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
     probe = probe_module(module);
     c.add("module loads", probe->loaded, probe->loaded ? probe->library : probe->error,
           "reinstall se05x-pkcs11 for this architecture; `ldd " + module + "` names a missing library");
+    if (probe->loaded && cv.slot) {
+      bool have = false;
+      for (auto s : probe->slots) have |= *cv.slot >= 0 && s == static_cast<unsigned long>(*cv.slot);
+      c.add("config slot", have, "slot " + std::to_string(*cv.slot) + (have ? " exists" : " does not exist in the module"),
+            "set slot: 0 (the module's one slot)");
+    }
   }
   auto check_module_token = [&](const std::string& cli_label, bool cli_reached) {
     if (!probe || !probe->loaded) return;
@@ -131,7 +298,13 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
     token::ChipCapabilities caps;
     if (const auto& v = tok.client().applet_version(); v) caps = token::capabilities_from_version(*v);
     std::vector<std::string> labels;
-    if (!o.label.empty()) {
+    if (cv.read) {
+      if (!cv.token.empty())
+        c.add("config token", cv.token == ti.label, "the URIs name token '" + cv.token + "', the chip's token is '" + ti.label + "'",
+              "use token=" + uri_escape(ti.label) + " in the URIs");
+      if (!cv.label.empty()) labels.push_back(cv.label);
+      if (!ti.user_locked && ti.user_pin_set) check_config_pin(c, ctx, cv);
+    } else if (!o.label.empty()) {
       labels.push_back(o.label);
     } else {
       for (const auto& obj : tok.objects()) {
@@ -144,16 +317,7 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
     }
     for (const auto& l : labels) check_label(c, tok, l, caps);
   }
-  std::ostringstream t;
-  for (const auto& j : c.list) {
-    const std::string s = j["status"];
-    t << (s == "ok" ? "[ ok ] " : s == "warn" ? "[warn] " : "[FAIL] ") << j["check"].get<std::string>() << ": "
-      << j["message"].get<std::string>() << "\n";
-    if (j.contains("fix")) t << "       fix: " << j["fix"].get<std::string>() << "\n";
-  }
-  t << (c.failed ? "Problems found." : "Everything Greengrass needs is in place.");
-  ctx.done({{"ok", !c.failed}, {"checks", c.list}}, t.str());
-  return c.failed ? code(Exit::DoctorFailed) : 0;
+  return report(ctx, c);
 }
 
 }  // namespace
@@ -164,6 +328,10 @@ void add_doctor_command(Command& app, Ctx& ctx) {
                              [&ctx, d] { return run_doctor(ctx, *d); });
   c.option("--label,-l", d->label, "the key label Greengrass uses (default: every key with a certificate)");
   c.option("--module", d->module, "PKCS#11 module path (default: " + default_module_path() + ")");
+  c.option("--config", d->config,
+           "check a Greengrass config.yaml as the nucleus reads it: module, slot, URIs, label and ID, PIN");
+  c.option("--nucleus", d->nucleus, "java or lite (default: told from the --config file)");
+  c.option("--openssl-conf", d->openssl_conf, "nucleus lite: the OpenSSL configuration its services use (default: OPENSSL_CONF)");
 }
 
 }  // namespace sx::cli

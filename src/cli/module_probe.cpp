@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <p11-kit/pkcs11.h>
 
+#include <cstddef>
 #include <cstdio>
 #include <vector>
 
@@ -43,7 +44,7 @@ struct Loaded {
 
 }  // namespace
 
-ModuleProbe probe_module(const std::string& path) {
+ModuleProbe probe_module(const std::string& path, bool query_token) {
   ModuleProbe p;
   Loaded m;
   // RTLD_NODELETE: the module stays mapped after dlclose — what it allocated in its
@@ -77,6 +78,13 @@ ModuleProbe probe_module(const std::string& path) {
     p.library = trimmed(info.libraryDescription, sizeof info.libraryDescription) + " " +
                 std::to_string(info.libraryVersion.major) + "." + std::to_string(info.libraryVersion.minor);
   }
+  CK_ULONG all = 0;
+  if (m.f->C_GetSlotList(CK_FALSE, nullptr, &all) == CKR_OK && all > 0) {
+    std::vector<CK_SLOT_ID> ids(all);
+    if (m.f->C_GetSlotList(CK_FALSE, ids.data(), &all) == CKR_OK)
+      p.slots.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(all));
+  }
+  if (!query_token) return p;
   CK_ULONG n = 0;
   if (CK_RV rv = m.f->C_GetSlotList(CK_TRUE, nullptr, &n); rv != CKR_OK) {
     p.error = rv_text("C_GetSlotList", rv);

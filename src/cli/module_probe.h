@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace sx::cli {
 
@@ -13,10 +14,12 @@ struct ModuleProbe {
   bool token_present = false; // slot 0 reports a token
   std::string token_label;    // that token's label, blanks trimmed
   std::string error;          // why loading or the token query failed
+  std::vector<unsigned long> slots;  // every slot ID the module offers (token or not)
 };
 
 // Never throws; the module is finalised and unloaded before returning, so it
-// holds no chip link or lock afterwards.
-ModuleProbe probe_module(const std::string& path);
+// holds no chip link or lock afterwards. Without `query_token` only the slot
+// list is read (the module need not reach the chip for that).
+ModuleProbe probe_module(const std::string& path, bool query_token = true);
 
 }  // namespace sx::cli

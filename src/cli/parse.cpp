@@ -84,6 +84,12 @@ Status check_label(std::string_view label) {
   if (label.empty()) return bad("label must not be empty");
   if (label.size() > 255) return bad("label longer than 255 bytes");
   if (!clean_utf8(label)) return bad("label must be UTF-8 text without control characters");
+  // Greengrass's Java PKCS#11 provider splits the decoded URI on ';' and trims
+  // each value: such a label can be stored but never found by the nucleus.
+  if (label.find(';') != std::string_view::npos)
+    return bad("label must not contain ';' (Greengrass's PKCS#11 provider splits its URIs there)");
+  if (label.front() == ' ' || label.back() == ' ')
+    return bad("label must not begin or end with a blank (Greengrass's PKCS#11 provider trims them)");
   return {};
 }
 

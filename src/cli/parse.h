@@ -21,7 +21,8 @@ Result<std::vector<Rdn>> parse_subject(std::string_view s);
 // DER X.500 Name of a parsed subject (OpenSSL checks the attribute types).
 Result<Bytes> subject_der(const std::vector<Rdn>& rdns);
 
-// A PKCS#11 label: 1..255 bytes of valid UTF-8 without control characters.
+// A PKCS#11 label: 1..255 bytes of valid UTF-8 without control characters, and
+// one that Greengrass can name in a pkcs11: URI (no ';', no leading/trailing blank).
 Status check_label(std::string_view label);
 // A CKA_ID in hex ("0x" prefix, ':' or ' ' separators allowed): 1..255 bytes.
 Result<Bytes> parse_ckid(std::string_view hex);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli_harness.h"
+#include "support/test_binary.h"
 #include "se05x/client.h"
 #include "se05x/connect.h"
 
@@ -86,7 +87,8 @@ TEST_F(CliErrors, UnknownObjects) {
   expect_refused({"export-pubkey", "--label", "nope"}, 6);
   expect_refused({"csr", "--label", "nope", "--subject", "CN=x"}, 6);
   expect_refused({"import-cert", "--label", "nope", file("x")}, 3);
-  expect_refused({"greengrass-config", "--label", "sss:F0000100"}, 6, kPin, "no certificate");
+  expect_refused({"greengrass-config", "--label", "sss:F0000100", "--module",
+                  sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE)}, 6, kPin, "no certificate");
   expect_refused({"relabel", "--label", "nope", "--new-label", "x"}, 6);
 }
 

@@ -55,6 +55,11 @@ TEST(Label, Rules) {
   EXPECT_FALSE(check_label("a\nb").ok());
   EXPECT_FALSE(check_label("\xC0\xAF").ok());  // overlong
   EXPECT_FALSE(check_label("\xE3\x82").ok());  // truncated
+  // Labels Greengrass's Java provider cannot round-trip through its URI parser.
+  EXPECT_FALSE(check_label("gg core;1").ok());
+  EXPECT_FALSE(check_label(" gg").ok());
+  EXPECT_FALSE(check_label("gg ").ok());
+  EXPECT_TRUE(check_label("gg core").ok());
 }
 
 TEST(CkId, Hex) {
