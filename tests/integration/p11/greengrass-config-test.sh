@@ -118,12 +118,12 @@ step "local mosquitto requiring client certificates"
 port="$("$here/mosquitto-ctl.sh" start "$work/mqtt" "$work/ca")" || fail "mosquitto"
 echo "mosquitto on 127.0.0.1:$port"
 
-# Mode and owner of a file greengrass-config wrote: 0600, and $2 (uid:gid) when given.
-check_private() {
+# Mode and owner of a file greengrass-config wrote: check_file FILE MODE [UID:GID]
+check_file() {
   local got
   got="$(stat -c '%a %u:%g' "$1")"
-  [ "${got%% *}" = 600 ] || fail "$1 has mode ${got%% *}, want 600 (it holds the PIN)"
-  [ -z "${2:-}" ] || [ "${got#* }" = "$2" ] || fail "$1 is owned by ${got#* }, want $2"
+  [ "${got%% *}" = "$2" ] || fail "$1 has mode ${got%% *}, want $2"
+  [ -z "${3:-}" ] || [ "${got#* }" = "$3" ] || fail "$1 is owned by ${got#* }, want $3"
   echo "  $1: $got"
 }
 
@@ -134,18 +134,24 @@ if [ "$mode" = lite ]; then
   se --pin-file "$work/pin" greengrass-config --nucleus lite --label "$label" --output "$out" \
     --owner "$test_uid:$test_gid" --module "$module" || fail "greengrass-config --nucleus lite"
   find "$out" -type f | sort
-  check_private "$out/config.yaml" "$test_uid:$test_gid"
-  check_private "$out/openssl-se05x.cnf" "$test_uid:$test_gid"
+  # The nucleus reads config.yaml, the OpenSSL configuration and the PIN file: --owner gets
+  # them; only the PIN file is private. The drop-ins are systemd's, root's.
+  check_file "$out/config.yaml" 644 "$test_uid:$test_gid"
+  check_file "$out/openssl-se05x.cnf" 644 "$test_uid:$test_gid"
+  check_file "$out/user-pin" 600 "$test_uid:$test_gid"
+  [ "$(cat "$out/user-pin")" = "$pin" ] || fail "user-pin does not hold the PIN"
   echo "---- $out/config.yaml"; cat "$out/config.yaml"
-  echo "---- $out/openssl-se05x.cnf (PIN masked here)"; sed -E 's/^(pkcs11-module-token-pin *= *).*/\1****/' "$out/openssl-se05x.cnf"
+  echo "---- $out/openssl-se05x.cnf"; cat "$out/openssl-se05x.cnf"
   grep -qE "^pkcs11-module-path *= *$module\$" "$out/openssl-se05x.cnf" || fail "openssl-se05x.cnf does not name $module"
-  grep -qE "^pkcs11-module-token-pin *= *$pin\$" "$out/openssl-se05x.cnf" || fail "openssl-se05x.cnf lacks the PIN"
-  grep -q "$pin" "$out/config.yaml" && fail "config.yaml contains the PIN"
+  grep -qE "^pkcs11-module-token-pin *= *file:$out/user-pin\$" "$out/openssl-se05x.cnf" \
+    || fail "openssl-se05x.cnf does not take the PIN from $out/user-pin"
+  ! grep -q "$pin" "$out/config.yaml" "$out/openssl-se05x.cnf" || fail "the PIN is in config.yaml or openssl-se05x.cnf"
   eval "$(/usr/bin/python3 "$here/gg-values.py" lite "$out/config.yaml")" || fail "config.yaml (lite) is not what nucleus lite reads"
   echo "parsed: privateKeyPath=$gg_key_uri certificateFilePath=$gg_cert_uri (token $gg_token)"
   for svc in ggl.core.iotcored ggl.core.tesd ggl.core.ggdeploymentd; do
     d="$out/systemd/$svc.service.d/se05x.conf"
     [ -f "$d" ] || fail "missing drop-in $d"
+    check_file "$d" 644 0:0 >/dev/null
     grep -qx '\[Service\]' "$d" || fail "$d: no [Service] section"
     grep -qx "Environment=OPENSSL_CONF=$out/openssl-se05x.cnf" "$d" || fail "$d: no Environment=OPENSSL_CONF=$out/openssl-se05x.cnf"
     grep -qx 'SupplementaryGroups=se05x' "$d" || fail "$d: no SupplementaryGroups=se05x"
@@ -182,7 +188,7 @@ out="$work/gg-java"
 step "greengrass-config --nucleus java --output $out (PIN from SE05X_PIN)"
 se greengrass-config --nucleus java --label "$label" --output "$out" --module "$module" \
   || fail "greengrass-config --nucleus java"
-check_private "$out/config.yaml"
+check_file "$out/config.yaml" 600 0:0
 echo "---- $out/config.yaml (PIN masked here)"; sed -E 's/(userPin: *).*/\1****/' "$out/config.yaml"
 eval "$(/usr/bin/python3 "$here/gg-values.py" java "$out/config.yaml")" || fail "config.yaml (java) is not what the nucleus reads"
 [ "$gg_pin" = "$pin" ] || fail "userPin in config.yaml is not the PIN given"
