@@ -137,8 +137,9 @@ eval "$(/usr/bin/python3 "$p11/gg-values.py" java "$work/gg-java/config.yaml")" 
 [ "$gg_library" = "$gg_library_json" ] || [ -z "${gg_library_json:-}" ] || fail "config.yaml and --json disagree on library"
 echo "from config.yaml: name=$gg_name library=$gg_library slot=$gg_slot userPin=(${#gg_pin} chars) object=$gg_key_label"
 
-step "doctor"
+step "doctor, then doctor --config on the written config.yaml (read as the Java nucleus reads it)"
 se doctor --label "$label" --module "$gg_library" || fail "doctor"
+se doctor --config "$work/gg-java/config.yaml" || fail "doctor --config (Java nucleus)"
 
 step "certificate from the token (as Greengrass reads certificateFilePath)"
 t 60 pkcs11-tool --module "$gg_library" --slot "$gg_slot" --read-object --type cert --label "$cert_obj" \
@@ -165,13 +166,15 @@ t 240 "$p11/check-awscrt.sh" "$work/p11.env" both || fail "awscrt check"
 
 lite="skipped (OpenSSL's pkcs11-provider not installed)"
 if [ -n "$lite_provider" ]; then
-  step "greengrass-config --nucleus lite --output (config.yaml, OpenSSL configuration with the PIN, systemd drop-ins)"
+  step "greengrass-config --nucleus lite --output (config.yaml, OpenSSL configuration, PIN file, systemd drop-ins)"
   se greengrass-config --nucleus lite --label "$label" --module "$module" --output "$work/gg-lite" \
     || fail "greengrass-config --nucleus lite --output"
   (cd "$work/gg-lite" && find . -type f | sort)
   grep -q "$pin" "$work/gg-lite/config.yaml" && fail "nucleus lite's config.yaml contains the PIN"
   eval "$(/usr/bin/python3 "$p11/gg-values.py" lite "$work/gg-lite/config.yaml")" \
     || fail "$work/gg-lite/config.yaml is not what nucleus lite reads"
+  se doctor --config "$work/gg-lite/config.yaml" --nucleus lite --openssl-conf "$work/gg-lite/openssl-se05x.cnf" \
+    || fail "doctor --config (nucleus lite)"
   step "nucleus lite: OPENSSL_CONF=openssl-se05x.cnf openssl s_client -key $gg_key_uri -> mTLS MQTT"
   t 240 /usr/bin/python3 "$p11/check-lite.py" "$work/gg-lite" "$work/ca/ca.pem" "$port" || fail "nucleus lite's OpenSSL path"
   lite="passed"
