@@ -76,17 +76,22 @@ void nucleus_component(std::string& y, const GgParams& p, const char* component)
   opt_line(y, "      iotCredEndpoint", c.cred_endpoint);
 }
 
+// The system: section; the nuclei spell the root directory's key differently.
+void system_section(std::string& y, const GgParams& p, bool lite) {
+  y += "system:\n";
+  y += "  privateKeyPath: " + yaml_quote(private_key_uri(p, lite)) + "\n";
+  y += "  certificateFilePath: " + yaml_quote(certificate_uri(p, lite)) + "\n";
+  opt_line(y, "  rootCaPath", p.cloud.root_ca);
+  opt_line(y, lite ? "  rootPath" : "  rootpath", p.cloud.root_path);
+  opt_line(y, "  thingName", p.cloud.thing_name);
+}
+
 std::string java_config(const GgParams& p) {
   std::string y;
   y += "# Greengrass nucleus (Java) configuration for the key '" + p.label + "' in the SE050,\n";
   y += "# written by `se05x greengrass-config --nucleus java`. Use it as the installer's\n";
   y += "# --init-config (or merge it into yours).\n";
-  y += "system:\n";
-  y += "  certificateFilePath: " + yaml_quote(certificate_uri(p, false)) + "\n";
-  y += "  privateKeyPath: " + yaml_quote(private_key_uri(p, false)) + "\n";
-  opt_line(y, "  rootCaPath", p.cloud.root_ca);
-  opt_line(y, "  rootpath", p.cloud.root_path);
-  opt_line(y, "  thingName", p.cloud.thing_name);
+  system_section(y, p, false);
   y += "services:\n";
   nucleus_component(y, p, "aws.greengrass.Nucleus");
   y += "  aws.greengrass.crypto.Pkcs11Provider:\n";
@@ -110,12 +115,7 @@ std::string lite_config(const GgParams& p) {
   y += "# written by `se05x greengrass-config --nucleus lite`. The key and certificate are\n";
   y += "# loaded through OpenSSL's pkcs11-provider: the services need OPENSSL_CONF (see the\n";
   y += "# systemd drop-ins beside this file) and the se05x group for the broker socket.\n";
-  y += "system:\n";
-  y += "  privateKeyPath: " + yaml_quote(private_key_uri(p, true)) + "\n";
-  y += "  certificateFilePath: " + yaml_quote(certificate_uri(p, true)) + "\n";
-  opt_line(y, "  rootCaPath", p.cloud.root_ca);
-  opt_line(y, "  rootPath", p.cloud.root_path);
-  opt_line(y, "  thingName", p.cloud.thing_name);
+  system_section(y, p, true);
   if (p.cloud.any_nucleus_setting()) {
     y += "services:\n";
     nucleus_component(y, p, "aws.greengrass.NucleusLite");

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <vector>
 
 #include "cli/file_format.h"
 
@@ -59,17 +60,25 @@ bool java_uri_char(unsigned char c) {
   return std::string_view("_-!.~'()*;/?:@&=+$,[]%").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
+// The ';'-separated pieces of s, in order (empty pieces included).
+std::vector<std::string> split_attrs(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    const size_t end = std::min(s.find(';', pos), s.size());
+    out.push_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<UriAttrs> parse_pkcs11_uri(const std::string& uri) {
   SX_ASSIGN(std::string rest, scheme_part(uri));
   rest = rest.substr(0, rest.find('?'));
   UriAttrs out;
-  size_t pos = 0;
-  while (pos <= rest.size()) {
-    const size_t end = std::min(rest.find(';', pos), rest.size());
-    const std::string attr = rest.substr(pos, end - pos);
-    pos = end + 1;
+  for (const std::string& attr : split_attrs(rest)) {
     if (attr.empty()) continue;
     const auto eq = attr.find('=');
     if (eq == std::string::npos) return bad("'" + attr + "' in '" + uri + "' is not NAME=VALUE");
@@ -87,11 +96,7 @@ Result<UriAttrs> parse_pkcs11_uri_java(const std::string& uri) {
       return bad("'" + uri + "' is not a valid URI for Java (a character that must be %-escaped)");
   SX_ASSIGN(std::string dec, percent_decode(rest));
   UriAttrs out;
-  size_t pos = 0;
-  while (pos <= dec.size()) {
-    const size_t end = std::min(dec.find(';', pos), dec.size());
-    const std::string attr = dec.substr(pos, end - pos);
-    pos = end + 1;
+  for (const std::string& attr : split_attrs(dec)) {
     const auto eq = attr.find('=');
     if (eq != std::string::npos) out[trim(attr.substr(0, eq))] = trim(attr.substr(eq + 1));
   }
