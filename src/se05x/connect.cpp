@@ -132,7 +132,10 @@ class ReconnectingJrcp : public link::ApduChannel {
         return err;
       }
     }
-    if (err.code == Errc::Closed || err.code == Errc::Io)
+    if (opening && err.code == Errc::Io && err.message.find("Permission denied") != std::string::npos)
+      err.message += " (this user may not open the socket: se05xd's shipped configuration admits root and the "
+                     "group 'se05x'; add the user to that group, see docs/broker.md)";
+    else if (err.code == Errc::Closed || err.code == Errc::Io)
       err.message += opening ? " (is the se05x broker / JRCP server running?)"
                              : " (the server went away; the next call reconnects)";
     else if (err.code == Errc::Timeout && c_.is_open())
