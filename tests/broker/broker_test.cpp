@@ -498,15 +498,20 @@ TEST_F(BrokerTest, RefusesASocketDirectoryOthersCanWrite) {
   ASSERT_FALSE(b.ok());
   EXPECT_NE(b.error().message.find(d), std::string::npos) << b.error().message;
   EXPECT_NE(b.error().message.find("writable"), std::string::npos) << b.error().message;
-  // Group-writable by a group that is not the broker's own: refused too.
+  // Group-writable by a group that is not the broker's own: refused too
+  // (giving the directory to another group needs root).
   ASSERT_EQ(::chmod(d.c_str(), 0775), 0);
-  ASSERT_EQ(::chown(d.c_str(), static_cast<uid_t>(-1), ::getegid() == 4246 ? 4247 : 4246), 0);
-  EXPECT_FALSE(Broker::create(cfg, {}, testing::fake_factory(chip)).ok());
+  if (::getuid() == 0) {
+    ASSERT_EQ(::chown(d.c_str(), static_cast<uid_t>(-1), ::getegid() == 4246 ? 4247 : 4246), 0);
+    EXPECT_FALSE(Broker::create(cfg, {}, testing::fake_factory(chip)).ok());
+  }
   // Sticky (like /tmp): nobody but the owner may rename over or remove the socket.
   ASSERT_EQ(::chmod(d.c_str(), 01777), 0);
-  auto sticky = Broker::create(cfg, {}, testing::fake_factory(chip));
-  EXPECT_TRUE(sticky.ok()) << sticky.error().message;
-  sticky = make_error(Errc::Io, "");
+  {
+    auto sticky = Broker::create(cfg, {}, testing::fake_factory(chip));
+    EXPECT_TRUE(sticky.ok()) << sticky.error().message;
+  }
+  // Only root and the broker can write: fine.
   ASSERT_EQ(::chmod(d.c_str(), 0755), 0);
   EXPECT_TRUE(Broker::create(cfg, {}, testing::fake_factory(chip)).ok());
 }
