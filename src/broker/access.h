@@ -1,12 +1,14 @@
-// Who may use the broker: Unix-socket peers are checked by SO_PEERCRED uid,
-// primary gid and supplementary groups (from /proc/<pid>/status); TCP peers
-// carry no credentials and are admitted only because the operator enabled the
+// Who may use the broker: Unix-socket peers are checked by their uid, primary
+// gid (SO_PEERCRED) and supplementary groups (SO_PEERGROUPS), all taken from
+// the connection itself at accept. Nothing is looked up by PID: in its own
+// PID namespace (a container) the broker sees pid 0 for clients outside it,
+// and a /proc/<pid> lookup would race with PID reuse. TCP peers carry no
+// credentials and are admitted only because the operator enabled the
 // (loopback) TCP listener.
 #pragma once
 
 #include <sys/types.h>
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,15 +23,7 @@ struct AccessPolicy {
   bool open() const { return uids.empty() && gids.empty(); }
 };
 
-// Supplementary groups of a process; empty when unknown.
-using GroupsOf = std::function<std::vector<gid_t>(pid_t)>;
-std::vector<gid_t> proc_groups(pid_t pid);
-
-// Parses the "Groups:" line of a /proc/<pid>/status text.
-std::vector<gid_t> parse_proc_groups(const std::string& status_text);
-
 // nullopt = admitted; otherwise the reason sent to the client and logged.
-std::optional<std::string> check_access(const AccessPolicy& p, const link::JrcpPeer& peer,
-                                        const GroupsOf& groups = proc_groups);
+std::optional<std::string> check_access(const AccessPolicy& p, const link::JrcpPeer& peer);
 
 }  // namespace sx::broker

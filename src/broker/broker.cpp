@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,42 @@ Result<gid_t> group_id(const std::string& g) {
   return gr.gr_gid;
 }
 
+// Anyone who may write the socket's directory (or a directory above it) can
+// rename a listener of their own over the socket and read every later
+// client's APDUs. Refused unless only root, the broker's user or its group
+// can write there. A sticky directory (like /tmp) is fine when root or the
+// broker owns it: there only the socket's owner may rename over or remove it.
+Status check_socket_dir(const std::string& socket) {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::canonical(std::filesystem::path(socket).parent_path(), ec);
+  if (ec) return make_error(Errc::Io, "socket directory of " + socket + ": " + ec.message());
+  const uid_t me = ::geteuid();
+  const gid_t my_group = ::getegid();
+  for (std::filesystem::path cur = dir;; cur = cur.parent_path()) {
+    struct stat st{};
+    if (::stat(cur.c_str(), &st) < 0) return make_error(Errc::Io, link::errno_text("stat " + cur.string(), errno));
+    std::string who;
+    if (st.st_uid != 0 && st.st_uid != me)
+      who = "its owner, uid " + std::to_string(st.st_uid);
+    else if (!(st.st_mode & S_ISVTX) && (st.st_mode & S_IWOTH))
+      who = "everybody (mode " + [&] {
+        char m[8];
+        std::snprintf(m, sizeof m, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        return std::string(m);
+      }() + ")";
+    else if (!(st.st_mode & S_ISVTX) && (st.st_mode & S_IWGRP) && st.st_gid != 0 && st.st_gid != my_group)
+      who = "group " + std::to_string(st.st_gid) + ", which is not the broker's own group";
+    if (!who.empty())
+      return make_error(Errc::InvalidArgument,
+                        "refusing to serve on " + socket + ": " + cur.string() + " is writable by " + who +
+                            "; whoever can write there can put their own socket in place of the broker's and read "
+                            "the clients' APDUs. Make it writable only by root or the broker's user/group "
+                            "(e.g. chmod 0755), or use a sticky directory owned by root");
+    if (cur == cur.parent_path()) break;
+  }
+  return {};
+}
+
 }  // namespace
 
 Broker::Broker(const Config& cfg, LogFn log, ChannelFactory factory) : cfg_(cfg), log_(std::move(log)) {
@@ -47,12 +84,20 @@ Broker::Broker(const Config& cfg, LogFn log, ChannelFactory factory) : cfg_(cfg)
   so.max_payload = cfg.max_payload;
   so.lock_hold_max = std::chrono::milliseconds(cfg.lock_hold_ms);
   so.max_clients = cfg.max_clients;
+  so.max_clients_per_peer = cfg.max_clients_per_uid;
+  so.message_timeout = std::chrono::milliseconds(cfg.message_timeout_ms);
+  so.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
+  so.refusal_timeout = std::chrono::milliseconds(cfg.refusal_timeout_ms);
+  so.limit_exempt_type = kStatusMty;  // se05xd --status answers even when every slot is taken
+  so.listener_check_interval = std::chrono::milliseconds(cfg.socket_check_ms);
   so.max_queue = cfg.max_queue;
   so.cut_off_on_expiry = true;
   so.admit = [this](const link::JrcpPeer& p) { return check_access(policy_, p); };
   so.log = [this](const std::string& s) {
-    bool bad = s.find("refused") != std::string::npos || s.find("cut off") != std::string::npos ||
-               s.find("too long") != std::string::npos || s.find("queue limit") != std::string::npos;
+    if (s.find("SOCKET FILE") != std::string::npos) return this->log(LogLevel::Error, s);
+    bool bad = false;
+    for (const char* w : {"refused", "cut off", "too long", "queue limit", "turned away", "_timeout", "again"})
+      bad |= s.find(w) != std::string::npos;
     this->log(bad ? LogLevel::Warning : LogLevel::Info, s);
   };
   server_ = std::make_unique<link::JrcpServer>(*chip_, so);
@@ -97,6 +142,7 @@ Status Broker::bind() {
       if (ec) return make_error(Errc::Io, "cannot create " + dir.string() + ": " + ec.message());
       ::chmod(dir.c_str(), 0755);
     }
+    SX_TRY(check_socket_dir(cfg_.socket));
     SX_TRY(server_->listen_unix(cfg_.socket));
     if (::chmod(cfg_.socket.c_str(), static_cast<mode_t>(cfg_.socket_mode)) < 0)
       return make_error(Errc::Io, link::errno_text("chmod " + cfg_.socket, errno));
@@ -164,6 +210,9 @@ std::string Broker::status_json(uint64_t asking_client) const {
                {"hold_max_ms", static_cast<uint64_t>(ss.lock_hold_max.count())}};
   j["refused"] = ss.refused;
   j["cut_off"] = ss.cut_off;
+  j["over_limit"] = ss.over_limit;
+  j["timed_out"] = ss.timed_out;
+  j["listener_problems"] = ss.listener_problems;
   nlohmann::json clients = nlohmann::json::array();
   for (const auto& c : ss.clients) {
     nlohmann::json e;

@@ -1,6 +1,8 @@
 #include "broker/config.h"
 
+#include <arpa/inet.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -108,6 +110,16 @@ Result<Config> parse_object(const json& j, const std::string& origin) {
       SX_ASSIGN(c.lock_hold_ms, get_u32(v, origin, "lock_hold_ms", 10, 600000));
     } else if (k == "max_clients") {
       SX_ASSIGN(c.max_clients, get_u32(v, origin, "max_clients", 1, 4096));
+    } else if (k == "max_clients_per_uid") {
+      SX_ASSIGN(c.max_clients_per_uid, get_u32(v, origin, "max_clients_per_uid", 1, 4096));
+    } else if (k == "message_timeout_ms") {
+      SX_ASSIGN(c.message_timeout_ms, get_u32(v, origin, "message_timeout_ms", 10, 600000));
+    } else if (k == "idle_timeout_ms") {
+      SX_ASSIGN(c.idle_timeout_ms, get_u32(v, origin, "idle_timeout_ms", 0, 86400000));
+    } else if (k == "refusal_timeout_ms") {
+      SX_ASSIGN(c.refusal_timeout_ms, get_u32(v, origin, "refusal_timeout_ms", 10, 60000));
+    } else if (k == "socket_check_ms") {
+      SX_ASSIGN(c.socket_check_ms, get_u32(v, origin, "socket_check_ms", 0, 3600000));
     } else if (k == "max_queue") {
       SX_ASSIGN(c.max_queue, get_u32(v, origin, "max_queue", 1, 1024));
     } else if (k == "max_payload") {
@@ -129,9 +141,38 @@ Result<Config> parse_object(const json& j, const std::string& origin) {
 
 }  // namespace
 
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr a4{};
+  if (::inet_pton(AF_INET, host.c_str(), &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  in6_addr a6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &a6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&a6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;  // ::ffff:127.x.y.z
+  }
+  return false;
+}
+
 Result<Config> parse_config(std::string_view text, const std::string& origin) {
   try {
-    json j = json::parse(text.begin(), text.end(), nullptr, true, /*ignore_comments=*/true);
+    // JSON itself allows a key twice (the last one wins); in a security
+    // configuration that hides mistakes, e.g. a second "allow_uids" silently
+    // replacing the first. Keys are tracked per object while parsing.
+    std::vector<std::set<std::string>> keys;
+    std::string duplicate;
+    json::parser_callback_t cb = [&](int, json::parse_event_t ev, json& parsed) {
+      if (ev == json::parse_event_t::object_start) {
+        keys.emplace_back();
+      } else if (ev == json::parse_event_t::object_end) {
+        if (!keys.empty()) keys.pop_back();
+      } else if (ev == json::parse_event_t::key && !keys.empty() && parsed.is_string()) {
+        if (!keys.back().insert(parsed.get<std::string>()).second && duplicate.empty())
+          duplicate = parsed.get<std::string>();
+      }
+      return true;
+    };
+    json j = json::parse(text.begin(), text.end(), cb, true, /*ignore_comments=*/true);
+    if (!duplicate.empty()) return bad(origin, "duplicate key \"" + duplicate + "\" (each key may appear once)");
     SX_ASSIGN(Config c, parse_object(j, origin));
     if (Status v = validate(c); !v) return bad(origin, v.error().message);
     return c;
@@ -173,8 +214,7 @@ Status validate(const Config& c) {
   if (!c.tcp.empty()) {
     auto ep = tcp_endpoint(c.tcp);
     if (!ep) return ep.take_error();
-    static const std::set<std::string> loopback{"127.0.0.1", "::1", "localhost"};
-    if (!c.tcp_allow_remote && !loopback.count(ep->host))
+    if (!c.tcp_allow_remote && !is_loopback(ep->host))
       return make_error(Errc::InvalidArgument,
                         "tcp: " + ep->host +
                             " is not a loopback address; TCP clients carry no credentials, so only "

@@ -32,6 +32,11 @@ struct Config {
   std::vector<gid_t> allow_gids;
   uint32_t lock_hold_ms = 10000;          // longest LOCK ... UNLOCK before the holder is cut off
   uint32_t max_clients = 64;
+  uint32_t max_clients_per_uid = 16;      // per Unix uid; all TCP clients together count as one
+  uint32_t message_timeout_ms = 5000;     // first request / a started request / a reply must complete
+  uint32_t idle_timeout_ms = 0;           // 0 = never (clients keep their connection between operations)
+  uint32_t refusal_timeout_ms = 1000;     // a turned-away connection waits this long for its request
+  uint32_t socket_check_ms = 2000;        // how often the socket file is checked to be ours; 0 = never
   uint32_t max_queue = 8;                 // pipelined requests per client
   uint32_t max_payload = 8192;            // largest JRCP message accepted from a client
   LogLevel log_level = LogLevel::Info;
@@ -44,6 +49,8 @@ Result<Config> parse_config(std::string_view json, const std::string& origin);
 Result<Config> load_config(const std::string& path, bool missing_ok);
 // The "tcp" value as an endpoint; port 0 (any free port, for tests) is allowed.
 Result<link::Endpoint> tcp_endpoint(const std::string& hostport);
+// 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 and "localhost".
+bool is_loopback(const std::string& host);
 // Checks combinations (e.g. at least one listener, tcp host is loopback).
 Status validate(const Config& c);
 

@@ -35,6 +35,9 @@ Result<BrokerStatus> parse_status(const std::string& text) {
     s.lock_hold_max_ms = l.value("hold_max_ms", uint64_t{0});
     s.refused = j.value("refused", uint64_t{0});
     s.cut_off = j.value("cut_off", uint64_t{0});
+    s.over_limit = j.value("over_limit", uint64_t{0});
+    s.timed_out = j.value("timed_out", uint64_t{0});
+    s.listener_problems = j.value("listener_problems", std::vector<std::string>{});
     for (const auto& e : j.at("clients")) {
       ClientStatus cs;
       cs.id = e.value("id", uint64_t{0});
@@ -113,7 +116,11 @@ std::string format_status(const BrokerStatus& s) {
   } else {
     o << "  chip lock: free\n";
   }
-  o << "  clients: " << s.clients.size() << " (refused so far: " << s.refused << ", cut off: " << s.cut_off << ")\n";
+  for (const auto& p : s.listener_problems) o << "  WARNING: socket file " << p << "\n";
+  o << "  clients: " << s.clients.size() << " (refused so far: " << s.refused << ", cut off: " << s.cut_off;
+  if (s.over_limit) o << ", over connection limits: " << s.over_limit;
+  if (s.timed_out) o << ", timed out: " << s.timed_out;
+  o << ")\n";
   for (const auto& c : s.clients) {
     o << "    " << c.name << (c.is_self ? " [this query]" : "");
     if (c.holds_lock) o << " HOLDS THE CHIP";

@@ -42,6 +42,8 @@ struct BrokerStatus {
   uint64_t lock_holder = 0;  // client id, 0 = free
   uint64_t lock_held_ms = 0, lock_hold_max_ms = 0;
   uint64_t refused = 0, cut_off = 0;
+  uint64_t over_limit = 0, timed_out = 0;   // turned away by connection limits; closed by timeouts
+  std::vector<std::string> listener_problems;  // e.g. the socket file was replaced
   std::vector<ClientStatus> clients;
   std::string json;  // the raw reply
 };

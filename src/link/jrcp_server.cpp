@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,8 +31,22 @@ struct JrcpServer::Client {
   bool dead = false;
   std::string name;
   JrcpPeer peer;
-  std::optional<std::string> refused;  // admission refused: reason sent as the first reply
+  // Turned away (admission or a connection limit): takes no slot, gets the
+  // reason as the reply to its first request (or the status answer when
+  // limit_exempt), then is closed; closed anyway at `deadline`.
+  std::optional<std::string> refused;
+  bool limit_exempt = false;
+  Clock::time_point deadline{};
+  std::string peer_key;  // what max_clients_per_peer counts by
   uint64_t requests = 0;
+  bool received_any = false;  // a complete request ever arrived
+  // Since when the server waits for this client to finish its next request
+  // (or, between requests, how long it has been idle); refreshed while the
+  // client waits for the server instead.
+  Clock::time_point await_since = Clock::now();
+  Clock::time_point send_since{};  // a reply started waiting for the client to read it
+  uint64_t ticket = 0;   // arrival order of the request at the head of the queue
+  bool served = false;   // served in this round
   Clock::time_point since = Clock::now();
 
   Client(uint64_t i, Fd f, size_t max_payload) : id(i), fd(std::move(f)), dec(max_payload) {}
@@ -45,6 +60,22 @@ namespace {
 bool needs_chip(uint8_t type) {
   return type == static_cast<uint8_t>(jrcp::Mty::WaitForCard) || type == static_cast<uint8_t>(jrcp::Mty::ApduData) ||
          type == static_cast<uint8_t>(jrcp::Mty::Lock);
+}
+
+// Connections are counted per peer for max_clients_per_peer: a Unix peer by
+// its uid, all TCP peers (no credentials) together.
+std::string peer_key(const JrcpPeer& p) {
+  if (!p.unix_socket) return "tcp";
+  if (!p.has_cred) return "unix";
+  return "uid " + std::to_string(p.cred.uid);
+}
+
+std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+int poll_ms(Clock::time_point now, Clock::time_point when) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(when - now).count();
+  if (left <= 0) return 0;
+  return static_cast<int>(std::min<long long>(left + 1, 1000000));
 }
 
 std::string tcp_peer_address(int fd) {
@@ -82,7 +113,34 @@ JrcpServer::JrcpServer(JrcpBackend& backend, JrcpServerOptions opt)
 
 JrcpServer::~JrcpServer() {
   stop();
-  for (const auto& p : unix_paths_) ::unlink(p.c_str());
+  remove_socket_files();
+}
+
+// Removes our socket files, but not a file someone put in their place.
+void JrcpServer::remove_socket_files() {
+  for (size_t i = 0; i < unix_paths_.size(); ++i) {
+    struct stat st{};
+    if (::lstat(unix_paths_[i].c_str(), &st) == 0 && st.st_dev == unix_files_[i].dev &&
+        st.st_ino == unix_files_[i].ino)
+      ::unlink(unix_paths_[i].c_str());
+  }
+  unix_paths_.clear();
+  unix_files_.clear();
+}
+
+void JrcpServer::check_socket_files() {
+  for (size_t i = 0; i < unix_paths_.size(); ++i) {
+    struct stat st{};
+    std::string problem;
+    if (::lstat(unix_paths_[i].c_str(), &st) < 0)
+      problem = unix_paths_[i] + " was removed";
+    else if (st.st_dev != unix_files_[i].dev || st.st_ino != unix_files_[i].ino)
+      problem = unix_paths_[i] + " was replaced by another file (owner uid " + std::to_string(st.st_uid) +
+                "); new clients reach whoever made it, not this server";
+    if (problem != unix_files_[i].problem && !problem.empty()) log("SOCKET FILE " + problem);
+    if (problem != unix_files_[i].problem && problem.empty()) log(unix_paths_[i] + " is this server's socket again");
+    unix_files_[i].problem = problem;
+  }
 }
 
 void JrcpServer::log(const std::string& s) {
@@ -106,9 +164,12 @@ Result<uint16_t> JrcpServer::listen_tcp(const std::string& host, uint16_t port) 
 Status JrcpServer::listen_unix(const std::string& path) {
   SX_ASSIGN(Fd fd, unix_listen(path));
   SX_TRY(set_nonblocking(fd.get(), true));
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) < 0) return make_error(Errc::Io, errno_text("stat " + path, errno));
   listeners_.push_back(std::move(fd));
   listener_unix_.push_back(true);
   unix_paths_.push_back(path);
+  unix_files_.push_back({st.st_dev, st.st_ino, {}});
   listener_names_.push_back("unix:" + path);
   return {};
 }
@@ -193,6 +254,8 @@ bool JrcpServer::flush(Client& c) {
   return true;
 }
 
+void JrcpServer::touch(Client& c) { c.await_since = Clock::now(); }
+
 void JrcpServer::reply(Client& c, uint8_t type, ByteView payload) {
   auto msg = jrcp::encode(type, payload);
   if (!msg) {
@@ -200,17 +263,32 @@ void JrcpServer::reply(Client& c, uint8_t type, ByteView payload) {
     log(c.name + ": " + msg.error().message);
     msg = jrcp::encode(type, {});
   }
+  if (!c.sending()) c.send_since = Clock::now();
   append(c.out, *msg);
-  flush(c);
+  if (flush(c)) touch(c);
 }
 
 void JrcpServer::handle(Client& c) {
   if (c.queue.empty()) return;
   std::optional<jrcp::Message> m = std::move(c.queue.front());
   c.queue.pop_front();
+  if (!c.queue.empty()) c.ticket = ++next_ticket_;  // the next request queues up behind everybody waiting now
   ++c.requests;
+  c.served = true;
   if (c.refused) {
     c.close_after_reply = true;
+    if (c.limit_exempt && m->type == *opt_.limit_exempt_type) {
+      std::optional<jrcp::Message> ext;
+      try {
+        ext = backend_.extension(c.peer, *m);
+      } catch (...) {
+        log("backend extension() threw");
+      }
+      if (ext) {
+        reply(c, ext->type, ext->payload);
+        return;
+      }
+    }
     reply(c, jrcp::kError, ByteView(reinterpret_cast<const uint8_t*>(c.refused->data()), c.refused->size()));
     return;
   }
@@ -286,13 +364,148 @@ void JrcpServer::handle(Client& c) {
   reply(c, jrcp::kError, ByteView(&t, 1));
 }
 
+void JrcpServer::accept_from(size_t i) {
+  for (;;) {
+    int fd = ::accept4(listeners_[i].get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) break;  // EAGAIN, or a transient error: try again on the next wake-up
+    Fd cfd(fd);
+    int one = 1;
+    if (!listener_unix_[i]) ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto c = std::make_unique<Client>(next_id_++, std::move(cfd), opt_.max_payload);
+    JrcpPeer& p = c->peer;
+    p.id = c->id;
+    p.unix_socket = listener_unix_[i];
+    c->name = "client#" + std::to_string(c->id);
+    if (p.unix_socket) {
+      p.address = listener_names_[i];
+      if (auto pc = peer_cred(c->fd.get())) {
+        p.has_cred = true;
+        p.cred = *pc;
+        c->name += " (pid " + std::to_string(pc->pid) + " uid " + std::to_string(pc->uid) + " gid " +
+                   std::to_string(pc->gid) + ")";
+      }
+      if (auto pg = peer_groups(c->fd.get())) {
+        p.has_groups = true;
+        p.groups = std::move(*pg);
+      }
+    } else {
+      p.address = tcp_peer_address(c->fd.get());
+      c->name += " (tcp " + p.address + ")";
+    }
+    p.name = c->name;
+    c->peer_key = peer_key(p);
+    if (opt_.admit) {
+      try {
+        c->refused = opt_.admit(p);
+      } catch (...) {
+        c->refused = "admission check failed";
+      }
+    }
+    // Connection limits. Clients turned away hold no slot, so neither
+    // refused peers nor a full house can lock out the others or the status query.
+    size_t active = 0, of_peer = 0, pending = 0, pending_of_peer = 0;
+    for (const auto& o : clients_) {
+      if (o->dead) continue;
+      bool same = o->peer_key == c->peer_key;
+      if (o->refused) {
+        ++pending;
+        pending_of_peer += same;
+      } else {
+        ++active;
+        of_peer += same;
+      }
+    }
+    bool over_limit = false;
+    if (!c->refused && active >= opt_.max_clients) {
+      c->refused = "too many clients connected (limit " + std::to_string(opt_.max_clients) + "); try again later";
+      over_limit = true;
+    } else if (!c->refused && opt_.max_clients_per_peer && of_peer >= opt_.max_clients_per_peer) {
+      c->refused = "too many connections from " + (c->peer_key == "tcp" ? std::string("TCP clients") : c->peer_key) +
+                   " (limit " + std::to_string(opt_.max_clients_per_peer) + "); try again later";
+      over_limit = true;
+    }
+    if (!c->refused) {
+      log(c->name + " connected on " + listener_names_[i]);
+      clients_.push_back(std::move(c));
+      continue;
+    }
+    if (over_limit) ++over_limit_;
+    else ++refused_;
+    if (pending >= opt_.max_pending || pending_of_peer >= kPendingPerPeer) {
+      log(c->name + " refused and closed at once (too many turned-away connections waiting): " + *c->refused);
+      continue;  // the fd closes
+    }
+    log(c->name + (over_limit ? " turned away: " : " refused: ") + *c->refused);
+    c->limit_exempt = over_limit && opt_.limit_exempt_type.has_value();
+    c->deadline = Clock::now() + opt_.refusal_timeout;
+    clients_.push_back(std::move(c));
+  }
+}
+
+// Closes clients that keep a slot without making progress; returns the
+// earliest moment another such check is due (or max()).
+Clock::time_point JrcpServer::expire_clients() {
+  const auto now = Clock::now();
+  auto next = Clock::time_point::max();
+  const auto mt = opt_.message_timeout, idle = opt_.idle_timeout;
+  auto due = [&](Clock::time_point t) { next = std::min(next, t); };
+  for (auto& cp : clients_) {
+    Client& c = *cp;
+    if (c.dead) continue;
+    if (c.refused) {
+      if (now >= c.deadline) {
+        ++timed_out_;
+        drop(c, "turned away, and sent no request within " + ms_text(opt_.refusal_timeout));
+      } else {
+        due(c.deadline);
+      }
+      continue;
+    }
+    if (c.sending()) {
+      if (mt.count() && now - c.send_since >= mt) {
+        ++timed_out_;
+        drop(c, "did not read its reply within " + ms_text(mt) + " (message_timeout)");
+      } else if (mt.count()) {
+        due(c.send_since + mt);
+      }
+      continue;
+    }
+    if (!c.queue.empty()) {  // waiting for the server (or the lock): not the client's fault
+      c.await_since = now;
+      continue;
+    }
+    if (mt.count() && (!c.received_any || c.dec.mid_message())) {
+      if (now - c.await_since >= mt) {
+        ++timed_out_;
+        drop(c, std::string(c.dec.mid_message() ? "sent half a request" : "sent no request") + " within " + ms_text(mt) +
+                    " (message_timeout)");
+      } else {
+        due(c.await_since + mt);
+      }
+      continue;
+    }
+    if (idle.count() && !c.dec.mid_message()) {
+      if (now - c.await_since >= idle) {
+        ++timed_out_;
+        drop(c, "idle for " + ms_text(idle) + " (idle_timeout)");
+      } else {
+        due(c.await_since + idle);
+      }
+    }
+  }
+  return next;
+}
+
 Status JrcpServer::run() {
   if (!wake_) return make_error(Errc::Io, "jrcp-server: eventfd failed");
   if (listeners_.empty()) return make_error(Errc::InvalidArgument, "jrcp-server: no listener");
   quit_ = false;
   std::vector<pollfd> pfds;
   std::vector<Client*> polled;
+  std::vector<Client*> chip_order;
   uint8_t rbuf[4096];
+  auto next_check = Clock::now() + opt_.listener_check_interval;
+  auto next_expiry = Clock::now();
   while (!stopping_.load() && !quit_) {
     auto allowed = [&](const Client& c) { return lock_owner_ == 0 || lock_owner_ == c.id; };
     auto servable = [&](const Client& c) {
@@ -315,13 +528,16 @@ Status JrcpServer::run() {
       pfds.push_back({c.fd.get(), ev, 0});
       polled.push_back(&c);
     }
+    const auto now = Clock::now();
     int timeout = -1;
-    if (work_pending) {
-      timeout = 0;
-    } else if (lock_owner_ != 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(lock_deadline_ - Clock::now()).count();
-      timeout = left <= 0 ? 0 : static_cast<int>(std::min<long long>(left + 1, 1000000));
-    }
+    auto wake_at = [&](Clock::time_point t) {
+      int ms = poll_ms(now, t);
+      timeout = timeout < 0 ? ms : std::min(timeout, ms);
+    };
+    if (work_pending) timeout = 0;
+    if (lock_owner_ != 0) wake_at(lock_deadline_);
+    if (next_expiry != Clock::time_point::max()) wake_at(next_expiry);
+    if (opt_.listener_check_interval.count() && !unix_paths_.empty()) wake_at(next_check);
     int n = ::poll(pfds.data(), pfds.size(), timeout);
     if (n < 0 && errno != EINTR) return make_error(Errc::Io, errno_text("jrcp-server: poll", errno));
     if (n < 0) continue;
@@ -332,52 +548,8 @@ Status JrcpServer::run() {
     }
     if (stopping_.load()) break;
 
-    for (size_t i = 0; i < listeners_.size(); ++i) {
-      if (!(pfds[1 + i].revents & POLLIN)) continue;
-      for (;;) {
-        int fd = ::accept4(listeners_[i].get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) break;  // EAGAIN, or a transient error: try again on the next wake-up
-        Fd cfd(fd);
-        if (clients_.size() >= opt_.max_clients) {
-          log("too many clients, refusing a connection");
-          continue;
-        }
-        int one = 1;
-        if (!listener_unix_[i]) ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        auto c = std::make_unique<Client>(next_id_++, std::move(cfd), opt_.max_payload);
-        JrcpPeer& p = c->peer;
-        p.id = c->id;
-        p.unix_socket = listener_unix_[i];
-        c->name = "client#" + std::to_string(c->id);
-        if (p.unix_socket) {
-          p.address = listener_names_[i];
-          if (auto pc = peer_cred(c->fd.get())) {
-            p.has_cred = true;
-            p.cred = *pc;
-            c->name += " (pid " + std::to_string(pc->pid) + " uid " + std::to_string(pc->uid) + " gid " +
-                       std::to_string(pc->gid) + ")";
-          }
-        } else {
-          p.address = tcp_peer_address(c->fd.get());
-          c->name += " (tcp " + p.address + ")";
-        }
-        p.name = c->name;
-        if (opt_.admit) {
-          try {
-            c->refused = opt_.admit(p);
-          } catch (...) {
-            c->refused = "admission check failed";
-          }
-        }
-        if (c->refused) {
-          ++refused_;
-          log(c->name + " refused: " + *c->refused);
-        } else {
-          log(c->name + " connected on " + listener_names_[i]);
-        }
-        clients_.push_back(std::move(c));
-      }
-    }
+    for (size_t i = 0; i < listeners_.size(); ++i)
+      if (pfds[1 + i].revents & POLLIN) accept_from(i);
 
     size_t base = 1 + listeners_.size();
     for (size_t i = 0; i < polled.size(); ++i) {
@@ -385,16 +557,21 @@ Status JrcpServer::run() {
       short re = pfds[base + i].revents;
       if (!re || c.dead) continue;
       if (re & POLLOUT) {
-        flush(c);
+        if (flush(c)) touch(c);
         continue;
       }
       if (re & POLLIN) {
         ssize_t r = ::recv(c.fd.get(), rbuf, sizeof rbuf, 0);
         if (r > 0) {
+          if (!c.dec.mid_message()) touch(c);  // a new request starts: its deadline starts now
           if (Status s = c.dec.feed(ByteView(rbuf, static_cast<size_t>(r))); !s) {
             drop(c, s.error().message);
           } else {
-            while (auto m = c.dec.next()) c.queue.push_back(std::move(*m));
+            while (auto m = c.dec.next()) {
+              if (c.queue.empty()) c.ticket = ++next_ticket_;
+              c.queue.push_back(std::move(*m));
+              c.received_any = true;
+            }
             if (opt_.max_queue && c.queue.size() > opt_.max_queue) {
               ++cut_off_;
               drop(c, "sent " + std::to_string(c.queue.size()) + " requests without waiting (queue limit " +
@@ -426,15 +603,32 @@ Status JrcpServer::run() {
       lock_depth_ = 0;
     }
 
-    // One message per client per round, starting from a rotating client, so
-    // a client with a queue of requests cannot starve the others.
+    if (opt_.listener_check_interval.count() && Clock::now() >= next_check) {
+      check_socket_files();
+      next_check = Clock::now() + opt_.listener_check_interval;
+    }
+
+    // One request per client per round. Requests that do not need the chip
+    // (and those of turned-away clients) go first, from a rotating start;
+    // then those that need the chip, oldest first: whoever just had the chip
+    // (or the lock) queues up behind everybody already waiting.
     size_t count = clients_.size();
+    chip_order.clear();
     for (size_t k = 0; k < count; ++k) {
       Client& c = *clients_[(rr_ + k) % count];
-      if (c.dead || c.sending() || !servable(c)) continue;
-      handle(c);
+      if (c.dead || c.sending() || c.queue.empty()) continue;
+      if (c.refused || !needs_chip(c.queue.front().type)) handle(c);
+      else chip_order.push_back(&c);
     }
     if (count) rr_ = (rr_ + 1) % count;
+    std::sort(chip_order.begin(), chip_order.end(), [](const Client* a, const Client* b) { return a->ticket < b->ticket; });
+    for (Client* c : chip_order) {
+      if (c->dead || c->served || c->sending() || !allowed(*c)) continue;
+      handle(*c);
+    }
+    for (auto& cp : clients_) cp->served = false;
+    // After serving: a client just answered starts its idle time now.
+    next_expiry = expire_clients();
 
     std::erase_if(clients_, [](const std::unique_ptr<Client>& c) { return c->dead; });
     client_count_ = clients_.size();
@@ -444,8 +638,7 @@ Status JrcpServer::run() {
   for (auto& cp : clients_) drop(*cp, "server stopping");
   clients_.clear();
   listeners_.clear();
-  for (const auto& p : unix_paths_) ::unlink(p.c_str());
-  unix_paths_.clear();
+  remove_socket_files();
   client_count_ = 0;
   lock_owner_ = 0;
   lock_depth_ = 0;
@@ -461,7 +654,7 @@ JrcpServerState JrcpServer::state() const {
   const auto now = Clock::now();
   auto ms = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d); };
   for (const auto& cp : clients_) {
-    if (cp->dead) continue;
+    if (cp->dead || cp->refused) continue;  // turned-away connections hold no slot
     JrcpClientState c;
     c.peer = cp->peer;
     c.queued = cp->queue.size();
@@ -483,6 +676,10 @@ JrcpServerState JrcpServer::state() const {
   st.listeners = listener_names_;
   st.refused = refused_;
   st.cut_off = cut_off_;
+  st.over_limit = over_limit_;
+  st.timed_out = timed_out_;
+  for (const auto& f : unix_files_)
+    if (!f.problem.empty()) st.listener_problems.push_back(f.problem);
   return st;
 }
 

@@ -8,12 +8,16 @@
 // * WAIT_FOR_CARD -> ATR; APDU_DATA -> backend (empty reply = no answer);
 // * LOCK/UNLOCK nest per client; while one client holds the lock the other
 //   clients' WAIT_FOR_CARD, APDU_DATA and LOCK requests wait (each client is
-//   read only while nothing of it is queued, so the rest stays in the kernel)
-//   and are then served round-robin; requests that do not need the chip
-//   (status, TERMINAL_INFO, CLOSE, errors) are answered at once. The lock ends on the matching UNLOCK,
-//   on disconnect of the holder, or lock_hold_max after it was taken (the
-//   holder then silently loses it, or is disconnected with cut_off_on_expiry).
-//   UNLOCK without LOCK is answered normally;
+//   read only while nothing of it is queued, so the rest stays in the kernel).
+//   Requests that need the chip are served oldest first (by when the server
+//   read them), one per client per round: a client that releases the lock
+//   while others wait, and asks for it again, queues up behind them, so two
+//   clients passing the lock back and forth cannot starve a third. Requests
+//   that do not need the chip (status, TERMINAL_INFO, CLOSE, errors) are
+//   answered at once. The lock ends on the matching UNLOCK, on disconnect of
+//   the holder, or lock_hold_max after it was taken (the holder then silently
+//   loses it, or is disconnected with cut_off_on_expiry). UNLOCK without LOCK
+//   is answered normally;
 // * CLOSE -> `03 00 00 00`, then the connection is closed;
 // * TERMINAL_INFO, DEBUG_INFO -> empty reply of the same type;
 // * STATUS, INIT_DATA, INFO_TEXT, unknown types, and QUIT unless allowed ->
@@ -21,13 +25,28 @@
 // * bad NAD or a payload over max_payload -> that client is dropped; partial
 //   messages never block other clients (non-blocking sockets, per-client
 //   buffers); a client that does not read its replies is only blocked itself.
+//   With message_timeout set, a connection must send its first request, finish
+//   each request it started, and read each reply within it, or it is closed,
+//   so such clients cannot keep their slots either; idle_timeout (off by
+//   default) also closes clients that are quiet between requests.
 //
 // Hooks for a broker (all optional, all called on the server thread):
 // * admit(): decides at accept time from the peer's credentials (Unix
-//   sockets: SO_PEERCRED); a refused client gets `03 00 LL LL <reason text>`
-//   as the reply to its first request and is then disconnected;
+//   sockets: SO_PEERCRED uid/gid/pid and SO_PEERGROUPS supplementary groups);
+// * connection limits: max_clients in all and max_clients_per_peer per Unix
+//   uid (TCP clients count as one peer);
+// * a connection refused by admit() or beyond a limit is "turned away": it
+//   takes no slot and counts toward no limit; its first request gets
+//   `03 00 LL LL <reason text>` (or, beyond a limit only, the answer to a
+//   limit_exempt_type request such as the broker's status query), and then
+//   it is closed; one that sends nothing is closed after refusal_timeout. At
+//   most max_pending such connections (4 per peer) wait at a time; more are
+//   closed at accept without a reply;
 // * max_queue: complete requests a client may send ahead without waiting for
 //   replies; a client exceeding it is disconnected;
+// * listener_check_interval: each Unix listener's file is checked to still
+//   be ours (same inode); a replaced or removed file is logged (and is not
+//   removed by us at shutdown);
 // * JrcpBackend::transceive_from / client_gone / extension: who sent an APDU,
 //   who left (and whether it held the lock), message types of the broker's own.
 #pragma once
@@ -58,6 +77,8 @@ struct JrcpPeer {
   bool unix_socket = false;
   bool has_cred = false;       // SO_PEERCRED answered (Unix sockets only)
   PeerCred cred;
+  bool has_groups = false;     // SO_PEERGROUPS answered (Unix sockets only)
+  std::vector<gid_t> groups;   // the peer's supplementary groups at connect()
   std::string address;         // TCP: "HOST:PORT" of the peer; Unix: listener path
   std::string name;            // "client#N" plus pid/uid when known
 };
@@ -107,6 +128,9 @@ struct JrcpServerState {
   std::vector<std::string> listeners;  // connection strings
   uint64_t refused = 0;     // connections refused by admit()
   uint64_t cut_off = 0;     // connections dropped for exceeding hold time or queue limit
+  uint64_t over_limit = 0;  // connections turned away by max_clients / max_clients_per_peer
+  uint64_t timed_out = 0;   // connections closed by message_timeout / idle_timeout / refusal_timeout
+  std::vector<std::string> listener_problems;  // e.g. a Unix socket file replaced by someone else
 };
 
 struct JrcpServerOptions {
@@ -120,6 +144,25 @@ struct JrcpServerOptions {
   bool cut_off_on_expiry = false;
   // Admission: empty optional = accept; a string = refuse with that reason.
   std::function<std::optional<std::string>(const JrcpPeer&)> admit;
+  // Connections of one peer (Unix: its uid; all TCP clients count as one
+  // peer) beyond this are turned away like those beyond max_clients. 0 = no limit.
+  size_t max_clients_per_peer = 0;
+  // Connections turned away (admission, limits) wait for their one reply at
+  // most refusal_timeout, at most max_pending of them at a time (4 per peer);
+  // beyond that they are closed at accept.
+  size_t max_pending = 32;
+  std::chrono::milliseconds refusal_timeout{1000};
+  // 0 = off. A new connection's first request, each request once its first
+  // byte arrived, and each reply once sent must be complete within it.
+  std::chrono::milliseconds message_timeout{0};
+  // 0 = off. A client with nothing in flight for this long is closed.
+  std::chrono::milliseconds idle_timeout{0};
+  // A message type (the broker's status query) that is still answered, by
+  // JrcpBackend::extension, on a connection turned away by a limit.
+  std::optional<uint8_t> limit_exempt_type;
+  // 0 = off. How often each Unix listener's path is checked to still be our
+  // socket (same inode); a replaced or removed file is logged.
+  std::chrono::milliseconds listener_check_interval{0};
   // Diagnostics (connects, drops, lock expiry); called on the server thread.
   std::function<void(const std::string&)> log;
 };
@@ -155,6 +198,19 @@ class JrcpServer {
 
  private:
   struct Client;
+  struct SocketFile {
+    dev_t dev;
+    ino_t ino;
+    std::string problem;  // last reported; empty = still ours
+  };
+  // Turned-away connections waiting for their one reply, per peer.
+  static constexpr size_t kPendingPerPeer = 4;
+
+  void accept_from(size_t listener);
+  std::chrono::steady_clock::time_point expire_clients();
+  void check_socket_files();
+  void remove_socket_files();
+  void touch(Client& c);
   void handle(Client& c);
   void reply(Client& c, uint8_t type, ByteView payload);
   bool flush(Client& c);
@@ -165,10 +221,14 @@ class JrcpServer {
   JrcpServerOptions opt_;
   std::vector<Fd> listeners_;
   std::vector<std::string> unix_paths_;
+  std::vector<SocketFile> unix_files_;  // parallel to unix_paths_
   std::vector<std::string> listener_names_;
   std::vector<bool> listener_unix_;
   uint64_t refused_ = 0;
   uint64_t cut_off_ = 0;
+  uint64_t over_limit_ = 0;
+  uint64_t timed_out_ = 0;
+  uint64_t next_ticket_ = 0;
   std::chrono::steady_clock::time_point lock_since_{};
   Fd wake_;
   std::thread thread_;

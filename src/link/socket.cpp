@@ -254,4 +254,24 @@ Result<PeerCred> peer_cred(int fd) {
   return PeerCred{c.pid, c.uid, c.gid};
 }
 
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59  // Linux >= 4.13; asm-generic value, the same on armhf
+#endif
+
+Result<std::vector<gid_t>> peer_groups(int fd) {
+  std::vector<gid_t> g(32);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    socklen_t len = static_cast<socklen_t>(g.size() * sizeof(gid_t));
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g.data(), &len) == 0) {
+      g.resize(len / sizeof(gid_t));
+      return g;
+    }
+    // ERANGE: len now says how much room the list needs.
+    if (errno != ERANGE || len / sizeof(gid_t) <= g.size() || len / sizeof(gid_t) > 65536)
+      return make_error(Errc::Io, errno_text("SO_PEERGROUPS", errno));
+    g.resize(len / sizeof(gid_t));
+  }
+  return make_error(Errc::Io, "SO_PEERGROUPS: the group list kept growing");
+}
+
 }  // namespace sx::link

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -43,6 +44,9 @@ struct PeerCred {
 };
 // Credentials of the process at the other end of a connected Unix socket.
 Result<PeerCred> peer_cred(int fd);
+// Its supplementary groups as of connect() (SO_PEERGROUPS, Linux >= 4.13),
+// mapped into our user namespace; no /proc lookup, so no PID is involved.
+Result<std::vector<gid_t>> peer_groups(int fd);
 
 // "strerror(errno)" formatted as "<what>: <text>"; thread-safe.
 std::string errno_text(const std::string& what, int err);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <gtest/gtest-spi.h>
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -587,6 +589,43 @@ TEST_F(BrokerIntegration, UnauthorisedUidIsRefused) {
   ASSERT_TRUE(ch.ok());
   se05x::Client c(**ch);
   EXPECT_TRUE(c.select().ok());
+}
+
+// The recommended Armadillo Base OS layout runs se05xd in its own container,
+// i.e. its own PID namespace: SO_PEERCRED then reports pid 0 for clients in
+// other containers, and a /proc/<pid> lookup of their groups cannot work. A
+// client admitted only by a supplementary group must still get in.
+TEST_F(BrokerIntegration, OwnPidNamespaceAdmitsBySupplementaryGroup) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root (unshare --pid, another uid for the client)";
+  if (std::getenv("SX_TEST_EXEC_WRAPPER")) GTEST_SKIP() << "not under an exec wrapper";
+  if (std::system("unshare --pid --fork true >/dev/null 2>&1") != 0) GTEST_SKIP() << "cannot create a PID namespace";
+  std::ofstream(dir.file("se05xd.conf")) << "{\n  \"connection\": \"unix:" << sim_sock << "\",\n  \"socket\": \""
+                                         << sock << "\",\n  \"socket_mode\": \"0666\",\n"
+                                         << "  \"allow_uids\": [0],\n  \"allow_gids\": [4244]\n}\n";
+  broker = std::make_unique<SimProcess>(
+      "/usr/bin/unshare", std::vector<std::string>{"--pid", "--fork", "--kill-child", broker_binary(), "--foreground",
+                                                   "--config", dir.file("se05xd.conf"), "--log-level", "warning"});
+  ASSERT_TRUE(broker->start());
+  auto st = query_status(conn());
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  ASSERT_EQ(st->clients.size(), 1u);
+  EXPECT_EQ(st->clients[0].pid, 0) << "the broker should not see our pid from its own namespace";
+  auto member = [&](gid_t group) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      const gid_t groups[] = {group};
+      if (::setgroups(1, groups) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(3);
+      auto ch = se05x::open_channel(conn());
+      if (!ch.ok()) ::_exit(ch.error().message.find("access denied") != std::string::npos ? 1 : 2);
+      se05x::Client c(**ch);
+      ::_exit(c.select().ok() ? 0 : 4);
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+  };
+  EXPECT_EQ(member(4244), 0) << "1 = refused, 2 = other error, 3 = setuid failed, 4 = SELECT failed";
+  EXPECT_EQ(member(4245), 1) << "a client without the group must still be refused";
 }
 
 }  // namespace

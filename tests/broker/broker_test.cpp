@@ -4,6 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <thread>
 
 #include "broker/status.h"
@@ -321,6 +329,202 @@ TEST_F(BrokerTest, SocketModeApplied) {
   struct stat st{};
   ASSERT_EQ(::stat(cfg.socket.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+// --- issue 14 ---
+
+// A child process with other credentials holding connections to the broker.
+// Only system calls between fork and _exit (the parent has threads).
+class Intruder {
+ public:
+  struct Creds {
+    uid_t uid = 65534;
+    gid_t gid = 65534;
+    std::vector<gid_t> groups;  // supplementary
+  };
+  // Opens n connections; each first sends `first` (may be empty), then the
+  // child waits until release(). ok() when all connected.
+  Intruder(const std::string& path, Creds c, int n, Bytes first = {}) {
+    // The other uid must be able to reach the socket in the test's private directory.
+    std::string d = path.substr(0, path.rfind('/'));
+    if (::chmod(d.c_str(), 0711) != 0) return;
+    int ready[2], hold[2];
+    if (::pipe(ready) != 0 || ::pipe(hold) != 0) return;
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path, path.data(), std::min(path.size(), sizeof a.sun_path - 1));
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(ready[0]);
+      ::close(hold[1]);
+      if (::setgroups(c.groups.size(), c.groups.data()) != 0 || ::setgid(c.gid) != 0 || ::setuid(c.uid) != 0)
+        ::_exit(3);
+      char ok = 1;
+      for (int i = 0; i < n; ++i) {
+        int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) ok = 0;
+        if (fd >= 0 && !first.empty() && ::write(fd, first.data(), first.size()) < 0) ok = 0;
+      }
+      if (::write(ready[1], &ok, 1) != 1) ::_exit(4);
+      char b;
+      while (::read(hold[0], &b, 1) > 0) {
+      }
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(hold[0]);
+    hold_ = hold[1];
+    char ok = 0;
+    ok_ = ::read(ready[0], &ok, 1) == 1 && ok == 1;
+    ::close(ready[0]);
+  }
+  ~Intruder() { release(); }
+  bool ok() const { return ok_; }
+  void release() {
+    if (hold_ >= 0) ::close(hold_);
+    hold_ = -1;
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int hold_ = -1;
+  bool ok_ = false;
+};
+
+// The audit: with socket_mode 0666 and allow_uids [0], a refused uid opened
+// max_clients idle connections; root then got "too many clients" and
+// se05xd --status failed.
+TEST_F(BrokerTest, RefusedUidCannotExhaustTheSlots) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to act as another uid";
+  cfg.socket_mode = 0666;
+  cfg.allow_uids = {0};
+  cfg.max_clients = 8;
+  start();
+  Intruder bad(cfg.socket, {}, 64);  // idle: never sends a byte
+  ASSERT_TRUE(bad.ok());
+  auto st = query_status(conn(), kIo);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  auto ch = se05x::open_channel(conn());
+  ASSERT_TRUE(ch.ok()) << ch.error().message;
+  EXPECT_EQ(*(*ch)->transceive(hex("01")), hex("01 9000"));
+}
+
+// The audit: admitted clients each sending 3 of 4 header bytes held every
+// slot for as long as they liked.
+TEST_F(BrokerTest, HalfHeaderClientsLoseTheirSlots) {
+  cfg.max_clients = 8;
+  cfg.max_clients_per_uid = 8;
+  cfg.message_timeout_ms = 100;
+  start();
+  std::vector<Raw> half;
+  for (int i = 0; i < 8; ++i) {
+    half.push_back(Raw::connect(cfg.socket));
+    half.back().send(hex("01 00 00"));
+  }
+  for (auto& h : half) EXPECT_TRUE(h.closed_by_peer());
+  auto ch = se05x::open_channel(conn());
+  ASSERT_TRUE(ch.ok()) << ch.error().message;
+  EXPECT_EQ(*(*ch)->transceive(hex("02")), hex("02 9000"));
+  EXPECT_TRUE(logged("half a request"));
+}
+
+TEST_F(BrokerTest, StatusAnswersWhenEverySlotIsTaken) {
+  cfg.max_clients = 4;
+  cfg.max_clients_per_uid = 4;
+  start();
+  std::vector<std::unique_ptr<link::ApduChannel>> held;
+  for (int i = 0; i < 4; ++i) {
+    auto ch = se05x::open_channel(conn());
+    ASSERT_TRUE(ch.ok()) << ch.error().message;
+    ASSERT_TRUE((*ch)->transceive(hex("03")).ok());
+    held.push_back(std::move(*ch));
+  }
+  auto st = query_status(conn(), kIo);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->clients.size(), 4u);
+  auto extra = se05x::open_channel(conn());
+  ASSERT_FALSE(extra.ok());
+  EXPECT_NE(extra.error().message.find("too many"), std::string::npos) << extra.error().message;
+}
+
+TEST_F(BrokerTest, PerUidCapLeavesRoomForOthers) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to act as another uid";
+  cfg.socket_mode = 0666;
+  cfg.max_clients = 8;
+  cfg.max_clients_per_uid = 3;
+  start();
+  // An admitted uid holding as many connections as it can (WAIT_FOR_CARD, then idle).
+  Intruder greedy(cfg.socket, {}, 8, *link::jrcp::encode(0x00, link::jrcp::kWaitForCardPayload));
+  ASSERT_TRUE(greedy.ok());
+  auto ch = se05x::open_channel(conn());
+  ASSERT_TRUE(ch.ok()) << ch.error().message;
+  EXPECT_EQ(*(*ch)->transceive(hex("04")), hex("04 9000"));
+  auto st = query_status(conn(), kIo);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  size_t greedy_slots = 0;
+  for (const auto& c : st->clients) greedy_slots += c.uid == 65534;
+  EXPECT_EQ(greedy_slots, 3u);
+}
+
+// Admission by a supplementary group alone (the group is neither the
+// client's uid nor its primary gid).
+TEST_F(BrokerTest, SupplementaryGroupOnlyClientIsAdmitted) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to act as another uid";
+  cfg.socket_mode = 0666;
+  cfg.allow_uids = {0};
+  cfg.allow_gids = {4244};
+  start();
+  Intruder member(cfg.socket, {65534, 65534, {4244}}, 1, *link::jrcp::encode(0x01, hex("05")));
+  Intruder stranger(cfg.socket, {65534, 65534, {4245}}, 1, *link::jrcp::encode(0x01, hex("06")));
+  ASSERT_TRUE(member.ok());
+  ASSERT_TRUE(stranger.ok());
+  // The member's APDU reaches the chip; the stranger's does not.
+  for (int i = 0; i < 2000 && !logged("refused"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto st = query_status(conn(), kIo);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(st->refused, 1u);
+  EXPECT_EQ(st->apdus, 1u);
+  EXPECT_EQ(chip->sent, std::vector<Bytes>{hex("05")});
+}
+
+TEST_F(BrokerTest, RefusesASocketDirectoryOthersCanWrite) {
+  std::string d = dir.file("run");
+  ASSERT_EQ(::mkdir(d.c_str(), 0755), 0);
+  cfg.socket = d + "/se05xd.sock";
+  ASSERT_EQ(::chmod(d.c_str(), 0777), 0);
+  auto b = Broker::create(cfg, {}, testing::fake_factory(chip));
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error().message.find(d), std::string::npos) << b.error().message;
+  EXPECT_NE(b.error().message.find("writable"), std::string::npos) << b.error().message;
+  // Group-writable by a group that is not the broker's own: refused too
+  // (giving the directory to another group needs root).
+  ASSERT_EQ(::chmod(d.c_str(), 0775), 0);
+  if (::getuid() == 0) {
+    ASSERT_EQ(::chown(d.c_str(), static_cast<uid_t>(-1), ::getegid() == 4246 ? 4247 : 4246), 0);
+    EXPECT_FALSE(Broker::create(cfg, {}, testing::fake_factory(chip)).ok());
+  }
+  // Sticky (like /tmp): nobody but the owner may rename over or remove the socket.
+  ASSERT_EQ(::chmod(d.c_str(), 01777), 0);
+  {
+    auto sticky = Broker::create(cfg, {}, testing::fake_factory(chip));
+    EXPECT_TRUE(sticky.ok()) << sticky.error().message;
+  }
+  // Only root and the broker can write: fine.
+  ASSERT_EQ(::chmod(d.c_str(), 0755), 0);
+  EXPECT_TRUE(Broker::create(cfg, {}, testing::fake_factory(chip)).ok());
+}
+
+TEST_F(BrokerTest, ReplacedSocketIsLogged) {
+  cfg.socket_check_ms = 20;
+  start();
+  std::string other = dir.file("impostor.sock");
+  auto imp = link::unix_listen(other);
+  ASSERT_TRUE(imp.ok());
+  ASSERT_EQ(::rename(other.c_str(), cfg.socket.c_str()), 0);
+  for (int i = 0; i < 2000 && !logged("replaced"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_TRUE(logged("replaced"));
 }
 
 }  // namespace

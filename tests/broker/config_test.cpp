@@ -81,6 +81,44 @@ TEST(Config, ErrorsNameTheProblem) {
   EXPECT_TRUE(parse_config(R"({"tcp": "127.0.0.1:0"})", "t").ok());
 }
 
+TEST(Config, DuplicateKeyIsAnErrorNamingTheKey) {
+  auto r = parse_config(R"({"allow_uids": [0], "lock_hold_ms": 100, "allow_uids": [1000]})", "/etc/se05xd.conf");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("duplicate key \"allow_uids\""), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.rfind("/etc/se05xd.conf", 0), 0u) << r.error().message;
+  // The same key in two different objects is no duplicate (nested values are rejected elsewhere).
+  EXPECT_TRUE(parse_config(R"({"socket_mode": "0660", "log_level": "info"})", "t").ok());
+}
+
+TEST(Config, TcpAcceptsAllOfLoopback) {
+  for (const char* ok : {"127.0.0.1:8050", "127.0.0.2:8050", "127.255.255.254:1", "[::1]:8050", "localhost:8050"})
+    EXPECT_TRUE(parse_config(std::string(R"({"tcp": ")") + ok + "\"}", "t").ok()) << ok;
+  for (const char* bad : {"128.0.0.1:8050", "10.0.0.1:8050", "0.0.0.0:8050", "[::]:8050", "[::2]:8050",
+                          "127.example.com:8050"}) {
+    auto r = parse_config(std::string(R"({"tcp": ")") + bad + "\"}", "t");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("loopback"), std::string::npos) << bad << " -> " << r.error().message;
+  }
+}
+
+TEST(Config, LimitAndTimeoutKeys) {
+  auto c = parse_config(R"({"max_clients_per_uid": 4, "message_timeout_ms": 250, "idle_timeout_ms": 60000,
+                            "refusal_timeout_ms": 300, "socket_check_ms": 0})", "t");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->max_clients_per_uid, 4u);
+  EXPECT_EQ(c->message_timeout_ms, 250u);
+  EXPECT_EQ(c->idle_timeout_ms, 60000u);
+  EXPECT_EQ(c->refusal_timeout_ms, 300u);
+  EXPECT_EQ(c->socket_check_ms, 0u);
+  auto d = parse_config("{}", "t");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->max_clients_per_uid, 16u);
+  EXPECT_EQ(d->message_timeout_ms, 5000u);
+  EXPECT_EQ(d->idle_timeout_ms, 0u);
+  EXPECT_FALSE(parse_config(R"({"message_timeout_ms": 0})", "t").ok());  // half messages must time out
+  EXPECT_FALSE(parse_config(R"({"max_clients_per_uid": 0})", "t").ok());
+}
+
 TEST(Config, LoadFile) {
   EXPECT_FALSE(load_config("/nonexistent/se05xd.conf", false).ok());
   EXPECT_TRUE(load_config("/nonexistent/se05xd.conf", true).ok());
@@ -105,29 +143,49 @@ TEST(Access, Policy) {
   EXPECT_FALSE(check_access(open, unix_peer(1000, 1000)).has_value());
 
   AccessPolicy p{{0, 1000}, {994}};
-  auto no_groups = [](pid_t) { return std::vector<gid_t>{}; };
-  EXPECT_FALSE(check_access(p, unix_peer(1000, 5), no_groups).has_value());
-  EXPECT_FALSE(check_access(p, unix_peer(5, 994), no_groups).has_value());
-  auto refused = check_access(p, unix_peer(1001, 1001, 77), no_groups);
+  EXPECT_FALSE(check_access(p, unix_peer(1000, 5)).has_value());
+  EXPECT_FALSE(check_access(p, unix_peer(5, 994)).has_value());
+  auto refused = check_access(p, unix_peer(1001, 1001, 77));
   ASSERT_TRUE(refused.has_value());
   EXPECT_NE(refused->find("access denied for uid 1001"), std::string::npos);
   EXPECT_NE(refused->find("pid 77"), std::string::npos);
-  // Supplementary groups count.
-  auto groups = [](pid_t pid) { return pid == 77 ? std::vector<gid_t>{20, 994} : std::vector<gid_t>{}; };
-  EXPECT_FALSE(check_access(p, unix_peer(1001, 1001, 77), groups).has_value());
+  // Supplementary groups (from the connection) count.
+  link::JrcpPeer member = unix_peer(1001, 1001, 77);
+  member.has_groups = true;
+  member.groups = {20, 994};
+  EXPECT_FALSE(check_access(p, member).has_value());
   // No credentials on a Unix socket: refused; TCP: admitted (the operator enabled it).
   link::JrcpPeer nocred;
   nocred.unix_socket = true;
-  EXPECT_TRUE(check_access(p, nocred, no_groups).has_value());
+  EXPECT_TRUE(check_access(p, nocred).has_value());
   link::JrcpPeer tcp;
-  EXPECT_FALSE(check_access(p, tcp, no_groups).has_value());
+  EXPECT_FALSE(check_access(p, tcp).has_value());
 }
 
-TEST(Access, ProcGroups) {
-  EXPECT_EQ(parse_proc_groups("Name:\tx\nGroups:\t4 24 994 \nNSpid: 1\n"), (std::vector<gid_t>{4, 24, 994}));
-  EXPECT_TRUE(parse_proc_groups("Groups:\t\n").empty());
-  EXPECT_TRUE(parse_proc_groups("garbage").empty());
-  EXPECT_FALSE(proc_groups(::getpid()).size() > 65536);  // readable for ourselves, any size
+// The broker in its own PID namespace sees pid 0 for clients outside it;
+// supplementary groups come from SO_PEERGROUPS with the connection, never
+// from /proc/<pid> (which would also race with PID reuse).
+TEST(Access, SupplementaryGroupsFromTheConnectionWithUnknownPid) {
+  AccessPolicy p{{}, {994}};
+  link::JrcpPeer peer = unix_peer(65534, 65534, /*pid=*/0);
+  peer.has_groups = true;
+  peer.groups = {20, 994};
+  EXPECT_FALSE(check_access(p, peer).has_value());
+  peer.groups = {20};
+  auto r = check_access(p, peer);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_NE(r->find("access denied for uid 65534"), std::string::npos) << *r;
+  // A peer whose pid is our own would have our groups in /proc: they must not count.
+  link::JrcpPeer self = unix_peer(65534, 65534, ::getpid());
+  self.has_groups = true;
+  AccessPolicy mine{{}, {}};
+  std::vector<gid_t> g(static_cast<size_t>(std::max(0, ::getgroups(0, nullptr))));
+  if (!g.empty() && ::getgroups(static_cast<int>(g.size()), g.data()) > 0) {
+    mine.gids = {g[0]};
+    if (g[0] != 65534) {
+      EXPECT_TRUE(check_access(mine, self).has_value());
+    }
+  }
 }
 
 }  // namespace

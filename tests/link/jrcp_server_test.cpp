@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -368,6 +373,24 @@ TEST(JrcpServer, PeerCredOfUnixClient) {
   EXPECT_EQ(cred->uid, getuid());
 }
 
+TEST(JrcpServer, PeerGroupsOfUnixClient) {
+  test::TempDir dir;
+  auto l = unix_listen(dir.file("s"));
+  ASSERT_TRUE(l.ok());
+  auto c = unix_connect(dir.file("s"));
+  ASSERT_TRUE(c.ok());
+  Fd srv(::accept(l->get(), nullptr, nullptr));
+  ASSERT_TRUE(srv.valid());
+  auto g = peer_groups(srv.get());
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  std::vector<gid_t> mine(static_cast<size_t>(std::max(0, ::getgroups(0, nullptr))));
+  ASSERT_EQ(::getgroups(static_cast<int>(mine.size()), mine.data()), static_cast<int>(mine.size()));
+  std::sort(mine.begin(), mine.end());
+  std::vector<gid_t> got = *g;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, mine);
+}
+
 
 // --- broker hooks: admission, per-client identity, departure, own message
 // types, queue limit, cut-off on hold expiry, state snapshot.
@@ -419,6 +442,30 @@ class JrcpServerHooksTest : public ::testing::Test {
   }
   Raw raw_unix() { return Raw{unix_connect(sock).value()}; }
   Raw raw_tcp() { return Raw{tcp_connect("127.0.0.1", port, kIoTimeout).value()}; }
+  // Clients holding a slot, as the status hook sees them (minus the TCP
+  // connection that asks).
+  size_t server_state_clients() {
+    Raw q = raw_tcp();
+    q.send(0x53);
+    if (q.recv().type != 0x53) return 0;
+    std::lock_guard<std::mutex> g(backend.mu);
+    return backend.seen.clients.size() - 1;  // minus the query itself
+  }
+  // Polls the status hook (bounded) until n clients wait for the lock.
+  void wait_waiting(Raw& q, size_t n) {
+    for (int i = 0; i < 2000; ++i) {
+      q.send(0x53);
+      ASSERT_EQ(q.recv().type, 0x53);
+      size_t w = 0;
+      {
+        std::lock_guard<std::mutex> g(backend.mu);
+        for (const auto& c : backend.seen.clients) w += c.waiting_for_lock;
+      }
+      if (w >= n) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    FAIL() << "never saw " << n << " clients waiting";
+  }
   // Waits (bounded) until client_gone was called n times.
   std::vector<std::pair<uint64_t, bool>> wait_gone(size_t n) {
     for (int i = 0; i < 2000; ++i) {
@@ -613,6 +660,241 @@ TEST_F(JrcpServerHooksTest, ExpiredHolderIsCutOff) {
   auto gone = wait_gone(1);
   ASSERT_EQ(gone.size(), 1u);
   EXPECT_TRUE(gone[0].second);
+}
+
+// --- issue 14: connection slots, timeouts, fairness ---
+
+TEST_F(JrcpServerHooksTest, RefusedClientsTakeNoSlotAndAreClosedAtTheirDeadline) {
+  opt.max_clients = 4;
+  opt.refusal_timeout = std::chrono::milliseconds(100);
+  opt.admit = [](const JrcpPeer& p) -> std::optional<std::string> {
+    if (p.unix_socket) return std::string("go away");
+    return std::nullopt;
+  };
+  start();
+  std::vector<Raw> refused;
+  for (int i = 0; i < 8; ++i) refused.push_back(raw_unix());  // idle: never send anything
+  // An admitted client still gets a slot while they are connected.
+  Raw t = raw_tcp();
+  t.send(0x01, hex("0A"));
+  EXPECT_EQ(t.recv().payload, hex("0A 9000"));
+  // And the idle refused connections do not stay: each is closed at its deadline.
+  for (auto& r : refused) EXPECT_TRUE(r.closed_by_peer());  // kIoTimeout only bounds a hang
+  EXPECT_EQ(server_state_clients(), 1u);
+}
+
+TEST_F(JrcpServerHooksTest, RefusedClientStillGetsItsReasonAsTheFirstReply) {
+  opt.refusal_timeout = std::chrono::milliseconds(5000);
+  opt.admit = [](const JrcpPeer&) -> std::optional<std::string> { return std::string("not you"); };
+  start();
+  Raw u = raw_unix();
+  u.send(0x00, hex("00000100"));
+  auto m = u.recv();
+  EXPECT_EQ(m.type, jrcp::kError);
+  EXPECT_EQ(std::string(m.payload.begin(), m.payload.end()), "not you");
+  EXPECT_TRUE(u.closed_by_peer());
+}
+
+TEST_F(JrcpServerHooksTest, HalfHeaderAndSilentClientsTimeOut) {
+  opt.message_timeout = std::chrono::milliseconds(100);
+  start();
+  Raw half = raw_unix();
+  half.send(hex("01 00 00"));  // 3 of 4 header bytes
+  Raw half_payload = raw_unix();
+  half_payload.send(hex("01 00 00 04 AA"));  // 1 of 4 payload bytes
+  Raw silent = raw_unix();      // connects and says nothing
+  Raw good = raw_unix();
+  good.send(0x01, hex("0B"));
+  EXPECT_EQ(good.recv().payload, hex("0B 9000"));
+  EXPECT_TRUE(half.closed_by_peer());
+  EXPECT_TRUE(half_payload.closed_by_peer());
+  EXPECT_TRUE(silent.closed_by_peer());
+}
+
+TEST_F(JrcpServerHooksTest, ClientBetweenRequestsIsNotAHalfMessage) {
+  // A served client that waits between requests is idle, not slow: with
+  // message_timeout on and idle_timeout off it keeps its connection.
+  opt.message_timeout = std::chrono::milliseconds(50);
+  start();
+  Raw a = raw_unix();
+  a.send(0x01, hex("01"));
+  EXPECT_EQ(a.recv().payload, hex("01 9000"));
+  // Another client timing out proves the deadline passed for A as well.
+  Raw silent = raw_unix();
+  EXPECT_TRUE(silent.closed_by_peer());
+  a.send(0x01, hex("02"));
+  EXPECT_EQ(a.recv().payload, hex("02 9000"));
+}
+
+TEST_F(JrcpServerHooksTest, WaitingForTheLockIsNotATimeout) {
+  opt.message_timeout = std::chrono::milliseconds(50);
+  start();
+  Raw a = raw_unix(), b = raw_unix();
+  a.send(0x30);
+  EXPECT_EQ(a.recv().type, 0x30);
+  b.send(0x01, hex("0B"));  // waits for the lock much longer than message_timeout
+  Raw silent = raw_unix();
+  EXPECT_TRUE(silent.closed_by_peer());  // > 50 ms have passed
+  a.send(0x01, hex("0A"));               // the holder between requests is fine too
+  EXPECT_EQ(a.recv().payload, hex("0A 9000"));
+  a.send(0x31);
+  EXPECT_EQ(a.recv().type, 0x31);
+  EXPECT_EQ(b.recv().payload, hex("0B 9000"));
+}
+
+TEST_F(JrcpServerHooksTest, IdleTimeoutClosesQuietClients) {
+  opt.idle_timeout = std::chrono::milliseconds(50);
+  start();
+  Raw a = raw_unix();
+  a.send(0x01, hex("01"));
+  EXPECT_EQ(a.recv().payload, hex("01 9000"));
+  EXPECT_TRUE(a.closed_by_peer());
+}
+
+TEST_F(JrcpServerHooksTest, PerPeerCapTurnsAwayExtraConnectionsButAnswersStatus) {
+  opt.max_clients_per_peer = 2;
+  opt.limit_exempt_type = 0x53;
+  start();
+  Raw a = raw_unix(), b = raw_unix();
+  a.send(0x01, hex("01"));
+  EXPECT_EQ(a.recv().payload, hex("01 9000"));
+  b.send(0x01, hex("02"));
+  EXPECT_EQ(b.recv().payload, hex("02 9000"));
+  Raw c = raw_unix();  // same uid: over the cap
+  c.send(0x01, hex("03"));
+  auto m = c.recv();
+  EXPECT_EQ(m.type, jrcp::kError);
+  std::string why(m.payload.begin(), m.payload.end());
+  EXPECT_NE(why.find("too many connections"), std::string::npos) << why;
+  EXPECT_TRUE(c.closed_by_peer());
+  Raw q = raw_unix();  // over the cap, but a status query is still answered
+  q.send(0x53);
+  EXPECT_EQ(q.recv().type, 0x53);
+  // Another peer (TCP) is not affected by this uid's cap.
+  Raw t = raw_tcp();
+  t.send(0x01, hex("04"));
+  EXPECT_EQ(t.recv().payload, hex("04 9000"));
+  EXPECT_EQ(backend.snapshot().size(), 3u);  // "03" never reached the backend
+}
+
+TEST_F(JrcpServerHooksTest, StatusAnsweredWhenEverySlotIsTaken) {
+  opt.max_clients = 2;
+  opt.limit_exempt_type = 0x53;
+  start();
+  Raw a = raw_unix(), b = raw_unix();
+  a.send(0x01, hex("01"));
+  EXPECT_EQ(a.recv().payload, hex("01 9000"));
+  b.send(0x01, hex("02"));
+  EXPECT_EQ(b.recv().payload, hex("02 9000"));
+  Raw q = raw_unix();
+  q.send(0x53);
+  auto m = q.recv();
+  ASSERT_EQ(m.type, 0x53);
+  {
+    std::lock_guard<std::mutex> g(backend.mu);
+    EXPECT_EQ(backend.seen.clients.size(), 2u);  // the slots' owners; the query holds none
+  }
+  Raw d = raw_unix();
+  d.send(0x01, hex("03"));
+  m = d.recv();
+  EXPECT_EQ(m.type, jrcp::kError);
+  std::string why(m.payload.begin(), m.payload.end());
+  EXPECT_NE(why.find("too many clients"), std::string::npos) << why;
+}
+
+// Two clients taking the lock in turns must not starve a third one: whoever
+// releases the lock while others wait goes to the back of the queue.
+TEST_F(JrcpServerHooksTest, LockHogsDoNotStarveAnotherClient) {
+  start();
+  constexpr int kCycles = 1000;
+  std::atomic<int> hogs_done{0};
+  std::atomic<bool> stop_hogs{false};
+  auto hog = [&] {
+    // Re-takes the lock in the same breath as it releases it.
+    Raw h = raw_unix();
+    Bytes again = *jrcp::encode(0x31, {});
+    append(again, *jrcp::encode(0x30, {}));
+    h.send(0x30);
+    if (h.recv().type != 0x30) return void(++hogs_done);
+    for (int i = 0; i < kCycles && !stop_hogs.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::microseconds(500));  // "works" under the lock
+      h.send(again);
+      if (h.recv().type != 0x31 || h.recv().type != 0x30) break;
+    }
+    h.send(0x31);
+    (void)h.recv();
+    ++hogs_done;
+  };
+  std::thread h1(hog), h2(hog);
+  Raw c = raw_unix();
+  int served = 0;
+  while (hogs_done.load() < 2 && served < 100) {
+    c.send(0x01, hex("0C"));
+    if (c.recv().payload != hex("0C 9000")) break;
+    ++served;
+  }
+  bool hogs_still_running = hogs_done.load() < 2;
+  stop_hogs = true;
+  h1.join();
+  h2.join();
+  // With fair hand-over the third client gets one request in between the
+  // hogs' turns; before, it was served about once in tens of seconds.
+  EXPECT_EQ(served, 100) << "served while the hogs ran " << 2 * kCycles << " lock cycles";
+  EXPECT_TRUE(hogs_still_running);
+}
+
+TEST_F(JrcpServerHooksTest, ReleasingTheLockGoesToTheBackOfTheQueue) {
+  start();
+  Raw a = raw_unix(), b = raw_unix(), c = raw_unix(), q = raw_unix();
+  a.send(0x30);
+  EXPECT_EQ(a.recv().type, 0x30);
+  b.send(0x30);             // waits first
+  wait_waiting(q, 1);
+  c.send(0x01, hex("CC"));  // waits second
+  wait_waiting(q, 2);
+  Bytes again = *jrcp::encode(0x31, {});
+  append(again, *jrcp::encode(0x30, {}));
+  a.send(again);  // UNLOCK and at once LOCK again
+  EXPECT_EQ(a.recv().type, 0x31);
+  EXPECT_EQ(b.recv().type, 0x30);  // B was first
+  b.send(0x01, hex("BB"));
+  EXPECT_EQ(b.recv().payload, hex("BB 9000"));
+  b.send(0x31);
+  EXPECT_EQ(b.recv().type, 0x31);
+  EXPECT_EQ(c.recv().payload, hex("CC 9000"));  // C waited longer than A's new LOCK
+  EXPECT_EQ(a.recv().type, 0x30);
+  a.send(0x01, hex("AA"));
+  EXPECT_EQ(a.recv().payload, hex("AA 9000"));
+  EXPECT_EQ(backend.snapshot(), (std::vector<Bytes>{hex("BB"), hex("CC"), hex("AA")}));
+}
+
+TEST_F(JrcpServerHooksTest, ReplacedUnixSocketIsNoticedAndNotRemoved) {
+  opt.listener_check_interval = std::chrono::milliseconds(20);
+  std::mutex lmu;
+  std::vector<std::string> lines;
+  opt.log = [&](const std::string& s) {
+    std::lock_guard<std::mutex> g(lmu);
+    lines.push_back(s);
+  };
+  start();
+  // Someone with write access to the directory puts their own listener there.
+  std::string other = dir.file("impostor.sock");
+  auto imp = unix_listen(other);
+  ASSERT_TRUE(imp.ok());
+  ASSERT_EQ(::rename(other.c_str(), sock.c_str()), 0);
+  bool seen = false;
+  for (int i = 0; i < 2000 && !seen; ++i) {
+    {
+      std::lock_guard<std::mutex> g(lmu);
+      for (const auto& l : lines) seen |= l.find("replaced") != std::string::npos;
+    }
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(seen) << "the replaced socket was not logged";
+  server->stop();
+  server.reset();
+  struct stat st{};
+  EXPECT_EQ(::lstat(sock.c_str(), &st), 0) << "the server removed a socket file that is not its own";
 }
 
 }  // namespace
