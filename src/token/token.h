@@ -29,7 +29,12 @@
 namespace sx::token {
 
 struct TokenOptions {
-  std::string lock_path = kDefaultLockPath;  // empty: no lock file (broker or single process)
+  // Chip lock file (file_lock.h); empty: none. Only links on which the host
+  // drives the I2C bus itself need one (i2c:, vi2c:): a broker or JRCP server
+  // serialises its clients.
+  std::string lock_path;
+  // How long to wait for the lock file before giving up (Errc::Timeout).
+  std::chrono::milliseconds lock_wait = kDefaultLockWait;
   uint32_t pin_iterations = kDefaultPinIterations;
   // The link delivers each APDU whole and alone (a broker: JRCP over TCP or a
   // Unix socket), so a single-APDU operation needs neither the lock file nor
@@ -99,7 +104,7 @@ class Token {
 
   // For the crypto operations of upper layers; hold() around multi-APDU sequences.
   se05x::Client& client() { return client_; }
-  Result<std::unique_ptr<TokenLock>> hold() { return TokenLock::acquire(chan_, opt_.lock_path); }
+  Result<std::unique_ptr<TokenLock>> hold() { return take_lock(); }
   // Around an operation that is exactly one APDU (sign, decrypt, ECDH, read):
   // on a broker link nothing (the broker never splits or interleaves an
   // APDU; null is returned), on an I2C link the same as hold().
@@ -110,6 +115,7 @@ class Token {
 
  private:
   Token(link::ApduChannel& ch, TokenOptions opt);
+  Result<std::unique_ptr<TokenLock>> take_lock() { return TokenLock::acquire(chan_, opt_.lock_path, opt_.lock_wait); }
   Status full_reload_locked();
   Status sync_locked();
   Status scan_locked();

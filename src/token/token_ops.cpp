@@ -108,7 +108,7 @@ Result<ObjectRecord> Token::new_record(uint32_t chip_id, ObjectClass cls, KeyTyp
 template <class Write>
 Result<ObjectRef> Token::create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write,
                                       uint32_t flags) {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   if (store_.state() == StoreState::Newer)
     return make_error(Errc::Unsupported, "metadata written by a newer module version: not writing");
@@ -155,7 +155,7 @@ Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject&
     if (!curve_allowed(spec.curve)) return invalid("EC key generation: P-256, P-384 or P-521 only");
     if (!applet7_) {
       // Curve objects are chip-global, not ours: created (idempotently) before the intent.
-      SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+      SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(spec.curve));
     }
     return create_object(
@@ -177,7 +177,7 @@ Result<ObjectRef> Token::import_private_key(PrivateKeyMaterial key, const NewObj
   if (EcKeyMaterial* ec = key.ec()) {
     SX_TRY(complete_ec_key(*ec));
     if (!applet7_) {
-      SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+      SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(ec->curve));
     }
     return create_object(ObjectClass::PrivateKey, KeyType::Ec, attrs, [&](uint32_t id) {
@@ -230,7 +230,7 @@ Result<ObjectRef> Token::create_data(ByteView value, const NewObject& attrs) {
 }
 
 Status Token::set_attributes(ObjectRef ref, const AttributeUpdate& u) {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   const Object* o = find(ref);
   if (!o) return make_error(Errc::NotFound, "no such object");
@@ -277,7 +277,7 @@ Status Token::set_attributes(ObjectRef ref, const AttributeUpdate& u) {
 }
 
 Status Token::destroy(ObjectRef ref) {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   const Object* o = find(ref);
   if (!o) return make_error(Errc::NotFound, "no such object");
@@ -327,7 +327,7 @@ Status Token::destroy(ObjectRef ref) {
 }
 
 Status Token::forget(uint32_t chip_id) {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
   const ObjectRecord* r = md.find(chip_id);

@@ -6,7 +6,7 @@ namespace sx::token {
 Status Token::set_token_label(std::string_view label) {
   if (label.size() > kMaxTokenLabel || !valid_utf8(label))
     return make_error(Errc::InvalidArgument, "token label longer than 32 bytes or not UTF-8");
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
   md.token.label = std::string(label);
@@ -16,7 +16,7 @@ Status Token::set_token_label(std::string_view label) {
 Status Token::set_pin(UserType who, std::string_view pin) {
   // The slow KDF runs before taking the chip. NUL bytes and > 64 bytes are refused there.
   SX_ASSIGN(PinVerifier v, make_pin_verifier(pin, opt_.pin_iterations));
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
   if (who == UserType::User) {
@@ -43,7 +43,7 @@ Result<PinResult> Token::check_pin(UserType who, std::string_view pin) {
   // KDF against the cached verifier outside the lock; redone only if it changed meanwhile.
   PinVerifier used = verifier(store_.metadata());
   bool ok = sx::token::check_pin(used, pin);
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
   const PinVerifier now = verifier(md);
