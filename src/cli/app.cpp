@@ -46,7 +46,12 @@ int run(int argc, char** argv) {
                    "default: SE05X_PORT, the broker socket, or i2c:/dev/i2c-1:0x48");
     app.add_option("--pin-file", g.pin_file, "read the user PIN from this file (else SE05X_PIN, else a prompt)");
     app.add_option("--so-pin-file", g.so_pin_file, "read the SO PIN from this file (else SE05X_SO_PIN, else a prompt)");
-    app.add_option("--lock-file", g.lock_file, "chip lock file (default: the module's, or SE05X_LOCK_FILE)");
+    app.add_option("--lock-file", g.lock_file,
+                   "chip lock file for direct I2C links (default: SE05X_LOCK_FILE, else the module's "
+                   "/run/se05x-pkcs11/chip.lock)");
+    app.add_option("--lock-wait", g.lock_wait_s, "seconds to wait for the chip lock file before giving up")
+        ->check(CLI::Range(0u, 600u))
+        ->capture_default_str();
     app.add_flag("--json", g.json, "machine-readable output on stdout");
     app.footer(
         "Exit codes: 0 ok, 1 error, 2 usage, 3 bad input file / password, 4 no chip, 5 PIN wrong/locked/missing,\n"

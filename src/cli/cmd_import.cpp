@@ -86,6 +86,19 @@ int run_import(Ctx& ctx, const ImportOpts& o) {
   token::NewObject attrs;
   attrs.label = o.label;
   attrs.id = id;
+  if (cert) {
+    // Key and certificate appear together or not at all: one metadata commit
+    // makes both visible (a failure or power cut before it leaves neither).
+    auto refs = ctx.token().import_private_key_with_certificate(std::move(key->material), *cert, attrs);
+    if (!refs) return ctx.fail(refs.error(), "importing the key and its certificate failed");
+    const token::Object* k = ctx.token().find(refs->first);
+    if (!k) return ctx.fail(Exit::Error, "the imported key is not visible");
+    const Bytes kid = k->id;
+    const uint32_t kchip = k->chip_id, cchip = refs->second.chip_id;
+    return ctx.done({{"label", o.label}, {"id", id_text(kid)}, {"key_chip_id", hex_id(kchip)}, {"cert_chip_id", hex_id(cchip)}},
+                    "Imported key '" + o.label + "' (ID " + id_text(kid) + ", chip object " + hex_id(kchip) +
+                        ")\nCertificate stored (chip object " + hex_id(cchip) + ")");
+  }
   auto ref = ctx.token().import_private_key(std::move(key->material), attrs);
   if (!ref) return ctx.fail(ref.error(), "importing the key failed");
   const token::Object* k = ctx.token().find(*ref);
@@ -94,19 +107,6 @@ int run_import(Ctx& ctx, const ImportOpts& o) {
   const uint32_t kchip = k->chip_id;
   nlohmann::json j{{"label", o.label}, {"id", id_text(kid)}, {"key_chip_id", hex_id(kchip)}};
   std::string text = "Imported key '" + o.label + "' (ID " + id_text(kid) + ", chip object " + hex_id(kchip) + ")";
-  if (cert) {
-    token::NewObject ca;
-    ca.label = o.label;
-    ca.id = kid;
-    auto cref = ctx.token().create_certificate(*cert, ca);
-    if (!cref) {
-      // All or nothing: take the key out again.
-      (void)ctx.token().destroy(*ref);
-      return ctx.fail(cref.error(), "storing the certificate failed (the imported key was removed again)");
-    }
-    j["cert_chip_id"] = hex_id(cref->chip_id);
-    text += "\nCertificate stored (chip object " + hex_id(cref->chip_id) + ")";
-  }
   return ctx.done(j, text);
 }
 

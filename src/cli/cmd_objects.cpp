@@ -81,19 +81,13 @@ int run_adopt(Ctx& ctx, const AdoptOpts& o) {
   const std::set<uint32_t> ours{*kid, *cid};
   if (auto rc = require_label_free(ctx, o.label, ours)) return *rc;
   if (auto rc = require_id_free(ctx, ckid, ours)) return *rc;
-  const std::string old_label = key->label;
-  const Bytes old_id = key->id;
   token::AttributeUpdate u;
   u.label = o.label;
   u.id = ckid;
-  if (auto s = tok.set_attributes({*kid, token::ObjectClass::PrivateKey}, u); !s) return ctx.fail(s.error(), "adopting the key");
-  if (auto s = tok.set_attributes({*cid, token::ObjectClass::Certificate}, u); !s) {
-    token::AttributeUpdate back;
-    back.label = old_label;
-    back.id = old_id;
-    (void)tok.set_attributes({*kid, token::ObjectClass::PrivateKey}, back);
-    return ctx.fail(s.error(), "adopting the certificate (the key was reverted)");
-  }
+  // Both in one metadata commit: never the key adopted and the certificate not.
+  if (auto s = tok.set_attributes({{{*kid, token::ObjectClass::PrivateKey}, u}, {{*cid, token::ObjectClass::Certificate}, u}});
+      !s)
+    return ctx.fail(s.error(), "adopting the key and certificate (nothing changed)");
   return ctx.done({{"label", o.label}, {"id", id_text(ckid)}, {"key_chip_id", hex_id(*kid)}, {"cert_chip_id", hex_id(*cid)}},
                   "Key " + hex_id(*kid) + " and certificate " + hex_id(*cid) + " are now '" + o.label + "' (ID " +
                       id_text(ckid) + ")");
@@ -123,11 +117,15 @@ int run_relabel(Ctx& ctx, const RelabelOpts& o) {
   token::AttributeUpdate u;
   if (!o.new_label.empty()) u.label = o.new_label;
   u.id = nid;
+  // Every chip object in one metadata commit: a key and its certificate are
+  // never left under different labels.
   nlohmann::json changed = nlohmann::json::array();
+  std::vector<std::pair<token::ObjectRef, token::AttributeUpdate>> updates;
   for (const auto& r : refs) {
-    if (auto s = ctx.token().set_attributes(r, u); !s) return ctx.fail(s.error(), "relabelling " + hex_id(r.chip_id));
+    updates.emplace_back(r, u);
     changed.push_back(hex_id(r.chip_id));
   }
+  if (auto s = ctx.token().set_attributes(updates); !s) return ctx.fail(s.error(), "relabelling (nothing changed)");
   return ctx.done({{"changed", changed}, {"label", o.new_label}},
                   "Relabelled " + std::to_string(changed.size()) + " chip object(s)");
 }

@@ -48,24 +48,42 @@ Result<std::string> prompt_secret(const std::string& prompt) {
 
 bool lock_held_elsewhere(const std::string& path) {
   if (path.empty()) return false;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return false;
   const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
   ::close(fd);
   return busy;
 }
 
+bool uses_lock_file(const std::string& connection) {
+  auto ep = link::parse_endpoint(connection);
+  return ep && (ep->kind == link::Endpoint::Kind::I2c || ep->kind == link::Endpoint::Kind::Vi2c);
+}
+
+namespace {
+
+// A NUL byte cannot be part of a PIN (the verifier would accept its prefix,
+// token/pin.h) and is never meant in a password: refused, never truncated.
+Result<std::string> without_nul(std::string s, const std::string& what) {
+  if (s.find('\0') == std::string::npos) return s;
+  secure_wipe(s.data(), s.size());
+  return make_error(Errc::InvalidArgument, what + " contains a NUL byte");
+}
+
+}  // namespace
+
 Result<std::string> read_secret(const std::string& file, const char* env, const std::string& prompt) {
   if (!file.empty()) {
     SX_ASSIGN(Bytes b, read_file(file));
     std::string s = first_line(b);
     secure_wipe(b);
-    return s;
+    return without_nul(std::move(s), file);
   }
   if (env != nullptr) {
     if (const char* v = std::getenv(env); v != nullptr) return std::string(v);
   }
-  return prompt_secret(prompt);
+  SX_ASSIGN(std::string typed, prompt_secret(prompt));
+  return without_nul(std::move(typed), prompt);
 }
 
 Result<std::string> read_new_secret(const std::string& file, const char* env, const std::string& prompt) {
@@ -79,7 +97,7 @@ Result<std::string> read_new_secret(const std::string& file, const char* env, co
     secure_wipe(first.data(), first.size());
     return make_error(Errc::InvalidArgument, "the two entries differ");
   }
-  return first;
+  return without_nul(std::move(first), prompt);
 }
 
 Exit exit_for(const Error& e) {
@@ -161,8 +179,15 @@ bool Ctx::try_open(std::string& error, bool& no_chip) {
   }
   channel_ = std::move(*ch);
   token::TokenOptions to;
-  to.lock_path = lock_path();
-  if (lock_held_elsewhere(to.lock_path)) note("Waiting for another process that is using the chip (" + to.lock_path + ")...");
+  // Only where this process runs the I2C bus itself: a broker or JRCP server
+  // serialises its clients, and a lock file there only made unrelated
+  // processes wait for each other.
+  if (uses_lock_file(conn)) {
+    to.lock_path = lock_path();
+    to.lock_wait = std::chrono::seconds(g_.lock_wait_s);
+    if (lock_held_elsewhere(to.lock_path))
+      note("Waiting for another process that is using the chip (" + to.lock_path + ")...");
+  }
   auto t = token::Token::open(*channel_, to);
   if (!t) {
     no_chip = exit_for(t.error()) == Exit::NoChip;

@@ -20,7 +20,8 @@ struct GlobalOptions {
   std::string pin_file;    // user PIN (first line)
   std::string so_pin_file; // SO PIN (token init / init-pin)
   bool json = false;
-  std::string lock_file;   // empty: the module's default
+  std::string lock_file;   // empty: SE05X_LOCK_FILE, else the module's default
+  unsigned lock_wait_s = 30;  // bounded wait for the lock file
 };
 
 // Where PINs and passwords come from, in this order: a file given on the
@@ -51,6 +52,8 @@ class Ctx {
   std::optional<int> open();
   // The same without reporting: the error text for a caller that collects checks.
   bool try_open(std::string& error, bool& no_chip);
+  // The chip lock file (whatever the link; doctor reports on it). open() uses
+  // it only on links where this process drives the I2C bus (uses_lock_file()).
   std::string lock_path() const;
   token::Token& token() { return *token_; }
   link::ApduChannel& channel() { return *channel_; }
@@ -74,5 +77,8 @@ class Ctx {
 Exit exit_for(const Error& e);
 // True when another process holds the chip's lock file right now.
 bool lock_held_elsewhere(const std::string& path);
+// Whether a connection drives the I2C bus from this process (i2c:, vi2c:) and
+// so needs the chip lock file; a broker or JRCP server serialises its clients.
+bool uses_lock_file(const std::string& connection);
 
 }  // namespace sx::cli

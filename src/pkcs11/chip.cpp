@@ -56,10 +56,16 @@ CK_RV Chip::ensure() {
   if (!ch) return fail(ch.error().to_string());
   channel_ = std::move(*ch);
   token::TokenOptions opt;
-  opt.lock_path = cfg_.lock_file;
-  // A broker (JRCP over TCP or a Unix socket) passes each APDU whole and alone.
-  if (auto ep = link::parse_endpoint(conn); ep.ok())
-    opt.atomic_apdus = ep->kind == link::Endpoint::Kind::JrcpTcp || ep->kind == link::Endpoint::Kind::JrcpUnix;
+  // A broker (JRCP over TCP or a Unix socket) passes each APDU whole and alone
+  // and serialises its clients: no lock file there. Only where this process
+  // drives the I2C bus itself (i2c:, and vi2c:, the simulator's model of the
+  // same bus) must other processes' frames be kept out with the lock file.
+  if (auto ep = link::parse_endpoint(conn); ep.ok()) {
+    const bool broker = ep->kind == link::Endpoint::Kind::JrcpTcp || ep->kind == link::Endpoint::Kind::JrcpUnix;
+    opt.atomic_apdus = broker;
+    if (!broker) opt.lock_path = cfg_.lock_file;
+  }
+  opt.lock_wait = std::chrono::milliseconds(cfg_.lock_wait_ms);
   opt.pin_iterations = cfg_.pin_iterations;
   auto tok = token::Token::open(*channel_, opt);
   if (!tok) return fail(tok.error().to_string());

@@ -1,6 +1,7 @@
 // Module configuration: /etc/se05x-pkcs11.conf (or the file named by
 // SE05X_PKCS11_CONF), `key = value` lines, '#' comments; SE05X_PORT overrides
-// `port`. Keys and their meaning: docs/pkcs11-module.md section 2.
+// `port`. Keys and their meaning: docs/pkcs11-module.md section 2. Every
+// environment variable the module reads goes through secure_getenv.
 #pragma once
 
 #include <cstdint>
@@ -13,13 +14,16 @@
 namespace sx::p11 {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/se05x-pkcs11.conf";
+inline constexpr uint32_t kMaxLockWaitMs = 600000;
 
 struct Config {
   std::string port;  // connection string; empty = se05x::default_connection()
   std::string token_label = "SE050";
   LogLevel log_level = LogLevel::Warn;
   LogTarget log_target = LogTarget::Stderr;
+  // Chip lock file, used only on direct I2C links (i2c:, vi2c:); empty = none.
   std::string lock_file;  // set to token::kDefaultLockPath by the defaults
+  uint32_t lock_wait_ms = 30000;  // bounded wait for it (0 = one try)
   uint32_t pin_iterations = 0;  // 0 = token default
   // Host re-verification of chip signatures (verify_signatures = rsa|yes|no):
   // RSA always by default (RSA-CRT fault attacks), ECDSA only with "yes".
@@ -33,10 +37,17 @@ struct Config {
 
 Config default_config();
 // Parses the text of a configuration file over the defaults. Errors name the
-// line: "<origin>:<n>: ...". Unknown keys are errors (a typo must not be ignored).
+// line: "<origin>:<n>: ..." and never quote the file's text. Unknown keys,
+// keys set twice and numbers out of range are errors (a typo must not be ignored).
 Result<Config> parse_config(std::string_view text, std::string_view origin);
-// SE05X_PKCS11_CONF (must exist) or /etc/se05x-pkcs11.conf (optional), then
+// SE05X_PKCS11_CONF (must exist) or /etc/se05x-pkcs11.conf (optional; only
+// "does not exist" means defaults), a regular file of at most 64 KiB, then
 // the SE05X_PORT override.
 Result<Config> load_config();
+// The SE05X_PORT override.
+Config apply_env(Config c);
+// getenv for the module: secure_getenv (nothing from the environment in a
+// setuid/setgid program).
+const char* module_env(const char* name);
 
 }  // namespace sx::p11

@@ -4,6 +4,7 @@
 
 #include "pkcs11/export.h"
 #include "pkcs11/module.h"
+#include "token/pin.h"
 
 using namespace sx::p11;
 using sx::token::PinResult;
@@ -11,16 +12,20 @@ using sx::token::UserType;
 
 namespace {
 
+// A PIN with a NUL byte is invalid (and never counted): PBKDF2's HMAC
+// zero-pads the PIN, so it would equal its prefix (token/pin.h).
 CK_RV pin_arg(CK_UTF8CHAR_PTR p, CK_ULONG len, std::string& out) {
   if (p == nullptr && len != 0) return CKR_ARGUMENTS_BAD;
   out.assign(reinterpret_cast<const char*>(p), p == nullptr ? 0 : len);
+  if (!sx::token::pin_acceptable(out)) return CKR_PIN_INVALID;
   return CKR_OK;
 }
 
 CK_RV new_pin_arg(CK_UTF8CHAR_PTR p, CK_ULONG len, std::string& out) {
   if (p == nullptr) return CKR_ARGUMENTS_BAD;
+  if (CK_RV rv = pin_arg(p, len, out); rv != CKR_OK) return rv;
   if (len < kMinPinLen || len > kMaxPinLen) return CKR_PIN_LEN_RANGE;
-  return pin_arg(p, len, out);
+  return CKR_OK;
 }
 
 // Secret strings are wiped when done.

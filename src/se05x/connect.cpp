@@ -151,9 +151,11 @@ class ReconnectingJrcp : public link::ApduChannel {
   bool reselect_pending_ = false;
 };
 
+// Environment through secure_getenv: the PKCS#11 module reads these too, and a
+// setuid program loading it must not take a chip or broker from its caller.
 t1::HostTiming pick_timing(const ConnectOptions& o) {
   if (o.timing) return *o.timing;
-  const char* env = std::getenv("SE05X_T1_TIMING");
+  const char* env = ::secure_getenv("SE05X_T1_TIMING");
   if (env && std::string_view(env) == "immediate") return t1::HostTiming::immediate();
   return t1::HostTiming::middleware();
 }
@@ -161,14 +163,14 @@ t1::HostTiming pick_timing(const ConnectOptions& o) {
 }  // namespace
 
 std::string broker_socket_path() {
-  const char* v = std::getenv("SE05X_BROKER_SOCKET");
+  const char* v = ::secure_getenv("SE05X_BROKER_SOCKET");
   if (v && *v) return v;
   return "/run/se05x/se05xd.sock";
 }
 
 std::string default_connection() {
   for (const char* var : {"SE05X_PORT", "EX_SSS_BOOT_SSS_PORT"}) {
-    const char* v = std::getenv(var);
+    const char* v = ::secure_getenv(var);
     if (v && *v) return v;
   }
   std::string sock = broker_socket_path();

@@ -17,8 +17,14 @@ bool derive(std::string_view pin, const Bytes& salt, uint32_t iterations, Bytes&
 
 }  // namespace
 
+bool pin_acceptable(std::string_view pin) { return pin.find('\0') == std::string_view::npos; }
+
 Result<PinVerifier> make_pin_verifier(std::string_view pin, uint32_t iterations) {
-  if (iterations < kMinPinIterations) return make_error(Errc::InvalidArgument, "PIN verifier: too few iterations");
+  if (iterations < kMinPinIterations || iterations > kMaxPinIterations)
+    return make_error(Errc::InvalidArgument, "PIN verifier: iterations must be " + std::to_string(kMinPinIterations) +
+                                                 " to " + std::to_string(kMaxPinIterations));
+  if (!pin_acceptable(pin)) return make_error(Errc::InvalidArgument, "a PIN must not contain a NUL byte");
+  if (pin.size() > kMaxPinBytes) return make_error(Errc::InvalidArgument, "a PIN must be at most 64 bytes");
   PinVerifier v;
   v.iterations = iterations;
   v.salt.assign(kPinSaltLen, 0);
@@ -29,7 +35,7 @@ Result<PinVerifier> make_pin_verifier(std::string_view pin, uint32_t iterations)
 }
 
 bool check_pin(const PinVerifier& v, std::string_view pin) {
-  if (!v.set() || v.hash.size() != kPinHashLen) return false;
+  if (!v.set() || v.hash.size() != kPinHashLen || !pin_acceptable(pin)) return false;
   Bytes h;
   if (!derive(pin, v.salt, v.iterations, h)) return false;
   const bool ok = CRYPTO_memcmp(h.data(), v.hash.data(), h.size()) == 0;

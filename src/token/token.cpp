@@ -73,7 +73,7 @@ Token::Token(link::ApduChannel& ch, TokenOptions opt)
 
 Result<std::unique_ptr<Token>> Token::open(link::ApduChannel& ch, TokenOptions opt) {
   std::unique_ptr<Token> t(new Token(ch, std::move(opt)));
-  SX_ASSIGN(auto lock, TokenLock::acquire(t->chan_, t->opt_.lock_path));
+  SX_ASSIGN(auto lock, t->take_lock());
   SX_ASSIGN(se05x::VersionInfo v, t->client_.select());
   t->applet7_ = v.at_least(7, 2);
   SX_TRY(t->full_reload_locked());
@@ -93,7 +93,7 @@ Status Token::refresh() {
   const auto now = std::chrono::steady_clock::now();
   SX_ASSIGN(bool current, store_.is_current());
   if (!current || need_rescan_) {
-    SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+    SX_ASSIGN(auto lock, take_lock());
     SX_TRY(full_reload_locked());
   }
   // The start of the check: whatever was committed before it is now seen.
@@ -108,7 +108,7 @@ Status Token::refresh_within(std::chrono::steady_clock::duration window) {
 }
 
 Status Token::rescan() {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   return full_reload_locked();
 }
 

@@ -6,11 +6,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -29,7 +31,12 @@
 namespace sx::token {
 
 struct TokenOptions {
-  std::string lock_path = kDefaultLockPath;  // empty: no lock file (broker or single process)
+  // Chip lock file (file_lock.h); empty: none. Only links on which the host
+  // drives the I2C bus itself need one (i2c:, vi2c:): a broker or JRCP server
+  // serialises its clients.
+  std::string lock_path;
+  // How long to wait for the lock file before giving up (Errc::Timeout).
+  std::chrono::milliseconds lock_wait = kDefaultLockWait;
   uint32_t pin_iterations = kDefaultPinIterations;
   // The link delivers each APDU whole and alone (a broker: JRCP over TCP or a
   // Unix socket), so a single-APDU operation needs neither the lock file nor
@@ -81,10 +88,20 @@ class Token {
   Result<ObjectRef> generate_key_pair(const KeySpec& spec, const NewObject& attrs);
   // The material is wiped whether or not the import succeeds.
   Result<ObjectRef> import_private_key(PrivateKeyMaterial key, const NewObject& attrs);
+  // A private key and its certificate under one label and CKA_ID (the
+  // certificate takes the key's), made visible together by one metadata
+  // commit: a cut or failure anywhere leaves neither (docs/token-store.md
+  // section 4). Returns {private key, certificate}. The material is wiped
+  // whether or not the import succeeds.
+  Result<std::pair<ObjectRef, ObjectRef>> import_private_key_with_certificate(PrivateKeyMaterial key, ByteView cert_der,
+                                                                             const NewObject& attrs);
   Result<ObjectRef> create_certificate(ByteView der, const NewObject& attrs);
   Result<ObjectRef> create_data(ByteView value, const NewObject& attrs);
   // Metadata only; works on adopted and factory objects too.
   Status set_attributes(ObjectRef r, const AttributeUpdate& u);
+  // Several objects at once (a key and its certificate): one metadata commit,
+  // all or nothing; uniqueness is checked against the state after all of them.
+  Status set_attributes(const std::vector<std::pair<ObjectRef, AttributeUpdate>>& updates);
   // Private key / certificate / data: deletes the chip object (a key pair's
   // public view goes with it). Public view of a pair: hidden in metadata only.
   // Factory objects: Errc::Unsupported (use forget() / set_attributes()).
@@ -99,7 +116,7 @@ class Token {
 
   // For the crypto operations of upper layers; hold() around multi-APDU sequences.
   se05x::Client& client() { return client_; }
-  Result<std::unique_ptr<TokenLock>> hold() { return TokenLock::acquire(chan_, opt_.lock_path); }
+  Result<std::unique_ptr<TokenLock>> hold() { return take_lock(); }
   // Around an operation that is exactly one APDU (sign, decrypt, ECDH, read):
   // on a broker link nothing (the broker never splits or interleaves an
   // APDU; null is returned), on an I2C link the same as hold().
@@ -110,21 +127,37 @@ class Token {
 
  private:
   Token(link::ApduChannel& ch, TokenOptions opt);
+  Result<std::unique_ptr<TokenLock>> take_lock() { return TokenLock::acquire(chan_, opt_.lock_path, opt_.lock_wait); }
   Status full_reload_locked();
   Status sync_locked();
   Status scan_locked();
   Status cleanup_locked();
   void merge();
-  Result<uint32_t> allocate_id();
+  // The next free chip ID given the metadata about to be committed.
+  Result<uint32_t> allocate_id(const Metadata& md);
+  // No object of `classes` outside `exclude` has this label / CKA_ID.
   Status check_unique(std::string_view label, ByteView ckid, const std::set<ObjectClass>& classes,
-                      uint32_t exclude) const;
+                      const std::set<uint32_t>& exclude) const;
   Result<ObjectRecord> new_record(uint32_t chip_id, ObjectClass cls, KeyType kt, const NewObject& a,
                                   uint32_t flags) const;
-  // The common create sequence: pending record, chip write, describe, commit.
-  template <class Write>
-  // flags: objflag bits recorded beside the defaults (kLocal for generated keys).
-  Result<ObjectRef> create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write,
-                                  uint32_t flags = 0);
+  // One chip object to create.
+  struct Creation {
+    ObjectClass cls = ObjectClass::Data;
+    KeyType kt = KeyType::None;
+    NewObject attrs;
+    uint32_t flags = 0;  // objflag bits beside the defaults (kLocal for generated keys)
+    std::function<Status(uint32_t)> write;
+    bool ckid_of_first = false;  // CKA_ID: the first creation's (a certificate next to its key)
+  };
+  // The common create sequence for one or more objects: one commit with a
+  // Pending record each, the chip writes, one commit making all of them Committed.
+  Result<std::vector<ObjectRef>> create_objects(std::vector<Creation> list);
+  Result<ObjectRef> create_object(Creation c);
+  // The Creation for a private key (EC: curve made first, outside the intent).
+  Result<Creation> key_creation(PrivateKeyMaterial& key, const NewObject& attrs);
+  // After a failed creation: deletes what was written and drops the Pending
+  // records; true when nothing is left (else the next cleanup finishes it).
+  bool undo_creation(Metadata md, const std::vector<uint32_t>& ids);
   Status commit(Metadata next);
 
   NestingLockChannel chan_;

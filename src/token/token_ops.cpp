@@ -41,9 +41,9 @@ Status Token::commit(Metadata next) {
 // key and one certificate per label; CKA_ID unique per class): among keys and
 // certificates no two objects of one class share a non-empty label or CKA_ID.
 Status Token::check_unique(std::string_view label, ByteView ckid, const std::set<ObjectClass>& classes,
-                           uint32_t exclude) const {
+                           const std::set<uint32_t>& exclude) const {
   for (const auto& o : objects_) {
-    if (o.chip_id == exclude || !classes.count(o.cls) || o.cls == ObjectClass::Data) continue;
+    if (exclude.count(o.chip_id) || !classes.count(o.cls) || o.cls == ObjectClass::Data) continue;
     if (!label.empty() && o.label == label)
       return make_error(Errc::Exists, std::string("a ") + class_name(o.cls) + " labelled '" + std::string(label) +
                                           "' already exists (chip object " + default_label(o.chip_id) + ")");
@@ -54,9 +54,26 @@ Status Token::check_unique(std::string_view label, ByteView ckid, const std::set
   return {};
 }
 
+namespace {
+
+// Two records that will coexist must not collide on a class they share (the
+// same rule as check_unique, for records not yet in objects_).
+Status check_pair_unique(const ObjectRecord& a, const std::set<ObjectClass>& ca, const ObjectRecord& b,
+                         const std::set<ObjectClass>& cb) {
+  for (ObjectClass c : ca) {
+    if (c == ObjectClass::Data || !cb.count(c)) continue;
+    if (!a.label.empty() && a.label == b.label)
+      return make_error(Errc::Exists, std::string("two ") + class_name(c) + "s would be labelled '" + a.label + "'");
+    if (!a.ckid.empty() && a.ckid == b.ckid)
+      return make_error(Errc::Exists, std::string("two ") + class_name(c) + "s would have CKA_ID " + to_hex(a.ckid));
+  }
+  return {};
+}
+
+}  // namespace
+
 // Next unused ID above the high-water mark (IDs are not reused), checked on the chip.
-Result<uint32_t> Token::allocate_id() {
-  const Metadata& md = store_.metadata();
+Result<uint32_t> Token::allocate_id(const Metadata& md) {
   uint64_t next = std::max<uint64_t>(md.token.next_id, ids::kAllocFirst);
   for (uint32_t id : all_ids_)
     if (id >= ids::kAllocFirst && id <= ids::kAllocLast) next = std::max<uint64_t>(next, uint64_t{id} + 1);
@@ -105,49 +122,93 @@ Result<ObjectRecord> Token::new_record(uint32_t chip_id, ObjectClass cls, KeyTyp
   return r;
 }
 
-template <class Write>
-Result<ObjectRef> Token::create_object(ObjectClass cls, KeyType kt, const NewObject& attrs, Write&& write,
-                                      uint32_t flags) {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+bool Token::undo_creation(Metadata md, const std::vector<uint32_t>& ids) {
+  need_rescan_ = true;
+  for (uint32_t id : ids) {
+    auto exists = client_.check_object_exists(id);
+    if (!exists.ok()) return false;
+    if (*exists && !client_.delete_object(id).ok()) return false;
+  }
+  for (uint32_t id : ids) md.erase(id);
+  return commit(std::move(md)).ok();
+}
+
+Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list) {
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   if (store_.state() == StoreState::Newer)
     return make_error(Errc::Unsupported, "metadata written by a newer module version: not writing");
-  SX_ASSIGN(uint32_t id, allocate_id());
-  SX_ASSIGN(ObjectRecord rec, new_record(id, cls, kt, attrs, flags));
-  const ChipKind kind = cls == ObjectClass::PrivateKey ? (kt == KeyType::Ec ? ChipKind::EcPair : ChipKind::RsaPair)
-                                                       : ChipKind::Data;
-  SX_TRY(check_unique(rec.label, rec.ckid, views_of(cls, kind), 0));
-
-  // 1. Intent: from here on a chip object at `id` without a Committed record is a leftover.
   Metadata md = store_.metadata();
-  md.objects.push_back(rec);
-  md.token.next_id = id + 1 > ids::kAllocLast ? ids::kAllocFirst : id + 1;
-  SX_TRY(commit(md));
-
-  // 2. The chip object.
-  Status w = write(id);
-  if (!w.ok()) {
-    need_rescan_ = true;
-    if (!is_link_error(w.error())) {
-      // The chip refused (memory full, policy...): undo now rather than at the next open.
-      auto exists = client_.check_object_exists(id);
-      if (exists.ok() && *exists) (void)client_.delete_object(id);
-      if (exists.ok()) {
-        md.erase(id);
-        (void)commit(md);
-      }
-    }
-    return w.take_error();
+  std::vector<uint32_t> ids;
+  std::vector<std::set<ObjectClass>> views;
+  for (const Creation& c : list) {
+    SX_ASSIGN(uint32_t id, allocate_id(md));
+    SX_ASSIGN(ObjectRecord rec, new_record(id, c.cls, c.kt, c.attrs, c.flags));
+    if (c.ckid_of_first && !ids.empty()) rec.ckid = md.find(ids.front())->ckid;
+    const ChipKind kind = c.cls == ObjectClass::PrivateKey
+                              ? (c.kt == KeyType::Ec ? ChipKind::EcPair : ChipKind::RsaPair)
+                              : ChipKind::Data;
+    std::set<ObjectClass> v = views_of(c.cls, kind);
+    SX_TRY(check_unique(rec.label, rec.ckid, v, {}));
+    for (size_t i = 0; i < ids.size(); ++i) SX_TRY(check_pair_unique(rec, v, *md.find(ids[i]), views[i]));
+    md.objects.push_back(std::move(rec));
+    md.token.next_id = id + 1 > ids::kAllocLast ? ids::kAllocFirst : id + 1;
+    ids.push_back(id);
+    views.push_back(std::move(v));
   }
-  SX_ASSIGN(ChipObject co, describe_object(client_, id, applet7_));
+  const bool several = list.size() > 1;
+  auto failed = [&](Error e, bool undo) -> Error {
+    // The objects are hidden by their Pending records whatever happens here.
+    const bool clean = undo && undo_creation(md, ids);
+    if (several)
+      e.message += clean ? "; nothing was created"
+                         : "; nothing was created (what was written stays hidden and is deleted the next time "
+                           "the token is opened)";
+    return e;
+  };
 
-  // 3. Commit: the object becomes visible.
-  md.find(id)->state = RecordState::Committed;
+  // 1. Intent: from here on a chip object at these IDs without a Committed record is a leftover.
   SX_TRY(commit(md));
-  chip_[id] = std::move(co);
-  if (std::find(all_ids_.begin(), all_ids_.end(), id) == all_ids_.end()) all_ids_.push_back(id);
+
+  // 2. The chip objects.
+  std::vector<ChipObject> made;
+  for (size_t i = 0; i < list.size(); ++i) {
+    Status w = list[i].write(ids[i]);
+    if (!w.ok()) {
+      need_rescan_ = true;
+      // The chip refused (memory full, policy...): undo now rather than at the next open.
+      const bool link = is_link_error(w.error());
+      return failed(w.take_error(), !link);
+    }
+  }
+  for (uint32_t id : ids) {
+    auto co = describe_object(client_, id, applet7_);
+    if (!co) return failed(co.take_error(), false);
+    made.push_back(std::move(*co));
+  }
+
+  // 3. One commit: all of them become visible at once.
+  for (uint32_t id : ids) md.find(id)->state = RecordState::Committed;
+  if (Status st = commit(md); !st.ok()) {
+    for (uint32_t id : ids) md.find(id)->state = RecordState::Pending;
+    const bool link = is_link_error(st.error());
+    return failed(st.take_error(), !link);
+  }
+  std::vector<ObjectRef> refs;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    chip_[ids[i]] = std::move(made[i]);
+    if (std::find(all_ids_.begin(), all_ids_.end(), ids[i]) == all_ids_.end()) all_ids_.push_back(ids[i]);
+    refs.push_back(ObjectRef{ids[i], list[i].cls});
+  }
   merge();
-  return ObjectRef{id, cls};
+  return refs;
+}
+
+Result<ObjectRef> Token::create_object(Creation c) {
+  std::vector<Creation> one;
+  one.push_back(std::move(c));
+  SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(one)));
+  return refs.front();
 }
 
 Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject& attrs) {
@@ -155,129 +216,167 @@ Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject&
     if (!curve_allowed(spec.curve)) return invalid("EC key generation: P-256, P-384 or P-521 only");
     if (!applet7_) {
       // Curve objects are chip-global, not ours: created (idempotently) before the intent.
-      SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+      SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(spec.curve));
     }
-    return create_object(
-        ObjectClass::PrivateKey, KeyType::Ec, attrs, [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve); },
-        objflag::kLocal);
+    return create_object({ObjectClass::PrivateKey, KeyType::Ec, attrs, objflag::kLocal,
+                          [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve); }});
   }
   if (spec.type == KeyType::Rsa) {
     if (spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
       return invalid("RSA key generation: 2048, 3072 or 4096 bits only");
-    return create_object(
-        ObjectClass::PrivateKey, KeyType::Rsa, attrs,
-        [&](uint32_t id) { return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt); },
-        objflag::kLocal);
+    return create_object({ObjectClass::PrivateKey, KeyType::Rsa, attrs, objflag::kLocal, [&](uint32_t id) {
+                            return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt);
+                          }});
   }
   return invalid("key type must be EC or RSA");
 }
 
-Result<ObjectRef> Token::import_private_key(PrivateKeyMaterial key, const NewObject& attrs) {
+// The write wipes the material; so does the caller's PrivateKeyMaterial on any way out.
+Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewObject& attrs) {
   if (EcKeyMaterial* ec = key.ec()) {
     SX_TRY(complete_ec_key(*ec));
     if (!applet7_) {
-      SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+      SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(ec->curve));
     }
-    return create_object(ObjectClass::PrivateKey, KeyType::Ec, attrs, [&](uint32_t id) {
-      se05x::EcKeyWrite w;
-      w.id = id;
-      w.curve = ec->curve;
-      w.part = se05x::KeyPart::Pair;
-      w.private_key = ec->d;
-      w.public_key = ec->q;
-      Status st = client_.write_ec_key(w);
-      key.wipe();
-      return st;
-    });
+    return Creation{ObjectClass::PrivateKey, KeyType::Ec, attrs, 0, [this, &key, ec](uint32_t id) {
+                      se05x::EcKeyWrite w;
+                      w.id = id;
+                      w.curve = ec->curve;
+                      w.part = se05x::KeyPart::Pair;
+                      w.private_key = ec->d;
+                      w.public_key = ec->q;
+                      Status st = client_.write_ec_key(w);
+                      key.wipe();
+                      return st;
+                    }};
   }
   if (RsaKeyMaterial* r = key.rsa()) {
     const uint16_t bits = r->bits();
     if (bits != 2048 && bits != 3072 && bits != 4096) return invalid("RSA import: 2048, 3072 or 4096 bits only");
-    return create_object(ObjectClass::PrivateKey, KeyType::Rsa, attrs, [&](uint32_t id) {
-      se05x::RsaKeyImport k;
-      k.id = id;
-      k.bits = bits;
-      k.part = se05x::KeyPart::Pair;
-      k.format = se05x::RsaFormat::Crt;
-      k.p = r->p;
-      k.q = r->q;
-      k.dp = r->dp;
-      k.dq = r->dq;
-      k.qinv = r->qinv;
-      k.e = r->e;
-      k.n = r->n;
-      Status st = client_.import_rsa_key(k);
-      key.wipe();
-      return st;
-    });
+    return Creation{ObjectClass::PrivateKey, KeyType::Rsa, attrs, 0, [this, &key, r, bits](uint32_t id) {
+                      se05x::RsaKeyImport k;
+                      k.id = id;
+                      k.bits = bits;
+                      k.part = se05x::KeyPart::Pair;
+                      k.format = se05x::RsaFormat::Crt;
+                      k.p = r->p;
+                      k.q = r->q;
+                      k.dp = r->dp;
+                      k.dq = r->dq;
+                      k.qinv = r->qinv;
+                      k.e = r->e;
+                      k.n = r->n;
+                      Status st = client_.import_rsa_key(k);
+                      key.wipe();
+                      return st;
+                    }};
   }
   return invalid("no key material");
+}
+
+Result<ObjectRef> Token::import_private_key(PrivateKeyMaterial key, const NewObject& attrs) {
+  SX_ASSIGN(Creation c, key_creation(key, attrs));
+  return create_object(std::move(c));
+}
+
+Result<std::pair<ObjectRef, ObjectRef>> Token::import_private_key_with_certificate(PrivateKeyMaterial key,
+                                                                                   ByteView cert_der,
+                                                                                   const NewObject& attrs) {
+  if (cert_der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
+  if (!parse_x509(cert_der).ok()) return invalid("not a DER X.509 certificate");
+  SX_ASSIGN(Creation k, key_creation(key, attrs));
+  NewObject ca;
+  ca.label = attrs.label;
+  ca.id = attrs.id;
+  std::vector<Creation> list;
+  list.push_back(std::move(k));
+  list.push_back(Creation{ObjectClass::Certificate, KeyType::None, ca, 0,
+                          [&](uint32_t id) { return client_.create_binary(id, cert_der); }, true});
+  SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(list)));
+  return std::make_pair(refs[0], refs[1]);
 }
 
 Result<ObjectRef> Token::create_certificate(ByteView der, const NewObject& attrs) {
   if (der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
   if (!parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
-  return create_object(ObjectClass::Certificate, KeyType::None, attrs,
-                       [&](uint32_t id) { return client_.create_binary(id, der); });
+  return create_object({ObjectClass::Certificate, KeyType::None, attrs, 0,
+                        [&](uint32_t id) { return client_.create_binary(id, der); }});
 }
 
 Result<ObjectRef> Token::create_data(ByteView value, const NewObject& attrs) {
   if (value.empty() || value.size() > se05x::kMaxBinaryFile) return invalid("data object must be 1..32767 bytes");
-  return create_object(ObjectClass::Data, KeyType::None, attrs,
-                       [&](uint32_t id) { return client_.create_binary(id, value); });
+  return create_object({ObjectClass::Data, KeyType::None, attrs, 0,
+                        [&](uint32_t id) { return client_.create_binary(id, value); }});
 }
 
-Status Token::set_attributes(ObjectRef ref, const AttributeUpdate& u) {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
-  SX_TRY(sync_locked());
-  const Object* o = find(ref);
-  if (!o) return make_error(Errc::NotFound, "no such object");
-  if (!o->modifiable) return make_error(Errc::InvalidArgument, "object is not modifiable (CKA_MODIFIABLE false)");
-  const bool key = o->cls == ObjectClass::PrivateKey || o->cls == ObjectClass::PublicKey;
-  if (u.subject && !key) return invalid("CKA_SUBJECT can only be set on keys");
-  if ((u.application || u.object_id) && o->cls != ObjectClass::Data)
-    return invalid("CKA_APPLICATION / CKA_OBJECT_ID belong to data objects");
-  if (u.is_private && o->cls == ObjectClass::PublicKey && is_pair(o->chip_kind))
-    return invalid("CKA_PRIVATE of a key pair is set on its private key");
+Status Token::set_attributes(ObjectRef ref, const AttributeUpdate& u) { return set_attributes({{ref, u}}); }
 
+Status Token::set_attributes(const std::vector<std::pair<ObjectRef, AttributeUpdate>>& updates) {
+  SX_ASSIGN(auto lock, take_lock());
+  SX_TRY(sync_locked());
   Metadata md = store_.metadata();
-  ObjectRecord* rec = md.find(o->chip_id);
-  if (!rec) {  // adopting: the record starts from what the object shows today
-    ObjectRecord r;
-    r.chip_id = o->chip_id;
-    r.state = RecordState::Committed;
-    r.cls = is_pair(o->chip_kind) ? ObjectClass::PrivateKey : o->cls;
-    r.key_type = o->key_type;
-    r.label = o->label;
-    r.ckid = o->id;
-    const Object* main = is_pair(o->chip_kind) ? find({o->chip_id, ObjectClass::PrivateKey}) : o;
-    r.flags = objflag::kModifiable | objflag::kAdopted | (main && main->is_private ? objflag::kPrivate : 0);
-    md.objects.push_back(std::move(r));
-    rec = &md.objects.back();
+  std::set<uint32_t> touched;
+  std::vector<std::pair<uint32_t, ChipKind>> changed;  // chip ID, kind
+  for (const auto& [ref, u] : updates) {
+    const Object* o = find(ref);
+    if (!o) return make_error(Errc::NotFound, "no such object (chip object " + default_label(ref.chip_id) + ")");
+    if (!o->modifiable) return make_error(Errc::InvalidArgument, "object is not modifiable (CKA_MODIFIABLE false)");
+    const bool key = o->cls == ObjectClass::PrivateKey || o->cls == ObjectClass::PublicKey;
+    if (u.subject && !key) return invalid("CKA_SUBJECT can only be set on keys");
+    if ((u.application || u.object_id) && o->cls != ObjectClass::Data)
+      return invalid("CKA_APPLICATION / CKA_OBJECT_ID belong to data objects");
+    if (u.is_private && o->cls == ObjectClass::PublicKey && is_pair(o->chip_kind))
+      return invalid("CKA_PRIVATE of a key pair is set on its private key");
+
+    ObjectRecord* rec = md.find(o->chip_id);
+    if (!rec) {  // adopting: the record starts from what the object shows today
+      ObjectRecord r;
+      r.chip_id = o->chip_id;
+      r.state = RecordState::Committed;
+      r.cls = is_pair(o->chip_kind) ? ObjectClass::PrivateKey : o->cls;
+      r.key_type = o->key_type;
+      r.label = o->label;
+      r.ckid = o->id;
+      const Object* main = is_pair(o->chip_kind) ? find({o->chip_id, ObjectClass::PrivateKey}) : o;
+      r.flags = objflag::kModifiable | objflag::kAdopted | (main && main->is_private ? objflag::kPrivate : 0);
+      md.objects.push_back(std::move(r));
+      rec = &md.objects.back();
+    }
+    if (u.label) {
+      SX_TRY(check_label(*u.label));
+      rec->label = *u.label;
+    }
+    if (u.id) {
+      if (u.id->size() > kMaxCkaId) return invalid("CKA_ID longer than 255 bytes");
+      rec->ckid = *u.id;
+    }
+    if (u.subject) rec->subject = *u.subject;
+    if (u.application) rec->application = *u.application;
+    if (u.object_id) rec->object_id = *u.object_id;
+    if (u.is_private) rec->flags = *u.is_private ? (rec->flags | objflag::kPrivate) : (rec->flags & ~objflag::kPrivate);
+    if (touched.insert(o->chip_id).second) changed.emplace_back(o->chip_id, o->chip_kind);
   }
-  if (u.label) {
-    SX_TRY(check_label(*u.label));
-    rec->label = *u.label;
-  }
-  if (u.id) {
-    if (u.id->size() > kMaxCkaId) return invalid("CKA_ID longer than 255 bytes");
-    rec->ckid = *u.id;
-  }
-  if (u.subject) rec->subject = *u.subject;
-  if (u.application) rec->application = *u.application;
-  if (u.object_id) rec->object_id = *u.object_id;
-  if (u.is_private) rec->flags = *u.is_private ? (rec->flags | objflag::kPrivate) : (rec->flags & ~objflag::kPrivate);
   SX_TRY(validate(md));
-  SX_TRY(check_unique(rec->label, rec->ckid, views_of(rec->cls, o->chip_kind), o->chip_id));
+  // Uniqueness of the state after every update: against the untouched objects,
+  // and among the changed ones.
+  for (size_t i = 0; i < changed.size(); ++i) {
+    const ObjectRecord& a = *md.find(changed[i].first);
+    const auto va = views_of(a.cls, changed[i].second);
+    SX_TRY(check_unique(a.label, a.ckid, va, touched));
+    for (size_t j = 0; j < i; ++j) {
+      const ObjectRecord& b = *md.find(changed[j].first);
+      SX_TRY(check_pair_unique(a, va, b, views_of(b.cls, changed[j].second)));
+    }
+  }
   SX_TRY(commit(std::move(md)));
   merge();
   return {};
 }
 
 Status Token::destroy(ObjectRef ref) {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   const Object* o = find(ref);
   if (!o) return make_error(Errc::NotFound, "no such object");
@@ -327,7 +426,7 @@ Status Token::destroy(ObjectRef ref) {
 }
 
 Status Token::forget(uint32_t chip_id) {
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
   const ObjectRecord* r = md.find(chip_id);

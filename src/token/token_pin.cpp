@@ -6,7 +6,7 @@ namespace sx::token {
 Status Token::set_token_label(std::string_view label) {
   if (label.size() > kMaxTokenLabel || !valid_utf8(label))
     return make_error(Errc::InvalidArgument, "token label longer than 32 bytes or not UTF-8");
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
   md.token.label = std::string(label);
@@ -14,9 +14,9 @@ Status Token::set_token_label(std::string_view label) {
 }
 
 Status Token::set_pin(UserType who, std::string_view pin) {
-  // The slow KDF runs before taking the chip.
+  // The slow KDF runs before taking the chip. NUL bytes and > 64 bytes are refused there.
   SX_ASSIGN(PinVerifier v, make_pin_verifier(pin, opt_.pin_iterations));
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
   if (who == UserType::User) {
@@ -31,32 +31,36 @@ Status Token::set_pin(UserType who, std::string_view pin) {
   return commit(std::move(md));
 }
 
+// Fails closed: the attempt is counted on the chip before the comparison is
+// looked at, and reset after a success. A check whose count cannot be
+// committed (chip full, link lost) returns that error and says nothing about
+// the PIN — otherwise a full chip would allow unlimited guessing.
 Result<PinResult> Token::check_pin(UserType who, std::string_view pin) {
+  if (!pin_acceptable(pin)) return make_error(Errc::InvalidArgument, "a PIN must not contain a NUL byte");
   auto verifier = [who](const Metadata& m) -> const PinVerifier& {
     return who == UserType::User ? m.token.user_pin : m.token.so_pin;
   };
   // KDF against the cached verifier outside the lock; redone only if it changed meanwhile.
   PinVerifier used = verifier(store_.metadata());
   bool ok = sx::token::check_pin(used, pin);
-  SX_ASSIGN(auto lock, TokenLock::acquire(chan_, opt_.lock_path));
+  SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
-  const PinVerifier& now = verifier(md);
+  const PinVerifier now = verifier(md);
   if (!now.set()) return PinResult::NotSet;
   uint8_t& failures = who == UserType::User ? md.token.user_failures : md.token.so_failures;
   if (failures >= kMaxPinFailures) return PinResult::Locked;
-  if (!(now == used)) ok = sx::token::check_pin(now, pin);
-  if (ok) {
-    if (failures != 0) {
-      failures = 0;
-      SX_TRY(commit(std::move(md)));
-    }
-    return PinResult::Ok;
-  }
+  // 1. The attempt, on the chip, as a failure.
   ++failures;
-  const bool locked = failures >= kMaxPinFailures;
+  SX_TRY(commit(md));
+  // 2. Only now the answer.
+  if (!(now == used)) ok = sx::token::check_pin(now, pin);
+  if (!ok) return failures >= kMaxPinFailures ? PinResult::Locked : PinResult::Incorrect;
+  // 3. A success resets the counter; if that cannot be written the login is
+  // refused too (the count stays, a later success resets it).
+  failures = 0;
   SX_TRY(commit(std::move(md)));
-  return locked ? PinResult::Locked : PinResult::Incorrect;
+  return PinResult::Ok;
 }
 
 }  // namespace sx::token

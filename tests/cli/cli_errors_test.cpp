@@ -157,5 +157,21 @@ TEST_F(CliErrors, ChipFull) {
   expect_refused({"import", "--label", "imp", "--key", file("a.key.pem"), "--cert", file("a.crt.pem")}, 9, {}, "full");
 }
 
+// A PIN with a NUL byte would equal its prefix in the verifier: refused
+// (exit 5) before any check, so nothing is counted; a new PIN likewise.
+TEST_F(CliErrors, PinsWithANulByteAreRefused) {
+  init_token();
+  write("nul.pin", std::string("1234\0\n", 6));
+  expect_refused({"--pin-file", file("nul.pin"), "keygen", "--label", "k"}, 5, {}, "NUL");
+  const CliRun info = se05x({"--json", "info"});
+  ASSERT_EQ(info.rc, 0) << info.err;
+  EXPECT_EQ(info.json()["token"]["user_pin_failures"], 0);
+  write("new.pin", std::string("7\0\0\0\n", 5));
+  expect_refused({"token", "set-pin", "--new-pin-file", file("new.pin")}, 5, kPin, "NUL");
+  // The PIN is unchanged: "7" does not log in, "1234" does.
+  expect_refused({"keygen", "--label", "k"}, 5, {{"SE05X_PIN", "7"}});
+  EXPECT_EQ(se05x({"keygen", "--label", "k"}, kPin).rc, 0);
+}
+
 }  // namespace
 }  // namespace sx::cli::test

@@ -146,8 +146,69 @@ TEST(Config, Defaults) {
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->token_label, "SE050");
   EXPECT_EQ(c->port, "");
-  EXPECT_EQ(c->lock_file, "/run/lock/se05x-pkcs11.lock");
+  EXPECT_EQ(c->lock_file, "/run/se05x-pkcs11/chip.lock");
+  EXPECT_EQ(c->lock_wait_ms, 30000u);
   EXPECT_EQ(c->pin_iterations, 20000u);
+}
+
+// SE05X_PKCS11_CONF may name any file the caller can read (in a setuid
+// program: any file at all). A message must never carry its content.
+TEST(Config, ErrorsNeverEchoTheFileContent) {
+  const char* texts[] = {
+      "root:$y$j9T$secrethash:19000:0:99999:7:::\n",
+      "secret-token = value\n",
+      "port = x\nAKIASECRET=1\n",
+      "token_label = \"SECRET-SECRET-SECRET-SECRET-SECRET\"\n",
+  };
+  for (const char* t : texts) {
+    auto c = sx::p11::parse_config(t, "x.conf");
+    ASSERT_FALSE(c.ok()) << t;
+    EXPECT_EQ(c.error().message.find("root"), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find("ecret"), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find("AKIA"), std::string::npos) << c.error().message;
+  }
+  // A typo of a known key is named by the key it resembles (a known-safe word).
+  auto typo = sx::p11::parse_config("lock_flie = /x\n", "x.conf");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message.find("lock_file"), std::string::npos) << typo.error().message;
+  EXPECT_EQ(typo.error().message.find("flie"), std::string::npos) << typo.error().message;
+}
+
+TEST(Config, DuplicateKeysAreErrors) {
+  auto c = sx::p11::parse_config("port = unix:/a\nlog_level = info\nport = unix:/b\n", "x.conf");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message.rfind("x.conf:3:", 0), 0u) << c.error().message;
+  EXPECT_NE(c.error().message.find("line 1"), std::string::npos) << c.error().message;
+}
+
+TEST(Config, NumbersAreBounded) {
+  for (const char* bad : {"pin_iterations = 2147483648\n", "pin_iterations = 4294967295\n",
+                          "pin_iterations = 99999999999\n", "pin_iterations = 1000001\n", "pin_iterations = -5\n",
+                          "lock_wait_ms = 600001\n", "lock_wait_ms = x\n", "freshness_ms = 60001\n"}) {
+    auto c = sx::p11::parse_config(bad, "x.conf");
+    EXPECT_FALSE(c.ok()) << bad;
+  }
+  auto c = sx::p11::parse_config("pin_iterations = 1000000\nlock_wait_ms = 0\n", "x.conf");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->pin_iterations, 1000000u);
+  EXPECT_EQ(c->lock_wait_ms, 0u);
+  auto rel = sx::p11::parse_config("lock_file = relative.lock\n", "x.conf");
+  EXPECT_FALSE(rel.ok());
+}
+
+TEST(Config, OnlyARegularFileIsAConfiguration) {
+  sx::testing::TempDir dir;
+  setenv("SE05X_PKCS11_CONF", dir.path().c_str(), 1);  // a directory
+  auto d = sx::p11::load_config();
+  EXPECT_FALSE(d.ok());
+  setenv("SE05X_PKCS11_CONF", "/dev/null", 1);
+  auto n = sx::p11::load_config();
+  EXPECT_FALSE(n.ok());
+  use_config(dir.file("ok.conf"), "log_level = info\n");
+  auto ok = sx::p11::load_config();
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->log_level, sx::p11::LogLevel::Info);
+  unsetenv("SE05X_PKCS11_CONF");
 }
 
 TEST(Config, VerifySignatures) {
@@ -163,7 +224,7 @@ TEST(Config, VerifySignatures) {
   ASSERT_TRUE(no.ok());
   EXPECT_FALSE(no->verify_rsa);
   EXPECT_FALSE(no->verify_ecdsa);
-  auto rsa = sx::p11::parse_config("verify_signatures = yes\nverify_signatures = rsa\n", "r");
+  auto rsa = sx::p11::parse_config("verify_signatures = rsa\n", "r");
   ASSERT_TRUE(rsa.ok());
   EXPECT_TRUE(rsa->verify_rsa);
   EXPECT_FALSE(rsa->verify_ecdsa);

@@ -116,6 +116,37 @@ TEST_F(TokenTest, SetPin) {
   login(rw, "4321");
 }
 
+// HMAC zero-pads PBKDF2's password: "1234", "1234\0" and "1234" + 60 NULs
+// derived the same verifier. A PIN with a NUL is invalid everywhere (never
+// counted), so only the exact PIN logs in.
+TEST_F(TokenTest, PinsWithNulBytesAreInvalid) {
+  init();
+  provision();
+  auto p = [](const std::string& s) { return (CK_UTF8CHAR_PTR)s.data(); };
+  const std::string one(std::string(kUserPin) + std::string(1, '\0')), sixty(std::string(kUserPin) + std::string(60, '\0'));
+  CK_SESSION_HANDLE rw = open(true);
+  EXPECT_EQ(f->C_Login(rw, CKU_USER, p(one), one.size()), CKR_PIN_INVALID);
+  EXPECT_EQ(f->C_Login(rw, CKU_USER, p(sixty), sixty.size()), CKR_PIN_INVALID);
+  EXPECT_EQ(token_info().flags & CKF_USER_PIN_COUNT_LOW, 0u);  // not counted
+  login(rw);
+  const std::string seven("7\0\0\0", 4);
+  EXPECT_EQ(f->C_SetPIN(rw, (CK_UTF8CHAR_PTR)kUserPin, 4, p(seven), seven.size()), CKR_PIN_INVALID);
+  EXPECT_EQ(f->C_SetPIN(rw, p(one), one.size(), (CK_UTF8CHAR_PTR) "4321", 4), CKR_PIN_INVALID);
+  ASSERT_EQ(f->C_Logout(rw), CKR_OK);
+  EXPECT_EQ(f->C_Login(rw, CKU_USER, (CK_UTF8CHAR_PTR) "7", 1), CKR_PIN_INCORRECT);
+  login(rw);  // the PIN is unchanged
+  ASSERT_EQ(f->C_Logout(rw), CKR_OK);
+  const std::string so_nul(std::string(kSoPin) + std::string(1, '\0'));
+  ASSERT_EQ(f->C_Login(rw, CKU_SO, (CK_UTF8CHAR_PTR)kSoPin, 8), CKR_OK);
+  EXPECT_EQ(f->C_InitPIN(rw, p(seven), seven.size()), CKR_PIN_INVALID);
+  ASSERT_EQ(f->C_Logout(rw), CKR_OK);
+  ASSERT_EQ(f->C_CloseSession(rw), CKR_OK);
+  CK_UTF8CHAR label[32];
+  std::memset(label, ' ', 32);
+  EXPECT_EQ(f->C_InitToken(0, p(so_nul), so_nul.size(), label), CKR_PIN_INVALID);
+  EXPECT_EQ(token_info().flags & CKF_SO_PIN_COUNT_LOW, 0u);
+}
+
 TEST_F(TokenTest, SessionsShareTheLoginState) {
   init();
   provision();

@@ -6,6 +6,8 @@
 
 #include <functional>
 
+#include <openssl/obj_mac.h>
+
 #include "se05x/constants.h"
 #include "token/id_range.h"
 #include "token_test_util.h"
@@ -259,6 +261,69 @@ TEST(PowerCut, DestroyKeyPair) {
                return t.destroy(k->ref());
              },
              [](const Token& t) { return classify_key(t) == Seen::New ? Seen::Old : Seen::New; }};
+  run(s);
+}
+
+const Bytes& key_der() {
+  static const Bytes der = make_ec_private_der(NID_X9_62_prime256v1);
+  return der;
+}
+
+// Key and certificate: one commit makes both visible, so a cut shows neither or both.
+TEST(PowerCut, ImportKeyWithCertificate) {
+  Scenario s{nullptr,
+             [](Token& t) {
+               auto mat = parse_private_key_der(key_der());
+               if (!mat) return Status(mat.error());
+               auto r = t.import_private_key_with_certificate(std::move(*mat), cert_der(), gg());
+               return r.ok() ? Status{} : Status(r.error());
+             },
+             [](const Token& t) {
+               const Object* k = find_one(t, "gg", ObjectClass::PrivateKey);
+               const Object* c = find_one(t, "gg", ObjectClass::Certificate);
+               EXPECT_EQ(k == nullptr, c == nullptr) << "a key without its certificate or the reverse";
+               if (!k || !c) {
+                 EXPECT_EQ(count_class(t, ObjectClass::PrivateKey), 2u);
+                 return Seen::Old;
+               }
+               EXPECT_EQ(k->id, Bytes{0x01});
+               EXPECT_EQ(c->id, Bytes{0x01});
+               EXPECT_EQ(c->value, cert_der());
+               EXPECT_TRUE(t.find({k->chip_id, ObjectClass::PublicKey}));
+               return Seen::New;
+             }};
+  run(s);
+}
+
+// Relabelling a key and its certificate together: one commit for both.
+TEST(PowerCut, RelabelKeyAndCertificateTogether) {
+  Scenario s{[](Token& t) {
+               ASSERT_TRUE(generate(t).ok());
+               ASSERT_TRUE(t.create_certificate(cert_der(), gg()).ok());
+             },
+             [](Token& t) {
+               const Object* k = find_one(t, "gg", ObjectClass::PrivateKey);
+               const Object* c = find_one(t, "gg", ObjectClass::Certificate);
+               if (!k || !c) return Status(make_error(Errc::NotFound, "not labelled gg"));
+               AttributeUpdate u;
+               u.label = "renamed";
+               u.id = Bytes{0x02};
+               return t.set_attributes({{k->ref(), u}, {c->ref(), u}});
+             },
+             [](const Token& t) {
+               const Object* k = find_one(t, "gg", ObjectClass::PrivateKey);
+               const Object* c = find_one(t, "gg", ObjectClass::Certificate);
+               if (k && c) return Seen::Old;
+               EXPECT_FALSE(k || c) << "key and certificate under different labels";
+               k = find_one(t, "renamed", ObjectClass::PrivateKey);
+               c = find_one(t, "renamed", ObjectClass::Certificate);
+               EXPECT_TRUE(k && c);
+               if (k && c) {
+                 EXPECT_EQ(k->id, Bytes{0x02});
+                 EXPECT_EQ(c->id, Bytes{0x02});
+               }
+               return Seen::New;
+             }};
   run(s);
 }
 

@@ -264,5 +264,59 @@ TEST_F(WriteTest, PinsAreVerifiedCountedAndLocked) {
   EXPECT_EQ(t2->set_token_label(std::string(33, 'x')).error().code, Errc::InvalidArgument);
 }
 
+// Key and certificate in one go: when the certificate does not fit, the key
+// written before it is deleted again, nothing becomes visible, and the error
+// says so (it used to claim "removed again" without checking).
+TEST_F(WriteTest, KeyWithACertificateThatDoesNotFitLeavesNothing) {
+  auto t = open_token(*chip->ch);
+  ASSERT_TRUE(t);
+  // Both metadata slots exist (later commits need no new memory).
+  ASSERT_TRUE(t->set_token_label("a").ok());
+  ASSERT_TRUE(t->set_token_label("b").ok());
+  se05x::Client c(*chip->raw);
+  ASSERT_TRUE(c.select().ok());
+  auto free_now = [&] {
+    auto f = c.get_free_memory(se05x::MemoryType::Persistent);
+    EXPECT_TRUE(f.ok());
+    return f.ok() ? size_t{*f} : size_t{0};
+  };
+  // GetFreeMemory saturates at 0x7FFF: first fill below that.
+  uint32_t filler = 0x10000001;
+  while (free_now() >= 0x7000) ASSERT_TRUE(c.create_binary(filler++, Bytes(0x4000, 0xA5)).ok());
+  // The simulator's per-object overhead, measured.
+  const size_t f0 = free_now();
+  ASSERT_TRUE(c.create_binary(0x10000000, Bytes(100, 0xA5)).ok());
+  const size_t overhead = f0 - free_now() - 100;
+  ASSERT_TRUE(c.delete_object(0x10000000).ok());
+  // Leave room for the P-256 key pair (97 bytes) and 50 more: not for the certificate.
+  const size_t want = overhead + 97 + 50;
+  for (size_t f = free_now(); f > want + overhead; f = free_now())
+    ASSERT_TRUE(c.create_binary(filler++, Bytes(std::min<size_t>(f - want - overhead, 0x7FFF), 0xA5)).ok());
+  const size_t before_free = free_now();
+  ASSERT_GE(before_free, overhead + 97);
+  const Bytes cert = make_cert_der("too big to fit", false);
+  ASSERT_GT(cert.size() + overhead, before_free - (overhead + 97));
+  const size_t objects = open_token(*chip->ch)->objects().size();  // fillers included
+  auto mat = parse_private_key_der(make_ec_private_der(NID_X9_62_prime256v1));
+  ASSERT_TRUE(mat.ok());
+  NewObject n;
+  n.label = "gg";
+  n.id = Bytes{0x01};
+  auto r = t->import_private_key_with_certificate(std::move(*mat), cert, n);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::NoMemory) << r.error().to_string();
+  EXPECT_NE(r.error().message.find("nothing was created"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("hidden"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(find_one(*t, "gg", ObjectClass::PrivateKey));
+  EXPECT_EQ(free_now(), before_free) << "the key written first was not deleted";
+  auto t2 = open_token(*chip->ch);
+  ASSERT_TRUE(t2);
+  EXPECT_EQ(t2->objects().size(), objects);
+  EXPECT_FALSE(find_one(*t2, "gg", ObjectClass::PrivateKey));
+  auto ids = c.read_all_ids();
+  ASSERT_TRUE(ids.ok());
+  for (uint32_t id : *ids) EXPECT_FALSE(ids::in_range(id) && !ids::is_store_object(id)) << default_label(id);
+}
+
 }  // namespace
 }  // namespace sx::token
