@@ -249,10 +249,13 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
   struct stat st{};
   const bool module_file = ::stat(module.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   c.add("module", module_file, "PKCS#11 module " + module, "install the se05x-pkcs11 package or pass --module PATH");
+  // The lock file serialises processes on a direct I2C link only; behind
+  // se05xd the broker does, and the file is not consulted.
   const std::string lp = ctx.lock_path();
-  const bool busy = lock_held_elsewhere(lp);
-  c.add("chip lock", !busy, busy ? "another process holds the chip lock " + lp : "chip lock free",
-        "another program (Greengrass, an NXP tool) is using the chip; let it finish or stop it");
+  const bool busy = uses_lock_file(ctx.connection()) && lock_held_elsewhere(lp);
+  if (uses_lock_file(ctx.connection()))
+    c.add("chip lock", !busy, busy ? "another process holds the chip lock " + lp : "chip lock free",
+          "another program (Greengrass, an NXP tool) is using the chip; let it finish or stop it");
   // Load the module as Greengrass will and let it find the token with its own
   // configuration — a module that exists but cannot load (missing libssl3, wrong
   // architecture) or that points at another chip is the usual field failure.

@@ -122,17 +122,23 @@ TEST_F(CliErrors, NoChipReachable) {
 }
 
 TEST_F(CliErrors, DoctorNamesAProcessHoldingTheChip) {
+  // The lock file matters on a direct I2C link (here the simulator's virtual bus).
+  sx::testing::SimProcess bus(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY),
+                              {"--nvm", file("bus.nvm"), "--listen", "vi2c:" + file("i2c.sock")});
+  ASSERT_TRUE(bus.start());
   const int fd = ::open(file("lock").c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::flock(fd, LOCK_EX), 0);
-  const CliRun r = se05x({"doctor", "--json"});
+  const CliRun r = se05x({"--port", bus.endpoints()[0], "--lock-wait", "1", "doctor", "--json"});
+  // Behind a JRCP server the file is not consulted: no such check.
+  const CliRun broker = se05x({"doctor", "--json"});
   ::close(fd);
   EXPECT_EQ(r.rc, 10);
   bool named = false;
-  const auto j = r.json();
-  for (const auto& c : j["checks"])
+  for (const auto& c : r.json()["checks"])
     named |= c["check"] == "chip lock" && c["status"] == "fail" && c.contains("fix");
   EXPECT_TRUE(named) << r.out;
+  for (const auto& c : broker.json()["checks"]) EXPECT_NE(c["check"], "chip lock") << broker.out;
 }
 
 TEST_F(CliErrors, ChipFull) {

@@ -14,7 +14,7 @@
 namespace sx::cli::test {
 namespace {
 
-std::string module() { return sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE); }
+std::string built_module() { return sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE); }
 
 std::string check_of(const nlohmann::json& doctor, const std::string& check, const char* field = "status") {
   for (const auto& c : doctor["checks"])
@@ -49,7 +49,7 @@ class CliGreengrassTest : public CliTest {
     return r.json()["token"]["user_pin_failures"].get<int>();
   }
   CliRun config(std::vector<std::string> extra, const std::string& pin = "1234") {
-    std::vector<std::string> a{"--json", "greengrass-config", "--label", "gg core", "--module", module()};
+    std::vector<std::string> a{"--json", "greengrass-config", "--label", "gg core", "--module", built_module()};
     a.insert(a.end(), extra.begin(), extra.end());
     return se05x(a, env(pin));
   }
@@ -74,7 +74,7 @@ TEST_F(CliGreengrassTest, JavaOutputIsOneDocumentWithThePinInA0600File) {
   const auto docs = YAML::LoadAll(read("java/config.yaml"));
   ASSERT_EQ(docs.size(), 1u);
   const YAML::Node prov = docs[0]["services"]["aws.greengrass.crypto.Pkcs11Provider"]["configuration"];
-  EXPECT_EQ(prov["library"].as<std::string>(), module());
+  EXPECT_EQ(prov["library"].as<std::string>(), built_module());
   EXPECT_EQ(prov["slot"].as<int>(), 0);
   EXPECT_EQ(prov["userPin"].as<std::string>(), "1234");
   EXPECT_EQ(docs[0]["system"]["privateKeyPath"].as<std::string>(), "pkcs11:object=gg%20core;type=private");
@@ -99,7 +99,7 @@ TEST_F(CliGreengrassTest, LiteOutputWritesConfigOpensslPinAndDropIns) {
   EXPECT_EQ(y["system"]["privateKeyPath"].as<std::string>(), "pkcs11:token=gg-token;object=gg%20core;type=private");
   const std::string cnf = read("lite/openssl-se05x.cnf");
   EXPECT_NE(cnf.find("pkcs11-module-token-pin = file:" + file("lite/user-pin") + "\n"), std::string::npos) << cnf;
-  EXPECT_NE(cnf.find("pkcs11-module-path = " + module() + "\n"), std::string::npos) << cnf;
+  EXPECT_NE(cnf.find("pkcs11-module-path = " + built_module() + "\n"), std::string::npos) << cnf;
   EXPECT_NE(read("lite/systemd/ggl.core.iotcored.service.d/se05x.conf").find("OPENSSL_CONF=" + file("lite/openssl-se05x.cnf")),
             std::string::npos);
   // doctor finds the PIN through the OpenSSL configuration and the fake provider out.
@@ -140,7 +140,7 @@ TEST_F(CliGreengrassTest, BadInputIsRefusedAndNothingIsWritten) {
   EXPECT_CLI_ERROR(config({"--nucleus", "dotnet", "--output", file("o4")}), 2);
   EXPECT_CLI_ERROR(config({"--owner", "root"}), 2);
   EXPECT_CLI_ERROR(config({"--nucleus", "lite", "--output", file("o5"), "--provider-module", file("none.so")}), 2);
-  EXPECT_CLI_ERROR(se05x({"greengrass-config", "--label", "gg;core", "--module", module(), "--output", file("o6")}, env()), 2);
+  EXPECT_CLI_ERROR(se05x({"greengrass-config", "--label", "gg;core", "--module", built_module(), "--output", file("o6")}, env()), 2);
   // The same labels are refused where they would be made.
   EXPECT_CLI_ERROR(se05x({"keygen", "--label", "gg;core"}, kPin), 2);
   EXPECT_CLI_ERROR(se05x({"keygen", "--label", "gg core "}, kPin), 2);
@@ -164,7 +164,7 @@ TEST_F(CliGreengrassTest, BadInputIsRefusedAndNothingIsWritten) {
 }
 
 TEST_F(CliGreengrassTest, StdoutCarriesAPlaceholderThatCostsNoTry) {
-  const CliRun r = se05x({"greengrass-config", "--label", "gg core", "--module", module()}, env());
+  const CliRun r = se05x({"greengrass-config", "--label", "gg core", "--module", built_module()}, env());
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out.find("1234"), std::string::npos);
   ASSERT_EQ(YAML::LoadAll(r.out).size(), 1u);
@@ -187,7 +187,7 @@ TEST_F(CliGreengrassTest, DoctorConfigFlagsEachBrokenVariant) {
     write(name, t);
     return doctor({"--config", file(name)});
   };
-  CliRun d = variant("rel.yaml", "library: \"" + module() + "\"", "library: \"libse05x-pkcs11.so\"");
+  CliRun d = variant("rel.yaml", "library: \"" + built_module() + "\"", "library: \"libse05x-pkcs11.so\"");
   EXPECT_EQ(check_of(d.json(), "config library"), "fail") << d.out;
   d = variant("slot.yaml", "slot: 0", "slot: 3");
   EXPECT_EQ(check_of(d.json(), "config slot"), "fail") << d.out;
