@@ -51,6 +51,7 @@ endif()
 # developer installing into a private prefix can set them relative (etc, lib/systemd/system).
 set(SX_INSTALL_SYSCONFDIR "/etc" CACHE PATH "Directory for se05x-pkcs11.conf and se05xd.conf")
 set(SX_INSTALL_SYSTEMDUNITDIR "/lib/systemd/system" CACHE PATH "Directory for se05xd.service")
+set(SX_INSTALL_UDEVRULESDIR "/lib/udev/rules.d" CACHE PATH "Directory for 60-se05xd.rules")
 # Directories install() creates (DEB data.tar entries): 0755 whatever the umask.
 set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)

@@ -148,7 +148,12 @@ Status Broker::bind() {
       return make_error(Errc::Io, link::errno_text("chmod " + cfg_.socket, errno));
     if (!cfg_.socket_group.empty()) {
       SX_ASSIGN(gid_t g, group_id(cfg_.socket_group));
-      if (::chown(cfg_.socket.c_str(), static_cast<uid_t>(-1), g) < 0)
+      // Under systemd the broker runs with socket_group as its own group, so the
+      // socket is born with it: no chown then, which the unit's system call
+      // filter (~@privileged, which holds @chown) would refuse.
+      struct stat st{};
+      bool has_group = ::stat(cfg_.socket.c_str(), &st) == 0 && st.st_gid == g;
+      if (!has_group && ::chown(cfg_.socket.c_str(), static_cast<uid_t>(-1), g) < 0)
         return make_error(Errc::Io, link::errno_text("chown " + cfg_.socket, errno));
     }
     listeners_.push_back("unix:" + cfg_.socket);

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/objects.h"
 #include "cli/parse.h"
+#include "cli/printable.h"
 #include "token/mech/mechanism_table.h"
 
 namespace sx::cli {
@@ -22,13 +23,15 @@ void add_broker(const broker::BrokerStatus& st, nlohmann::json& j, std::ostrings
   b["holder_name"] = holder;  // "" = the chip is free
   b["queue"] = queue;         // clients with a request waiting for the lock
   j["broker"] = std::move(b);
-  t << "Broker:        se05xd " << st.version << " (pid " << st.pid << "), chip link "
-    << (st.chip_up ? "up" : "DOWN") << (st.chip_last_error.empty() ? "" : " (" + st.chip_last_error + ")") << "\n";
+  // Everything from the broker is text of other processes (client names): escaped like labels.
+  t << "Broker:        se05xd " << printable(st.version) << " (pid " << st.pid << "), chip link "
+    << (st.chip_up ? "up" : "DOWN") << (st.chip_last_error.empty() ? "" : " (" + printable(st.chip_last_error) + ")")
+    << "\n";
   if (holder.empty()) t << "Chip held by:  nobody (free)\n";
-  else t << "Chip held by:  " << holder << " for " << st.lock_held_ms << " ms (limit " << st.lock_hold_max_ms << " ms)\n";
+  else t << "Chip held by:  " << printable(holder) << " for " << st.lock_held_ms << " ms (limit " << st.lock_hold_max_ms << " ms)\n";
   t << "Waiting:       ";
   if (queue.empty()) t << "nobody\n";
-  for (size_t i = 0; i < queue.size(); ++i) t << (i ? "               " : "") << queue[i].get<std::string>() << "\n";
+  for (size_t i = 0; i < queue.size(); ++i) t << (i ? "               " : "") << printable(queue[i].get<std::string>()) << "\n";
   t << "Clients:       " << st.clients.size() << " connected (incl. this query), " << st.apdus << " APDUs forwarded\n";
 }
 
@@ -67,7 +70,7 @@ int run_info(Ctx& ctx) {
     << ")\n";
   t << "Variant:       " << variant << "\n";
   if (j.contains("free_persistent_bytes")) t << "Free memory:   " << j["free_persistent_bytes"].get<uint32_t>() << " bytes\n";
-  t << "Token label:   " << (ti.label.empty() ? "(none: run `se05x token init`)" : ti.label) << "\n";
+  t << "Token label:   " << (ti.label.empty() ? "(none: run `se05x token init`)" : printable(ti.label)) << "\n";
   t << "Initialized:   " << (ti.initialized ? "yes" : "no") << "\n";
   t << "User PIN:      "
     << (!ti.user_pin_set ? "not set" : ti.user_locked ? "LOCKED" : ti.user_failures ? "set (" + std::to_string(ti.user_failures) + " failed tries)" : "set")
@@ -87,18 +90,20 @@ int run_list(Ctx& ctx) {
   char line[512];
   std::snprintf(line, sizeof line, "%-10s  %-11s  %-8s  %-20s  %-10s  %s\n", "CHIP ID", "CLASS", "TYPE", "LABEL", "ID", "NOTES");
   t << line;
+  // Labels may hold any bytes (PKCS#11 allows them): escaped, so that they can
+  // neither drive the terminal nor fake rows of this table.
   for (const auto& o : objs) {
     std::string type = o.contains("key_type") ? o["key_type"].get<std::string>() : std::to_string(o["bytes"].get<size_t>()) + "B";
     std::string notes;
     if (o["factory"].get<bool>()) notes += "factory ";
     if (o["adopted"].get<bool>()) notes += "adopted ";
     std::snprintf(line, sizeof line, "%-10s  %-11s  %-8s  %-20s  %-10s  %s\n", o["chip_id"].get<std::string>().c_str(),
-                  o["class"].get<std::string>().c_str(), type.c_str(), o["label"].get<std::string>().c_str(),
+                  o["class"].get<std::string>().c_str(), type.c_str(), printable(o["label"].get<std::string>()).c_str(),
                   o["id"].get<std::string>().c_str(), notes.c_str());
     t << line;
   }
   for (const auto& g : j["groups"]) {
-    t << "together: '" << g["label"].get<std::string>() << "' id " << g["id"].get<std::string>() << ":";
+    t << "together: '" << printable(g["label"].get<std::string>()) << "' id " << g["id"].get<std::string>() << ":";
     if (g.contains("private_key")) t << " key " << g["private_key"].get<std::string>();
     if (g.contains("certificate")) t << " cert " << g["certificate"].get<std::string>();
     if (g.contains("match")) t << (g["match"].get<bool>() ? " (public keys match)" : " (PUBLIC KEYS DIFFER)");

@@ -8,6 +8,7 @@
 
 #include "base/ossl.h"
 #include "cli/file_format.h"
+#include "cli/printable.h"
 #include "se05x/public_key.h"
 #include "token/mech/ecdsa_codec.h"
 #include "token/mech/key_ref.h"
@@ -31,7 +32,7 @@ std::string bio_text(BIO* b) {
 Result<ossl::Pkey> object_public_key(const token::Object& o) {
   if (o.key_type == token::KeyType::Ec) return se05x::ec_public_key(o.curve, o.ec_point);
   if (o.key_type == token::KeyType::Rsa) return se05x::rsa_public_key(o.modulus, o.public_exponent);
-  return make_error(Errc::InvalidArgument, "object " + o.label + " is not a key");
+  return make_error(Errc::InvalidArgument, "object " + printable(o.label) + " is not a key");
 }
 
 Result<ossl::Pkey> cert_public_key(ByteView cert_der) {

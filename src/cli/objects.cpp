@@ -4,6 +4,7 @@
 
 #include "cli/keys.h"
 #include "cli/parse.h"
+#include "cli/printable.h"
 
 namespace sx::cli {
 
@@ -34,7 +35,7 @@ std::optional<int> require_id_free(Ctx& ctx, ByteView id, const std::set<uint32_
     if (o.cls == ObjectClass::Data || exclude.count(o.chip_id) != 0) continue;
     if (o.id.size() == id.size() && std::equal(id.begin(), id.end(), o.id.begin()))
       return ctx.fail(Exit::Conflict, "ID " + id_text(id) + " is already used by the " + token::class_name(o.cls) +
-                                          " '" + o.label + "' (chip object " + hex_id(o.chip_id) + ")");
+                                          " '" + printable(o.label) + "' (chip object " + hex_id(o.chip_id) + ")");
   }
   return std::nullopt;
 }

@@ -34,6 +34,7 @@ files[se05x]="/usr/bin/se05x
 /usr/share/man/man1/se05x.1.gz"
 files[se05xd]="/etc/se05xd.conf
 /lib/systemd/system/se05xd.service
+/lib/udev/rules.d/60-se05xd.rules
 /usr/sbin/se05xd
 /usr/share/man/man8/se05xd.8.gz"
 files[se05x-sim]="/usr/bin/se05x-demo
@@ -44,14 +45,18 @@ declare -A elves=([se05x-pkcs11]="/usr/lib/$triplet/pkcs11/libse05x-pkcs11.so" [
                   [se05xd]="/usr/sbin/se05xd" [se05x-sim]="/usr/bin/se05x-sim /usr/bin/se05x-demo")
 declare -A conffiles=([se05x-pkcs11]="/etc/se05x-pkcs11.conf" [se05xd]="/etc/se05xd.conf")
 
-# se05xd's maintainer scripts and the system group se05x that the shipped
-# /etc/se05xd.conf admits. The postinst is run with stub commands (PATH holds
-# only the stubs, which log their calls), so no group is really created:
-#   group absent, groupadd present  -> groupadd --system se05x
-#   group present                   -> nothing (idempotent: upgrades, reinstalls)
-#   group absent, only addgroup     -> addgroup --system ... se05x (no passwd)
-#   group absent, neither           -> the postinst fails with a message
-# The postrm never deletes the group (not even on purge).
+# se05xd's maintainer scripts, the system group se05x that the shipped
+# /etc/se05xd.conf admits, the group i2c (/dev/i2c-*, udev rule) and the system
+# user se05xd the unit runs the broker as. The postinst is run with stub
+# commands (PATH holds only the stubs, which log their calls), so nothing is
+# really created:
+#   absent, groupadd/useradd present -> groupadd se05x, i2c; useradd se05xd
+#   present                          -> nothing (idempotent: upgrades, reinstalls)
+#   absent, only addgroup (no passwd) -> addgroup se05x, i2c, then fails naming
+#                                       the user (no adduser: lintian would
+#                                       want a Depends on it)
+#   absent, neither                  -> the postinst fails with a message
+# The postrm never deletes the groups or the user (not even on purge).
 check_group_scripts() {
   local deb="$1" ctl="$work/se05xd-ctl" stub="$work/stub" log="$work/stub.log" rc
   mkdir -p "$ctl" "$stub"
@@ -70,26 +75,32 @@ check_group_scripts() {
     chmod 755 "$stub"/*
     PATH="$stub" /bin/sh "$ctl/postinst" configure "" >"$work/postinst.out" 2>&1
   }
-  calls() { grep -E '^(groupadd|addgroup)' "$log" 2>/dev/null | tr '\n' ';'; }
-  run_postinst no groupadd addgroup; rc=$?
-  expect_eq "se05xd postinst (no group se05x yet): exit status" "$rc" 0
-  expect_eq "se05xd postinst (no group se05x yet) creates it" "$(calls)" "groupadd --system se05x;"
-  run_postinst yes groupadd addgroup; rc=$?
-  expect_eq "se05xd postinst (group se05x exists): exit status" "$rc" 0
-  expect_eq "se05xd postinst (group se05x exists) leaves it alone" "$(calls)" ""
+  calls() { grep -E '^(groupadd|addgroup|useradd|adduser)' "$log" 2>/dev/null | tr '\n' ';'; }
+  run_postinst no groupadd addgroup useradd adduser; rc=$?
+  expect_eq "se05xd postinst (no group se05x, i2c, user se05xd yet): exit status" "$rc" 0
+  expect_eq "se05xd postinst (nothing yet) creates the groups and the user" "$(calls)" \
+    "groupadd --system se05x;groupadd --system i2c;useradd --system --gid se05x --groups i2c --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --comment SE05x access broker se05xd;"
+  run_postinst yes groupadd addgroup useradd adduser; rc=$?
+  expect_eq "se05xd postinst (groups and user exist): exit status" "$rc" 0
+  expect_eq "se05xd postinst (groups and user exist) leaves them alone" "$(calls)" ""
   run_postinst no addgroup; rc=$?
-  expect_eq "se05xd postinst without groupadd: exit status" "$rc" 0
-  expect_eq "se05xd postinst without groupadd uses addgroup" "$(calls)" "addgroup --system --quiet se05x;"
+  expect_eq "se05xd postinst without passwd's tools creates the groups with addgroup" "$(calls)" \
+    "addgroup --system --quiet se05x;addgroup --system --quiet i2c;"
+  if [ "$rc" -ne 0 ] && grep -q 'create the system user se05xd' "$work/postinst.out"; then
+    pass "se05xd postinst without useradd fails with a message"
+  else
+    fail "se05xd postinst without useradd: exit $rc, output '$(cat "$work/postinst.out")'"
+  fi
   run_postinst no; rc=$?
   if [ "$rc" -ne 0 ] && grep -q 'create the group se05x' "$work/postinst.out"; then
     pass "se05xd postinst without groupadd/addgroup fails with a message"
   else
     fail "se05xd postinst without groupadd/addgroup: exit $rc, output '$(cat "$work/postinst.out")'"
   fi
-  if grep -Eq '(groupdel|delgroup)' "$ctl/postrm" "$ctl/prerm"; then
-    fail "se05xd removal scripts delete a group (the group se05x must survive a purge)"
+  if grep -Eq '(groupdel|delgroup|userdel|deluser)' "$ctl/postrm" "$ctl/prerm"; then
+    fail "se05xd removal scripts delete a group or user (se05x, i2c, se05xd must survive a purge)"
   else
-    pass "se05xd removal scripts keep the group se05x"
+    pass "se05xd removal scripts keep the groups and the user"
   fi
 }
 
@@ -193,6 +204,19 @@ done
 # file with every setting uncommented (the documented defaults are valid
 # values), and rejects a bad key (so this check can fail).
 echo "== configuration"
+# The unit runs the broker as the user the postinst creates, in the groups that
+# own the socket (se05x) and the I2C bus (i2c, given by the shipped udev rule).
+unit="$work/se05xd/lib/systemd/system/se05xd.service"
+rules="$work/se05xd/lib/udev/rules.d/60-se05xd.rules"
+if [ -f "$unit" ]; then
+  for want in 'User=se05xd' 'Group=se05x' 'SupplementaryGroups=i2c' 'CapabilityBoundingSet=' 'NoNewPrivileges=yes'; do
+    grep -qx "$want" "$unit" && pass "se05xd.service: $want" || fail "se05xd.service lacks the line $want"
+  done
+fi
+if [ -f "$rules" ]; then
+  grep -Eq '^SUBSYSTEM=="i2c-dev",.*GROUP="i2c", MODE="0660"' "$rules" \
+    && pass "60-se05xd.rules gives /dev/i2c-* to the group i2c" || fail "60-se05xd.rules: no i2c-dev GROUP=\"i2c\" rule"
+fi
 # se05xd as shipped admits root and the group se05x (created by its postinst).
 bconf="$work/se05xd/etc/se05xd.conf"
 if [ -f "$bconf" ]; then
