@@ -19,6 +19,7 @@
 #include "cli/module_probe.h"
 #include "cli/objects.h"
 #include "cli/parse.h"
+#include "cli/printable.h"
 #include "token/mech/mechanism_table.h"
 #include "token/pin.h"
 
@@ -101,9 +102,10 @@ int report(Ctx& ctx, const Checks& c) {
   std::ostringstream t;
   for (const auto& j : c.list) {
     const std::string s = j["status"];
-    t << (s == "ok" ? "[ ok ] " : s == "warn" ? "[warn] " : "[FAIL] ") << j["check"].get<std::string>() << ": "
-      << j["message"].get<std::string>() << "\n";
-    if (j.contains("fix")) t << "       fix: " << j["fix"].get<std::string>() << "\n";
+    // Messages quote chip labels and module output: made safe for a terminal.
+    t << (s == "ok" ? "[ ok ] " : s == "warn" ? "[warn] " : "[FAIL] ") << printable(j["check"].get<std::string>()) << ": "
+      << printable(j["message"].get<std::string>()) << "\n";
+    if (j.contains("fix")) t << "       fix: " << printable(j["fix"].get<std::string>()) << "\n";
   }
   t << (c.failed ? "Problems found." : "Everything Greengrass needs is in place.");
   ctx.done({{"ok", !c.failed}, {"checks", c.list}}, t.str());

@@ -16,6 +16,8 @@
 namespace sx::cli {
 namespace {
 
+constexpr auto kReplaceInvalidUtf8 = nlohmann::json::error_handler_t::replace;
+
 // First line of the bytes, without CR/LF.
 std::string first_line(const Bytes& b) {
   std::string s(b.begin(), b.end());
@@ -119,7 +121,8 @@ Exit exit_for(const Error& e) {
 
 int Ctx::fail(Exit e, const std::string& message) {
   std::cerr << "se05x: error: " << message << "\n";
-  if (g_.json) std::cout << nlohmann::json{{"error", message}, {"exit_code", code(e)}}.dump() << "\n";
+  if (g_.json)
+    std::cout << nlohmann::json{{"error", message}, {"exit_code", code(e)}}.dump(-1, ' ', false, kReplaceInvalidUtf8) << "\n";
   return code(e);
 }
 
@@ -130,7 +133,9 @@ int Ctx::fail(const Error& e, const std::string& what) {
 }
 
 int Ctx::done(const nlohmann::json& j, const std::string& text) {
-  if (g_.json) std::cout << j.dump(2) << "\n";
+  // A label written by another tool may not be UTF-8: shown with U+FFFD
+  // rather than failing the whole command.
+  if (g_.json) std::cout << j.dump(2, ' ', false, kReplaceInvalidUtf8) << "\n";
   else if (!text.empty()) std::cout << text << (text.back() == '\n' ? "" : "\n");
   return 0;
 }
