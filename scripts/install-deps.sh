@@ -156,8 +156,8 @@ SX_APT_TOTAL="$(grep -c '^Inst ' "$logdir/plan.log" || true)"
 export SX_APT_TOTAL
 need="$($SUDO apt-get install -qq --print-uris --no-install-recommends "${args[@]}" 2>/dev/null |
   LC_ALL=C awk '$1 ~ /^\x27/ {b += $3} END {if (b > 0) printf "%.1f MB", b / 1048576}' || true)"
-if ! sx_step "apt-get install: $SX_APT_TOTAL packages with dependencies${need:+, $need to download}" \
-       "$logdir/install.log" sx_apt_status \
+if ! SX_DETAIL="$SX_APT_TOTAL packages with dependencies${need:+, $need to download}" \
+     sx_step "apt-get install" "$logdir/install.log" sx_apt_status \
        $SUDO apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 "${args[@]}"; then
   tail -n 40 "$logdir/install.log" >&2
   exit 1

@@ -8,11 +8,12 @@ sx_say() { printf '%s %s\n' "${SX_TAG:-[sx]}" "$*"; }
 # sx_step LABEL LOG STATUS_FN CMD...
 # Runs CMD with stdout+stderr into LOG, prints "LABEL …" at the start, a heartbeat
 # "LABEL: <STATUS_FN LOG> (N s)" while it runs and "LABEL: done in N s" (or FAILED) at the end.
-# STATUS_FN prints a short progress note read from LOG ("" = none). Returns CMD's status.
+# STATUS_FN prints a short progress note read from LOG ("" = none); SX_DETAIL, when set, is added
+# to the start line only. Returns CMD's status.
 sx_step() {
   local label="$1" log="$2" status_fn="$3" start=$SECONDS rc=0 pid next note
   shift 3
-  sx_say "$label …"
+  sx_say "$label${SX_DETAIL:+ ($SX_DETAIL)} …"
   "$@" >"$log" 2>&1 &
   pid=$!
   next=$((SECONDS + ${SX_HEARTBEAT:-30}))
@@ -45,8 +46,6 @@ sx_apt_status() {
   got="$(grep -c '^Get:' "$1" || true)"
   unpacked="$(grep -c '^Unpacking ' "$1" || true)"
   setup="$(grep -c '^Setting up ' "$1" || true)"
-  local of="${SX_APT_TOTAL:+ of $SX_APT_TOTAL}"
-  if [ "$setup" -gt 0 ]; then echo "set up $setup$of packages"
-  elif [ "$unpacked" -gt 0 ]; then echo "unpacked $unpacked$of packages"
-  else echo "downloaded $got$of packages"; fi
+  # dpkg sets up a few packages (pre-dependencies) before it unpacks the rest: all three counts.
+  echo "downloaded $got, unpacked $unpacked, set up $setup${SX_APT_TOTAL:+ of $SX_APT_TOTAL}"
 }
