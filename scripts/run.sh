@@ -25,13 +25,14 @@ if [ -n "${SX_BUILD:-}" ]; then
     { sx_say "SX_BUILD=$SX_BUILD is not a configured build tree"; exit 1; }
 else
   BUILD="$ROOT/build/native"
-  cfg=()
-  # A new tree needs neither GoogleTest nor Google Benchmark (not installed by the main role).
-  [ -f "$BUILD/CMakeCache.txt" ] || cfg=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSX_BUILD_TESTS=OFF -DSX_BUILD_BENCH=OFF)
-  mkdir -p "$BUILD"
-  if ! sx_step "cmake configure ($BUILD)" "$BUILD/run-configure.log" sx_no_status \
-         cmake -S "$ROOT" -B "$BUILD" "${cfg[@]}"; then
-    tail -n 40 "$BUILD/run-configure.log"; exit 1
+  # A new tree needs neither GoogleTest nor Google Benchmark (not installed by the main role);
+  # an existing one keeps its settings (cmake --build re-runs the configure step when needed).
+  if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    mkdir -p "$BUILD"
+    if ! sx_step "cmake configure ($BUILD)" "$BUILD/run-configure.log" sx_no_status \
+           cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSX_BUILD_TESTS=OFF -DSX_BUILD_BENCH=OFF; then
+      tail -n 40 "$BUILD/run-configure.log"; exit 1
+    fi
   fi
 fi
 if ! sx_step "build ${TARGETS[*]}" "$BUILD/run-build.log" sx_ninja_status \
