@@ -72,7 +72,12 @@ has_backports_source() {  # a one-line or deb822 source naming bookworm-backport
   local f
   while read -r f; do
     case "$f" in
-      *.sources) awk 'BEGIN{RS=""} /(^|\n)Types:[^\n]*deb([ \t]|$)/ && /(^|\n)Suites:[^\n]*bookworm-backports/ && !/(^|\n)Enabled:[ \t]*no/ {found=1} END{exit !found}' "$f" && return 0 ;;
+      *.sources) awk 'BEGIN{RS=""; FS="\n"}
+          { t=""; s=""; e=""
+            for (i = 1; i <= NF; i++) {
+              if ($i ~ /^Types:/) t=$i; else if ($i ~ /^Suites:/) s=$i; else if ($i ~ /^Enabled:/) e=$i }
+            if ((t " ") ~ /[ \t]deb[ \t]/ && (s " ") ~ /[ \t]bookworm-backports[ \t]/ && e !~ /[ \t]no/) found=1 }
+          END { exit !found }' "$f" && return 0 ;;
       *) grep -Eq '^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?[^[:space:]]+[[:space:]]+bookworm-backports([[:space:]]|$)' "$f" && return 0 ;;
     esac
   done < <(apt_sources)
@@ -87,7 +92,7 @@ debian_uri() {  # the URI of the machine's source for suite "bookworm" (the main
           { t=""; u=""; s=""
             for (i = 1; i <= NF; i++) {
               if ($i ~ /^Types:/) t=$i; else if ($i ~ /^URIs:/) u=$i; else if ($i ~ /^Suites:/) s=$i }
-            if (t ~ /[ \t]deb([ \t]|$)/ && (" " s " ") ~ /[ \t]bookworm[ \t]/) {
+            if ((t " ") ~ /[ \t]deb[ \t]/ && (s " ") ~ /[ \t]bookworm[ \t]/) {
               sub(/^URIs:[ \t]*/, "", u); split(u, a, /[ \t]+/); print a[1]; exit } }' "$f")" ;;
       *) uri="$(sed -nE 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+)[[:space:]]+bookworm([[:space:]].*)?$/\2/p' "$f" | head -n 1)" ;;
     esac
