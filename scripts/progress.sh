@@ -16,6 +16,9 @@ sx_step() {
   sx_say "$label${SX_DETAIL:+ ($SX_DETAIL)} …"
   "$@" >"$log" 2>&1 &
   pid=$!
+  # Without job control a background command ignores SIGINT: Ctrl-C must still stop it.
+  # shellcheck disable=SC2064  # the pid is meant to be expanded now
+  trap "kill -TERM $pid 2>/dev/null; exit 130" INT TERM
   next=$((SECONDS + ${SX_HEARTBEAT:-30}))
   while kill -0 "$pid" 2>/dev/null; do
     sleep 1
@@ -26,6 +29,7 @@ sx_step() {
     fi
   done
   wait "$pid" || rc=$?
+  trap - INT TERM
   if [ "$rc" -eq 0 ]; then
     sx_say "$label: done in $((SECONDS - start)) s"
   else
