@@ -4,7 +4,6 @@
 #   1. the native build under AddressSanitizer + UndefinedBehaviorSanitizer: unit and
 #      integration tests (the benchmarks are built too),
 #   2. real PKCS#11 consumers (Java SunPKCS11, OpenSSL engine, OpenSC) against the module,
-#   3. an armhf cross build (the Armadillo-IoT A6E) whose unit tests run under qemu-user,
 #   2b. the main job (scripts/run.sh) under `env -i` (no LANG, no locale), on the consumers tree,
 #   3. an armhf cross build (the Armadillo-IoT A6E) whose unit tests run under qemu-user,
 #   4. the libFuzzer targets, briefly, when clang is available.
