@@ -15,10 +15,14 @@
 #   install-test.sh DEB_DIR          DEB_DIR holds <pkg>_<version>_amd64.deb of se05x-pkcs11,
 #                                    se05x, se05xd and se05x-sim
 # Exit: 0 pass, 1 fail, 77 skip (not root, not amd64, debootstrap/unshare missing, or no
-# mount/pid namespaces allowed).
+# mount/pid namespaces allowed; the reason given is unshare's or mount's own error).
 # Everything runs in private mount and pid namespaces (unshare): the root's tmpfs, /proc and the
 # package-cache bind mount vanish with them, and every process started inside dies with them,
 # whatever way the test ends. Network: only the Debian archive.
+# In a chroot whose / is not a mount point (e.g. a debootstrap root entered with chroot) unshare
+# cannot make / private; the work directory is then bind-mounted onto itself first and made
+# private inside the namespace instead (every mount of the test is below it), and unmounted at
+# the end.
 # Environment:
 #   SX_INSTALL_TEST_WORK   parent of the work directory (default ${TMPDIR:-/tmp})
 #   SX_INSTALL_TEST_KEYS   key types to run the flow with (default "ec rsa adopt")
@@ -224,8 +228,9 @@ run_in_ns() {
   export security="${SX_DEBIAN_SECURITY-http://deb.debian.org/debian-security}"
   export host_cache="${SX_APT_CACHE-/var/cache/apt/archives}"
   mkdir -p "$R" "$work/logs"
-  # Nothing mounted here may propagate back to the host.
-  mount --make-rprivate /
+  # Nothing mounted here may propagate back to the host. Every mount of the test is below
+  # $work: when / cannot be made private (a chroot), $work is its own mount point (part 1).
+  if [ "$ns_mode" = own-mount ]; then mount --make-rprivate "$work"; else mount --make-rprivate /; fi
   local avail_kb
   avail_kb="$(awk '/^MemAvailable:/{print $2}' /proc/meminfo)"
   if [ "${SX_INSTALL_TEST_TMPFS:-1}" = 1 ] && [ "${avail_kb:-0}" -ge $((5 * 1024 * 1024 / 2)) ] \
@@ -254,6 +259,7 @@ if [ "${1:-}" = --step ]; then   # one function of part 2, environment exported 
   exit 0
 fi
 if [ "${1:-}" = --in-ns ]; then
+  export ns_mode="$4"
   run_in_ns "$2" "$3"
   exit $?
 fi
@@ -266,8 +272,17 @@ fi
 for t in debootstrap unshare chroot mount dpkg-deb; do
   command -v "$t" >/dev/null || skip "$t not installed (apt-get install debootstrap)"
 done
-unshare --mount --pid --fork --kill-child -- mount -t tmpfs none /mnt 2>/dev/null \
-  || skip "no private mount/pid namespaces here (unshare --mount --pid failed: needs CAP_SYS_ADMIN)"
+# unshare makes / private (recursively) in the new namespace; that fails where / is not a mount
+# point (a chroot: "cannot change root filesystem propagation"). Then the namespace keeps the
+# host's propagation and the work directory becomes a mount point of its own (below).
+ns_mode=private-root
+if ! ns_err="$(unshare --mount --pid --fork --kill-child -- mount -t tmpfs none /mnt 2>&1)"; then
+  if unshare --mount --propagation unchanged --pid --fork --kill-child -- true 2>/dev/null; then
+    ns_mode=own-mount
+  else
+    skip "no private mount/pid namespaces here (unshare --mount --pid: ${ns_err:-failed})"
+  fi
+fi
 [ -d "$1" ] || die "$1: no such directory"
 debdir="$(cd "$1" && pwd)"
 for p in "${pkgs[@]}"; do
@@ -282,21 +297,33 @@ mkdir -p "$parent"
 work="$(mktemp -d "$parent/sx-install-test.XXXXXX")"
 start=$SECONDS
 ns_pid=""
+work_bound=0
 cleanup() {
   # Every mount (tmpfs root, /proc, the cache bind) exists only in the private mount namespace:
   # from here $work is plain files, so deleting it can never reach through a mount.
   # unshare ignores SIGTERM while it waits; SIGKILL makes it SIGKILL its child (--kill-child).
   if [ -n "$ns_pid" ]; then kill -KILL "$ns_pid" 2>/dev/null || true; wait "$ns_pid" 2>/dev/null || true; fi
+  # The self bind mount of $work (own-mount mode) is the only mount made on the host side.
+  if [ "$work_bound" = 1 ]; then umount "$work" 2>/dev/null || umount -l "$work" || true; fi
   if [ "${KEEP:-0}" = 1 ]; then say "work directory kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 say "packages from $debdir; work directory $work"
+if [ "$ns_mode" = own-mount ]; then
+  # Bound while still sharing the host's propagation, so that the unmount at the end reaches
+  # every copy; inside the namespace it is made private before anything is mounted below it.
+  bind_err="$(mount --bind "$work" "$work" 2>&1)" || { rm -rf "$work"; skip "/ is not a mount point here (chroot) and $work cannot be bind-mounted: $bind_err"; }
+  work_bound=1
+  say "/ is not a mount point (a chroot?): $work is bind-mounted onto itself and made private in the namespace"
+fi
 rc=0
 # In the background so that a signal is handled at once (bash defers traps while a foreground
 # command runs). Killing unshare SIGKILLs its child (--kill-child), the pid namespace's init, and
 # with it every process of the test; its mount namespace goes with them.
-unshare --mount --pid --fork --kill-child -- bash "$self" --in-ns "$work" "$debdir" &
+ns_opts=()
+[ "$ns_mode" = own-mount ] && ns_opts=(--propagation unchanged)
+unshare --mount "${ns_opts[@]}" --pid --fork --kill-child -- bash "$self" --in-ns "$work" "$debdir" "$ns_mode" &
 ns_pid=$!
 wait "$ns_pid" || rc=$?
 ns_pid=""

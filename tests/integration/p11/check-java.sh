@@ -22,7 +22,7 @@ command -v javac >/dev/null || p11_die "javac not found (openjdk-17-jdk-headless
 classes="${P11_BUILD_DIR:-$P11_WORK}/java"
 mkdir -p "$classes"
 if [ ! -f "$classes/GreengrassPkcs11Check.class" ] || [ "$here/GreengrassPkcs11Check.java" -nt "$classes/GreengrassPkcs11Check.class" ]; then
-  p11_run 120 javac -Xlint:all -Werror -d "$classes" "$here/GreengrassPkcs11Check.java"
+  p11_run 120 javac -encoding UTF-8 -Xlint:all -Werror -d "$classes" "$here/GreengrassPkcs11Check.java"
 fi
 p11_ensure_broker
 log_dir="$(mktemp -d "$P11_WORK/java.XXXXXX")"
