@@ -44,7 +44,9 @@ multiarch=x86_64-linux-gnu
 pkgs=(se05x-pkcs11 se05x se05xd se05x-sim)
 module_path="/usr/lib/$multiarch/pkcs11/libse05x-pkcs11.so"
 # What the checks need besides our packages and install-packages.sh's prerequisites.
-test_tools="openjdk-17-jdk-headless python3-awscrt python3-pykcs11 mosquitto openssl opensc"
+test_tools="openjdk-17-jdk-headless python3-awscrt python3-pykcs11 python3-yaml mosquitto openssl opensc"
+# Nucleus lite's path (OpenSSL's pkcs11-provider) exists for Debian 12 only in bookworm-backports.
+backports_tools="pkcs11-provider/bookworm-backports"
 root_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 say() { printf '[install-test] %s\n' "$*"; }
@@ -73,6 +75,17 @@ in_root_smoke() {
   se05x --help >/dev/null || { echo "  se05x --help failed"; return 1; }
   se05x-sim --help >/dev/null || { echo "  se05x-sim --help failed"; return 1; }
   se05xd --check-config || { echo "  se05xd --check-config of the installed /etc/se05xd.conf failed"; return 1; }
+  say "the broker's group se05x (kept at the GID created before the install) and system user"
+  [ "$(getent group se05x | cut -d: -f3)" = 950 ] || { getent group se05x; echo "  se05x is not GID 950 any more"; return 1; }
+  grep -q '"socket_group": *"se05x"' /etc/se05xd.conf && grep -q '"allow_gids": *\["se05x"\]' /etc/se05xd.conf \
+    || { echo "  /etc/se05xd.conf does not admit the group se05x"; return 1; }
+  getent passwd se05xd || { echo "  no user se05xd"; return 1; }
+  [ "$(id -gn se05xd)" = se05x ] || { echo "  se05xd's primary group is $(id -gn se05xd), not se05x"; return 1; }
+  id -Gn se05xd | tr ' ' '\n' | grep -qx i2c || { echo "  se05xd is not in the group i2c"; return 1; }
+  grep -q '^User=se05xd$' /lib/systemd/system/se05xd.service || { echo "  the unit does not run as se05xd"; return 1; }
+  [ -f /lib/udev/rules.d/60-se05xd.rules ] || { echo "  no udev rule"; return 1; }
+  setpriv --reuid=se05xd --regid=se05x --init-groups --inh-caps=-all --bounding-set=-all --no-new-privs \
+    se05xd --check-config || { echo "  se05xd --check-config as se05xd failed"; return 1; }
 }
 
 wait_ready() {  # FILE PID WHAT
@@ -105,10 +118,27 @@ in_root_flow() {
   grep -q '"connection": *"unix:/run/se05x-sim/sim.sock"' /etc/se05xd.conf \
     || { echo "  could not set connection in /etc/se05xd.conf"; return 1; }
   se05xd --check-config >/dev/null || { se05xd --check-config; return 1; }
-  se05xd --foreground --ready-file "$d/broker.ready" >"$d/se05xd.log" 2>&1 &
+  # As se05xd.service runs it: user se05xd, group se05x (+ i2c), no capabilities,
+  # umask 0077, /run/se05x created for it (RuntimeDirectory=se05x, mode 0755).
+  rm -rf /run/se05x; install -d -o se05xd -g se05x -m 0755 /run/se05x
+  chmod 0666 /run/se05x-sim/sim.sock   # the simulator (root) stands for /dev/i2c-1, rw for group i2c
+  chown se05xd "$d"                     # --ready-file
+  (umask 0077; exec setpriv --reuid=se05xd --regid=se05x --init-groups --inh-caps=-all --bounding-set=-all \
+     --no-new-privs se05xd --foreground --ready-file "$d/broker.ready") >"$d/se05xd.log" 2>&1 &
   brk_pid=$!
   wait_ready "$d/broker.ready" "$brk_pid" se05xd || { cat "$d/se05xd.log"; return 1; }
   [ -S /run/se05x/se05xd.sock ] || { echo "  /run/se05x/se05xd.sock missing"; cat "$d/se05xd.log"; return 1; }
+  [ "$(stat -c '%U:%G %a' /run/se05x/se05xd.sock)" = "se05xd:se05x 660" ] \
+    || { ls -ln /run/se05x/se05xd.sock; echo "  socket owner/mode wrong"; return 1; }
+  # Admission by the shipped policy: a member of se05x gets in, anyone else is refused.
+  local gid
+  gid="$(getent group se05x | cut -d: -f3)"
+  setpriv --reuid=65534 --regid=65534 --groups="$gid" se05x info >/dev/null \
+    || { echo "  a member of se05x (uid 65534) was refused"; return 1; }
+  if setpriv --reuid=65534 --regid=65534 --clear-groups se05x info >"$d/refused.log" 2>&1; then
+    echo "  a user outside se05x was admitted"; return 1
+  fi
+  grep -q "Permission denied" "$d/refused.log" || { cat "$d/refused.log"; echo "  no clear refusal"; return 1; }
   grep -v '^ready$' "$d/broker.ready" | sed 's/^/  se05xd listening: /'
   local extra=()
   if [ "$key" = adopt ]; then
@@ -117,7 +147,7 @@ in_root_flow() {
   fi
   say "$key: scripts/greengrass-flow.sh with GG_CHIP=external (no SE05X_PORT, no SE05X_PKCS11_CONF)"
   env -u SE05X_PORT -u SE05X_PKCS11_CONF -u EX_SSS_BOOT_SSS_PORT -u SE05X_BROKER_SOCKET \
-    GG_CHIP=external SE05X_CLI_BIN=/usr/bin/se05x SE05X_MODULE_BIN="$module_path" "${extra[@]}" \
+    GG_CHIP=external GG_LITE=require SE05X_CLI_BIN=/usr/bin/se05x SE05X_MODULE_BIN="$module_path" "${extra[@]}" \
     bash /opt/sx-test/scripts/greengrass-flow.sh "$key" || rc=$?
   # The flow only counts if the CLI and the module really went through the broker.
   local n
@@ -189,6 +219,7 @@ setup_root() {
     echo "deb $mirror $suite main"
     echo "deb $mirror $suite-updates main"
     [ -z "$security" ] || echo "deb $security $suite-security main"
+    echo "deb $mirror $suite-backports main"
   } >"$R/etc/apt/sources.list"
   cat "$R/etc/apt/sources.list"
   printf 'Acquire::Languages "none";\nDpkg::Use-Pty "false";\nAPT::Install-Suggests "false";\n' \
@@ -209,6 +240,8 @@ setup_root() {
 }
 
 install_packages() {  # the container recipe, as in dist/container/Containerfile (plus the sim)
+  # As the Containerfiles do: the broker group exists first, with the GID shared between images.
+  in_chroot groupadd --system --gid 950 se05x
   in_chroot sh /opt/sx-test/install-packages.sh --all --keep-lists /opt/sx-test/pkgs
 }
 
@@ -219,7 +252,7 @@ flow() { in_chroot bash /opt/sx-test/tests/packaging/install-test.sh --in-root f
 install_test_tools() {
   in_chroot sh -c 'printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
   # shellcheck disable=SC2086
-  in_chroot apt-get install -y -q --no-install-recommends $test_tools
+  in_chroot apt-get install -y -q --no-install-recommends $test_tools $backports_tools
 }
 
 run_in_ns() {
