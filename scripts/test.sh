@@ -114,6 +114,20 @@ if ! skipped consumers; then
   fi
 fi
 
+# Figures the issues ask to see in CI's output (printed, never asserted here):
+#  - se05xd under load: 64 idle refused connections, 64 half-header clients, two lock hogs —
+#    a well-behaved client's share of its solo throughput and --status latency (bench/broker_load;
+#    the sanitizer build: the ratios, not the absolute rates, are the figure);
+#  - the shipped unit's exposure score (packaging.unit-security fails above 2.5).
+if ! skipped native && [ -x build/native-asan/bench/broker_load ]; then
+  sx_say "=== figures: se05xd under load (bench/broker_load, ASan build, 2 s per case)"
+  ASAN_OPTIONS=detect_leaks=0 timeout 120 build/native-asan/bench/broker_load --seconds 2 2>&1 | tail -n 12 || true
+fi
+if command -v systemd-analyze >/dev/null; then
+  sx_say "=== figures: systemd-analyze security of dist/systemd/se05xd.service"
+  systemd-analyze security --offline=true dist/systemd/se05xd.service 2>&1 | tail -n 1 || true
+fi
+
 # The README's main job exactly as a user on a pristine machine starts it: no LANG or any other
 # locale variable, a minimal PATH (javac, python3, sort, … must not depend on the locale). It
 # reuses the consumers tree (SX_BUILD: no configure; the programs are already built), so it
