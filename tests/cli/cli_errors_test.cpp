@@ -135,10 +135,12 @@ TEST_F(CliErrors, DoctorNamesAProcessHoldingTheChip) {
   ::close(fd);
   EXPECT_EQ(r.rc, 10);
   bool named = false;
-  for (const auto& c : r.json()["checks"])
+  const auto j = r.json();  // kept: a loop over a temporary's member would dangle
+  for (const auto& c : j["checks"])
     named |= c["check"] == "chip lock" && c["status"] == "fail" && c.contains("fix");
   EXPECT_TRUE(named) << r.out;
-  for (const auto& c : broker.json()["checks"]) EXPECT_NE(c["check"], "chip lock") << broker.out;
+  const auto jb = broker.json();
+  for (const auto& c : jb["checks"]) EXPECT_NE(c["check"], "chip lock") << broker.out;
 }
 
 TEST_F(CliErrors, ChipFull) {
