@@ -24,7 +24,7 @@ std::string relabel_via_module(const std::string& port, const std::string& lock,
   setenv("SE05X_T1_TIMING", "immediate", 1);
   unsetenv("SE05X_PKCS11_CONF");
   const std::string path = sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE);
-  void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);  // its immortal locks stay reachable (LeakSanitizer)
   if (!h) return std::string("dlopen: ") + ::dlerror();
   auto get = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(h, "C_GetFunctionList"));
   CK_FUNCTION_LIST_PTR f = nullptr;
@@ -66,7 +66,7 @@ std::string init_token_via_module(const std::string& port, const std::string& lo
   setenv("SE05X_T1_TIMING", "immediate", 1);
   unsetenv("SE05X_PKCS11_CONF");
   const std::string path = sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE);
-  void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);  // its immortal locks stay reachable (LeakSanitizer)
   if (!h) return std::string("dlopen: ") + ::dlerror();
   auto get = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(h, "C_GetFunctionList"));
   CK_FUNCTION_LIST_PTR f = nullptr;
