@@ -101,6 +101,26 @@ const CLI::Option* find_option(const CLI::App* app, const std::string& name) {
   return nullptr;
 }
 
+// "unknown option '--lable' for 'se05x keygen'; did you mean '--label'?" --
+// among the options of the command and the global ones.
+std::string unknown_option(const CLI::App& app, const std::string& word) {
+  std::string msg = "unknown option '" + word + "'";
+  if (app.get_parent() != nullptr) msg += " for '" + command_path(app) + "'";
+  std::string best;
+  size_t best_d = 3;
+  for (const CLI::App* a = &app; a != nullptr; a = a->get_parent())
+    for (const CLI::Option* o : a->get_options())
+      for (const std::string& n : o->get_lnames()) {
+        const size_t dist = typo_distance(word.substr(2), n);
+        if (dist < best_d && dist + 2 < word.size()) {
+          best_d = dist;
+          best = "--" + n;
+        }
+      }
+  if (!best.empty()) return msg + "; did you mean '" + best + "'?";
+  return msg + " (see `" + command_path(app) + " --help`)";
+}
+
 // What the command line asks before CLI11 sees it: the version, help for a
 // command, or a command name that does not exist (CLI11 would only say "A
 // subcommand is required").
@@ -121,9 +141,14 @@ Prescan prescan(CLI::App& app, std::vector<std::string> args) {
         out.kind = Prescan::Kind::Version;
         return out;
       }
-      if (a.find('=') != std::string::npos) continue;
-      const CLI::Option* o = find_option(cur, a);
-      if (o != nullptr && o->get_expected_min() > 0) ++i;  // its value
+      const std::string name = a.substr(0, a.find('='));
+      const CLI::Option* o = find_option(cur, name);
+      if (o == nullptr && name.rfind("--", 0) == 0) {
+        out.kind = Prescan::Kind::Error;
+        out.error = unknown_option(*cur, name);
+        return out;
+      }
+      if (o != nullptr && name == a && o->get_expected_min() > 0) ++i;  // its value
       continue;
     }
     if (cur == &app && a == "help") {

@@ -58,6 +58,12 @@ TEST_F(CliUsage, TypoGetsSuggestion) {
   r = se05x({"token", "initpin"});
   EXPECT_CLI_ERROR(r, 2);
   EXPECT_NE(r.err.find("did you mean 'init-pin'?"), std::string::npos) << r.err;
+  r = se05x({"keygen", "--lable", "x"});
+  EXPECT_CLI_ERROR(r, 2);
+  EXPECT_EQ(r.err, "se05x: error: unknown option '--lable' for 'se05x keygen'; did you mean '--label'?\n");
+  r = se05x({"--jsno", "list"});
+  EXPECT_CLI_ERROR(r, 2);
+  EXPECT_NE(r.err.find("did you mean '--json'?"), std::string::npos) << r.err;
   r = se05x({"frobnicate"});
   EXPECT_CLI_ERROR(r, 2);
   EXPECT_EQ(r.err.find("did you mean"), std::string::npos) << r.err;
