@@ -28,9 +28,10 @@ std::string first_line(const Bytes& b) {
 }
 
 Result<std::string> prompt_secret(const std::string& prompt) {
+  // NotFound, not InvalidArgument: a secret that is missing (PIN: exit code 5)
+  // is not a bad value that was given (a new PIN too short: exit code 2).
   if (!::isatty(STDIN_FILENO))
-    return make_error(Errc::InvalidArgument, prompt + " needed: no terminal to ask (use a file option or the environment)");
-  std::cerr << prompt << ": " << std::flush;
+    return make_error(Errc::NotFound, prompt + " needed: no terminal to ask (use a file option or the environment)");
   termios old{};
   const bool have = ::tcgetattr(STDIN_FILENO, &old) == 0;
   if (have) {
@@ -38,6 +39,8 @@ Result<std::string> prompt_secret(const std::string& prompt) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
+  // Only now: what is typed once the prompt shows is never flushed away.
+  std::cerr << prompt << ": " << std::flush;
   std::string line;
   std::getline(std::cin, line);
   if (have) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
@@ -74,6 +77,20 @@ Result<std::string> without_nul(std::string s, const std::string& what) {
 
 }  // namespace
 
+namespace {
+
+// A new PIN (read_new_secret's only use): 4..64 bytes, as the module checks.
+// InvalidArgument: a bad value, exit code 2 (docs/cli.md).
+constexpr size_t kNewPinMin = 4, kNewPinMax = 64;
+Status check_new_pin_length(const std::string& pin) {
+  if (pin.size() < kNewPinMin || pin.size() > kNewPinMax)
+    return make_error(Errc::InvalidArgument, "a PIN must be " + std::to_string(kNewPinMin) + " to " +
+                                                 std::to_string(kNewPinMax) + " characters long");
+  return {};
+}
+
+}  // namespace
+
 Result<std::string> read_secret(const std::string& file, const char* env, const std::string& prompt) {
   if (!file.empty()) {
     SX_ASSIGN(Bytes b, read_file(file));
@@ -89,8 +106,21 @@ Result<std::string> read_secret(const std::string& file, const char* env, const 
 }
 
 Result<std::string> read_new_secret(const std::string& file, const char* env, const std::string& prompt) {
-  if (!file.empty() || (env != nullptr && std::getenv(env) != nullptr)) return read_secret(file, env, prompt);
+  if (!file.empty() || (env != nullptr && std::getenv(env) != nullptr)) {
+    SX_ASSIGN(std::string given, read_secret(file, env, prompt));
+    if (auto bad = check_new_pin_length(given); !bad) {
+      secure_wipe(given.data(), given.size());
+      return bad.take_error();
+    }
+    return given;
+  }
   SX_ASSIGN(std::string first, prompt_secret(prompt));
+  // Refused before asking again: typing a too-short PIN twice only to hear
+  // that it was too short the first time.
+  if (auto bad = check_new_pin_length(first); !bad) {
+    secure_wipe(first.data(), first.size());
+    return bad.take_error();
+  }
   auto again = prompt_secret(prompt + " (again)");
   if (!again) return again.take_error();
   const bool same = first == *again;
@@ -164,6 +194,14 @@ std::optional<broker::BrokerStatus> broker_status(const std::string& connection)
   return std::move(*st);
 }
 
+// The link layers start their errors with the connection string ("unix:/x:
+// connect /x: ..."); our own message already names it once.
+std::string without_connection(std::string message, const std::string& conn) {
+  for (const std::string& prefix : {conn + ": ", std::string("i2c: ")})
+    if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+  return message;
+}
+
 }  // namespace
 
 bool Ctx::try_open(std::string& error, bool& no_chip) {
@@ -179,7 +217,7 @@ bool Ctx::try_open(std::string& error, bool& no_chip) {
   auto ch = se05x::open_channel(conn);
   if (!ch) {
     no_chip = true;
-    error = "no chip reachable at " + conn + ": " + ch.error().message;
+    error = "no chip reachable at " + conn + ": " + without_connection(ch.error().message, conn);
     return false;
   }
   channel_ = std::move(*ch);
@@ -196,7 +234,7 @@ bool Ctx::try_open(std::string& error, bool& no_chip) {
   auto t = token::Token::open(*channel_, to);
   if (!t) {
     no_chip = exit_for(t.error()) == Exit::NoChip;
-    error = "cannot open the token at " + conn + ": " + t.error().message;
+    error = "cannot open the token at " + conn + ": " + without_connection(t.error().message, conn);
     return false;
   }
   token_ = std::move(*t);
