@@ -124,7 +124,8 @@ int run_info(Ctx& ctx) {
   t << "Initialized:   " << (ti.initialized ? "yes" : "no") << "\n";
   t << "User PIN:      "
     << (!ti.user_pin_set ? "not set"
-        : ti.user_locked ? "LOCKED (recover with `se05x token init-pin`, needs the SO PIN)"
+        : ti.user_locked ? (ti.so_locked ? "LOCKED (and the SO PIN too: see below)"
+                                         : "LOCKED (recover with `se05x token init-pin`, needs the SO PIN)")
                          : "set" + tries_note(ti.user_failures))
     << "\n";
   t << "SO PIN:        "
