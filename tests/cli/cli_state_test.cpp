@@ -5,7 +5,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli_harness.h"
@@ -207,12 +210,46 @@ TEST_F(CliStateTest, ImportCertReplaceRenewsAndWarnsAboutDates) {
 TEST_F(CliStateTest, DoctorWithTheChipDownSaysUnreachable) {
   init_token();
   sim_->stop();
-  const CliRun r = se05x({"doctor", "--label", "gg-token", "--module", state_module()});
+  // The module logs to stderr at debug level: doctor must keep that out of its report.
+  write("p11.conf", "lock_file = " + file("lock") + "\nlog_level = debug\nlog_target = stderr\n");
+  const CliRun r = se05x({"doctor", "--label", "gg-token", "--module", state_module()},
+                         {{"SE05X_PKCS11_CONF", file("p11.conf")}});
   EXPECT_NE(r.rc, 0);
   EXPECT_EQ(r.out.find("connection differs"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("unreachable"), std::string::npos) << r.out;
   // Nothing but doctor's own report (and at most its one error line) on stderr.
   EXPECT_LE(r.err_lines(), 1) << r.err;
+  EXPECT_EQ(r.err.find("se05x-pkcs11"), std::string::npos) << r.err;
+}
+
+// se05xd beside the simulator in the build tree (test_cli does not build it;
+// skipped when absent), or SX_TEST_BROKER.
+std::string state_broker_binary() {
+  if (const char* v = std::getenv("SX_TEST_BROKER"); v != nullptr && *v != '\0') return v;
+  std::string sim = SX_SIM_BINARY;
+  const auto cut = sim.rfind("/src/");
+  return cut == std::string::npos ? "" : sim.substr(0, cut) + "/src/broker/se05xd";
+}
+
+// Item 3: through se05xd with the chip down, info still shows the broker's
+// section (first), then fails with exit code 4.
+TEST_F(CliStateTest, InfoThroughTheBrokerShowsItWhenTheChipIsDown) {
+  const std::string broker = state_broker_binary();
+  if (broker.empty() || ::access(broker.c_str(), X_OK) != 0) GTEST_SKIP() << "no se05xd at '" << broker << "'";
+  write("se05xd.conf", "{ \"connection\": \"" + port() + "\", \"socket\": \"" + file("se05xd.sock") + "\" }\n");
+  sx::testing::SimProcess b(broker, {"--foreground", "--config", file("se05xd.conf"), "--log-level", "error"});
+  ASSERT_TRUE(b.start());
+  sim_->stop();
+  const std::map<std::string, std::string> via{{"SE05X_PORT", "unix:" + file("se05xd.sock")}};
+  CliRun r = se05x({"info"}, via);
+  EXPECT_CLI_ERROR(r, 4);
+  EXPECT_EQ(r.out.find("Connection:"), 0u) << r.out;
+  EXPECT_NE(r.out.find("Broker:        se05xd"), std::string::npos) << r.out;
+  r = se05x({"--json", "info"}, via);
+  EXPECT_EQ(r.rc, 4) << r.err;
+  const auto j = r.json();
+  EXPECT_TRUE(j.contains("broker")) << r.out;
+  EXPECT_EQ(j["exit_code"], 4);
 }
 
 // Item 7: factory objects are not "adopted" until adopted; list pairs the
