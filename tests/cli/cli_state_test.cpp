@@ -9,7 +9,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "cli_harness.h"
 #include "support/test_binary.h"
@@ -266,6 +269,100 @@ TEST_F(CliStateTest, ListPairsFactoryKeysWithTheirCertificates) {
   r = se05x({"list"});
   EXPECT_NE(r.out.find("factory adopted"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("se05x adopt --key 0xF0000100"), std::string::npos) << r.out;
+}
+
+// Power cuts at every NVM write of `import-cert --replace` and `token reset`:
+// the chip back on (a new simulator from the NVM file) shows the old or the
+// new state, never a mix, and from the old state the command succeeds again.
+enum class StateSeen { Old, New, Mixed };
+
+class CliStateCut : public CliTest {
+ protected:
+  void state_restart(std::optional<uint64_t> cut) {
+    sim_.reset();
+    std::vector<std::string> args{"--nvm", file("nvm.bin"), "--listen", port()};
+    if (cut) {
+      args.push_back("--power-cut-at");
+      args.push_back(std::to_string(*cut));
+    }
+    sim_ = std::make_unique<sx::testing::SimProcess>(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY), args);
+    ASSERT_TRUE(sim_->start());
+  }
+
+  void state_cut_everywhere(const std::vector<std::string>& cmd, const std::map<std::string, std::string>& env,
+                            const std::function<StateSeen()>& classify) {
+    ASSERT_EQ(classify(), StateSeen::Old);
+    sim_.reset();
+    std::filesystem::copy_file(file("nvm.bin"), file("base.nvm"), std::filesystem::copy_options::overwrite_existing);
+    int cuts = 0;
+    for (uint64_t n = 1; n <= 150; ++n) {
+      SCOPED_TRACE("power cut at NVM write " + std::to_string(n));
+      std::filesystem::copy_file(file("base.nvm"), file("nvm.bin"), std::filesystem::copy_options::overwrite_existing);
+      state_restart(n);
+      if (HasFatalFailure()) return;
+      const CliRun r = se05x(cmd, env);
+      state_restart(std::nullopt);
+      if (HasFatalFailure()) return;
+      const StateSeen seen = classify();
+      if (r.rc == 0) {
+        EXPECT_EQ(seen, StateSeen::New) << r.err;
+        EXPECT_GT(cuts, 0);
+        return;
+      }
+      ++cuts;
+      ASSERT_NE(seen, StateSeen::Mixed) << "half-done after: " << r.err << snapshot().dump();
+      if (seen == StateSeen::Old) {
+        const CliRun again = se05x(cmd, env);
+        ASSERT_EQ(again.rc, 0) << "retry: " << again.err;
+        ASSERT_EQ(classify(), StateSeen::New);
+      }
+    }
+    FAIL() << "the command never completed";
+  }
+};
+
+TEST_F(CliStateCut, ReplaceCertificateSurvivesAPowerCutAtEveryWrite) {
+  init_token();
+  ASSERT_EQ(se05x({"keygen", "--label", "dev", "--csr", file("dev.csr"), "--subject", "CN=dev"}, kPin).rc, 0);
+  sign_csr(file("dev.csr"), file("one.pem"));
+  sign_csr(file("dev.csr"), file("two.pem"));
+  ASSERT_EQ(se05x({"import-cert", "--label", "dev", file("one.pem")}, kPin).rc, 0);
+  std::string old_chip;
+  const auto before = snapshot();  // kept alive: a range-for over a temporary's member dangles
+  for (const auto& o : before["objects"])
+    if (o["label"] == "dev" && o["class"] == "certificate") old_chip = o["chip_id"];
+  ASSERT_FALSE(old_chip.empty());
+  // Exactly one certificate and the key under "dev", always.
+  state_cut_everywhere({"import-cert", "--replace", "--label", "dev", file("two.pem")}, kPin, [&] {
+    int keys = 0;
+    std::vector<std::string> certs;
+    const auto list = snapshot();
+    for (const auto& o : list["objects"]) {
+      if (o["label"] != "dev") continue;
+      keys += o["class"] == "private key";
+      if (o["class"] == "certificate") certs.push_back(o["chip_id"]);
+    }
+    if (keys != 1 || certs.size() != 1) return StateSeen::Mixed;
+    return certs[0] == old_chip ? StateSeen::Old : StateSeen::New;
+  });
+}
+
+TEST_F(CliStateCut, TokenResetSurvivesAPowerCutAtEveryWriteAndNeverKeepsKeysUnderANewPin) {
+  init_token();
+  ASSERT_EQ(se05x({"keygen", "--label", "mine"}, kPin).rc, 0);
+  make_key_cert("k");
+  ASSERT_EQ(se05x({"import", "--label", "imp", "--key", file("k.key.pem"), "--cert", file("k.crt.pem")}, kPin).rc, 0);
+  // Old: the old token (any of its keys may be gone already: fewer keys under
+  // the old PINs is safe). New: the new label and none of the keys. A new
+  // label over an old key would be the take-over the reset must not allow.
+  state_cut_everywhere({"token", "reset", "--yes", "--label", "new"}, {{"SE05X_SO_PIN", "11112222"}}, [&] {
+    const auto list = snapshot();
+    const bool keys = state_has_label(list, "mine") || state_has_label(list, "imp");
+    const std::string label = se05x({"--json", "info"}).json()["token"]["label"];
+    if (label == "new") return keys ? StateSeen::Mixed : StateSeen::New;
+    return label == "gg-token" ? StateSeen::Old : StateSeen::Mixed;
+  });
+  EXPECT_EQ(se05x({"token", "init-pin"}, {{"SE05X_SO_PIN", "11112222"}, {"SE05X_NEW_PIN", "1234"}}).rc, 0);
 }
 
 }  // namespace
