@@ -110,6 +110,21 @@ TEST_F(CliStateTest, LockedSoPinIsRecoveredByResetThatDestroysTheModulesKeys) {
   r = se05x({"info"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("SO PIN:        LOCKED"), std::string::npos) << r.out;
+  // doctor names the reset, not init-pin (which needs the locked SO PIN).
+  write("p11.conf", "lock_file = " + file("lock") + "\n");
+  r = se05x({"--json", "doctor", "--label", "mine", "--module", state_module()}, {{"SE05X_PKCS11_CONF", file("p11.conf")}});
+  EXPECT_EQ(r.rc, 10) << r.err;
+  {
+    const auto doc = r.json();
+    bool so_check = false;
+    for (const auto& c : doc["checks"])
+      if (c["check"] == "SO PIN") {
+        so_check = true;
+        EXPECT_EQ(c["status"], "fail");
+        EXPECT_NE(c["fix"].get<std::string>().find("se05x token reset"), std::string::npos) << c.dump();
+      }
+    EXPECT_TRUE(so_check) << r.out;
+  }
   // init names the way out too.
   r = se05x({"token", "init", "--label", "new"}, {{"SE05X_SO_PIN", "87654321"}});
   EXPECT_CLI_ERROR(r, 5);
