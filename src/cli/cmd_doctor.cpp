@@ -274,11 +274,29 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
             "set slot: 0 (the module's one slot)");
     }
   }
-  auto check_module_token = [&](const std::string& cli_label, bool cli_reached) {
+  // What the module logged during the probe belongs to its check, not
+  // between doctor's lines.
+  auto module_said = [&]() -> std::string {
+    if (!probe || probe->log.empty()) return "";
+    std::string l = probe->log;
+    for (char& ch : l)
+      if (ch == '\n') ch = ' ';
+    if (l.size() > 400) l = l.substr(0, 400) + "...";
+    return " (the module logged: " + l + ")";
+  };
+  auto check_module_token = [&](const std::string& cli_label, bool cli_reached, bool cli_no_chip) {
     if (!probe || !probe->loaded) return;
     const bool same = probe->token_present && (!cli_reached || probe->token_label == cli_label);
+    // Neither this command nor the module reaches the chip: the chip (or its
+    // link) is down, whatever the configuration says.
+    if (!probe->token_present && cli_no_chip) {
+      c.add("module token", false, "the chip is unreachable: the module finds no token either" + module_said(),
+            "check that the chip is powered and connected (the I2C device, SE05X_PORT) or that se05xd runs and "
+            "reaches it (`se05x info` through it shows the broker's state)");
+      return;
+    }
     c.add("module token", same,
-          !probe->token_present ? "the module finds no token: " + probe->error
+          !probe->token_present ? "the module finds no token: " + probe->error + module_said()
           : same                ? "the module sees token '" + probe->token_label + "'"
                                 : "the module sees token '" + probe->token_label + "', this command sees '" +
                                       cli_label + "'",
@@ -288,18 +306,27 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
   std::string err;
   bool no_chip = false;
   if (busy || !ctx.try_open(err, no_chip)) {
-    if (!busy) c.add("chip", false, err, "check --port / SE05X_PORT, the I2C device, or the se05xd broker");
-    check_module_token("", false);
+    if (!busy)
+      c.add("chip", false, no_chip ? "chip unreachable: " + err : err,
+            "check --port / SE05X_PORT, the I2C device, or the se05xd broker");
+    check_module_token("", false, !busy && no_chip);
   } else {
     auto& tok = ctx.token();
     c.add("chip", true, "reachable at " + ctx.connection());
     const auto ti = tok.info();
-    check_module_token(ti.label, true);
+    check_module_token(ti.label, true, false);
     c.add("token label", !ti.label.empty(), ti.label.empty() ? "token has no label" : "token '" + ti.label + "'",
           "se05x token init --label NAME");
+    // With the SO PIN locked, init-pin cannot help: the way out is a reset.
+    const std::string reset_fix =
+        "se05x token reset --yes --label NAME (new SO PIN; deletes the module's keys and certificates, factory objects stay)";
+    if (ti.initialized)
+      c.add("SO PIN", !ti.so_locked, ti.so_locked ? "SO PIN is locked" : "SO PIN set, not locked", reset_fix);
     c.add("user PIN", ti.user_pin_set && !ti.user_locked,
           !ti.user_pin_set ? "no user PIN set" : ti.user_locked ? "user PIN is locked" : "user PIN set, not locked",
-          ti.user_locked ? "se05x token init-pin (with the SO PIN)" : "se05x token init-pin");
+          ti.so_locked    ? reset_fix
+          : ti.user_locked ? "se05x token init-pin (with the SO PIN)"
+                           : "se05x token init-pin");
     token::ChipCapabilities caps;
     if (const auto& v = tok.client().applet_version(); v) caps = token::capabilities_from_version(*v);
     std::vector<std::string> labels;

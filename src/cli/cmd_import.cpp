@@ -1,4 +1,8 @@
 // `import-cert` (certificate for an existing key) and `import` (key + certificate from files).
+#include <iostream>
+#include <optional>
+#include <set>
+
 #include "cli/commands.h"
 #include "cli/file_format.h"
 #include "cli/keys.h"
@@ -10,6 +14,7 @@ namespace {
 
 struct ImportCertOpts {
   std::string label, file;
+  bool replace = false;
 };
 struct ImportOpts {
   std::string label, id, key, cert, password_file;
@@ -45,19 +50,44 @@ int run_import_cert(Ctx& ctx, const ImportCertOpts& o) {
   auto kp = object_public_key(*g.priv);
   if (!kp) return ctx.fail(kp.error(), "key");
   if (auto rc = require_match(ctx, kp->get(), der, "the key labelled '" + o.label + "'")) return *rc;
-  if (g.cert) return ctx.fail(Exit::Conflict, "key '" + o.label + "' already has a certificate (chip object " +
-                                                  hex_id(g.cert->chip_id) + "); delete it first");
-  if (auto rc = require_id_free(ctx, g.priv->id, {g.priv->chip_id})) return *rc;
+  if (g.cert && !o.replace)
+    return ctx.fail(Exit::Conflict, "key '" + o.label + "' already has a certificate (chip object " +
+                                        hex_id(g.cert->chip_id) + "); renew it with `se05x import-cert --replace --label " +
+                                        o.label + " FILE`, or remove it alone with `se05x delete --object " +
+                                        hex_id(g.cert->chip_id) + " --yes` (`delete --label` removes the key too)");
+  std::set<uint32_t> ours{g.priv->chip_id};
+  std::optional<uint32_t> old_cert;
+  if (g.cert && o.replace) {
+    if (g.cert->factory)
+      return ctx.fail(Exit::Conflict, "the certificate of '" + o.label + "' (chip object " + hex_id(g.cert->chip_id) +
+                                          ") is a factory certificate and cannot be replaced");
+    old_cert = g.cert->chip_id;
+    ours.insert(*old_cert);
+  }
+  if (auto rc = require_id_free(ctx, g.priv->id, ours)) return *rc;
+  // Still imported (the user may install a certificate ahead of time, or need
+  // the old one back), but never silently.
+  nlohmann::json warnings = nlohmann::json::array();
+  if (const std::string w = cert_validity_warning(der); !w.empty()) {
+    // On stderr with --json too: a warning is for whoever runs the command.
+    std::cerr << "se05x: warning: " << w << "; imported anyway\n";
+    warnings.push_back(w);
+  }
   // Object pointers do not survive a token update: keep the ID.
   const Bytes kid = g.priv->id;
   token::NewObject attrs;
   attrs.label = o.label;
   attrs.id = kid;
-  auto ref = ctx.token().create_certificate(der, attrs);
-  if (!ref) return ctx.fail(ref.error(), "storing the certificate failed");
-  return ctx.done({{"label", o.label}, {"id", id_text(kid)}, {"chip_id", hex_id(ref->chip_id)}},
-                  "Certificate stored with key '" + o.label + "' (ID " + id_text(kid) + ", chip object " +
-                      hex_id(ref->chip_id) + ")");
+  // Renewal: the new certificate is in place before the old one goes (one
+  // metadata commit switches them; token.h replace_certificate).
+  auto ref = old_cert ? ctx.token().replace_certificate(*old_cert, der, attrs) : ctx.token().create_certificate(der, attrs);
+  if (!ref) return ctx.fail(ref.error(), old_cert ? "replacing the certificate failed (the old one stays)"
+                                                  : "storing the certificate failed");
+  nlohmann::json j{{"label", o.label}, {"id", id_text(kid)}, {"chip_id", hex_id(ref->chip_id)}, {"warnings", warnings}};
+  if (old_cert) j["replaced_chip_id"] = hex_id(*old_cert);
+  return ctx.done(j, std::string(old_cert ? "Certificate replaced" : "Certificate stored") + " with key '" + o.label +
+                         "' (ID " + id_text(kid) + ", chip object " + hex_id(ref->chip_id) +
+                         (old_cert ? "; the old one, " + hex_id(*old_cert) + ", is deleted" : "") + ")");
 }
 
 int run_import(Ctx& ctx, const ImportOpts& o) {
@@ -118,6 +148,7 @@ void add_import_commands(Command& app, Ctx& ctx) {
                              [&ctx, ic] { return run_import_cert(ctx, *ic); });
   c.required("--label,-l", ic->label, "label of the key");
   c.required("certificate", ic->file, "certificate file");
+  c.flag("--replace", ic->replace, "renew: replace the key's certificate (the old one stays if anything fails)");
 
   auto io = std::make_shared<ImportOpts>();
   Command i = app.subcommand("import", "put an existing private key (and its certificate) into the chip",

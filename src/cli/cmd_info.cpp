@@ -1,9 +1,12 @@
 // `info` and `list`.
+#include <iostream>
+#include <map>
 #include <optional>
 #include <sstream>
 
 #include "broker/status.h"
 #include "cli/commands.h"
+#include "cli/keys.h"
 #include "cli/objects.h"
 #include "cli/parse.h"
 #include "cli/printable.h"
@@ -35,8 +38,43 @@ void add_broker(const broker::BrokerStatus& st, nlohmann::json& j, std::ostrings
   t << "Clients:       " << st.clients.size() << " connected (incl. this query), " << st.apdus << " APDUs forwarded\n";
 }
 
+// " (3 failed tries, 7 left)" after wrong PINs, else nothing.
+std::string tries_note(unsigned failures) {
+  if (failures == 0) return "";
+  const unsigned left = failures < token::kMaxPinFailures ? token::kMaxPinFailures - failures : 0u;
+  return " (" + std::to_string(failures) + " failed tries, " + std::to_string(left) + (left == 1 ? " try" : " tries") + " left)";
+}
+
+// The chip cannot be opened. Behind se05xd the broker still answers: its
+// section comes first (docs/cli.md), then the one error line; the exit code
+// stays the failure's.
+int info_without_chip(Ctx& ctx, const std::string& err, bool no_chip) {
+  const Exit e = no_chip ? Exit::NoChip : Exit::Error;
+  const std::optional<broker::BrokerStatus>& bs = ctx.broker();
+  if (!bs) return ctx.fail(e, err);
+  nlohmann::json j;
+  std::ostringstream t;
+  j["connection"] = ctx.connection();
+  t << "Connection:    " << ctx.connection() << "\n";
+  add_broker(*bs, j, t);
+  if (!ctx.json()) {
+    std::cout << t.str() << std::flush;
+    return ctx.fail(e, err);
+  }
+  // One JSON document: the broker's state with the error and exit code.
+  j["error"] = err;
+  j["exit_code"] = code(e);
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  std::cerr << "se05x: error: " << err << "\n";
+  return code(e);
+}
+
 int run_info(Ctx& ctx) {
-  if (auto rc = ctx.open()) return *rc;
+  {
+    std::string err;
+    bool no_chip = false;
+    if (!ctx.try_open(err, no_chip)) return info_without_chip(ctx, err, no_chip);
+  }
   const std::optional<broker::BrokerStatus>& bs = ctx.broker();
   auto& tok = ctx.token();
   const auto ti = tok.info();
@@ -54,12 +92,22 @@ int run_info(Ctx& ctx) {
     variant = caps.rsa ? "SE050 with RSA (e.g. SE050C)" : "SE050 without RSA (e.g. SE050E)";
   }
   j["variant"] = variant;
+  // The chip's identity for fleets (NXP's `ssscli se05x uid`), and the serial
+  // the module reports in CK_TOKEN_INFO (pkcs11-tool -L): the unique ID's last
+  // 8 bytes in upper-case hex, read the way src/pkcs11/chip.cpp does.
+  if (auto uid = tok.client().read_object(se05x::objid::kUniqueId); uid && uid->size() >= 8) {
+    j["unique_id"] = to_hex(*uid);
+    std::string serial = to_hex(ByteView(*uid).subspan(uid->size() - 8));
+    for (char& c : serial) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    j["serial"] = serial;
+  }
   if (auto fm = tok.client().get_free_memory(se05x::MemoryType::Persistent); fm) j["free_persistent_bytes"] = *fm;
   j["token"] = {{"label", ti.label},
                 {"initialized", ti.initialized},
                 {"user_pin_set", ti.user_pin_set},
                 {"user_pin_failures", ti.user_failures},
                 {"user_pin_locked", ti.user_locked},
+                {"so_pin_failures", ti.so_failures},
                 {"so_pin_locked", ti.so_locked},
                 {"metadata", token::store_state_name(ti.store_state)}};
   j["objects"] = tok.objects().size();
@@ -69,22 +117,86 @@ int run_info(Ctx& ctx) {
   t << "Applet:        " << j.value("applet_version", std::string("?")) << " (config " << j.value("applet_config", std::string("?"))
     << ")\n";
   t << "Variant:       " << variant << "\n";
+  if (j.contains("unique_id"))
+    t << "Unique ID:     " << j["unique_id"].get<std::string>() << " (token serial " << j["serial"].get<std::string>() << ")\n";
   if (j.contains("free_persistent_bytes")) t << "Free memory:   " << j["free_persistent_bytes"].get<uint32_t>() << " bytes\n";
   t << "Token label:   " << (ti.label.empty() ? "(none: run `se05x token init`)" : printable(ti.label)) << "\n";
   t << "Initialized:   " << (ti.initialized ? "yes" : "no") << "\n";
   t << "User PIN:      "
-    << (!ti.user_pin_set ? "not set" : ti.user_locked ? "LOCKED" : ti.user_failures ? "set (" + std::to_string(ti.user_failures) + " failed tries)" : "set")
+    << (!ti.user_pin_set ? "not set"
+        : ti.user_locked ? (ti.so_locked ? "LOCKED (and the SO PIN too: see below)"
+                                         : "LOCKED (recover with `se05x token init-pin`, needs the SO PIN)")
+                         : "set" + tries_note(ti.user_failures))
+    << "\n";
+  t << "SO PIN:        "
+    << (!ti.initialized ? "not set"
+        : ti.so_locked  ? "LOCKED (recover with `se05x token reset --yes --label LABEL`: deletes the module's keys)"
+                        : "set" + tries_note(ti.so_failures))
     << "\n";
   t << "Metadata:      " << token::store_state_name(ti.store_state) << "\n";
   t << "Objects:       " << tok.objects().size();
   return ctx.done(j, t.str());
 }
 
+// Factory key -> the factory certificate holding its public key. NXP's
+// factory objects carry default labels and IDs of their own, so nothing but
+// the public key tells which certificate belongs to which key.
+std::map<uint32_t, uint32_t> factory_pairs(const token::Token& tok) {
+  std::map<uint32_t, uint32_t> out;
+  for (const auto& k : tok.objects()) {
+    if (!k.factory || k.cls != token::ObjectClass::PrivateKey) continue;
+    auto kp = object_public_key(k);
+    if (!kp) continue;
+    for (const auto& c : tok.objects()) {
+      if (!c.factory || c.cls != token::ObjectClass::Certificate) continue;
+      auto cp = cert_public_key(c.value);
+      if (cp && same_public_key(kp->get(), cp->get())) {
+        out[k.chip_id] = c.chip_id;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 int run_list(Ctx& ctx) {
   if (auto rc = ctx.open()) return *rc;
   auto& tok = ctx.token();
+  const auto pairs = factory_pairs(tok);
+  std::map<uint32_t, uint32_t> cert_key;
+  for (const auto& [k, c] : pairs) cert_key[c] = k;
   nlohmann::json objs = nlohmann::json::array();
-  for (const auto& o : tok.objects()) objs.push_back(object_json(o));
+  std::vector<std::string> notes_of;
+  for (const auto& o : tok.objects()) {
+    nlohmann::json oj = object_json(o);
+    // "adopted" in the notes only for what was adopted (has our metadata):
+    // an untouched factory object is not, whatever its JSON "adopted" (= not
+    // created by this module) says.
+    std::string notes;
+    if (o.factory) {
+      notes = "factory";
+      const auto kc = pairs.find(o.chip_id);
+      const auto ck = cert_key.find(o.chip_id);
+      if (o.cls == token::ObjectClass::PrivateKey && kc != pairs.end()) oj["factory_certificate"] = hex_id(kc->second);
+      if (o.cls == token::ObjectClass::Certificate && ck != cert_key.end()) oj["factory_key"] = hex_id(ck->second);
+      if (o.has_metadata) {
+        notes += " adopted";
+      } else if (o.cls == token::ObjectClass::PrivateKey && kc != pairs.end()) {
+        const std::string cmd = "se05x adopt --key " + hex_id(o.chip_id) + " --cert " + hex_id(kc->second) + " --label LABEL";
+        oj["adopt_command"] = cmd;
+        notes += " (not adopted; " + cmd + ")";
+      } else if (o.cls == token::ObjectClass::Certificate && ck != cert_key.end()) {
+        notes += " (not adopted; certificate of key " + hex_id(ck->second) + ")";
+      } else {
+        notes += " (not adopted)";
+      }
+    } else if (o.adopted) {
+      notes = o.has_metadata ? "adopted" : "other tool (not adopted)";
+    }
+    oj["adopted_by_user"] = o.has_metadata && o.adopted;
+    notes_of.push_back(notes);
+    objs.push_back(std::move(oj));
+  }
   nlohmann::json j{{"objects", objs}, {"groups", groups_json(tok)}};
   std::ostringstream t;
   char line[512];
@@ -92,11 +204,10 @@ int run_list(Ctx& ctx) {
   t << line;
   // Labels may hold any bytes (PKCS#11 allows them): escaped, so that they can
   // neither drive the terminal nor fake rows of this table.
-  for (const auto& o : objs) {
+  for (size_t i = 0; i < objs.size(); ++i) {
+    const auto& o = objs[i];
     std::string type = o.contains("key_type") ? o["key_type"].get<std::string>() : std::to_string(o["bytes"].get<size_t>()) + "B";
-    std::string notes;
-    if (o["factory"].get<bool>()) notes += "factory ";
-    if (o["adopted"].get<bool>()) notes += "adopted ";
+    const std::string& notes = notes_of[i];
     std::snprintf(line, sizeof line, "%-10s  %-11s  %-8s  %-20s  %-10s  %s\n", o["chip_id"].get<std::string>().c_str(),
                   o["class"].get<std::string>().c_str(), type.c_str(), printable(o["label"].get<std::string>()).c_str(),
                   o["id"].get<std::string>().c_str(), notes.c_str());
@@ -109,6 +220,7 @@ int run_list(Ctx& ctx) {
     if (g.contains("match")) t << (g["match"].get<bool>() ? " (public keys match)" : " (PUBLIC KEYS DIFFER)");
     t << "\n";
   }
+  for (const auto& [k, c] : pairs) t << "factory pair: key " << hex_id(k) << " cert " << hex_id(c) << " (public keys match)\n";
   return ctx.done(j, t.str());
 }
 

@@ -1,11 +1,17 @@
-// `token init | set-pin | init-pin`.
+// `token init | set-pin | init-pin | reset`.
+#include <unistd.h>
+
+#include <iostream>
+
 #include "cli/commands.h"
+#include "cli/printable.h"
 
 namespace sx::cli {
 namespace {
 
 struct TokenOpts {
   std::string label, new_pin_file;
+  bool yes = false;
 };
 
 // 4..64 bytes, like most PKCS#11 tokens; the module checks the same.
@@ -67,6 +73,38 @@ int run_set_pin(Ctx& ctx, const TokenOpts& o) {
   return ctx.done({{"user_pin_set", true}}, "User PIN changed");
 }
 
+// The way out of a locked (or forgotten) SO PIN. The PIN is checked on the
+// host against a verifier in the chip's metadata; nobody above the SO can
+// vouch for a new one, so the module's keys cannot survive a new SO PIN:
+// whoever resets would otherwise set a user PIN and use keys they never had
+// the right to. Factory objects cannot be deleted and stay (as unadopted).
+int run_reset(Ctx& ctx, const TokenOpts& o) {
+  if (o.label.empty() || o.label.size() > 32) return ctx.fail(Exit::Usage, "token label must be 1 to 32 bytes");
+  if (auto rc = ctx.open()) return *rc;
+  auto& tok = ctx.token();
+  size_t ours = 0;
+  for (const auto& ob : tok.objects())
+    if (!ob.adopted && ob.cls != token::ObjectClass::PublicKey) ++ours;
+  if (!o.yes) {
+    if (!::isatty(STDIN_FILENO) || ctx.json())
+      return ctx.fail(Exit::Declined, "refusing to reset the token without --yes (it deletes the module's " +
+                                          std::to_string(ours) + " key(s), certificate(s) and data object(s))");
+    std::cerr << "Reset the token: delete the module's " << ours
+              << " object(s) (keys, certificates, data) and both PINs? [y/N] " << std::flush;
+    std::string a;
+    if (!std::getline(std::cin, a) || !(a == "y" || a == "Y" || a == "yes")) return ctx.fail(Exit::Declined, "not reset");
+  }
+  std::string so;
+  if (auto rc = read_new_pin(ctx, ctx.opt().so_pin_file, "SE05X_SO_PIN", "New SO PIN", so)) return *rc;
+  auto n = tok.reset(o.label, so);
+  secure_wipe(so.data(), so.size());
+  if (!n) return ctx.fail(n.error(), "resetting the token (run it again to finish)");
+  return ctx.done({{"token_label", o.label}, {"destroyed_objects", *n}, {"user_pin_set", false}},
+                  "Token reset as '" + printable(o.label) + "': " + std::to_string(*n) +
+                      " chip object(s) of the module deleted, new SO PIN set, no user PIN; factory objects kept.\n"
+                      "Now set the user PIN with `se05x token init-pin`");
+}
+
 }  // namespace
 
 void add_token_commands(Command& app, Ctx& ctx) {
@@ -84,6 +122,13 @@ void add_token_commands(Command& app, Ctx& ctx) {
   Command sp = t.subcommand("set-pin", "change the user PIN (needs the current one)",
                             [&ctx, so] { return run_set_pin(ctx, *so); });
   sp.option("--new-pin-file", so->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
+  auto ro = std::make_shared<TokenOpts>();
+  Command rs = t.subcommand("reset",
+                            "start the token over with a new SO PIN (a locked SO PIN's way out): deletes the "
+                            "module's keys and certificates, keeps factory objects",
+                            [&ctx, ro] { return run_reset(ctx, *ro); });
+  rs.required("--label,-l", ro->label, "new token label (1-32 bytes)");
+  rs.flag("--yes,-y", ro->yes, "do not ask");
 }
 
 }  // namespace sx::cli

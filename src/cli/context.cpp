@@ -248,15 +248,44 @@ std::optional<int> Ctx::open() {
   return fail(no_chip ? Exit::NoChip : Exit::Error, err);
 }
 
+namespace {
+
+// The way back from a locked PIN, named in every message that leads there.
+// User PIN: the SO sets a new one. SO PIN: there is nobody above the SO, so
+// the token starts over and the module's keys go with it (docs/cli.md
+// "Locked PINs").
+// so_locked: a user PIN cannot be reset by a locked SO either; then only the reset helps.
+std::string pin_recovery(bool so, bool so_locked = false) {
+  return so || so_locked ? "recover with `se05x token reset --yes --label LABEL` (a new SO PIN; deletes the module's keys and "
+              "certificates, factory objects stay)"
+            : "recover with `se05x token init-pin` (needs the SO PIN)";
+}
+
+std::string pin_locked_text(bool so, bool so_locked) {
+  return std::string(so ? "SO" : "user") + " PIN is locked (too many wrong PINs); " + pin_recovery(so, so_locked);
+}
+
+std::string pin_wrong_text(bool so, unsigned left, bool so_locked) {
+  std::string s = std::string("wrong ") + (so ? "SO" : "user") + " PIN (";
+  if (left == 1) return s + "1 try left: the next wrong PIN locks it; " + pin_recovery(so, so_locked) + ")";
+  return s + std::to_string(left) + " tries left)";
+}
+
+}  // namespace
+
 std::optional<int> Ctx::login(token::UserType who) {
   const auto info = token_->info();
   const bool so = who == token::UserType::So;
   if (so ? !info.initialized : !info.user_pin_set) return std::nullopt;  // nothing to check yet
-  if (so ? info.so_locked : info.user_locked)
-    return fail(Exit::Pin, std::string(so ? "SO" : "user") + " PIN is locked (too many wrong PINs)" +
-                               (so ? "; the token must be re-initialised" : "; reset it with `se05x token init-pin`"));
-  auto pin = so ? read_secret(g_.so_pin_file, "SE05X_SO_PIN", "SO PIN")
-                : read_secret(g_.pin_file, "SE05X_PIN", "User PIN");
+  if (so ? info.so_locked : info.user_locked) return fail(Exit::Pin, pin_locked_text(so, info.so_locked));
+  const std::string& file = so ? g_.so_pin_file : g_.pin_file;
+  const char* env = so ? "SE05X_SO_PIN" : "SE05X_PIN";
+  // Scripts (systemd units, fleet provisioning) have no terminal: say exactly
+  // which option or variable gives the PIN.
+  if (file.empty() && std::getenv(env) == nullptr && !::isatty(STDIN_FILENO))
+    return fail(Exit::Pin, std::string(so ? "SO" : "user") + " PIN needed: no terminal to ask (use " +
+                               (so ? "--so-pin-file" : "--pin-file") + " FILE or " + env + ")");
+  auto pin = read_secret(file, env, so ? "SO PIN" : "User PIN");
   if (!pin) return fail(Exit::Pin, pin.error().message);
   auto r = token_->check_pin(who, *pin);
   secure_wipe(pin->data(), pin->size());
@@ -264,10 +293,14 @@ std::optional<int> Ctx::login(token::UserType who) {
   switch (*r) {
     case token::PinResult::Ok:
     case token::PinResult::NotSet: return std::nullopt;
-    case token::PinResult::Locked: return fail(Exit::Pin, std::string(so ? "SO" : "user") + " PIN is locked (too many wrong PINs)");
+    case token::PinResult::Locked: return fail(Exit::Pin, pin_locked_text(so, info.so_locked));
     case token::PinResult::Incorrect: break;
   }
-  return fail(Exit::Pin, std::string("wrong ") + (so ? "SO" : "user") + " PIN");
+  // check_pin() committed the count: the cached metadata has it.
+  const auto after = token_->info();
+  const unsigned failures = so ? after.so_failures : after.user_failures;
+  const unsigned left = failures < token::kMaxPinFailures ? token::kMaxPinFailures - failures : 0u;
+  return fail(Exit::Pin, pin_wrong_text(so, left, after.so_locked));
 }
 
 std::optional<int> Ctx::login_user() { return login(token::UserType::User); }

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include <ctime>
 #include <memory>
 
 #include "base/ossl.h"
@@ -151,6 +152,30 @@ std::string pem_public_key(ByteView spki_der) {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_PUBKEY(bio.get(), k.get());
   return bio_text(bio.get());
+}
+
+namespace {
+
+std::string asn1_time_text(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return "?";
+  char buf[32];
+  if (std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm) == 0) return "?";
+  return buf;
+}
+
+}  // namespace
+
+std::string cert_validity_warning(ByteView cert_der) {
+  const unsigned char* p = cert_der.data();
+  std::unique_ptr<X509, void (*)(X509*)> x(d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())), X509_free);
+  if (!x) return "";
+  const ASN1_TIME* nb = X509_get0_notBefore(x.get());
+  const ASN1_TIME* na = X509_get0_notAfter(x.get());
+  // X509_cmp_current_time: -1 earlier than now, 1 later, 0 unreadable.
+  if (na != nullptr && X509_cmp_current_time(na) < 0) return "the certificate expired on " + asn1_time_text(na);
+  if (nb != nullptr && X509_cmp_current_time(nb) > 0) return "the certificate is not valid before " + asn1_time_text(nb);
+  return "";
 }
 
 }  // namespace sx::cli

@@ -26,4 +26,9 @@ Result<Bytes> make_csr(token::Token& tok, const token::Object& priv, ByteView su
 std::string pem_csr(ByteView der);
 std::string pem_public_key(ByteView spki_der);
 
+// A warning when the certificate is not valid at this moment ("the
+// certificate expired on 2026-01-31 23:59 UTC" / "... is not valid before
+// ..."); "" when it is valid now or its dates cannot be read.
+std::string cert_validity_warning(ByteView cert_der);
+
 }  // namespace sx::cli

@@ -2,9 +2,11 @@
 
 #include <dlfcn.h>
 #include <p11-kit/pkcs11.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdio>
+#include <iostream>
 #include <vector>
 
 namespace sx::cli {
@@ -42,9 +44,63 @@ struct Loaded {
   }
 };
 
+// fd 2 goes to an anonymous temporary file while alive; take() restores it
+// and returns what was written. Without a temporary file, stderr is left alone.
+class StderrCapture {
+ public:
+  StderrCapture() {
+    std::cerr.flush();
+    std::fflush(stderr);
+    file_ = std::tmpfile();
+    if (file_ == nullptr) return;
+    saved_ = ::dup(STDERR_FILENO);
+    if (saved_ < 0 || ::dup2(::fileno(file_), STDERR_FILENO) < 0) restore();
+  }
+  ~StderrCapture() { restore(); }
+  StderrCapture(const StderrCapture&) = delete;
+  StderrCapture& operator=(const StderrCapture&) = delete;
+  std::string take() {
+    restore();
+    std::string out;
+    if (file_ == nullptr) return out;
+    std::rewind(file_);
+    char buf[1024];
+    size_t n = 0;
+    while (out.size() < 16384 && (n = std::fread(buf, 1, sizeof buf, file_)) > 0) out.append(buf, n);
+    std::fclose(file_);
+    file_ = nullptr;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+  }
+
+ private:
+  void restore() {
+    if (saved_ >= 0) {
+      std::cerr.flush();
+      std::fflush(stderr);
+      ::dup2(saved_, STDERR_FILENO);
+      ::close(saved_);
+      saved_ = -1;
+    }
+  }
+  std::FILE* file_ = nullptr;
+  int saved_ = -1;
+};
+
+ModuleProbe probe_inner(const std::string& path, bool query_token);
+
 }  // namespace
 
 ModuleProbe probe_module(const std::string& path, bool query_token) {
+  StderrCapture cap;
+  ModuleProbe p = probe_inner(path, query_token);
+  p.log = cap.take();
+  return p;
+}
+
+namespace {
+
+ModuleProbe probe_inner(const std::string& path, bool query_token) {
   ModuleProbe p;
   Loaded m;
   // RTLD_NODELETE: the module stays mapped after dlclose — what it allocated in its
@@ -108,5 +164,7 @@ ModuleProbe probe_module(const std::string& path, bool query_token) {
   p.token_label = trimmed(ti.label, sizeof ti.label);
   return p;
 }
+
+}  // namespace
 
 }  // namespace sx::cli

@@ -96,6 +96,13 @@ class Token {
   Result<std::pair<ObjectRef, ObjectRef>> import_private_key_with_certificate(PrivateKeyMaterial key, ByteView cert_der,
                                                                              const NewObject& attrs);
   Result<ObjectRef> create_certificate(ByteView der, const NewObject& attrs);
+  // Certificate renewal: the new certificate (same label and CKA_ID as
+  // `old_chip_id`'s, which attrs should carry) is written, then one metadata
+  // commit makes it visible and turns the old one into a leftover (Pending),
+  // which is deleted right away or, after a cut, the next time the token is
+  // opened. A cut before that commit leaves the old certificate alone.
+  // Factory certificates cannot be replaced (Errc::Unsupported).
+  Result<ObjectRef> replace_certificate(uint32_t old_chip_id, ByteView der, const NewObject& attrs);
   Result<ObjectRef> create_data(ByteView value, const NewObject& attrs);
   // Metadata only; works on adopted and factory objects too.
   Status set_attributes(ObjectRef r, const AttributeUpdate& u);
@@ -113,6 +120,15 @@ class Token {
   Status set_pin(UserType who, std::string_view pin);
   // Counts failures on the chip (kMaxPinFailures then Locked); a success resets them.
   Result<PinResult> check_pin(UserType who, std::string_view pin);
+  // Starts the token over without the old SO PIN (the way out of a locked
+  // one): deletes every chip object this module created (keys, certificates,
+  // data; nobody may use them without the SO who consented to them), then one
+  // commit drops all other metadata (adopted objects revert to their
+  // defaults; factory and other tools' objects stay on the chip) and sets the
+  // label and a new SO PIN; no user PIN. Keys first: a cut in between leaves
+  // the old, locked PINs over fewer keys (run it again), never a new PIN over
+  // old keys. Returns how many chip objects were deleted.
+  Result<size_t> reset(std::string_view label, std::string_view so_pin);
 
   // For the crypto operations of upper layers; hold() around multi-APDU sequences.
   se05x::Client& client() { return client_; }
@@ -151,7 +167,9 @@ class Token {
   };
   // The common create sequence for one or more objects: one commit with a
   // Pending record each, the chip writes, one commit making all of them Committed.
-  Result<std::vector<ObjectRef>> create_objects(std::vector<Creation> list);
+  // `retire`: a chip object (not 0) that the final commit turns Pending (a
+  // replaced certificate); its label and CKA_ID do not count as taken.
+  Result<std::vector<ObjectRef>> create_objects(std::vector<Creation> list, uint32_t retire = 0);
   Result<ObjectRef> create_object(Creation c);
   // The Creation for a private key (EC: curve made first, outside the intent).
   Result<Creation> key_creation(PrivateKeyMaterial& key, const NewObject& attrs);

@@ -133,7 +133,7 @@ bool Token::undo_creation(Metadata md, const std::vector<uint32_t>& ids) {
   return commit(std::move(md)).ok();
 }
 
-Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list) {
+Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list, uint32_t retire) {
   SX_ASSIGN(auto lock, take_lock());
   SX_TRY(sync_locked());
   if (store_.state() == StoreState::Newer)
@@ -149,7 +149,9 @@ Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list)
                               ? (c.kt == KeyType::Ec ? ChipKind::EcPair : ChipKind::RsaPair)
                               : ChipKind::Data;
     std::set<ObjectClass> v = views_of(c.cls, kind);
-    SX_TRY(check_unique(rec.label, rec.ckid, v, {}));
+    std::set<uint32_t> exclude;
+    if (retire != 0) exclude.insert(retire);
+    SX_TRY(check_unique(rec.label, rec.ckid, v, exclude));
     for (size_t i = 0; i < ids.size(); ++i) SX_TRY(check_pair_unique(rec, v, *md.find(ids[i]), views[i]));
     md.objects.push_back(std::move(rec));
     md.token.next_id = id + 1 > ids::kAllocLast ? ids::kAllocFirst : id + 1;
@@ -187,9 +189,24 @@ Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list)
     made.push_back(std::move(*co));
   }
 
-  // 3. One commit: all of them become visible at once.
+  // 3. One commit: all of them become visible at once (and a retired object
+  // becomes a leftover in the same step).
   for (uint32_t id : ids) md.find(id)->state = RecordState::Committed;
+  const Metadata before_retire = md;
+  if (retire != 0) {
+    ObjectRecord* old = md.find(retire);
+    if (!old) {
+      ObjectRecord r;
+      r.chip_id = retire;
+      r.cls = ObjectClass::Certificate;
+      r.flags = objflag::kModifiable | objflag::kAdopted;
+      md.objects.push_back(std::move(r));
+      old = &md.objects.back();
+    }
+    old->state = RecordState::Pending;
+  }
   if (Status st = commit(md); !st.ok()) {
+    md = before_retire;
     for (uint32_t id : ids) md.find(id)->state = RecordState::Pending;
     const bool link = is_link_error(st.error());
     return failed(st.take_error(), !link);
@@ -199,6 +216,17 @@ Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list)
     chip_[ids[i]] = std::move(made[i]);
     if (std::find(all_ids_.begin(), all_ids_.end(), ids[i]) == all_ids_.end()) all_ids_.push_back(ids[i]);
     refs.push_back(ObjectRef{ids[i], list[i].cls});
+  }
+  if (retire != 0) {
+    // 4. The retired object: deleted now, else by the cleanup of the next open.
+    if (client_.delete_object(retire).ok()) {
+      chip_.erase(retire);
+      std::erase(all_ids_, retire);
+      md.erase(retire);
+      if (!commit(md).ok()) need_rescan_ = true;
+    } else {
+      need_rescan_ = true;
+    }
   }
   merge();
   return refs;
@@ -303,6 +331,20 @@ Result<ObjectRef> Token::create_certificate(ByteView der, const NewObject& attrs
   if (!parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
   return create_object({ObjectClass::Certificate, KeyType::None, attrs, 0,
                         [&](uint32_t id) { return client_.create_binary(id, der); }});
+}
+
+Result<ObjectRef> Token::replace_certificate(uint32_t old_chip_id, ByteView der, const NewObject& attrs) {
+  if (der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
+  if (!parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
+  const Object* old = find({old_chip_id, ObjectClass::Certificate});
+  if (!old) return make_error(Errc::NotFound, "no certificate at chip object " + default_label(old_chip_id));
+  if (old->factory)
+    return make_error(Errc::Unsupported, default_label(old_chip_id) + " is a factory certificate and cannot be replaced");
+  std::vector<Creation> one;
+  one.push_back({ObjectClass::Certificate, KeyType::None, attrs, 0,
+                 [&](uint32_t id) { return client_.create_binary(id, der); }});
+  SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(one), old_chip_id));
+  return refs.front();
 }
 
 Result<ObjectRef> Token::create_data(ByteView value, const NewObject& attrs) {

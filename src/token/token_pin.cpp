@@ -1,4 +1,6 @@
 // Token-level records: label, PIN verifiers and failure counters.
+#include <algorithm>
+
 #include "token/token.h"
 
 namespace sx::token {
@@ -61,6 +63,45 @@ Result<PinResult> Token::check_pin(UserType who, std::string_view pin) {
   failures = 0;
   SX_TRY(commit(std::move(md)));
   return PinResult::Ok;
+}
+
+Result<size_t> Token::reset(std::string_view label, std::string_view so_pin) {
+  if (label.size() > kMaxTokenLabel || !valid_utf8(label))
+    return make_error(Errc::InvalidArgument, "token label longer than 32 bytes or not UTF-8");
+  SX_ASSIGN(PinVerifier v, make_pin_verifier(so_pin, opt_.pin_iterations));
+  SX_ASSIGN(auto lock, take_lock());
+  SX_TRY(sync_locked());
+  // 1. The module's chip objects (Pending ones too). Each deletion alone
+  // leaves a stale record, which is ignored; the metadata is not touched yet.
+  size_t deleted = 0;
+  for (const auto& rec : store_.metadata().objects) {
+    if ((rec.flags & objflag::kAdopted) != 0) continue;
+    const uint32_t id = rec.chip_id;
+    if (std::find(all_ids_.begin(), all_ids_.end(), id) == all_ids_.end()) continue;
+    auto del = client_.delete_object(id);
+    if (!del.ok()) {
+      need_rescan_ = true;
+      Error e = del.take_error();
+      if (!is_link_error(e)) e.message = "the chip refused to delete " + default_label(id) + ": " + e.message;
+      return e;
+    }
+    chip_.erase(id);
+    std::erase(all_ids_, id);
+    ++deleted;
+  }
+  // 2. One commit: a fresh token record. The allocation high-water mark
+  // stays, so a later object never takes an old one's ID.
+  Metadata md = store_.metadata();
+  TokenRecord fresh;
+  fresh.label = std::string(label);
+  fresh.so_pin = std::move(v);
+  fresh.flags = tokflag::kInitialized;
+  fresh.next_id = md.token.next_id;
+  md.token = std::move(fresh);
+  md.objects.clear();
+  SX_TRY(commit(std::move(md)));
+  merge();
+  return deleted;
 }
 
 }  // namespace sx::token
