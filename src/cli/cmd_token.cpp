@@ -17,7 +17,9 @@ struct TokenOpts {
 // 4..64 bytes, like most PKCS#11 tokens; the module checks the same.
 std::optional<int> read_new_pin(Ctx& ctx, const std::string& file, const char* env, const std::string& prompt, std::string& out) {
   auto p = read_new_secret(file, env, prompt);
-  if (!p) return ctx.fail(Exit::Pin, p.error().message);
+  // A new PIN of the wrong length, or two different entries, is bad input (exit 2);
+  // no PIN at all (no terminal, no file) stays "PIN missing" (exit 5).
+  if (!p) return ctx.fail(p.error().code == Errc::InvalidArgument ? Exit::Usage : Exit::Pin, p.error().message);
   out = std::move(*p);
   if (out.size() < 4 || out.size() > 64) {
     secure_wipe(out.data(), out.size());

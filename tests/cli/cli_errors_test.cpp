@@ -175,7 +175,8 @@ TEST_F(CliErrors, PinsWithANulByteAreRefused) {
   ASSERT_EQ(info.rc, 0) << info.err;
   EXPECT_EQ(info.json()["token"]["user_pin_failures"], 0);
   write("new.pin", std::string("7\0\0\0\n", 5));
-  expect_refused({"token", "set-pin", "--new-pin-file", file("new.pin")}, 5, kPin, "NUL");
+  // A bad new PIN is bad input (exit 2, docs/cli.md); a PIN to log in with stays exit 5.
+  expect_refused({"token", "set-pin", "--new-pin-file", file("new.pin")}, 2, kPin, "NUL");
   // The PIN is unchanged: "7" does not log in, "1234" does.
   expect_refused({"keygen", "--label", "k"}, 5, {{"SE05X_PIN", "7"}});
   EXPECT_EQ(se05x({"keygen", "--label", "k"}, kPin).rc, 0);

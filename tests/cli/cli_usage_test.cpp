@@ -115,7 +115,7 @@ TEST_F(CliUsage, ConnectionErrorNamesConnectionOnce) {
 
 // Disabled until cmd_token.cpp maps read_new_secret's InvalidArgument to Exit::Usage (its
 // owner's file; the one-line change is in the report of branch h-cli-ux).
-TEST_F(CliUsage, DISABLED_BadNewPinIsUsage) {
+TEST_F(CliUsage, BadNewPinIsUsage) {
   // Too short from the environment: the docs' code for a bad value, not "PIN wrong".
   CliRun r = se05x({"token", "init", "--label", "t"}, {{"SE05X_SO_PIN", "12"}});
   EXPECT_CLI_ERROR(r, 2);
