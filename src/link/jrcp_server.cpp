@@ -268,6 +268,20 @@ void JrcpServer::reply(Client& c, uint8_t type, ByteView payload) {
   if (flush(c)) touch(c);
 }
 
+// A message type of the backend's own (e.g. the broker's status query):
+// true when the backend answered it.
+bool JrcpServer::answer_extension(Client& c, const jrcp::Message& m) {
+  std::optional<jrcp::Message> ext;
+  try {
+    ext = backend_.extension(c.peer, m);
+  } catch (...) {
+    log("backend extension() threw");
+  }
+  if (!ext) return false;
+  reply(c, ext->type, ext->payload);
+  return true;
+}
+
 void JrcpServer::handle(Client& c) {
   if (c.queue.empty()) return;
   std::optional<jrcp::Message> m = std::move(c.queue.front());
@@ -277,18 +291,7 @@ void JrcpServer::handle(Client& c) {
   c.served = true;
   if (c.refused) {
     c.close_after_reply = true;
-    if (c.limit_exempt && m->type == *opt_.limit_exempt_type) {
-      std::optional<jrcp::Message> ext;
-      try {
-        ext = backend_.extension(c.peer, *m);
-      } catch (...) {
-        log("backend extension() threw");
-      }
-      if (ext) {
-        reply(c, ext->type, ext->payload);
-        return;
-      }
-    }
+    if (c.limit_exempt && m->type == *opt_.limit_exempt_type && answer_extension(c, *m)) return;
     reply(c, jrcp::kError, ByteView(reinterpret_cast<const uint8_t*>(c.refused->data()), c.refused->size()));
     return;
   }
@@ -347,16 +350,7 @@ void JrcpServer::handle(Client& c) {
       }
       break;
     default: {
-      std::optional<jrcp::Message> ext;
-      try {
-        ext = backend_.extension(c.peer, *m);
-      } catch (...) {
-        log("backend extension() threw");
-      }
-      if (ext) {
-        reply(c, ext->type, ext->payload);
-        return;
-      }
+      if (answer_extension(c, *m)) return;
       break;
     }
   }

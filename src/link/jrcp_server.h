@@ -212,6 +212,7 @@ class JrcpServer {
   void remove_socket_files();
   void touch(Client& c);
   void handle(Client& c);
+  bool answer_extension(Client& c, const jrcp::Message& m);
   void reply(Client& c, uint8_t type, ByteView payload);
   bool flush(Client& c);
   void drop(Client& c, const std::string& why);

@@ -177,6 +177,9 @@ class Token {
   // records; true when nothing is left (else the next cleanup finishes it).
   bool undo_creation(Metadata md, const std::vector<uint32_t>& ids);
   Status commit(Metadata next);
+  // Deletes one chip object and forgets it in the caches; a refusal names it
+  // (a lost link is passed on as it is) and asks for a rescan.
+  Status delete_chip_object(uint32_t id);
 
   NestingLockChannel chan_;
   se05x::Client client_;

@@ -449,15 +449,7 @@ Status Token::destroy(ObjectRef ref) {
                                              " is a factory-provisioned object and cannot be deleted; relabel it or "
                                              "forget its metadata instead");
   // 1. The chip object: after this the record is stale (ignored if we are cut here).
-  auto del = client_.delete_object(id);
-  if (!del.ok()) {
-    need_rescan_ = true;
-    Error e = del.take_error();
-    if (!is_link_error(e)) e.message = "the chip refused to delete " + default_label(id) + ": " + e.message;
-    return e;
-  }
-  chip_.erase(id);
-  std::erase(all_ids_, id);
+  SX_TRY(delete_chip_object(id));
   // 2. The record.
   if (md.find(id)) {
     md.erase(id);
@@ -476,6 +468,19 @@ Status Token::forget(uint32_t chip_id) {
   md.erase(chip_id);
   SX_TRY(commit(std::move(md)));
   merge();
+  return {};
+}
+
+Status Token::delete_chip_object(uint32_t id) {
+  auto del = client_.delete_object(id);
+  if (!del.ok()) {
+    need_rescan_ = true;
+    Error e = del.take_error();
+    if (!is_link_error(e)) e.message = "the chip refused to delete " + default_label(id) + ": " + e.message;
+    return e;
+  }
+  chip_.erase(id);
+  std::erase(all_ids_, id);
   return {};
 }
 

@@ -78,15 +78,7 @@ Result<size_t> Token::reset(std::string_view label, std::string_view so_pin) {
     if ((rec.flags & objflag::kAdopted) != 0) continue;
     const uint32_t id = rec.chip_id;
     if (std::find(all_ids_.begin(), all_ids_.end(), id) == all_ids_.end()) continue;
-    auto del = client_.delete_object(id);
-    if (!del.ok()) {
-      need_rescan_ = true;
-      Error e = del.take_error();
-      if (!is_link_error(e)) e.message = "the chip refused to delete " + default_label(id) + ": " + e.message;
-      return e;
-    }
-    chip_.erase(id);
-    std::erase(all_ids_, id);
+    SX_TRY(delete_chip_object(id));
     ++deleted;
   }
   // 2. One commit: a fresh token record. The allocation high-water mark

@@ -40,18 +40,6 @@ bool whole_pair(const Labels& m, const std::string& label) {
 
 class CliAtomic : public CliTest {
  protected:
-  // (Re)starts the simulator on nvm.bin, optionally with a power cut at the n-th NVM write.
-  void restart(std::optional<uint64_t> cut) {
-    sim_.reset();
-    std::vector<std::string> args{"--nvm", file("nvm.bin"), "--listen", port()};
-    if (cut) {
-      args.push_back("--power-cut-at");
-      args.push_back(std::to_string(*cut));
-    }
-    sim_ = std::make_unique<sx::testing::SimProcess>(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY), args);
-    ASSERT_TRUE(sim_->start());
-  }
-
   // Runs `cmd` with a cut at write 1, 2, ... until it completes without one.
   void cut_everywhere(const std::vector<std::string>& cmd, const std::map<std::string, std::string>& env,
                       const std::function<Seen(const Labels&)>& classify) {
@@ -62,10 +50,10 @@ class CliAtomic : public CliTest {
     for (uint64_t n = 1; n <= 120; ++n) {
       SCOPED_TRACE("power cut at NVM write " + std::to_string(n));
       fs::copy_file(file("base.nvm"), file("nvm.bin"), fs::copy_options::overwrite_existing);
-      restart(n);
+      restart_sim(n);
       if (HasFatalFailure()) return;
       const CliRun r = se05x(cmd, env);
-      restart(std::nullopt);  // power back
+      restart_sim(std::nullopt);  // power back
       if (HasFatalFailure()) return;
       const Seen seen = classify(labels_of(snapshot()));
       if (r.rc == 0) {

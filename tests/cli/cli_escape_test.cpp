@@ -14,23 +14,47 @@
 namespace sx::cli::test {
 namespace {
 
+// The built PKCS#11 module loaded into this process and initialised, reaching
+// the simulator at `port`; finalised and unloaded at the end of the scope.
+struct LoadedModule {
+  void* h = nullptr;
+  CK_FUNCTION_LIST_PTR f = nullptr;  // set once C_Initialize succeeded
+  std::string error;
+  LoadedModule(const std::string& port, const std::string& lock) {
+    setenv("SE05X_PORT", port.c_str(), 1);
+    setenv("SE05X_LOCK_FILE", lock.c_str(), 1);
+    setenv("SE05X_T1_TIMING", "immediate", 1);
+    unsetenv("SE05X_PKCS11_CONF");
+    const std::string path = sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE);
+    // RTLD_NODELETE: its deliberately immortal locks stay reachable (LeakSanitizer).
+    h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!h) {
+      error = std::string("dlopen: ") + ::dlerror();
+      return;
+    }
+    auto get = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(h, "C_GetFunctionList"));
+    CK_FUNCTION_LIST_PTR list = nullptr;
+    if (!get || get(&list) != CKR_OK || !list) error = "C_GetFunctionList";
+    else if (list->C_Initialize(nullptr) != CKR_OK) error = "C_Initialize";
+    else f = list;
+  }
+  ~LoadedModule() {
+    if (f) f->C_Finalize(nullptr);
+    if (h) ::dlclose(h);
+  }
+  LoadedModule(const LoadedModule&) = delete;
+  LoadedModule& operator=(const LoadedModule&) = delete;
+};
+
 // Relabels, through the built PKCS#11 module loaded into this process, every
 // object labelled `from` (the user logged in with PIN 1234). Empty on success,
 // else what failed.
 std::string relabel_via_module(const std::string& port, const std::string& lock, const std::string& from,
                                const std::string& to) {
-  setenv("SE05X_PORT", port.c_str(), 1);
-  setenv("SE05X_LOCK_FILE", lock.c_str(), 1);
-  setenv("SE05X_T1_TIMING", "immediate", 1);
-  unsetenv("SE05X_PKCS11_CONF");
-  const std::string path = sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE);
-  void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);  // its immortal locks stay reachable (LeakSanitizer)
-  if (!h) return std::string("dlopen: ") + ::dlerror();
-  auto get = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(h, "C_GetFunctionList"));
-  CK_FUNCTION_LIST_PTR f = nullptr;
-  if (!get || get(&f) != CKR_OK || !f) return "C_GetFunctionList";
+  LoadedModule m(port, lock);
+  if (!m.f) return m.error;
+  CK_FUNCTION_LIST_PTR f = m.f;
   std::string err;
-  if (f->C_Initialize(nullptr) != CKR_OK) return "C_Initialize";
   CK_SLOT_ID slot = 0;
   CK_ULONG n = 1;
   CK_SESSION_HANDLE s = 0;
@@ -54,24 +78,14 @@ std::string relabel_via_module(const std::string& port, const std::string& lock,
       if (CK_RV rv = f->C_SetAttributeValue(s, objs[i], &set, 1); rv != CKR_OK)
         err = "C_SetAttributeValue: rv " + std::to_string(rv);
   }
-  f->C_Finalize(nullptr);
-  ::dlclose(h);
   return err;
 }
 
 // C_InitToken through the built module (SO PIN 87654321), token label `label`.
 std::string init_token_via_module(const std::string& port, const std::string& lock, const std::string& label) {
-  setenv("SE05X_PORT", port.c_str(), 1);
-  setenv("SE05X_LOCK_FILE", lock.c_str(), 1);
-  setenv("SE05X_T1_TIMING", "immediate", 1);
-  unsetenv("SE05X_PKCS11_CONF");
-  const std::string path = sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE);
-  void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);  // its immortal locks stay reachable (LeakSanitizer)
-  if (!h) return std::string("dlopen: ") + ::dlerror();
-  auto get = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(h, "C_GetFunctionList"));
-  CK_FUNCTION_LIST_PTR f = nullptr;
-  if (!get || get(&f) != CKR_OK || !f) return "C_GetFunctionList";
-  if (f->C_Initialize(nullptr) != CKR_OK) return "C_Initialize";
+  LoadedModule m(port, lock);
+  if (!m.f) return m.error;
+  CK_FUNCTION_LIST_PTR f = m.f;
   std::string err;
   CK_SLOT_ID slot = 0;
   CK_ULONG n = 1;
@@ -82,8 +96,6 @@ std::string init_token_via_module(const std::string& port, const std::string& lo
   if (f->C_GetSlotList(CK_TRUE, &slot, &n) != CKR_OK || n != 1) err = "C_GetSlotList";
   else if (CK_RV rv = f->C_InitToken(slot, so, sizeof so, padded); rv != CKR_OK)
     err = "C_InitToken: rv " + std::to_string(rv);
-  f->C_Finalize(nullptr);
-  ::dlclose(h);
   return err;
 }
 

@@ -30,9 +30,17 @@ int CliRun::err_lines() const {
 
 void CliTest::SetUp() {
   dir_ = std::make_unique<sx::testing::TempDir>();
-  sim_ = std::make_unique<sx::testing::SimProcess>(
-      sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY),
-      std::vector<std::string>{"--nvm", file("nvm.bin"), "--listen", port()});
+  restart_sim(std::nullopt);
+}
+
+void CliTest::restart_sim(std::optional<uint64_t> power_cut_at) {
+  sim_.reset();
+  std::vector<std::string> args{"--nvm", file("nvm.bin"), "--listen", port()};
+  if (power_cut_at) {
+    args.push_back("--power-cut-at");
+    args.push_back(std::to_string(*power_cut_at));
+  }
+  sim_ = std::make_unique<sx::testing::SimProcess>(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY), args);
   ASSERT_TRUE(sim_->start());
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,6 +32,8 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // (Re)starts the simulator on nvm.bin, with a power cut at the n-th NVM write if given.
+  void restart_sim(std::optional<uint64_t> power_cut_at);
 
   // Runs se05x with the simulator as port; env entries override the environment.
   CliRun se05x(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});

@@ -293,16 +293,6 @@ enum class StateSeen { Old, New, Mixed };
 
 class CliStateCut : public CliTest {
  protected:
-  void state_restart(std::optional<uint64_t> cut) {
-    sim_.reset();
-    std::vector<std::string> args{"--nvm", file("nvm.bin"), "--listen", port()};
-    if (cut) {
-      args.push_back("--power-cut-at");
-      args.push_back(std::to_string(*cut));
-    }
-    sim_ = std::make_unique<sx::testing::SimProcess>(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY), args);
-    ASSERT_TRUE(sim_->start());
-  }
 
   void state_cut_everywhere(const std::vector<std::string>& cmd, const std::map<std::string, std::string>& env,
                             const std::function<StateSeen()>& classify) {
@@ -313,10 +303,10 @@ class CliStateCut : public CliTest {
     for (uint64_t n = 1; n <= 150; ++n) {
       SCOPED_TRACE("power cut at NVM write " + std::to_string(n));
       std::filesystem::copy_file(file("base.nvm"), file("nvm.bin"), std::filesystem::copy_options::overwrite_existing);
-      state_restart(n);
+      restart_sim(n);
       if (HasFatalFailure()) return;
       const CliRun r = se05x(cmd, env);
-      state_restart(std::nullopt);
+      restart_sim(std::nullopt);
       if (HasFatalFailure()) return;
       const StateSeen seen = classify();
       if (r.rc == 0) {
