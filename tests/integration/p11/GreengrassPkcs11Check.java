@@ -1,5 +1,5 @@
 // Reproduces, step by step, what the Greengrass V2 PKCS#11 provider plugin does with SunPKCS11
-// (aws.greengrass.crypto.Pkcs11Provider, see shared/docs/greengrass-requirements.md §1.3/§1.6/§7),
+// (aws.greengrass.crypto.Pkcs11Provider; docs/p11-consumer-tests.md "What Greengrass does with the token"),
 // then proves the key works for a client-authenticated TLS handshake (JSSE = Greengrass's HTTPS
 // path) and an MQTT 3.1.1 CONNECT to a local broker.
 //
