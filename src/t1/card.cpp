@@ -36,13 +36,6 @@ CardStats Card::stats() const {
   return stats_;
 }
 
-void Card::power_cycle() {
-  std::lock_guard lk(mu_);
-  chip_reset_locked();
-  last_sent_.reset();
-  last_meaningful_.reset();
-}
-
 // splitmix64: portable and deterministic, unlike the <random> distributions.
 uint64_t Card::next_random() {
   uint64_t z = (rng_ += 0x9E3779B97F4A7C15ull);

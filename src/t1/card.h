@@ -89,8 +89,6 @@ class Card : public link::I2cBus {
   void set_faults(const CardFaults& f);  // also reseeds the fault generator
   CardFaults faults() const;
   CardStats stats() const;
-  // Power cycle: fresh protocol state, nothing pending, on_chip_reset called.
-  void power_cycle();
 
  private:
   void handle(const Frame& f);

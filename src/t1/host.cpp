@@ -70,107 +70,118 @@ Status Host::send_rnack(RError e) {
 // or increments a budget that is bounded (WTX runs are bounded and reset only by a frame
 // that itself consumes another budget), so a hostile SE cannot keep us here forever.
 Result<Frame> Host::exchange(const Frame& out, Want want, SCode s_code) {
-  Budget b;
-  Frame anchor = out;  // what an R(NACK) from the SE makes us resend
-  SX_TRY(send_anchor(anchor));
-
-  auto bad_frame = [&](RError e, const char* what) -> Status {
-    if (++b.rnacks > timing_.rnack_retry) return err(Errc::Protocol, what);
-    return send_rnack(e);
-  };
-
+  Pending p{out, want, s_code, out, {}};
+  SX_TRY(send_anchor(p.anchor));
   for (;;) {
     Rx rx = pal_.read_frame();
-    if (rx.status == RxStatus::Timeout) {
-      const bool i_anchor = block_kind(anchor.pcb) == BlockKind::I;
-      const bool nack_other_anchor =
-          is_s(anchor.pcb, SCode::Wtx, true) || is_s(anchor.pcb, SCode::Resynch, false);
-      if (i_anchor || nack_other_anchor) {
-        // ISO 7816-3 rule 7.1: ask for the answer rather than resending the command.
-        if (++b.rnacks > timing_.rnack_retry) return err(Errc::Timeout, "no answer from the SE");
-        SX_TRY(send_rnack(i_anchor ? RError::Crc : RError::Other));
-      } else {
-        if (++b.timeouts > timing_.timeout_retry) return err(Errc::Timeout, "no answer from the SE");
-        stats_.retransmissions++;
-        SX_TRY(send_anchor(anchor));
-      }
-      continue;
-    }
-    if (rx.status == RxStatus::BadCrc) {
-      stats_.crc_errors++;
-      SX_TRY(bad_frame(RError::Crc, "too many CRC errors"));
-      continue;
-    }
-    if (rx.status == RxStatus::Malformed) {
-      stats_.malformed++;
-      SX_TRY(bad_frame(RError::Other, "too many malformed frames"));
-      continue;
-    }
-
-    const Frame& f = rx.frame;
-    const uint8_t pcb = f.pcb;
-    if (!pcb_valid(pcb)) {
-      stats_.malformed++;
-      SX_TRY(bad_frame(RError::Other, "too many frames with an invalid PCB"));
-      continue;
-    }
-
-    if (is_s(pcb, SCode::Wtx, false)) {
-      stats_.wtx_seen++;
-      if (++b.wtx > timing_.wtx_limit) return err(Errc::Timeout, "WTX limit reached");
-      pal_.pause(timing_.error_recovery_delay);
-      // While another S-request is outstanding the MW repeats it instead of answering.
-      if (!is_s_request(anchor)) anchor = make_s(kHostOut, SCode::Wtx, true, Bytes{0x01});
-      SX_TRY(send_anchor(anchor));
-      continue;
-    }
-    b.wtx = 0;
-
-    switch (block_kind(pcb)) {
-      case BlockKind::R: {
-        const bool ack = r_error(pcb) == RError::Ack;
-        if (want == Want::RAck && ack && f.nad == kNadCardToHost && r_nr(pcb) == (i_ns(out.pcb) ^ 1)) return f;
-        if (++b.retrans > timing_.frame_retry) return err(Errc::Protocol, "too many retransmission requests");
-        pal_.pause(timing_.error_recovery_delay);
-        stats_.retransmissions++;
-        // An ACK naming our own N(S) asks for the same I-block again (rule 2).
-        if (want == Want::RAck && ack) anchor = out;
-        SX_TRY(send_anchor(anchor));
-        continue;
-      }
-      case BlockKind::I: {
-        if (want != Want::IBlock) {
-          stats_.malformed++;
-          SX_TRY(bad_frame(RError::Other, "unexpected I-block"));
-          continue;
-        }
-        if (i_ns(pcb) == expect_card_ns_) return f;
-        // A repeated I-block (rule 4).
-        stats_.malformed++;
-        if (++b.retrans > timing_.frame_retry) return err(Errc::Protocol, "SE keeps repeating an I-block");
-        pal_.pause(timing_.error_recovery_delay);
-        SX_TRY(send_rnack(RError::Other));
-        continue;
-      }
-      case BlockKind::S: {
-        const uint8_t code = s_code_bits(pcb);
-        if (want == Want::SResponse && pcb == pcb_s(s_code, true)) return f;
-        const bool atr_response = s_is_response(pcb) && (code == static_cast<uint8_t>(SCode::GetAtr) ||
-                                                         code == static_cast<uint8_t>(SCode::InterfaceReset));
-        if (atr_response) {
-          // Only a freshly reset SE announces itself unasked.
-          reset_sequence();
-          set_atr(f.inf);
-          stats_.resets++;
-          return err(Errc::LinkReset, "SE sent an unsolicited ATR (it was reset)");
-        }
-        stats_.malformed++;
-        SX_TRY(bad_frame(RError::Other, "unexpected S-block"));
-        continue;
-      }
-    }
+    Step step = rx.status == RxStatus::Frame ? on_block(p, rx.frame) : on_rx_failure(p, rx.status);
+    if (step) return std::move(*step);
   }
 }
+
+Status Host::bad_frame(Pending& p, RError e, const char* what) {
+  if (++p.b.rnacks > timing_.rnack_retry) return err(Errc::Protocol, what);
+  return send_rnack(e);
+}
+
+// Wraps a Status as a Step: an error ends the exchange, success reads on.
+#define SX_STEP(expr)                                  \
+  do {                                                 \
+    if (Status st_ = (expr); !st_.ok()) return Result<Frame>(st_.take_error()); \
+  } while (0)
+
+Host::Step Host::on_rx_failure(Pending& p, RxStatus status) {
+  if (status == RxStatus::BadCrc) {
+    stats_.crc_errors++;
+    SX_STEP(bad_frame(p, RError::Crc, "too many CRC errors"));
+    return std::nullopt;
+  }
+  if (status != RxStatus::Timeout) {
+    stats_.malformed++;
+    SX_STEP(bad_frame(p, RError::Other, "too many malformed frames"));
+    return std::nullopt;
+  }
+  const bool i_anchor = block_kind(p.anchor.pcb) == BlockKind::I;
+  const bool nack_other_anchor = is_s(p.anchor.pcb, SCode::Wtx, true) || is_s(p.anchor.pcb, SCode::Resynch, false);
+  if (i_anchor || nack_other_anchor) {
+    // ISO 7816-3 rule 7.1: ask for the answer rather than resending the command.
+    if (++p.b.rnacks > timing_.rnack_retry) return Result<Frame>(err(Errc::Timeout, "no answer from the SE"));
+    SX_STEP(send_rnack(i_anchor ? RError::Crc : RError::Other));
+  } else {
+    if (++p.b.timeouts > timing_.timeout_retry) return Result<Frame>(err(Errc::Timeout, "no answer from the SE"));
+    stats_.retransmissions++;
+    SX_STEP(send_anchor(p.anchor));
+  }
+  return std::nullopt;
+}
+
+Host::Step Host::on_block(Pending& p, const Frame& f) {
+  const uint8_t pcb = f.pcb;
+  if (!pcb_valid(pcb)) {
+    stats_.malformed++;
+    SX_STEP(bad_frame(p, RError::Other, "too many frames with an invalid PCB"));
+    return std::nullopt;
+  }
+  if (is_s(pcb, SCode::Wtx, false)) {
+    stats_.wtx_seen++;
+    if (++p.b.wtx > timing_.wtx_limit) return Result<Frame>(err(Errc::Timeout, "WTX limit reached"));
+    pal_.pause(timing_.error_recovery_delay);
+    // While another S-request is outstanding the MW repeats it instead of answering.
+    if (!is_s_request(p.anchor)) p.anchor = make_s(kHostOut, SCode::Wtx, true, Bytes{0x01});
+    SX_STEP(send_anchor(p.anchor));
+    return std::nullopt;
+  }
+  p.b.wtx = 0;
+  switch (block_kind(pcb)) {
+    case BlockKind::R: return on_r_block(p, f);
+    case BlockKind::S: return on_s_block(p, f);
+    case BlockKind::I: break;
+  }
+  if (p.want != Want::IBlock) {
+    stats_.malformed++;
+    SX_STEP(bad_frame(p, RError::Other, "unexpected I-block"));
+    return std::nullopt;
+  }
+  if (i_ns(pcb) == expect_card_ns_) return Result<Frame>(f);
+  // A repeated I-block (rule 4).
+  stats_.malformed++;
+  if (++p.b.retrans > timing_.frame_retry) return Result<Frame>(err(Errc::Protocol, "SE keeps repeating an I-block"));
+  pal_.pause(timing_.error_recovery_delay);
+  SX_STEP(send_rnack(RError::Other));
+  return std::nullopt;
+}
+
+Host::Step Host::on_r_block(Pending& p, const Frame& f) {
+  const bool ack = r_error(f.pcb) == RError::Ack;
+  if (p.want == Want::RAck && ack && f.nad == kNadCardToHost && r_nr(f.pcb) == (i_ns(p.out.pcb) ^ 1))
+    return Result<Frame>(f);
+  if (++p.b.retrans > timing_.frame_retry) return Result<Frame>(err(Errc::Protocol, "too many retransmission requests"));
+  pal_.pause(timing_.error_recovery_delay);
+  stats_.retransmissions++;
+  // An ACK naming our own N(S) asks for the same I-block again (rule 2).
+  if (p.want == Want::RAck && ack) p.anchor = p.out;
+  SX_STEP(send_anchor(p.anchor));
+  return std::nullopt;
+}
+
+Host::Step Host::on_s_block(Pending& p, const Frame& f) {
+  const uint8_t code = s_code_bits(f.pcb);
+  if (p.want == Want::SResponse && f.pcb == pcb_s(p.s_code, true)) return Result<Frame>(f);
+  const bool atr_response = s_is_response(f.pcb) && (code == static_cast<uint8_t>(SCode::GetAtr) ||
+                                                     code == static_cast<uint8_t>(SCode::InterfaceReset));
+  if (atr_response) {
+    // Only a freshly reset SE announces itself unasked.
+    reset_sequence();
+    set_atr(f.inf);
+    stats_.resets++;
+    return Result<Frame>(err(Errc::LinkReset, "SE sent an unsolicited ATR (it was reset)"));
+  }
+  stats_.malformed++;
+  SX_STEP(bad_frame(p, RError::Other, "unexpected S-block"));
+  return std::nullopt;
+}
+
+#undef SX_STEP
 
 Result<Frame> Host::s_exchange(SCode code) {
   return exchange(make_s(kHostOut, code, false), Want::SResponse, code);

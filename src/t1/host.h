@@ -75,6 +75,16 @@ class Host : public link::ApduChannel {
     uint32_t timeouts = 0;
     uint32_t wtx = 0;
   };
+  // One exchange() in progress: the frame sent, what answers it, what an R(NACK) resends.
+  struct Pending {
+    const Frame& out;
+    Want want;
+    SCode s_code;
+    Frame anchor;
+    Budget b;
+  };
+  // A step of exchange(): a frame or error ends it, nullopt reads on.
+  using Step = std::optional<Result<Frame>>;
 
   Result<Bytes> run_apdu(ByteView capdu);
   Result<Frame> exchange(const Frame& out, Want want, SCode s_code = SCode::Resynch);
@@ -82,6 +92,11 @@ class Host : public link::ApduChannel {
   Status send(const Frame& f);
   Status send_anchor(const Frame& f);
   Status send_rnack(RError err);
+  Status bad_frame(Pending& p, RError e, const char* what);
+  Step on_rx_failure(Pending& p, RxStatus status);
+  Step on_block(Pending& p, const Frame& f);
+  Step on_r_block(Pending& p, const Frame& f);
+  Step on_s_block(Pending& p, const Frame& f);
   Result<Bytes> recover();
   void reset_sequence();
   void set_atr(ByteView atr);
