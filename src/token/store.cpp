@@ -69,18 +69,25 @@ Status MetadataStore::load(bool repair_pointer) {
   pointer_exists_ = false;
   pointer_bytes_.reset();
 
-  struct Candidate {
-    int slot;
-    SlotHeader header;
-    Bytes head;
-  };
-  std::vector<Candidate> cands;
-  bool newer = false, any_slot = false;
+  SX_ASSIGN(SlotScan scan, scan_slots());
+  if (scan.newer_format) {
+    state_ = StoreState::Newer;
+  } else {
+    SX_ASSIGN(bool loaded, adopt_newest(scan.newest_first));
+    if (!loaded && scan.any_slot) state_ = StoreState::Corrupt;
+  }
+  SX_TRY(check_pointer(repair_pointer));
+  loaded_ = true;
+  return {};
+}
+
+Result<MetadataStore::SlotScan> MetadataStore::scan_slots() {
+  SlotScan scan;
   for (int i = 0; i < 2; ++i) {
     slots_[i] = {};
     SX_ASSIGN(bool exists, c_.check_object_exists(ids_.slot[i]));
     if (!exists) continue;
-    any_slot = true;
+    scan.any_slot = true;
     slots_[i].exists = true;
     SX_ASSIGN(auto head, read_small(ids_.slot[i], kMaxSlotSize, &slots_[i].size));
     if (!head) {
@@ -89,50 +96,48 @@ Status MetadataStore::load(bool repair_pointer) {
     }
     auto h = parse_slot_header(*head);
     if (!h.ok()) {
-      if (h.error().code == Errc::Unsupported) newer = true;
+      if (h.error().code == Errc::Unsupported) scan.newer_format = true;
       problem_ += "slot " + std::to_string(i) + ": " + h.error().message + "; ";
       continue;
     }
     max_seen_gen_ = std::max(max_seen_gen_, h->generation);
-    cands.push_back({i, *h, std::move(*head)});
+    scan.newest_first.push_back({i, *h, std::move(*head)});
   }
-  std::sort(cands.begin(), cands.end(),
+  std::sort(scan.newest_first.begin(), scan.newest_first.end(),
             [](const Candidate& a, const Candidate& b) { return a.header.generation > b.header.generation; });
+  return scan;
+}
 
-  if (newer) {
-    state_ = StoreState::Newer;
-  } else {
-    for (auto& cand : cands) {
-      const size_t total = kSlotHeaderLen + cand.header.body_len;
-      if (total > slots_[cand.slot].size) {
-        problem_ += "slot " + std::to_string(cand.slot) + ": body longer than the file; ";
-        continue;
-      }
-      auto image = read_rest(ids_.slot[cand.slot], std::move(cand.head), total);
-      if (!image.ok()) {
-        if (!is_chip_answer(image.error()) && image.error().code != Errc::Malformed) return image.take_error();
-        problem_ += "slot " + std::to_string(cand.slot) + " unreadable: " + image.error().message + "; ";
-        continue;
-      }
-      auto body = verify_slot(*image, static_cast<uint8_t>(cand.slot));
-      if (!body.ok()) {
-        problem_ += "slot " + std::to_string(cand.slot) + ": " + body.error().message + "; ";
-        continue;
-      }
-      auto md = decode_metadata(*body);
-      if (!md.ok()) {
-        problem_ += "slot " + std::to_string(cand.slot) + ": " + md.error().message + "; ";
-        continue;
-      }
-      md_ = std::move(*md);
-      gen_ = cand.header.generation;
-      cur_slot_ = cand.slot;
-      state_ = StoreState::Loaded;
-      break;
+Result<bool> MetadataStore::adopt_newest(std::vector<Candidate>& cands) {
+  for (auto& cand : cands) {
+    const std::string slot = "slot " + std::to_string(cand.slot);
+    const size_t total = kSlotHeaderLen + cand.header.body_len;
+    if (total > slots_[cand.slot].size) {
+      problem_ += slot + ": body longer than the file; ";
+      continue;
     }
-    if (state_ != StoreState::Loaded && any_slot) state_ = StoreState::Corrupt;
+    auto image = read_rest(ids_.slot[cand.slot], std::move(cand.head), total);
+    if (!image.ok()) {
+      if (!is_chip_answer(image.error()) && image.error().code != Errc::Malformed) return image.take_error();
+      problem_ += slot + " unreadable: " + image.error().message + "; ";
+      continue;
+    }
+    auto body = verify_slot(*image, static_cast<uint8_t>(cand.slot));
+    auto md = body.ok() ? decode_metadata(*body) : Result<Metadata>(body.take_error());
+    if (!md.ok()) {
+      problem_ += slot + ": " + md.error().message + "; ";
+      continue;
+    }
+    md_ = std::move(*md);
+    gen_ = cand.header.generation;
+    cur_slot_ = cand.slot;
+    state_ = StoreState::Loaded;
+    return true;
   }
+  return false;
+}
 
+Status MetadataStore::check_pointer(bool repair) {
   SX_ASSIGN(pointer_exists_, c_.check_object_exists(ids_.pointer));
   std::optional<Pointer> ptr;
   if (pointer_exists_) {
@@ -143,9 +148,8 @@ Status MetadataStore::load(bool repair_pointer) {
     }
   }
   const bool pointer_right = ptr && ptr->generation == gen_ && ptr->slot == cur_slot_;
-  if (state_ == StoreState::Loaded && !pointer_right && repair_pointer)
+  if (state_ == StoreState::Loaded && !pointer_right && repair)
     SX_TRY(write_pointer({static_cast<uint8_t>(cur_slot_), gen_}));
-  loaded_ = true;
   return {};
 }
 

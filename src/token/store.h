@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "base/result.h"
 #include "se05x/client.h"
@@ -56,6 +57,21 @@ class MetadataStore {
     bool exists = false;
     size_t size = 0;
   };
+  // A slot whose header parsed, with the bytes read so far.
+  struct Candidate {
+    int slot;
+    SlotHeader header;
+    Bytes head;
+  };
+  struct SlotScan {
+    std::vector<Candidate> newest_first;
+    bool newer_format = false;
+    bool any_slot = false;
+  };
+  Result<SlotScan> scan_slots();
+  // Loads the newest slot that verifies; false when none does.
+  Result<bool> adopt_newest(std::vector<Candidate>& cands);
+  Status check_pointer(bool repair);
   Result<std::optional<Bytes>> read_small(uint32_t id, size_t max, size_t* file_size);
   Result<Bytes> read_rest(uint32_t id, Bytes head, size_t total);
   Status write_pointer(const Pointer& p);

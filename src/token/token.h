@@ -176,6 +176,10 @@ class Token {
   // After a failed creation: deletes what was written and drops the Pending
   // records; true when nothing is left (else the next cleanup finishes it).
   bool undo_creation(Metadata md, const std::vector<uint32_t>& ids);
+  // Adds a Pending record per creation to md (IDs allocated, uniqueness checked); returns the IDs.
+  Result<std::vector<uint32_t>> plan_creations(Metadata& md, const std::vector<Creation>& list, uint32_t retire);
+  // Deletes the retired object after the commit that replaced it (else the next open does).
+  void delete_retired(Metadata& md, uint32_t retire);
   Status commit(Metadata next);
   // Deletes one chip object and forgets it in the caches; a refusal names it
   // (a lost link is passed on as it is) and asks for a rescan.

@@ -5,7 +5,6 @@
 //   attrs:   one metadata commit
 #include <algorithm>
 
-#include "token/attr/x509_fields.h"
 #include "token/id_range.h"
 #include "token/token.h"
 
@@ -23,10 +22,6 @@ Status check_label(const std::string& l) {
 std::set<ObjectClass> views_of(ObjectClass main, ChipKind k) {
   if (is_pair(k)) return {ObjectClass::PrivateKey, ObjectClass::PublicKey};
   return {main};
-}
-
-bool curve_allowed(se05x::Curve c) {
-  return c == se05x::Curve::NistP256 || c == se05x::Curve::NistP384 || c == se05x::Curve::NistP521;
 }
 
 }  // namespace
@@ -133,12 +128,27 @@ bool Token::undo_creation(Metadata md, const std::vector<uint32_t>& ids) {
   return commit(std::move(md)).ok();
 }
 
-Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list, uint32_t retire) {
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
-  if (store_.state() == StoreState::Newer)
-    return make_error(Errc::Unsupported, "metadata written by a newer module version: not writing");
-  Metadata md = store_.metadata();
+namespace {
+
+// The object a replacement retires turns Pending in the same commit that shows the new one, so
+// a crash after it leaves a leftover for the next open to delete, never two visible objects.
+void mark_retired(Metadata& md, uint32_t retire) {
+  ObjectRecord* old = md.find(retire);
+  if (!old) {
+    ObjectRecord r;
+    r.chip_id = retire;
+    r.cls = ObjectClass::Certificate;
+    r.flags = objflag::kModifiable | objflag::kAdopted;
+    md.objects.push_back(std::move(r));
+    old = &md.objects.back();
+  }
+  old->state = RecordState::Pending;
+}
+
+}  // namespace
+
+Result<std::vector<uint32_t>> Token::plan_creations(Metadata& md, const std::vector<Creation>& list,
+                                                    uint32_t retire) {
   std::vector<uint32_t> ids;
   std::vector<std::set<ObjectClass>> views;
   for (const Creation& c : list) {
@@ -158,6 +168,27 @@ Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list,
     ids.push_back(id);
     views.push_back(std::move(v));
   }
+  return ids;
+}
+
+void Token::delete_retired(Metadata& md, uint32_t retire) {
+  if (!client_.delete_object(retire).ok()) {
+    need_rescan_ = true;
+    return;
+  }
+  chip_.erase(retire);
+  std::erase(all_ids_, retire);
+  md.erase(retire);
+  if (!commit(md).ok()) need_rescan_ = true;
+}
+
+Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list, uint32_t retire) {
+  SX_ASSIGN(auto lock, take_lock());
+  SX_TRY(sync_locked());
+  if (store_.state() == StoreState::Newer)
+    return make_error(Errc::Unsupported, "metadata written by a newer module version: not writing");
+  Metadata md = store_.metadata();
+  SX_ASSIGN(std::vector<uint32_t> ids, plan_creations(md, list, retire));
   const bool several = list.size() > 1;
   auto failed = [&](Error e, bool undo) -> Error {
     // The objects are hidden by their Pending records whatever happens here.
@@ -193,18 +224,7 @@ Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list,
   // becomes a leftover in the same step).
   for (uint32_t id : ids) md.find(id)->state = RecordState::Committed;
   const Metadata before_retire = md;
-  if (retire != 0) {
-    ObjectRecord* old = md.find(retire);
-    if (!old) {
-      ObjectRecord r;
-      r.chip_id = retire;
-      r.cls = ObjectClass::Certificate;
-      r.flags = objflag::kModifiable | objflag::kAdopted;
-      md.objects.push_back(std::move(r));
-      old = &md.objects.back();
-    }
-    old->state = RecordState::Pending;
-  }
+  if (retire != 0) mark_retired(md, retire);
   if (Status st = commit(md); !st.ok()) {
     md = before_retire;
     for (uint32_t id : ids) md.find(id)->state = RecordState::Pending;
@@ -217,17 +237,7 @@ Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list,
     if (std::find(all_ids_.begin(), all_ids_.end(), ids[i]) == all_ids_.end()) all_ids_.push_back(ids[i]);
     refs.push_back(ObjectRef{ids[i], list[i].cls});
   }
-  if (retire != 0) {
-    // 4. The retired object: deleted now, else by the cleanup of the next open.
-    if (client_.delete_object(retire).ok()) {
-      chip_.erase(retire);
-      std::erase(all_ids_, retire);
-      md.erase(retire);
-      if (!commit(md).ok()) need_rescan_ = true;
-    } else {
-      need_rescan_ = true;
-    }
-  }
+  if (retire != 0) delete_retired(md, retire);
   merge();
   return refs;
 }
@@ -237,120 +247,6 @@ Result<ObjectRef> Token::create_object(Creation c) {
   one.push_back(std::move(c));
   SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(one)));
   return refs.front();
-}
-
-Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject& attrs) {
-  if (spec.type == KeyType::Ec) {
-    if (!curve_allowed(spec.curve)) return invalid("EC key generation: P-256, P-384 or P-521 only");
-    if (!applet7_) {
-      // Curve objects are chip-global, not ours: created (idempotently) before the intent.
-      SX_ASSIGN(auto lock, take_lock());
-      SX_TRY(client_.ensure_curve(spec.curve));
-    }
-    return create_object({ObjectClass::PrivateKey, KeyType::Ec, attrs, objflag::kLocal,
-                          [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve); }});
-  }
-  if (spec.type == KeyType::Rsa) {
-    if (spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
-      return invalid("RSA key generation: 2048, 3072 or 4096 bits only");
-    return create_object({ObjectClass::PrivateKey, KeyType::Rsa, attrs, objflag::kLocal, [&](uint32_t id) {
-                            return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt);
-                          }});
-  }
-  return invalid("key type must be EC or RSA");
-}
-
-// The write wipes the material; so does the caller's PrivateKeyMaterial on any way out.
-Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewObject& attrs) {
-  if (EcKeyMaterial* ec = key.ec()) {
-    SX_TRY(complete_ec_key(*ec));
-    if (!applet7_) {
-      SX_ASSIGN(auto lock, take_lock());
-      SX_TRY(client_.ensure_curve(ec->curve));
-    }
-    return Creation{ObjectClass::PrivateKey, KeyType::Ec, attrs, 0, [this, &key, ec](uint32_t id) {
-                      se05x::EcKeyWrite w;
-                      w.id = id;
-                      w.curve = ec->curve;
-                      w.part = se05x::KeyPart::Pair;
-                      w.private_key = ec->d;
-                      w.public_key = ec->q;
-                      Status st = client_.write_ec_key(w);
-                      key.wipe();
-                      return st;
-                    }};
-  }
-  if (RsaKeyMaterial* r = key.rsa()) {
-    const uint16_t bits = r->bits();
-    if (bits != 2048 && bits != 3072 && bits != 4096) return invalid("RSA import: 2048, 3072 or 4096 bits only");
-    return Creation{ObjectClass::PrivateKey, KeyType::Rsa, attrs, 0, [this, &key, r, bits](uint32_t id) {
-                      se05x::RsaKeyImport k;
-                      k.id = id;
-                      k.bits = bits;
-                      k.part = se05x::KeyPart::Pair;
-                      k.format = se05x::RsaFormat::Crt;
-                      k.p = r->p;
-                      k.q = r->q;
-                      k.dp = r->dp;
-                      k.dq = r->dq;
-                      k.qinv = r->qinv;
-                      k.e = r->e;
-                      k.n = r->n;
-                      Status st = client_.import_rsa_key(k);
-                      key.wipe();
-                      return st;
-                    }};
-  }
-  return invalid("no key material");
-}
-
-Result<ObjectRef> Token::import_private_key(PrivateKeyMaterial key, const NewObject& attrs) {
-  SX_ASSIGN(Creation c, key_creation(key, attrs));
-  return create_object(std::move(c));
-}
-
-Result<std::pair<ObjectRef, ObjectRef>> Token::import_private_key_with_certificate(PrivateKeyMaterial key,
-                                                                                   ByteView cert_der,
-                                                                                   const NewObject& attrs) {
-  if (cert_der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
-  if (!parse_x509(cert_der).ok()) return invalid("not a DER X.509 certificate");
-  SX_ASSIGN(Creation k, key_creation(key, attrs));
-  NewObject ca;
-  ca.label = attrs.label;
-  ca.id = attrs.id;
-  std::vector<Creation> list;
-  list.push_back(std::move(k));
-  list.push_back(Creation{ObjectClass::Certificate, KeyType::None, ca, 0,
-                          [&](uint32_t id) { return client_.create_binary(id, cert_der); }, true});
-  SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(list)));
-  return std::make_pair(refs[0], refs[1]);
-}
-
-Result<ObjectRef> Token::create_certificate(ByteView der, const NewObject& attrs) {
-  if (der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
-  if (!parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
-  return create_object({ObjectClass::Certificate, KeyType::None, attrs, 0,
-                        [&](uint32_t id) { return client_.create_binary(id, der); }});
-}
-
-Result<ObjectRef> Token::replace_certificate(uint32_t old_chip_id, ByteView der, const NewObject& attrs) {
-  if (der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
-  if (!parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
-  const Object* old = find({old_chip_id, ObjectClass::Certificate});
-  if (!old) return make_error(Errc::NotFound, "no certificate at chip object " + default_label(old_chip_id));
-  if (old->factory)
-    return make_error(Errc::Unsupported, default_label(old_chip_id) + " is a factory certificate and cannot be replaced");
-  std::vector<Creation> one;
-  one.push_back({ObjectClass::Certificate, KeyType::None, attrs, 0,
-                 [&](uint32_t id) { return client_.create_binary(id, der); }});
-  SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(one), old_chip_id));
-  return refs.front();
-}
-
-Result<ObjectRef> Token::create_data(ByteView value, const NewObject& attrs) {
-  if (value.empty() || value.size() > se05x::kMaxBinaryFile) return invalid("data object must be 1..32767 bytes");
-  return create_object({ObjectClass::Data, KeyType::None, attrs, 0,
-                        [&](uint32_t id) { return client_.create_binary(id, value); }});
 }
 
 Status Token::set_attributes(ObjectRef ref, const AttributeUpdate& u) { return set_attributes({{ref, u}}); }

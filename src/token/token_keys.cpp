@@ -1,0 +1,137 @@
+// Token front-ends that create keys, certificates and data objects: argument checks and the
+// chip writes of each kind, handed to create_objects() (token_ops.cpp) for the commit protocol.
+#include <utility>
+
+#include "token/attr/x509_fields.h"
+#include "token/token.h"
+
+namespace sx::token {
+
+namespace {
+
+Error refused(const std::string& what) { return make_error(Errc::InvalidArgument, what); }
+
+bool curve_allowed(se05x::Curve c) {
+  return c == se05x::Curve::NistP256 || c == se05x::Curve::NistP384 || c == se05x::Curve::NistP521;
+}
+
+Status check_certificate(ByteView der) {
+  if (der.size() > se05x::kMaxBinaryFile) return refused("certificate larger than a chip file (32767 bytes)");
+  if (!parse_x509(der).ok()) return refused("not a DER X.509 certificate");
+  return {};
+}
+
+}  // namespace
+
+Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject& attrs) {
+  if (spec.type == KeyType::Ec) {
+    if (!curve_allowed(spec.curve)) return refused("EC key generation: P-256, P-384 or P-521 only");
+    if (!applet7_) {
+      // Curve objects are chip-global, not ours: created (idempotently) before the intent.
+      SX_ASSIGN(auto lock, take_lock());
+      SX_TRY(client_.ensure_curve(spec.curve));
+    }
+    return create_object({ObjectClass::PrivateKey, KeyType::Ec, attrs, objflag::kLocal,
+                          [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve); }});
+  }
+  if (spec.type == KeyType::Rsa) {
+    if (spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
+      return refused("RSA key generation: 2048, 3072 or 4096 bits only");
+    return create_object({ObjectClass::PrivateKey, KeyType::Rsa, attrs, objflag::kLocal, [&](uint32_t id) {
+                            return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt);
+                          }});
+  }
+  return refused("key type must be EC or RSA");
+}
+
+// The write wipes the material; so does the caller's PrivateKeyMaterial on any way out.
+Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewObject& attrs) {
+  if (EcKeyMaterial* ec = key.ec()) {
+    SX_TRY(complete_ec_key(*ec));
+    if (!applet7_) {
+      SX_ASSIGN(auto lock, take_lock());
+      SX_TRY(client_.ensure_curve(ec->curve));
+    }
+    return Creation{ObjectClass::PrivateKey, KeyType::Ec, attrs, 0, [this, &key, ec](uint32_t id) {
+                      se05x::EcKeyWrite w;
+                      w.id = id;
+                      w.curve = ec->curve;
+                      w.part = se05x::KeyPart::Pair;
+                      w.private_key = ec->d;
+                      w.public_key = ec->q;
+                      Status st = client_.write_ec_key(w);
+                      key.wipe();
+                      return st;
+                    }};
+  }
+  if (RsaKeyMaterial* r = key.rsa()) {
+    const uint16_t bits = r->bits();
+    if (bits != 2048 && bits != 3072 && bits != 4096) return refused("RSA import: 2048, 3072 or 4096 bits only");
+    return Creation{ObjectClass::PrivateKey, KeyType::Rsa, attrs, 0, [this, &key, r, bits](uint32_t id) {
+                      se05x::RsaKeyImport k;
+                      k.id = id;
+                      k.bits = bits;
+                      k.part = se05x::KeyPart::Pair;
+                      k.format = se05x::RsaFormat::Crt;
+                      k.p = r->p;
+                      k.q = r->q;
+                      k.dp = r->dp;
+                      k.dq = r->dq;
+                      k.qinv = r->qinv;
+                      k.e = r->e;
+                      k.n = r->n;
+                      Status st = client_.import_rsa_key(k);
+                      key.wipe();
+                      return st;
+                    }};
+  }
+  return refused("no key material");
+}
+
+Result<ObjectRef> Token::import_private_key(PrivateKeyMaterial key, const NewObject& attrs) {
+  SX_ASSIGN(Creation c, key_creation(key, attrs));
+  return create_object(std::move(c));
+}
+
+Result<std::pair<ObjectRef, ObjectRef>> Token::import_private_key_with_certificate(PrivateKeyMaterial key,
+                                                                                   ByteView cert_der,
+                                                                                   const NewObject& attrs) {
+  SX_TRY(check_certificate(cert_der));
+  SX_ASSIGN(Creation k, key_creation(key, attrs));
+  NewObject ca;
+  ca.label = attrs.label;
+  ca.id = attrs.id;
+  std::vector<Creation> list;
+  list.push_back(std::move(k));
+  list.push_back(Creation{ObjectClass::Certificate, KeyType::None, ca, 0,
+                          [&](uint32_t id) { return client_.create_binary(id, cert_der); }, true});
+  SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(list)));
+  return std::make_pair(refs[0], refs[1]);
+}
+
+Result<ObjectRef> Token::create_certificate(ByteView der, const NewObject& attrs) {
+  SX_TRY(check_certificate(der));
+  return create_object({ObjectClass::Certificate, KeyType::None, attrs, 0,
+                        [&](uint32_t id) { return client_.create_binary(id, der); }});
+}
+
+Result<ObjectRef> Token::replace_certificate(uint32_t old_chip_id, ByteView der, const NewObject& attrs) {
+  SX_TRY(check_certificate(der));
+  const Object* old = find({old_chip_id, ObjectClass::Certificate});
+  if (!old) return make_error(Errc::NotFound, "no certificate at chip object " + default_label(old_chip_id));
+  if (old->factory)
+    return make_error(Errc::Unsupported, default_label(old_chip_id) + " is a factory certificate and cannot be replaced");
+  std::vector<Creation> one;
+  one.push_back({ObjectClass::Certificate, KeyType::None, attrs, 0,
+                 [&](uint32_t id) { return client_.create_binary(id, der); }});
+  SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(one), old_chip_id));
+  return refs.front();
+}
+
+Result<ObjectRef> Token::create_data(ByteView value, const NewObject& attrs) {
+  if (value.empty() || value.size() > se05x::kMaxBinaryFile) return refused("data object must be 1..32767 bytes");
+  return create_object({ObjectClass::Data, KeyType::None, attrs, 0,
+                        [&](uint32_t id) { return client_.create_binary(id, value); }});
+}
+
+}  // namespace sx::token
