@@ -205,6 +205,11 @@ Status validate(const Config& c) {
   if (!c.connection.empty()) {
     auto ep = link::parse_endpoint(c.connection);
     if (!ep) return ep.take_error();
+    // E.g. SE05X_PORT exported for the clients in the broker's own shell.
+    if (ep->kind == link::Endpoint::Kind::JrcpUnix && ep->path == c.socket)
+      return make_error(Errc::InvalidArgument, "the chip connection " + c.connection +
+                                                   " is this broker's own socket; name the chip (e.g. " +
+                                                   std::string(link::kDefaultEndpoint) + ")");
   }
   if (!c.socket.empty()) {
     auto ep = link::parse_endpoint("unix:" + c.socket);
