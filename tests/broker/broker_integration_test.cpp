@@ -604,7 +604,10 @@ TEST_F(BrokerIntegration, PortOptionAndEnvironmentNameTheChip) {
     EXPECT_TRUE(broker->start());
     auto ch = se05x::open_channel(conn());
     EXPECT_TRUE(ch.ok()) << ch.error().message;
-    if (ch.ok()) EXPECT_TRUE(se05x::Client(**ch).select().ok()) << "the broker did not reach the simulator";
+    if (ch.ok()) {
+      se05x::Client c(**ch);
+      EXPECT_TRUE(c.select().ok()) << "the broker did not reach the simulator";
+    }
     auto st = query_status(conn());
     broker->stop();
     return st.ok() ? st->chip_connection : "status: " + st.error().message;
