@@ -80,7 +80,7 @@ Broker::Broker(const Config& cfg, LogFn log, ChannelFactory factory) : cfg_(cfg)
   }
   chip_ = std::make_unique<Chip>(std::move(factory), conn, log_, cfg.log_apdus);
 
-  link::JrcpServerOptions so;
+  ServiceOptions so;
   so.max_payload = cfg.max_payload;
   so.lock_hold_max = std::chrono::milliseconds(cfg.lock_hold_ms);
   so.max_clients = cfg.max_clients;
@@ -93,14 +93,8 @@ Broker::Broker(const Config& cfg, LogFn log, ChannelFactory factory) : cfg_(cfg)
   so.max_queue = cfg.max_queue;
   so.cut_off_on_expiry = true;
   so.admit = [this](const link::JrcpPeer& p) { return check_access(policy_, p); };
-  so.log = [this](const std::string& s) {
-    if (s.find("SOCKET FILE") != std::string::npos) return this->log(LogLevel::Error, s);
-    bool bad = false;
-    for (const char* w : {"refused", "cut off", "too long", "queue limit", "turned away", "_timeout", "again"})
-      bad |= s.find(w) != std::string::npos;
-    this->log(bad ? LogLevel::Warning : LogLevel::Info, s);
-  };
-  server_ = std::make_unique<link::JrcpServer>(*chip_, so);
+  so.log = log_;  // every event carries its level
+  server_ = std::make_unique<Service>(*chip_, so);
   chip_->set_extension([this](const link::JrcpPeer& p, const link::jrcp::Message& m)
                            -> std::optional<link::jrcp::Message> {
     if (m.type != kStatusMty) return std::nullopt;
@@ -111,7 +105,7 @@ Broker::Broker(const Config& cfg, LogFn log, ChannelFactory factory) : cfg_(cfg)
     // Debug trace only (one state() per APDU): "[req N, lock M]" = this
     // client's request count (LOCK/UNLOCK show up as gaps) and the holder.
     chip_->set_apdu_context([this](const link::JrcpPeer& p) {
-      link::JrcpServerState st = server_->state();
+      ServiceState st = server_->state();
       uint64_t req = 0;
       for (const auto& c : st.clients)
         if (c.peer.id == p.id) req = c.requests;
@@ -171,19 +165,19 @@ Status Broker::bind() {
 
 Status Broker::open_chip() { return chip_->ensure_open(); }
 
+std::string Broker::listener_list() const {
+  std::string s;
+  for (const auto& l : listeners_) s += (s.empty() ? "" : ", ") + l;
+  return s;
+}
+
 Status Broker::start() {
-  log(LogLevel::Info, "serving on " + [this] {
-    std::string s;
-    for (const auto& l : listeners_) s += (s.empty() ? "" : ", ") + l;
-    return s;
-  }());
+  log(LogLevel::Info, "serving on " + listener_list());
   return server_->start();
 }
 
 Status Broker::run() {
-  std::string s;
-  for (const auto& l : listeners_) s += (s.empty() ? "" : ", ") + l;
-  log(LogLevel::Info, "serving on " + s);
+  log(LogLevel::Info, "serving on " + listener_list());
   auto r = server_->run();
   chip_->close();
   return r;
@@ -199,7 +193,7 @@ void Broker::stop() {
 }
 
 std::string Broker::status_json(uint64_t asking_client) const {
-  link::JrcpServerState ss = server_->state();
+  ServiceState ss = server_->state();
   ChipState cs = chip_->state();
   nlohmann::json j;
   j["broker"] = "se05xd";

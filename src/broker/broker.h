@@ -1,4 +1,4 @@
-// se05xd's core: one Chip (the physical link) behind one JrcpServer serving
+// se05xd's core: one Chip (the physical link) behind one Service serving
 // the Unix socket (and, only when configured, a loopback TCP port), with
 // admission from peer credentials, a hold limit that cuts off stalled lock
 // holders, per-client queue limits and the status query.
@@ -13,7 +13,7 @@
 #include "broker/chip.h"
 #include "broker/config.h"
 #include "broker/log.h"
-#include "link/jrcp_server.h"
+#include "broker/service.h"
 
 namespace sx::broker {
 
@@ -44,13 +44,14 @@ class Broker {
  private:
   Broker(const Config& cfg, LogFn log, ChannelFactory factory);
   Status bind();
+  std::string listener_list() const;  // "unix:..., jrcp:..."
   void log(LogLevel l, const std::string& s) const;
 
   Config cfg_;
   LogFn log_;
   AccessPolicy policy_;
   std::unique_ptr<Chip> chip_;
-  std::unique_ptr<link::JrcpServer> server_;
+  std::unique_ptr<Service> server_;
   std::vector<std::string> listeners_;
 };
 

@@ -62,13 +62,39 @@ Result<std::string> get_str(const json& v, const std::string& origin, const char
   return v.get<std::string>();
 }
 
+// The plain number keys and their ranges.
+struct NumberKey {
+  const char* key;
+  uint32_t Config::*field;
+  uint32_t lo, hi;
+};
+constexpr NumberKey kNumberKeys[] = {
+    {"lock_hold_ms", &Config::lock_hold_ms, 10, 600000},
+    {"max_clients", &Config::max_clients, 1, 4096},
+    {"max_clients_per_uid", &Config::max_clients_per_uid, 1, 4096},
+    {"message_timeout_ms", &Config::message_timeout_ms, 10, 600000},
+    {"idle_timeout_ms", &Config::idle_timeout_ms, 0, 86400000},
+    {"refusal_timeout_ms", &Config::refusal_timeout_ms, 10, 60000},
+    {"socket_check_ms", &Config::socket_check_ms, 0, 3600000},
+    {"max_queue", &Config::max_queue, 1, 1024},
+    {"max_payload", &Config::max_payload, 261, 65535},
+};
+
+const NumberKey* number_key(const std::string& k) {
+  for (const auto& n : kNumberKeys)
+    if (k == n.key) return &n;
+  return nullptr;
+}
+
 Result<Config> parse_object(const json& j, const std::string& origin) {
   if (!j.is_object()) return bad(origin, "the configuration must be a JSON object");
   Config c;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     const json& v = it.value();
-    if (k == "connection") {
+    if (const NumberKey* n = number_key(k)) {
+      SX_ASSIGN(c.*(n->field), get_u32(v, origin, n->key, n->lo, n->hi));
+    } else if (k == "connection") {
       SX_ASSIGN(c.connection, get_str(v, origin, "connection"));
     } else if (k == "socket") {
       SX_ASSIGN(c.socket, get_str(v, origin, "socket"));
@@ -106,24 +132,6 @@ Result<Config> parse_object(const json& j, const std::string& origin) {
         SX_ASSIGN(gid_t g, resolve_group(e, origin, "allow_gids"));
         c.allow_gids.push_back(g);
       }
-    } else if (k == "lock_hold_ms") {
-      SX_ASSIGN(c.lock_hold_ms, get_u32(v, origin, "lock_hold_ms", 10, 600000));
-    } else if (k == "max_clients") {
-      SX_ASSIGN(c.max_clients, get_u32(v, origin, "max_clients", 1, 4096));
-    } else if (k == "max_clients_per_uid") {
-      SX_ASSIGN(c.max_clients_per_uid, get_u32(v, origin, "max_clients_per_uid", 1, 4096));
-    } else if (k == "message_timeout_ms") {
-      SX_ASSIGN(c.message_timeout_ms, get_u32(v, origin, "message_timeout_ms", 10, 600000));
-    } else if (k == "idle_timeout_ms") {
-      SX_ASSIGN(c.idle_timeout_ms, get_u32(v, origin, "idle_timeout_ms", 0, 86400000));
-    } else if (k == "refusal_timeout_ms") {
-      SX_ASSIGN(c.refusal_timeout_ms, get_u32(v, origin, "refusal_timeout_ms", 10, 60000));
-    } else if (k == "socket_check_ms") {
-      SX_ASSIGN(c.socket_check_ms, get_u32(v, origin, "socket_check_ms", 0, 3600000));
-    } else if (k == "max_queue") {
-      SX_ASSIGN(c.max_queue, get_u32(v, origin, "max_queue", 1, 1024));
-    } else if (k == "max_payload") {
-      SX_ASSIGN(c.max_payload, get_u32(v, origin, "max_payload", 261, 65535));
     } else if (k == "log_level") {
       SX_ASSIGN(std::string s, get_str(v, origin, "log_level"));
       auto l = parse_log_level(s);
@@ -205,6 +213,11 @@ Status validate(const Config& c) {
   if (!c.connection.empty()) {
     auto ep = link::parse_endpoint(c.connection);
     if (!ep) return ep.take_error();
+    // E.g. SE05X_PORT exported for the clients in the broker's own shell.
+    if (ep->kind == link::Endpoint::Kind::JrcpUnix && ep->path == c.socket)
+      return make_error(Errc::InvalidArgument, "the chip connection " + c.connection +
+                                                   " is this broker's own socket; name the chip (e.g. " +
+                                                   std::string(link::kDefaultEndpoint) + ")");
   }
   if (!c.socket.empty()) {
     auto ep = link::parse_endpoint("unix:" + c.socket);

@@ -17,11 +17,11 @@
 namespace sx::broker {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/se05xd.conf";
-inline constexpr const char* kDefaultSocketPath = "/run/se05x/se05xd.sock";
+inline constexpr std::string_view kDefaultSocketPath = link::kDefaultBrokerSocket;
 
 struct Config {
-  std::string connection;                 // the chip; empty = se05x::default link (i2c:/dev/i2c-1:0x48)
-  std::string socket = kDefaultSocketPath;  // Unix listener; empty = none
+  std::string connection;                 // the chip; empty = link::kDefaultEndpoint
+  std::string socket{kDefaultSocketPath};  // Unix listener; empty = none
   uint32_t socket_mode = 0660;
   std::string socket_group;               // name or number; empty = the daemon's group
   std::string tcp;                        // "HOST:PORT" JRCP listener for NXP programs; empty = off

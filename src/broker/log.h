@@ -1,23 +1,28 @@
-// Log lines of the broker: one line per event, with a syslog priority so that
-// journald (which reads "<N>" prefixes on stderr) files them correctly.
+// se05xd's log: the levels, sinks and line formats of base/log.h. One line per
+// event; on stderr under systemd with a "<N>" priority prefix (journald files
+// it), else with a timestamp and the level name; or to syslog (daemon).
 #pragma once
 
-#include <functional>
 #include <optional>
-#include <string>
 #include <string_view>
+
+#include "base/log.h"
 
 namespace sx::broker {
 
-enum class LogLevel { Error = 3, Warning = 4, Info = 6, Debug = 7 };
+using LogLevel = log::Level;
+using LogFn = log::Sink;
 
-using LogFn = std::function<void(LogLevel, const std::string&)>;
+// error, warning (warn), info, debug: the broker has no "none".
+inline std::optional<LogLevel> parse_log_level(std::string_view s) {
+  auto l = log::parse_level(s);
+  if (l == LogLevel::None) return std::nullopt;
+  return l;
+}
 
-std::optional<LogLevel> parse_log_level(std::string_view s);
-const char* log_level_name(LogLevel l);
-
-// Writes lines at or above `level` to stderr; with journal_prefix the line
-// starts with "<N>" (systemd), else with a timestamp and the level name.
-LogFn stderr_logger(LogLevel level, bool journal_prefix);
+inline LogFn stderr_logger(LogLevel level, bool journal_prefix) {
+  return log::stderr_sink(journal_prefix ? log::StderrStyle::Journal : log::StderrStyle::Timestamped, "se05xd",
+                          level);
+}
 
 }  // namespace sx::broker

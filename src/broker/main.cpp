@@ -3,7 +3,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +11,7 @@
 
 #include "broker/broker.h"
 #include "broker/config.h"
+#include "broker/options.h"
 #include "broker/status.h"
 
 namespace {
@@ -22,63 +22,25 @@ void on_signal(int) {
   if (g_broker) g_broker->request_stop();
 }
 
-sx::broker::LogFn syslog_logger(sx::broker::LogLevel level) {
-  ::openlog("se05xd", LOG_PID, LOG_DAEMON);
-  return [level](sx::broker::LogLevel l, const std::string& m) {
-    if (static_cast<int>(l) > static_cast<int>(level)) return;
-    ::syslog(static_cast<int>(l), "%s", m.c_str());
-  };
-}
-
 int run(int argc, char** argv) {
   using namespace sx::broker;
-  CLI::App app{"se05xd — access broker for an NXP SE05x secure element.\n"
-               "Owns the chip link and serves JRCP v1 clients (our PKCS#11 module and CLI, and programs built\n"
-               "on NXP's middleware) on a Unix socket and, only when configured, a loopback TCP port."};
-  app.footer("Configuration: JSON, see docs/broker.md. Command-line options override the file.\n"
-             "Examples:\n"
-             "  se05xd --foreground\n"
-             "  se05xd -f --connection unix:/tmp/sim.sock --socket /tmp/se05xd.sock --tcp 127.0.0.1:8050\n"
-             "  se05xd --status");
-  std::string config_path = kDefaultConfigPath;
-  bool foreground = false, check = false, status = false;
-  std::string connection, socket, tcp, log_level, ready_file;
-  std::optional<uint32_t> hold_ms;
-  auto* cfg_opt = app.add_option("--config,-c", config_path, "configuration file")->capture_default_str();
-  app.add_flag("--foreground,-f", foreground, "stay in the foreground and log to stderr (systemd, containers)");
-  app.add_option("--connection", connection, "the chip: i2c:/dev/i2c-1:0x48, unix:PATH, jrcp:HOST:PORT, ...");
-  app.add_option("--socket", socket, "Unix socket to serve on");
-  app.add_option("--tcp", tcp, "also serve JRCP on HOST:PORT (e.g. 127.0.0.1:8050 for EX_SSS_BOOT_SSS_PORT)");
-  app.add_option("--lock-hold-ms", hold_ms, "longest LOCK..UNLOCK before the holder is cut off");
-  app.add_option("--log-level", log_level, "error, warning, info, debug");
-  app.add_option("--ready-file", ready_file, "write the bound listeners and 'ready' here once serving");
-  app.add_flag("--check-config", check, "validate the configuration and exit");
-  app.add_flag("--status", status, "ask the running broker for its status and print it");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-
-  auto cfg_r = load_config(config_path, cfg_opt->count() == 0);
+  ParsedCommandLine parsed = parse_command_line(argc, argv);
+  if (!parsed.args) return parsed.exit_code;
+  const CommandLine& cl = *parsed.args;
+  auto cfg_r = load_config(cl.config_path, !cl.config_given);
   if (!cfg_r) {
     std::cerr << "se05xd: " << cfg_r.error().message << "\n";
     return 2;
   }
-  Config cfg = *cfg_r;
-  if (!connection.empty()) cfg.connection = connection;
-  if (!socket.empty()) cfg.socket = socket;
-  if (!tcp.empty()) cfg.tcp = tcp;
-  if (hold_ms) cfg.lock_hold_ms = *hold_ms;
-  if (!log_level.empty()) {
-    auto l = parse_log_level(log_level);
-    if (!l) {
-      std::cerr << "se05xd: --log-level: want error, warning, info or debug\n";
-      return 2;
-    }
-    cfg.log_level = *l;
+  auto applied = apply_command_line(std::move(*cfg_r), cl);
+  if (!applied) {
+    std::cerr << "se05xd: " << applied.error().message << "\n";
+    return 2;
   }
-  if (status) {
+  const Config cfg = std::move(*applied);
+  const bool foreground = cl.foreground;
+  const std::string& ready_file = cl.ready_file;
+  if (cl.status) {
     auto s = query_status(cfg.socket.empty() ? "jrcp:" + cfg.tcp : "unix:" + cfg.socket);
     if (!s) {
       std::cerr << "se05xd: " << s.error().message << "\n";
@@ -91,13 +53,13 @@ int run(int argc, char** argv) {
     std::cerr << "se05xd: " << v.error().message << "\n";
     return 2;
   }
-  if (check) {
+  if (cl.check) {
     std::cout << "se05xd: configuration OK\n";
     return 0;
   }
 
   const char* js = std::getenv("JOURNAL_STREAM");
-  LogFn log = foreground ? stderr_logger(cfg.log_level, js && *js) : syslog_logger(cfg.log_level);
+  LogFn log = foreground ? stderr_logger(cfg.log_level, js && *js) : sx::log::syslog_sink("se05xd", LOG_DAEMON, cfg.log_level);
   auto b = Broker::create(cfg, log);
   if (!b) {
     std::cerr << "se05xd: " << b.error().message << "\n";

@@ -255,7 +255,8 @@ int run(int argc, char** argv) {
     app.set_version_flag("--version,-V", std::string("se05x ") + kVersion);
     app.add_option("--port,-p", g.port,
                    "connection string (as the PKCS#11 module: i2c:/dev/i2c-1:0x48, unix:PATH, jrcp:HOST:PORT); "
-                   "default: SE05X_PORT, the broker socket, or i2c:/dev/i2c-1:0x48");
+                   "default: SE05X_PORT, EX_SSS_BOOT_SSS_PORT, the broker socket if present, then " +
+                       std::string(link::kDefaultEndpoint));
     app.add_option("--pin-file", g.pin_file, "read the user PIN from this file (else SE05X_PIN, else a prompt)");
     app.add_option("--so-pin-file", g.so_pin_file, "read the SO PIN from this file (else SE05X_SO_PIN, else a prompt)");
     app.add_option("--lock-file", g.lock_file,

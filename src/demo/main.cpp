@@ -3,16 +3,18 @@
 #include <iostream>
 
 #include "demo/session.h"
+#include "link/endpoint.h"
 #include "se05x/connect.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"se05x-demo — select the SE05x applet, generate a P-256 key inside the chip, sign,\n"
                "verify with OpenSSL, store and read back a certificate, list the chip's objects."};
-  std::string port = sx::se05x::default_connection();
+  std::string port = sx::link::default_connection();
   sx::demo::SessionOptions opt;
   app.add_option("--port,-p", port,
                  "connection: i2c:/dev/i2c-1:0x48, jrcp:HOST:PORT, unix:PATH, vi2c:PATH "
-                 "(default: $SE05X_PORT, $EX_SSS_BOOT_SSS_PORT, i2c:/dev/i2c-1:0x48)")
+                 "(default: $SE05X_PORT, $EX_SSS_BOOT_SSS_PORT, the se05xd socket if present, " +
+                     std::string(sx::link::kDefaultEndpoint) + ")")
       ->capture_default_str();
   app.add_option("--key-id", opt.key_id, "object ID for the demo key")->capture_default_str();
   app.add_option("--cert-id", opt.cert_id, "object ID for the demo certificate")->capture_default_str();

@@ -1,5 +1,7 @@
 #include "link/endpoint.h"
 
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 namespace sx::link {
@@ -114,6 +116,39 @@ Result<Endpoint> parse_endpoint(std::string_view s, EndpointUse use) {
   if (s[0] == '/') return parse_i2c(s, s);
   return parse_host_port(s, s, listen);
 }
+
+namespace {
+
+std::string env_value(const char* name) {
+  const char* v = ::secure_getenv(name);
+  return v != nullptr ? std::string(v) : std::string();
+}
+
+}  // namespace
+
+std::string port_from_env() { return env_value("SE05X_PORT"); }
+
+std::string broker_socket_path() {
+  std::string v = env_value("SE05X_BROKER_SOCKET");
+  return v.empty() ? std::string(kDefaultBrokerSocket) : v;
+}
+
+std::string resolve_port(std::string_view option, std::string_view configured, PortUser who) {
+  if (!option.empty()) return std::string(option);
+  if (std::string env = port_from_env(); !env.empty()) return env;
+  if (!configured.empty()) return std::string(configured);
+  if (who == PortUser::Client) {
+    // NXP's variable, so programs built on their middleware and ours agree.
+    if (std::string nxp = env_value("EX_SSS_BOOT_SSS_PORT"); !nxp.empty()) return nxp;
+    // A container only needs /run/se05x mounted to find the broker.
+    const std::string sock = broker_socket_path();
+    struct stat st{};
+    if (::stat(sock.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return "unix:" + sock;
+  }
+  return std::string(kDefaultEndpoint);
+}
+
+std::string default_connection() { return resolve_port({}, {}, PortUser::Client); }
 
 std::string to_string(const Endpoint& e) {
   switch (e.kind) {

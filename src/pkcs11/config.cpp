@@ -13,6 +13,7 @@
 #include <map>
 
 #include "base/bytes.h"
+#include "link/endpoint.h"
 #include "token/file_lock.h"
 #include "token/metadata.h"
 #include "token/pin.h"
@@ -113,12 +114,9 @@ Result<Config> parse_config(std::string_view text, std::string_view origin) {
         return line_error(origin, n, "token_label: 1 to 32 bytes of UTF-8");
       c.token_label = std::string(val);
     } else if (key == "log_level") {
-      if (val == "none") c.log_level = LogLevel::None;
-      else if (val == "error") c.log_level = LogLevel::Error;
-      else if (val == "warn" || val == "warning") c.log_level = LogLevel::Warn;
-      else if (val == "info") c.log_level = LogLevel::Info;
-      else if (val == "debug") c.log_level = LogLevel::Debug;
-      else return line_error(origin, n, "log_level: one of none, error, warn, info, debug");
+      auto level = log::parse_level(val);
+      if (!level) return line_error(origin, n, "log_level: one of none, error, warn, info, debug");
+      c.log_level = *level;
     } else if (key == "log_target") {
       if (val == "stderr") c.log_target = LogTarget::Stderr;
       else if (val == "syslog") c.log_target = LogTarget::Syslog;
@@ -199,7 +197,10 @@ Result<Config> load_config() {
 }
 
 Config apply_env(Config c) {
-  if (const char* port = module_env("SE05X_PORT"); port != nullptr && *port != '\0') c.port = port;
+  // The rule every program shares (link::resolve_port): SE05X_PORT over the
+  // file's `port`; the rest of the default is resolved when the chip is opened
+  // (the broker socket may appear after C_Initialize).
+  if (std::string port = link::port_from_env(); !port.empty()) c.port = std::move(port);
   return c;
 }
 

@@ -19,7 +19,7 @@ inline constexpr uint32_t kMaxLockWaitMs = 600000;
 struct Config {
   std::string port;  // connection string; empty = se05x::default_connection()
   std::string token_label = "SE050";
-  LogLevel log_level = LogLevel::Warn;
+  LogLevel log_level = LogLevel::Warning;
   LogTarget log_target = LogTarget::Stderr;
   // Chip lock file, used only on direct I2C links (i2c:, vi2c:); empty = none.
   std::string lock_file;  // set to token::kDefaultLockPath by the defaults

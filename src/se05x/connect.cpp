@@ -162,22 +162,9 @@ t1::HostTiming pick_timing(const ConnectOptions& o) {
 
 }  // namespace
 
-std::string broker_socket_path() {
-  const char* v = ::secure_getenv("SE05X_BROKER_SOCKET");
-  if (v && *v) return v;
-  return "/run/se05x/se05xd.sock";
-}
+std::string broker_socket_path() { return link::broker_socket_path(); }
 
-std::string default_connection() {
-  for (const char* var : {"SE05X_PORT", "EX_SSS_BOOT_SSS_PORT"}) {
-    const char* v = ::secure_getenv(var);
-    if (v && *v) return v;
-  }
-  std::string sock = broker_socket_path();
-  struct stat st{};
-  if (::stat(sock.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return "unix:" + sock;
-  return "i2c:/dev/i2c-1:0x48";
-}
+std::string default_connection() { return link::default_connection(); }
 
 Result<OpenedLink> open_link(std::string_view connection, const ConnectOptions& options) {
   SX_ASSIGN(link::Endpoint ep, link::parse_endpoint(connection));

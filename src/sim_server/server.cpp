@@ -49,14 +49,17 @@ Result<std::vector<std::string>> Server::start() {
                                                                        : sim::CutMode::BeforeWrite);
   std::vector<std::string> bound;
   auto logger = [this](const std::string& s) { log(s); };
+  // --verbose shows every event, whatever its level.
+  auto leveled = [this](log::Level, const std::string& s) { log(s); };
   for (const auto& spec : opt_.listen) {
     SX_ASSIGN(link::Endpoint ep, link::parse_endpoint(spec, link::EndpointUse::Listen));
     switch (ep.kind) {
       case link::Endpoint::Kind::JrcpTcp:
       case link::Endpoint::Kind::JrcpUnix: {
-        link::JrcpServerOptions so;
-        so.log = logger;
-        auto srv = std::make_unique<link::JrcpServer>(*this, so);
+        // The chip is shared by the broker's rules, with their defaults.
+        broker::ServiceOptions so;
+        so.log = leveled;
+        auto srv = std::make_unique<broker::Service>(*this, so);
         if (ep.kind == link::Endpoint::Kind::JrcpTcp) {
           SX_ASSIGN(uint16_t port, srv->listen_tcp(ep.host, ep.port));
           ep.port = port;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/service.h"
 #include "link/jrcp_server.h"
 #include "link/vi2c.h"
 #include "sim/simulator.h"
@@ -41,7 +42,7 @@ class Server : public link::JrcpBackend {
   Options opt_;
   std::unique_ptr<sim::Simulator> sim_;
   std::unique_ptr<t1::Card> card_;  // the one T=1 card side shared by every vi2c connection
-  std::vector<std::unique_ptr<link::JrcpServer>> jrcp_;
+  std::vector<std::unique_ptr<broker::Service>> jrcp_;
   std::vector<std::unique_ptr<link::Vi2cServer>> vi2c_;
   std::atomic<bool> stop_{false};
   std::string last_stats_;

@@ -116,6 +116,7 @@ class BrokerIntegration : public ::testing::Test {
     sim_sock = dir.file("sim.sock");
     sock = dir.file("se05xd.sock");
     setenv("SE05X_SIM_FIXED_FACTORY_RSA", "1", 0);  // no RSA key generation per simulator
+    ::unsetenv("SE05X_PORT");  // se05xd would take it over its configuration's "connection"
     sim = std::make_unique<SimProcess>(sim_binary(), std::vector<std::string>{
                                                          "--listen", "unix:" + sim_sock, "--nvm", dir.file("se050.nvm"),
                                                          "--no-fsync"});
@@ -589,6 +590,32 @@ TEST_F(BrokerIntegration, UnauthorisedUidIsRefused) {
   ASSERT_TRUE(ch.ok());
   se05x::Client c(**ch);
   EXPECT_TRUE(c.select().ok());
+}
+
+// se05xd takes the chip like every program: --port, then SE05X_PORT, then the
+// file's "connection" (here a socket nobody serves).
+TEST_F(BrokerIntegration, PortOptionAndEnvironmentNameTheChip) {
+  std::ofstream(dir.file("se05xd.conf")) << "{\n  \"connection\": \"unix:" << dir.file("nobody.sock")
+                                         << "\",\n  \"socket\": \"" << sock << "\",\n  \"socket_mode\": \"0666\"\n}\n";
+  auto chip_of_broker = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"--foreground", "--config", dir.file("se05xd.conf"), "--log-level", "error"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    broker = std::make_unique<SimProcess>(broker_binary(), args);
+    EXPECT_TRUE(broker->start());
+    auto ch = se05x::open_channel(conn());
+    EXPECT_TRUE(ch.ok()) << ch.error().message;
+    if (ch.ok()) {
+      se05x::Client c(**ch);
+      EXPECT_TRUE(c.select().ok()) << "the broker did not reach the simulator";
+    }
+    auto st = query_status(conn());
+    broker->stop();
+    return st.ok() ? st->chip_connection : "status: " + st.error().message;
+  };
+  EXPECT_EQ(chip_of_broker({"--port", "unix:" + sim_sock}), "unix:" + sim_sock);
+  ::setenv("SE05X_PORT", ("unix:" + sim_sock).c_str(), 1);  // the child inherits it
+  EXPECT_EQ(chip_of_broker({}), "unix:" + sim_sock);
+  ::unsetenv("SE05X_PORT");
 }
 
 // The recommended Armadillo Base OS layout runs se05xd in its own container,
