@@ -179,7 +179,7 @@ std::string Ctx::connection() const { return g_.port.empty() ? se05x::default_co
 std::string Ctx::lock_path() const {
   if (!g_.lock_file.empty()) return g_.lock_file;
   if (const char* v = std::getenv("SE05X_LOCK_FILE"); v != nullptr) return v;
-  return token::kDefaultLockPath;
+  return device::kDefaultLockPath;
 }
 
 namespace {

@@ -13,10 +13,10 @@
 #include <future>
 #include <thread>
 
-#include "token/file_lock.h"
-#include "token_test_util.h"
+#include "device/file_lock.h"
+#include "temp_dir.h"
 
-namespace sx::token {
+namespace sx::device {
 namespace {
 
 using namespace std::chrono_literals;
@@ -45,7 +45,7 @@ struct Holder {
 };
 
 TEST(FileLock, IsCreatedWithoutAccessForOthers) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string p = dir.path("chip.lock");
   auto l = FileLock::acquire(p);
   ASSERT_TRUE(l.ok()) << l.error().to_string();
@@ -56,7 +56,7 @@ TEST(FileLock, IsCreatedWithoutAccessForOthers) {
 }
 
 TEST(FileLock, RefusesAFileOthersCanOpen) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string p = dir.path("chip.lock");
   const int fd = ::open(p.c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(fd, 0);
@@ -68,7 +68,7 @@ TEST(FileLock, RefusesAFileOthersCanOpen) {
 }
 
 TEST(FileLock, RefusesASymlink) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string target = dir.path("elsewhere"), p = dir.path("chip.lock");
   ASSERT_EQ(::symlink(target.c_str(), p.c_str()), 0);
   auto l = FileLock::acquire(p);
@@ -78,7 +78,7 @@ TEST(FileLock, RefusesASymlink) {
 
 TEST(FileLock, RefusesAFileOfAnotherUser) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a file away";
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string p = dir.path("chip.lock");
   const int fd = ::open(p.c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(fd, 0);
@@ -90,7 +90,7 @@ TEST(FileLock, RefusesAFileOfAnotherUser) {
 }
 
 TEST(FileLock, RefusesADirectoryEveryoneCanRenameItIn) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string d = dir.path("open");
   ASSERT_EQ(::mkdir(d.c_str(), 0700), 0);
   ASSERT_EQ(::chmod(d.c_str(), 0777), 0);  // no sticky bit
@@ -103,7 +103,7 @@ TEST(FileLock, RefusesADirectoryEveryoneCanRenameItIn) {
 }
 
 TEST(FileLock, TheWaitIsBounded) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const std::string p = dir.path("chip.lock");
   { ASSERT_TRUE(FileLock::acquire(p).ok()); }
   Holder other(p);
@@ -124,4 +124,4 @@ TEST(FileLock, TheWaitIsBounded) {
 }
 
 }  // namespace
-}  // namespace sx::token
+}  // namespace sx::device
