@@ -57,7 +57,7 @@ Result<Bytes> ReselectChannel::after_reset(std::span<const uint8_t> capdu, bool 
     auto s = inner_->transceive(select_);
     const bool refused = s && !sw_9000(*s);
     if (!s || refused) {
-      Error e = s ? make_error(Errc::Protocol, "answered " + to_hex(*s)) : s.take_error();
+      Error e = s ? make_error(Errc::StatusWord, "answered " + to_hex(*s)) : s.take_error();
       if (refused) e.sw = static_cast<uint16_t>(((*s)[s->size() - 2] << 8) | (*s)[s->size() - 1]);
       e.message = "re-SELECT after link reset (" + reset.message + "): " + e.message;
       return e;

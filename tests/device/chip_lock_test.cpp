@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "se05x/fake_channel.h"
-#include "temp_dir.h"
+#include "link/temp_dir.h"
 
 namespace sx::device {
 namespace {
@@ -19,13 +19,13 @@ using se05x::testing::FakeChannel;
 using namespace std::chrono_literals;
 
 TEST(ChipLock, NestedHoldsReachTheLinkOnce) {
-  testing::TempDir dir;
+  link::test::TempDir dir;
   FakeChannel link;
-  ChipLockChannel ch(link, {dir.path("chip.lock"), 1000ms});
+  ChipLockChannel ch(link, {dir.file("chip.lock"), 1000ms});
   {
     ChipLock outer(ch);
     ASSERT_TRUE(outer.status().ok());
-    EXPECT_TRUE(std::filesystem::exists(dir.path("chip.lock")));
+    EXPECT_TRUE(std::filesystem::exists(dir.file("chip.lock")));
     {
       ChipLock inner(ch);
       ASSERT_TRUE(inner.status().ok());
@@ -43,8 +43,8 @@ class RefusingLink : public FakeChannel {
 };
 
 TEST(ChipLock, AFailedLinkLockReleasesTheFile) {
-  testing::TempDir dir;
-  const std::string p = dir.path("chip.lock");
+  link::test::TempDir dir;
+  const std::string p = dir.file("chip.lock");
   RefusingLink link;
   ChipLockChannel ch(link, {p, 1000ms});
   {
@@ -57,8 +57,8 @@ TEST(ChipLock, AFailedLinkLockReleasesTheFile) {
 }
 
 TEST(ChipLock, TwoHoldersOfOneFileExcludeEachOther) {
-  testing::TempDir dir;
-  const std::string p = dir.path("chip.lock");
+  link::test::TempDir dir;
+  const std::string p = dir.file("chip.lock");
   FakeChannel a_link, b_link;
   ChipLockChannel a(a_link, {p, 1000ms});
   ChipLockChannel b(b_link, {p, 20000ms});
