@@ -69,7 +69,10 @@ Bytes default_ckid(uint32_t chip_id) {
 }
 
 Token::Token(link::ApduChannel& ch, TokenOptions opt)
-    : chan_(ch, device::LockSettings{opt.lock_path, opt.lock_wait}), client_(chan_), store_(client_), opt_(std::move(opt)) {}
+    : chan_(ch, device::LockSettings{opt.lock_path, opt.lock_wait}),
+      client_(chan_),
+      store_(client_),
+      opt_(std::move(opt)) {}
 
 Result<std::unique_ptr<Token>> Token::open(link::ApduChannel& ch, TokenOptions opt) {
   std::unique_ptr<Token> t(new Token(ch, std::move(opt)));

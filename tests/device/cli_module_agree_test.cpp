@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -58,7 +59,8 @@ std::set<CK_MECHANISM_TYPE> module_mechanisms() {
   CK_ULONG n = 0;
   if (f->C_GetMechanismList(0, nullptr, &n) == CKR_OK) {
     std::vector<CK_MECHANISM_TYPE> v(n);
-    if (f->C_GetMechanismList(0, v.data(), &n) == CKR_OK) out.insert(v.begin(), v.begin() + static_cast<long>(n));
+    if (f->C_GetMechanismList(0, v.data(), &n) == CKR_OK)
+      out.insert(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n));
   }
   f->C_Finalize(nullptr);
   return out;
