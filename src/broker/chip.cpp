@@ -5,7 +5,10 @@
 namespace sx::broker {
 
 Chip::Chip(ChannelFactory factory, std::string connection, LogFn log, bool log_apdus)
-    : factory_(std::move(factory)), log_(std::move(log)), log_apdus_(log_apdus) {
+    : factory_(std::move(factory)),
+      log_(std::move(log)),
+      link_(nullptr, [this](const std::string& w) { this->log(LogLevel::Warning, w); }),
+      log_apdus_(log_apdus) {
   st_.connection = std::move(connection);
 }
 
@@ -16,7 +19,7 @@ void Chip::log(LogLevel l, const std::string& s) const {
 }
 
 Status Chip::ensure_open() {
-  if (ch_) return {};
+  if (link_.inner()) return {};
   const auto start = std::chrono::steady_clock::now();
   if (start < no_retry_until_) return make_error(Errc::Io, st_.last_error + " (retrying shortly)");
   Result<OpenedChannel> r = make_error(Errc::Internal, "no channel factory");
@@ -36,72 +39,44 @@ Status Chip::ensure_open() {
     return e;
   }
   if (!r->channel) return make_error(Errc::Internal, "channel factory returned no channel");
-  ch_ = std::move(r->channel);
+  link_.replace(std::move(r->channel));
   atr_ = std::move(r->atr);
   ++st_.opens;
   st_.up = true;
   st_.last_error.clear();
-  need_reselect_ = !select_.empty();
-  log(LogLevel::Info, "chip link " + st_.connection + " is up (" + ch_->describe() + ")");
+  log(LogLevel::Info, "chip link " + st_.connection + " is up (" + link_.describe() + ")");
   return {};
 }
 
 void Chip::mark_down(const Error& e) {
   st_.last_error = e.message;
   st_.up = false;
-  if (ch_) {
+  if (link_.inner()) {
     log(LogLevel::Error, "chip link " + st_.connection + " failed: " + e.to_string() +
                              "; it is re-opened on the next request");
-    (void)ch_->close();
-    ch_.reset();
+    (void)link_.close();
+    link_.replace(nullptr);
   }
 }
 
 void Chip::close() {
-  if (!ch_) return;
-  (void)ch_->close();
-  ch_.reset();
+  if (!link_.inner()) return;
+  (void)link_.close();
+  link_.replace(nullptr);
   st_.up = false;
 }
 
 Bytes Chip::atr() {
-  if (!ch_ && !ensure_open().ok()) return {};  // NXP clients accept an empty ATR; the APDU then fails
+  if (!link_.inner() && !ensure_open().ok()) return {};  // NXP clients accept an empty ATR; the APDU then fails
   return atr_;
 }
 
 Result<Bytes> Chip::forward(ByteView capdu) {
   SX_TRY(ensure_open());
-  if (need_reselect_ && !is_select_by_aid(capdu)) {
-    // A fresh link (or a chip reset) left the applet deselected; clients that
-    // selected it before must not notice.
-    auto r = ch_->transceive(select_);
-    if (!r) {
-      mark_down(r.error());
-      return r.take_error();
-    }
-    if (!sw_ok(*r)) log(LogLevel::Warning, "re-SELECT after re-opening answered " + to_hex(*r));
-  }
-  need_reselect_ = false;
-  auto r = ch_->transceive(capdu);
-  if (!r && r.error().code == Errc::LinkReset) {
-    // T=1 recovered with an interface reset: the applet is deselected.
-    Error e = r.take_error();
-    log(LogLevel::Warning, "chip link reset during an APDU (" + e.message + ")");
-    if (!select_.empty()) {
-      auto s = ch_->transceive(select_);
-      if (!s) {
-        mark_down(s.error());
-        return s.take_error();
-      }
-    }
-    if (!e.retry_safe || is_select_by_aid(capdu)) return e;
-    r = ch_->transceive(capdu);
-  }
-  if (!r) {
-    mark_down(r.error());
-    return r.take_error();
-  }
-  if (is_select_by_aid(capdu) && sw_ok(*r)) select_.assign(capdu.begin(), capdu.end());
+  auto r = link_.transceive(capdu);
+  // A reset the recovery layer could not make good leaves the link usable;
+  // anything else closes it until the next request.
+  if (!r && r.error().code != Errc::LinkReset) mark_down(r.error());
   return r;
 }
 
@@ -141,7 +116,8 @@ void Chip::client_gone(const link::JrcpPeer& peer, bool held_lock) {
     // The broker cannot MAC a CloseSession of an SCP-protected session; the
     // chip then answers with an error and the session lives until the chip's
     // own limits end it (documented in docs/broker.md).
-    auto r = ch_ ? ch_->transceive(close_session_apdu(id)) : Result<Bytes>(make_error(Errc::Closed, "link down"));
+    auto* ch = link_.inner();
+    auto r = ch ? ch->transceive(close_session_apdu(id)) : Result<Bytes>(make_error(Errc::Closed, "link down"));
     if (r && sw_ok(*r)) {
       ++st_.sessions_closed;
       log(LogLevel::Info, "closed SE05x session " + to_hex(id) + " left open by " + peer.name);

@@ -1,7 +1,8 @@
 // The broker's side of the one physical link: forwards each client APDU as
 // one atomic exchange (the T=1 layer finishes or aborts its own chaining
 // inside transceive), re-opens the link on the next request after it broke
-// (replaying the last applet SELECT so clients need not notice), and keeps
+// (the device stack's reset-recovery layer, device/reselect_channel.h,
+// replays the last applet SELECT so clients need not notice), and keeps
 // per-client chip state clean: SE05x sessions a client created and did not
 // close are closed when it leaves.
 //
@@ -21,6 +22,7 @@
 #include "base/result.h"
 #include "broker/apdu_watch.h"
 #include "broker/log.h"
+#include "device/reselect_channel.h"
 #include "link/apdu_channel.h"
 #include "link/jrcp_server.h"
 
@@ -79,12 +81,10 @@ class Chip : public link::JrcpBackend {
   void log(LogLevel l, const std::string& s) const;
 
   ChannelFactory factory_;
-  std::unique_ptr<link::ApduChannel> ch_;
-  Bytes atr_;
-  Bytes select_;            // last applet SELECT that answered 9000
-  bool need_reselect_ = false;
-  ChipState st_;
   LogFn log_;
+  device::ReselectChannel link_;  // the link (null while down) under reset recovery
+  Bytes atr_;
+  ChipState st_;
   bool log_apdus_;
   std::function<std::string(const link::JrcpPeer&)> apdu_context_;
   std::map<uint64_t, std::vector<SessionId>> sessions_;

@@ -261,10 +261,10 @@ int run(int argc, char** argv) {
     app.add_option("--so-pin-file", g.so_pin_file, "read the SO PIN from this file (else SE05X_SO_PIN, else a prompt)");
     app.add_option("--lock-file", g.lock_file,
                    "chip lock file for direct I2C links (default: SE05X_LOCK_FILE, else the module's "
-                   "/run/se05x-pkcs11/chip.lock)");
+                   "lock_file, /run/se05x-pkcs11/chip.lock)");
     app.add_option("--lock-wait", g.lock_wait_s, "seconds to wait for the chip lock file before giving up")
         ->check(CLI::Range(0u, 600u))
-        ->capture_default_str();
+        ->default_str("the module's lock_wait_ms, 30 s");
     app.add_flag("--json", g.json, "machine-readable output on stdout");
     app.footer(exit_code_footer());
     app.require_subcommand(1);

@@ -20,6 +20,7 @@
 #include "cli/objects.h"
 #include "cli/parse.h"
 #include "cli/printable.h"
+#include "device/token_open.h"
 #include "token/mech/mechanism_table.h"
 #include "token/pin.h"
 
@@ -327,8 +328,7 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
           ti.so_locked    ? reset_fix
           : ti.user_locked ? "se05x token init-pin (with the SO PIN)"
                            : "se05x token init-pin");
-    token::ChipCapabilities caps;
-    if (const auto& v = tok.client().applet_version(); v) caps = token::capabilities_from_version(*v);
+    const token::ChipCapabilities caps = device::chip_facts(tok.client()).caps;
     std::vector<std::string> labels;
     if (cv.read) {
       if (!cv.token.empty())

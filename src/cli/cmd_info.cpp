@@ -10,6 +10,7 @@
 #include "cli/objects.h"
 #include "cli/parse.h"
 #include "cli/printable.h"
+#include "device/token_open.h"
 #include "token/mech/mechanism_table.h"
 
 namespace sx::cli {
@@ -86,20 +87,18 @@ int run_info(Ctx& ctx) {
     char cfg[8];
     std::snprintf(cfg, sizeof cfg, "%04X", v->applet_config);
     j["applet_config"] = cfg;
-    const auto caps = token::capabilities_from_version(*v);
+    // The module's capabilities function (device/token_open.h), so both report the same chip.
+    const auto caps = device::chip_facts(tok.client()).caps;
     j["rsa"] = caps.rsa;
     j["ec"] = caps.ec;
     variant = caps.rsa ? "SE050 with RSA (e.g. SE050C)" : "SE050 without RSA (e.g. SE050E)";
   }
   j["variant"] = variant;
   // The chip's identity for fleets (NXP's `ssscli se05x uid`), and the serial
-  // the module reports in CK_TOKEN_INFO (pkcs11-tool -L): the unique ID's last
-  // 8 bytes in upper-case hex, read the way src/pkcs11/chip.cpp does.
-  if (auto uid = tok.client().read_object(se05x::objid::kUniqueId); uid && uid->size() >= 8) {
+  // the module reports in CK_TOKEN_INFO (pkcs11-tool -L), made by the same function.
+  if (auto uid = device::read_unique_id(tok.client()); uid) {
     j["unique_id"] = to_hex(*uid);
-    std::string serial = to_hex(ByteView(*uid).subspan(uid->size() - 8));
-    for (char& c : serial) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    j["serial"] = serial;
+    j["serial"] = device::serial_of_unique_id(*uid);
   }
   if (auto fm = tok.client().get_free_memory(se05x::MemoryType::Persistent); fm) j["free_persistent_bytes"] = *fm;
   j["token"] = {{"label", ti.label},

@@ -11,6 +11,8 @@
 
 #include "cli/file_format.h"
 #include "link/endpoint.h"
+#include "pkcs11/chip.h"
+#include "pkcs11/config.h"
 #include "se05x/connect.h"
 
 namespace sx::cli {
@@ -60,10 +62,7 @@ bool lock_held_elsewhere(const std::string& path) {
   return busy;
 }
 
-bool uses_lock_file(const std::string& connection) {
-  auto ep = link::parse_endpoint(connection);
-  return ep && (ep->kind == link::Endpoint::Kind::I2c || ep->kind == link::Endpoint::Kind::Vi2c);
-}
+bool uses_lock_file(const std::string& connection) { return device::drives_i2c_bus(connection); }
 
 namespace {
 
@@ -176,10 +175,29 @@ void Ctx::note(const std::string& s) {
 
 std::string Ctx::connection() const { return g_.port.empty() ? se05x::default_connection() : g_.port; }
 
+const device::TokenSettings& Ctx::module_settings() const {
+  if (!module_) {
+    auto cfg = p11::load_config();
+    module_ = cfg ? p11::token_settings(*cfg) : device::TokenSettings{};
+    // Only where the lock file matters: elsewhere the module's settings go unused.
+    if (!cfg && uses_lock_file(connection()))
+      std::cerr << "se05x: note: module configuration not used (" << cfg.error().message << "); default lock file\n";
+  }
+  return *module_;
+}
+
 std::string Ctx::lock_path() const {
   if (!g_.lock_file.empty()) return g_.lock_file;
   if (const char* v = std::getenv("SE05X_LOCK_FILE"); v != nullptr) return v;
-  return token::kDefaultLockPath;
+  return module_settings().lock_file;
+}
+
+device::TokenSettings Ctx::token_settings() const {
+  device::TokenSettings s = module_settings();
+  s.connection = connection();
+  s.lock_file = lock_path();
+  if (g_.lock_wait_s) s.lock_wait = std::chrono::seconds(*g_.lock_wait_s);
+  return s;
 }
 
 namespace {
@@ -205,7 +223,8 @@ std::string without_connection(std::string message, const std::string& conn) {
 }  // namespace
 
 bool Ctx::try_open(std::string& error, bool& no_chip) {
-  const std::string conn = connection();
+  const device::TokenSettings settings = token_settings();
+  const std::string& conn = settings.connection;
   // Through se05xd, opening waits in the broker's queue while another client
   // holds the chip (up to the broker's hold limit): say who, instead of hanging
   // silently. The status query itself never waits.
@@ -214,24 +233,16 @@ bool Ctx::try_open(std::string& error, bool& no_chip) {
   if (broker_ && broker_->lock_holder != 0)
     note("Waiting for the chip: " + broker::holder_name(*broker_) + " holds it (se05xd lets one client hold it for " +
          std::to_string(broker_->lock_hold_max_ms) + " ms at most)...");
-  auto ch = se05x::open_channel(conn);
+  auto ch = device::open_device(settings);
   if (!ch) {
     no_chip = true;
     error = "no chip reachable at " + conn + ": " + without_connection(ch.error().message, conn);
     return false;
   }
   channel_ = std::move(*ch);
-  token::TokenOptions to;
-  // Only where this process runs the I2C bus itself: a broker or JRCP server
-  // serialises its clients, and a lock file there only made unrelated
-  // processes wait for each other.
-  if (uses_lock_file(conn)) {
-    to.lock_path = lock_path();
-    to.lock_wait = std::chrono::seconds(g_.lock_wait_s);
-    if (lock_held_elsewhere(to.lock_path))
-      note("Waiting for another process that is using the chip (" + to.lock_path + ")...");
-  }
-  auto t = token::Token::open(*channel_, to);
+  if (uses_lock_file(conn) && lock_held_elsewhere(settings.lock_file))
+    note("Waiting for another process that is using the chip (" + settings.lock_file + ")...");
+  auto t = device::open_token(*channel_, settings);
   if (!t) {
     no_chip = exit_for(t.error()) == Exit::NoChip;
     error = "cannot open the token at " + conn + ": " + without_connection(t.error().message, conn);

@@ -10,6 +10,7 @@
 #include "base/result.h"
 #include "broker/status.h"
 #include "cli/exit_codes.h"
+#include "device/token_open.h"
 #include "link/apdu_channel.h"
 #include "token/token.h"
 
@@ -20,8 +21,8 @@ struct GlobalOptions {
   std::string pin_file;    // user PIN (first line)
   std::string so_pin_file; // SO PIN (token init / init-pin)
   bool json = false;
-  std::string lock_file;   // empty: SE05X_LOCK_FILE, else the module's default
-  unsigned lock_wait_s = 30;  // bounded wait for the lock file
+  std::string lock_file;   // empty: SE05X_LOCK_FILE, else the module's lock_file
+  std::optional<unsigned> lock_wait_s;  // bounded wait for the lock file; unset: the module's lock_wait_ms
 };
 
 // Where PINs and passwords come from, in this order: a file given on the
@@ -55,6 +56,10 @@ class Ctx {
   // The chip lock file (whatever the link; doctor reports on it). open() uses
   // it only on links where this process drives the I2C bus (uses_lock_file()).
   std::string lock_path() const;
+  // How the token is opened: the module's configuration (lock_file,
+  // lock_wait_ms, pin_iterations) under the command line and SE05X_LOCK_FILE,
+  // so the CLI and the module wait for the same lock the same time.
+  device::TokenSettings token_settings() const;
   token::Token& token() { return *token_; }
   link::ApduChannel& channel() { return *channel_; }
   // Behind se05xd: who held the chip and who waited when open() began (asked
@@ -68,7 +73,10 @@ class Ctx {
 
  private:
   std::optional<int> login(token::UserType who);
+  // The module's configuration, read on first use; defaults when it cannot be read.
+  const device::TokenSettings& module_settings() const;
   GlobalOptions& g_;
+  mutable std::optional<device::TokenSettings> module_;
   std::unique_ptr<link::ApduChannel> channel_;
   std::unique_ptr<token::Token> token_;
   std::optional<broker::BrokerStatus> broker_;

@@ -153,15 +153,6 @@ Result<LoadedKey> load_der_key(ByteView data, const PasswordFn& password) {
 
 }  // namespace
 
-const char* format_name(FileFormat f) {
-  switch (f) {
-    case FileFormat::Pem: return "PEM";
-    case FileFormat::Der: return "DER";
-    case FileFormat::Pkcs12: return "PKCS#12";
-    default: return "unknown";
-  }
-}
-
 FileFormat detect_format(ByteView data) {
   if (contains(data, "-----BEGIN ")) return FileFormat::Pem;
   if (data.size() < 2 || data[0] != 0x30) return FileFormat::Unknown;

@@ -15,7 +15,6 @@
 namespace sx::cli {
 
 enum class FileFormat { Pem, Der, Pkcs12, Unknown };
-const char* format_name(FileFormat f);
 // From the bytes only (names lie): PEM armour, a PKCS#12 PFX, other DER, or unknown.
 FileFormat detect_format(ByteView data);
 

@@ -1,28 +1,17 @@
 #include "pkcs11/chip.h"
 
-#include <cctype>
-
-#include "base/bytes.h"
-#include "link/endpoint.h"
 #include "pkcs11/log.h"
-#include "se05x/connect.h"
-#include "se05x/constants.h"
 
 namespace sx::p11 {
 
-namespace {
-
-// AppletConfig bits (protocol notes 4.1): 0x0002 EC, 0x0020 RSA_PLAIN, 0x0040 RSA_CRT.
-token::ChipCapabilities capabilities(const se05x::VersionInfo& v) {
-  token::ChipCapabilities c;
-  if (v.applet_config != 0) {
-    c.rsa = (v.applet_config & 0x0060) != 0;
-    c.ecdh = (v.applet_config & 0x0002) != 0;
-  }
-  return c;
+device::TokenSettings token_settings(const Config& cfg) {
+  device::TokenSettings s;
+  s.connection = cfg.port;
+  s.lock_file = cfg.lock_file;
+  s.lock_wait = std::chrono::milliseconds(cfg.lock_wait_ms);
+  s.pin_iterations = cfg.pin_iterations;
+  return s;
 }
-
-}  // namespace
 
 Chip::~Chip() {
   token_.reset();
@@ -44,7 +33,8 @@ void Chip::abandon() {
 
 CK_RV Chip::ensure() {
   if (token_) return CKR_OK;
-  const std::string conn = cfg_.port.empty() ? se05x::default_connection() : cfg_.port;
+  const device::TokenSettings settings = token_settings(cfg_);
+  const std::string conn = device::connection_of(settings);
   auto fail = [&](const std::string& why) {
     if (!failing_) log_error("SE05x at '" + conn + "' not reachable: " + why);
     failing_ = true;
@@ -52,43 +42,17 @@ CK_RV Chip::ensure() {
     channel_.reset();
     return CKR_DEVICE_ERROR;
   };
-  auto ch = se05x::open_channel(conn);
+  auto ch = device::open_device(settings);
   if (!ch) return fail(ch.error().to_string());
   channel_ = std::move(*ch);
-  token::TokenOptions opt;
-  // A broker (JRCP over TCP or a Unix socket) passes each APDU whole and alone
-  // and serialises its clients: no lock file there. Only where this process
-  // drives the I2C bus itself (i2c:, and vi2c:, the simulator's model of the
-  // same bus) must other processes' frames be kept out with the lock file.
-  if (auto ep = link::parse_endpoint(conn); ep.ok()) {
-    const bool broker = ep->kind == link::Endpoint::Kind::JrcpTcp || ep->kind == link::Endpoint::Kind::JrcpUnix;
-    opt.atomic_apdus = broker;
-    if (!broker) opt.lock_path = cfg_.lock_file;
-  }
-  opt.lock_wait = std::chrono::milliseconds(cfg_.lock_wait_ms);
-  opt.pin_iterations = cfg_.pin_iterations;
-  auto tok = token::Token::open(*channel_, opt);
+  auto tok = device::open_token(*channel_, settings);
   if (!tok) return fail(tok.error().to_string());
   token_ = std::move(*tok);
 
   ChipFacts f;
-  if (const auto& v = token_->client().applet_version()) {
-    f.applet_major = v->major;
-    f.applet_minor = v->minor;
-    f.securebox = v->securebox;
-    f.caps = capabilities(*v);
-    f.model = v->major >= 7 ? "SE050E" : "SE050";
-  } else {
-    f.model = "SE050";
-  }
-  // The unique ID's last 8 bytes carry the per-die part; they fill the 16-char serial.
-  auto uid = token_->client().read_object(se05x::objid::kUniqueId);
-  if (uid && uid->size() >= 8) {
-    f.serial = to_hex(ByteView(*uid).subspan(uid->size() - 8));
-    for (char& ch2 : f.serial) ch2 = static_cast<char>(std::toupper(static_cast<unsigned char>(ch2)));
-  } else {
-    log_warn("unique ID (0x7FFF0206) not readable; token serial left blank");
-  }
+  static_cast<device::ChipFacts&>(f) = device::chip_facts(token_->client());
+  if (auto uid = device::read_unique_id(token_->client()); uid) f.serial = device::serial_of_unique_id(*uid);
+  else log_warn("unique ID (0x7FFF0206) not readable; token serial left blank");
   facts_ = f;
   if (failing_) log_info("SE05x at '" + conn + "' reachable again");
   failing_ = false;

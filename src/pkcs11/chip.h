@@ -1,4 +1,5 @@
-// The one link to the SE05x and the token on it, opened lazily on first use.
+// The one link to the SE05x and the token on it, opened lazily on first use
+// through the device stack (device/token_open.h), the same way the CLI opens it.
 // Not thread-safe: the module holds its chip mutex around every call.
 #pragma once
 
@@ -7,20 +8,21 @@
 #include <memory>
 #include <string>
 
+#include "device/token_open.h"
 #include "link/apdu_channel.h"
 #include "pkcs11/config.h"
-#include "token/mech/mechanism_table.h"
 #include "token/token.h"
 
 namespace sx::p11 {
 
-struct ChipFacts {
-  std::string model;       // "SE050", "SE050E" (CK_TOKEN_INFO.model)
-  std::string serial;      // 16 hex digits from the unique ID (0x7FFF0206)
-  uint8_t applet_major = 0, applet_minor = 0;
-  uint16_t securebox = 0;
-  token::ChipCapabilities caps;
+// What CK_TOKEN_INFO and the mechanism list report: the device stack's facts
+// plus the serial from the unique ID.
+struct ChipFacts : device::ChipFacts {
+  std::string serial;  // 16 hex digits from the unique ID (0x7FFF0206)
 };
+
+// The device-stack settings of a module configuration.
+device::TokenSettings token_settings(const Config& cfg);
 
 class Chip {
  public:

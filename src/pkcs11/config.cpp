@@ -13,8 +13,8 @@
 #include <map>
 
 #include "base/bytes.h"
+#include "device/file_lock.h"
 #include "link/endpoint.h"
-#include "token/file_lock.h"
 #include "token/metadata.h"
 #include "token/pin.h"
 
@@ -77,8 +77,8 @@ bool number_in(std::string_view val, uint32_t lo, uint32_t hi, uint32_t& out) {
 
 Config default_config() {
   Config c;
-  c.lock_file = token::kDefaultLockPath;
-  c.lock_wait_ms = static_cast<uint32_t>(token::kDefaultLockWait.count());
+  c.lock_file = device::kDefaultLockPath;
+  c.lock_wait_ms = static_cast<uint32_t>(device::kDefaultLockWait.count());
   c.pin_iterations = token::kDefaultPinIterations;
   return c;
 }

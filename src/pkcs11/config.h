@@ -22,7 +22,7 @@ struct Config {
   LogLevel log_level = LogLevel::Warning;
   LogTarget log_target = LogTarget::Stderr;
   // Chip lock file, used only on direct I2C links (i2c:, vi2c:); empty = none.
-  std::string lock_file;  // set to token::kDefaultLockPath by the defaults
+  std::string lock_file;  // set to device::kDefaultLockPath by the defaults
   uint32_t lock_wait_ms = 30000;  // bounded wait for it (0 = one try)
   uint32_t pin_iterations = 0;  // 0 = token default
   // Host re-verification of chip signatures (verify_signatures = rsa|yes|no):

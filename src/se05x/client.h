@@ -4,9 +4,8 @@
 // nothing but the SW; anything else is Errc::Malformed, a non-9000 SW is the
 // typed error of status.h.
 //
-// Link resets: when transceive reports Errc::LinkReset the client re-SELECTs
-// the applet and resends the command once if Error::retry_safe, else returns
-// the reset error (the command may have run).
+// Link resets are recovered under the client, by the channel's reset-recovery
+// layer (device/reselect_channel.h); an unrecovered Errc::LinkReset is returned.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
-// The client's transport core: framing, SW checks, strict single-TLV replies,
-// and recovery from chip resets (re-SELECT, resend when provably safe).
+// The client's transport core: framing, SW checks, strict single-TLV replies.
+// Recovery from chip resets (re-SELECT, resend when provably safe) is the
+// device stack's layer under the channel (device/reselect_channel.h).
 #include <string>
 
 #include "se05x/client_internal.h"
@@ -38,28 +39,11 @@ Result<VersionInfo> Client::select_raw() {
   return v;
 }
 
-Result<VersionInfo> Client::select() {
-  auto v = select_raw();
-  // SELECT is idempotent, so a reset during it is always worth one more try.
-  if (!v.ok() && v.error().code == Errc::LinkReset) return select_raw();
-  return v;
-}
+// A chip reset during SELECT (or any command) is recovered below the client,
+// by the device stack's reset-recovery layer (device/reselect_channel.h).
+Result<VersionInfo> Client::select() { return select_raw(); }
 
-Result<Bytes> Client::exchange(ByteView capdu) {
-  auto r = ch_.transceive(capdu);
-  if (r.ok() || r.error().code != Errc::LinkReset) return r;
-  Error reset = r.take_error();
-  version_.reset();
-  // The reset deselected the applet: without a SELECT every later command fails.
-  auto sel = select_raw();
-  if (!sel.ok()) {
-    Error e = sel.take_error();
-    e.message = "re-SELECT after link reset (" + reset.message + "): " + e.message;
-    return e;
-  }
-  if (!reset.retry_safe) return reset;
-  return ch_.transceive(capdu);
-}
+Result<Bytes> Client::exchange(ByteView capdu) { return ch_.transceive(capdu); }
 
 Result<Bytes> Client::call(const CmdSpec& c, ByteView body) {
   Bytes apdu = build_command(c.header, body, c.le);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "device/reselect_channel.h"
 #include "link/endpoint.h"
 #include "link/jrcp.h"
 #include "link/jrcp_client.h"
@@ -49,58 +50,56 @@ std::string refusal_text(const link::Endpoint& ep) {
 }
 
 // JRCP client that reconnects on the call after its server went away (a
-// broker restart) and says clearly what happened meanwhile.
+// broker restart) and says clearly what happened meanwhile. A reconnect
+// loses the applet selection: the next command is answered with
+// Errc::LinkReset (retry_safe: it was not sent) so that the reset-recovery
+// layer above (device/reselect_channel.h) re-selects and sends it.
 class ReconnectingJrcp : public link::ApduChannel {
  public:
   explicit ReconnectingJrcp(link::Endpoint ep) : ep_(ep), c_(std::move(ep)) {}
 
   Result<Bytes> open() override {
-    lost_in_lock_ = false;
-    lock_depth_ = 0;
+    lost_in_lock_ = locked_ = reopened_ = false;
     auto r = c_.open();
     if (!r) return explain(r.take_error(), true);
     return r;
   }
 
   Result<Bytes> transceive(std::span<const uint8_t> capdu) override {
-    const bool select = capdu.size() >= 5 && capdu[0] == 0x00 && capdu[1] == 0xA4 && capdu[2] == 0x04;
     SX_TRY(ready());
-    if (reselect_pending_ && !select && !last_select_.empty()) {
-      // A restarted broker (or chip behind it) may have lost the applet
-      // selection this connection made; restore it before the command.
-      auto s = c_.transceive(last_select_);
-      if (!s) return explain(s.take_error(), false);
+    if (reopened_) {
+      reopened_ = false;
+      Error e = make_error(Errc::LinkReset, describe() + ": reconnected; the applet selection was lost");
+      e.retry_safe = true;
+      return e;
     }
-    reselect_pending_ = false;
     auto r = c_.transceive(capdu);
     if (!r) return explain(r.take_error(), false);
-    if (select && r->size() >= 2 && (*r)[r->size() - 2] == 0x90 && (*r)[r->size() - 1] == 0x00)
-      last_select_.assign(capdu.begin(), capdu.end());
     return r;
   }
 
   Status close() override {
-    lock_depth_ = 0;
-    lost_in_lock_ = false;
+    lost_in_lock_ = locked_ = false;
     return c_.close();
   }
 
+  // The device stack's ChipLock (device/chip_lock.h) counts nesting: only the
+  // outermost lock()/unlock() pair reaches this link.
   Status lock() override {
     SX_TRY(ready());
     auto s = c_.lock();
     if (!s) return explain(s.take_error(), false);
-    ++lock_depth_;
+    locked_ = true;
     return {};
   }
 
   Status unlock() override {
+    locked_ = false;
     if (lost_in_lock_) {
-      if (lock_depth_ > 0) --lock_depth_;
-      if (lock_depth_ == 0) lost_in_lock_ = false;
+      lost_in_lock_ = false;
       return make_error(Errc::Closed, describe() + ": the connection was lost while holding the lock; the sequence "
                                                    "did not complete atomically");
     }
-    if (lock_depth_ > 0) --lock_depth_;
     if (!c_.is_open()) return make_error(Errc::Closed, describe() + ": not connected");
     auto s = c_.unlock();
     if (!s) return explain(s.take_error(), false);
@@ -117,14 +116,14 @@ class ReconnectingJrcp : public link::ApduChannel {
                                                    "before the next command");
     auto r = c_.open();
     if (!r) return explain(r.take_error(), true);
-    reselect_pending_ = true;
+    reopened_ = true;
     return {};
   }
 
   template <class E>
   Error explain(E e, bool opening) {
     Error err = std::move(e);
-    if (!c_.is_open() && lock_depth_ > 0) lost_in_lock_ = true;
+    if (!c_.is_open() && locked_) lost_in_lock_ = true;
     if (opening && err.code == Errc::Protocol) {
       std::string why = refusal_text(ep_);
       if (!why.empty()) {
@@ -145,10 +144,9 @@ class ReconnectingJrcp : public link::ApduChannel {
 
   link::Endpoint ep_;
   link::JrcpClient c_;
-  unsigned lock_depth_ = 0;
-  bool lost_in_lock_ = false;
-  Bytes last_select_;  // last applet SELECT that answered 90 00, replayed after a reconnect
-  bool reselect_pending_ = false;
+  bool locked_ = false;        // this connection holds the server's LOCK
+  bool lost_in_lock_ = false;  // ... and lost it: calls fail until unlock()
+  bool reopened_ = false;      // reconnected since the last command
 };
 
 // Environment through secure_getenv: the PKCS#11 module reads these too, and a
@@ -182,6 +180,9 @@ Result<OpenedLink> open_link(std::string_view connection, const ConnectOptions& 
       break;
     }
   }
+  // The bare link for a caller that recovers by itself (the broker); every
+  // other program gets the reset-recovery layer on top.
+  if (ch && options.reconnect) ch = std::make_unique<device::ReselectChannel>(std::move(ch));
   if (!ch) return make_error(Errc::InvalidArgument, "unsupported connection string");
   auto atr = ch->open();
   if (!atr.ok()) {

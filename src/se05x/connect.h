@@ -21,6 +21,9 @@ struct ConnectOptions {
   // call reconnects instead of failing for good. A connection lost while the
   // caller held the lock (ApduChannel::lock) is not silently replaced: calls
   // fail until unlock() is called, so a multi-APDU sequence is never split.
+  // Every link also gets the reset-recovery layer (device/reselect_channel.h:
+  // re-SELECT after a chip reset or a reconnect). False: the bare link, for a
+  // caller that re-opens and recovers by itself (the broker's Chip).
   bool reconnect = true;
 };
 

@@ -1,6 +1,6 @@
 // The power-loss-safe metadata store on the chip: two fixed-capacity slot
 // files holding whole images and one 16-byte generation pointer written after
-// a slot (docs/token-store.md). The caller holds the chip (TokenLock) around
+// a slot (docs/token-store.md). The caller holds the chip (ChipLock) around
 // load() and commit(); is_current() is a single APDU and needs no lock.
 #pragma once
 

@@ -69,7 +69,10 @@ Bytes default_ckid(uint32_t chip_id) {
 }
 
 Token::Token(link::ApduChannel& ch, TokenOptions opt)
-    : chan_(ch), client_(chan_), store_(client_), opt_(std::move(opt)) {}
+    : chan_(ch, device::LockSettings{opt.lock_path, opt.lock_wait}),
+      client_(chan_),
+      store_(client_),
+      opt_(std::move(opt)) {}
 
 Result<std::unique_ptr<Token>> Token::open(link::ApduChannel& ch, TokenOptions opt) {
   std::unique_ptr<Token> t(new Token(ch, std::move(opt)));
@@ -105,11 +108,6 @@ Status Token::refresh() {
 Status Token::refresh_within(std::chrono::steady_clock::duration window) {
   if (checked_ && !need_rescan_ && std::chrono::steady_clock::now() - checked_at_ < window) return {};
   return refresh();
-}
-
-Status Token::rescan() {
-  SX_ASSIGN(auto lock, take_lock());
-  return full_reload_locked();
 }
 
 // Before every update: the full metadata (never trust the cheap check for a

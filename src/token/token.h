@@ -16,27 +16,25 @@
 #include <vector>
 
 #include "base/result.h"
+#include "device/chip_lock.h"
 #include "link/apdu_channel.h"
 #include "se05x/client.h"
 #include "token/chip_scan.h"
-#include "token/file_lock.h"
 #include "token/key_material.h"
 #include "token/metadata.h"
-#include "token/nesting_channel.h"
 #include "token/object.h"
 #include "token/pin.h"
 #include "token/store.h"
-#include "token/token_lock.h"
 
 namespace sx::token {
 
 struct TokenOptions {
-  // Chip lock file (file_lock.h); empty: none. Only links on which the host
+  // Chip lock file (device/file_lock.h); empty: none. Only links on which the host
   // drives the I2C bus itself need one (i2c:, vi2c:): a broker or JRCP server
   // serialises its clients.
   std::string lock_path;
   // How long to wait for the lock file before giving up (Errc::Timeout).
-  std::chrono::milliseconds lock_wait = kDefaultLockWait;
+  std::chrono::milliseconds lock_wait = device::kDefaultLockWait;
   uint32_t pin_iterations = kDefaultPinIterations;
   // The link delivers each APDU whole and alone (a broker: JRCP over TCP or a
   // Unix socket), so a single-APDU operation needs neither the lock file nor
@@ -74,8 +72,6 @@ class Token {
   Status refresh_within(std::chrono::steady_clock::duration window);
   // The next refresh_within() reads the version whatever the window.
   void expire_freshness() { checked_ = false; }
-  // Re-lists the chip (objects other tools added or removed) and reloads metadata.
-  Status rescan();
 
   const std::vector<Object>& objects() const { return objects_; }
   const Object* find(ObjectRef r) const;
@@ -132,18 +128,23 @@ class Token {
 
   // For the crypto operations of upper layers; hold() around multi-APDU sequences.
   se05x::Client& client() { return client_; }
-  Result<std::unique_ptr<TokenLock>> hold() { return take_lock(); }
+  Result<std::unique_ptr<device::ChipLock>> hold() { return take_lock(); }
   // Around an operation that is exactly one APDU (sign, decrypt, ECDH, read):
   // on a broker link nothing (the broker never splits or interleaves an
   // APDU; null is returned), on an I2C link the same as hold().
-  Result<std::unique_ptr<TokenLock>> hold_single() {
-    if (opt_.atomic_apdus) return std::unique_ptr<TokenLock>();
+  Result<std::unique_ptr<device::ChipLock>> hold_single() {
+    if (opt_.atomic_apdus) return std::unique_ptr<device::ChipLock>();
     return hold();
   }
 
  private:
   Token(link::ApduChannel& ch, TokenOptions opt);
-  Result<std::unique_ptr<TokenLock>> take_lock() { return TokenLock::acquire(chan_, opt_.lock_path, opt_.lock_wait); }
+  // The chip lock (device/chip_lock.h): lock file + link lock, nested holds count.
+  Result<std::unique_ptr<device::ChipLock>> take_lock() {
+    auto l = std::make_unique<device::ChipLock>(chan_);
+    SX_TRY(l->status());
+    return l;
+  }
   Status full_reload_locked();
   Status sync_locked();
   Status scan_locked();
@@ -185,7 +186,7 @@ class Token {
   // (a lost link is passed on as it is) and asks for a rescan.
   Status delete_chip_object(uint32_t id);
 
-  NestingLockChannel chan_;
+  device::ChipLockChannel chan_;
   se05x::Client client_;
   MetadataStore store_;
   TokenOptions opt_;

@@ -1,4 +1,4 @@
-// Token updates. Every one runs under TokenLock after sync_locked(), and
+// Token updates. Every one runs under ChipLock after sync_locked(), and
 // orders its chip writes so a cut anywhere leaves the old or the new state:
 //   create:  commit Pending record -> chip write -> commit Committed record
 //   destroy: delete chip object -> commit without the record

@@ -59,11 +59,13 @@ Status InProcessRig::start() {
   card_ = std::make_unique<t1::Card>([this](ByteView c) { return sim_->process(c); }, [this] { sim_->chip_reset(); },
                                      t1::CardConfig{sim_->atr()});
   host_ = std::make_unique<t1::Host>(*card_, t1::HostTiming::immediate());
+  recovering_ = std::make_unique<device::ReselectChannel>(*host_);
   SX_TRY(host_->open());
   return {};
 }
 
 Status InProcessRig::restart() {
+  recovering_.reset();
   host_.reset();
   card_.reset();
   sim_.reset();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "device/reselect_channel.h"
 #include "link/apdu_channel.h"
 #include "sim/simulator.h"
 #include "support/sim_process.h"
@@ -42,7 +43,7 @@ class InProcessRig : public Rig {
  public:
   explicit InProcessRig(std::string variant) : variant_(std::move(variant)) {}
   Status start();
-  link::ApduChannel& channel() override { return *host_; }
+  link::ApduChannel& channel() override { return *recovering_; }
   Status restart() override;
   sim::Simulator& sim() { return *sim_; }
   t1::Card& card() { return *card_; }
@@ -53,6 +54,7 @@ class InProcessRig : public Rig {
   std::unique_ptr<sim::Simulator> sim_;
   std::unique_ptr<t1::Card> card_;
   std::unique_ptr<t1::Host> host_;
+  std::unique_ptr<device::ReselectChannel> recovering_;  // the device stack's reset recovery, as open_channel gives
 };
 
 }  // namespace sx::testing

@@ -1,6 +1,9 @@
-// Chip resets during an exchange: re-SELECT, then resend only when safe.
+// Chip resets under the client: the device stack's reset-recovery layer
+// (device/reselect_channel.h) re-SELECTs, then resends only when safe; the
+// client sees a clean answer or the reset error.
 #include <gtest/gtest.h>
 
+#include "device/reselect_channel.h"
 #include "fake_channel.h"
 #include "se05x/channel_lock.h"
 #include "se05x/client.h"
@@ -12,84 +15,92 @@ using testing::FakeChannel;
 
 constexpr const char* kSelect = "00A4040010A0000003965453000000010300000000" "00";
 constexpr const char* kCheck = "80040027064104" "20181001";
+constexpr const char* kVersion = "03 01 00 3F FF 01 0B 90 00";
 
 Error reset(bool retry_safe) { return Error{Errc::LinkReset, "chip reset", 0, retry_safe}; }
 
-TEST(LinkReset, ReselectsAndRetriesWhenSafe) {
+// A client on the recovery layer, with the applet selected once.
+struct Selected {
   FakeChannel ch;
-  Client client(ch);
-  ch.reply_error(reset(true));
-  ch.reply("03 01 00 3F FF 01 0B 90 00");
-  ch.reply("41 01 01 90 00");
-  auto r = client.check_object_exists(0x20181001);
+  device::ReselectChannel rec{ch};
+  Client client{rec};
+  Selected() {
+    ch.reply(kVersion);
+    EXPECT_TRUE(client.select().ok());
+    ch.sent.clear();
+  }
+};
+
+TEST(LinkReset, ReselectsAndRetriesWhenSafe) {
+  Selected s;
+  s.ch.reply_error(reset(true));
+  s.ch.reply(kVersion);
+  s.ch.reply("41 01 01 90 00");
+  auto r = s.client.check_object_exists(0x20181001);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_TRUE(*r);
-  ASSERT_EQ(ch.sent.size(), 3u);
-  EXPECT_EQ(ch.sent_hex(0), kCheck);
-  EXPECT_EQ(ch.sent_hex(1), kSelect);
-  EXPECT_EQ(ch.sent_hex(2), kCheck);
-  EXPECT_TRUE(client.applet_version().has_value());
+  ASSERT_EQ(s.ch.sent.size(), 3u);
+  EXPECT_EQ(s.ch.sent_hex(0), kCheck);
+  EXPECT_EQ(s.ch.sent_hex(1), kSelect);
+  EXPECT_EQ(s.ch.sent_hex(2), kCheck);
+  EXPECT_TRUE(s.client.applet_version().has_value());
 }
 
 TEST(LinkReset, ReselectsButDoesNotRetryWhenUnsafe) {
-  FakeChannel ch;
-  Client client(ch);
-  ch.reply_error(reset(false));
-  ch.reply("03 01 00 3F FF 01 0B 90 00");
-  auto st = client.delete_object(0x20181001);
+  Selected s;
+  s.ch.reply_error(reset(false));
+  s.ch.reply(kVersion);
+  auto st = s.client.delete_object(0x20181001);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, Errc::LinkReset);
   EXPECT_FALSE(st.error().retry_safe);
-  ASSERT_EQ(ch.sent.size(), 2u);
-  EXPECT_EQ(ch.sent_hex(1), kSelect);
+  ASSERT_EQ(s.ch.sent.size(), 2u);
+  EXPECT_EQ(s.ch.sent_hex(1), kSelect);
 }
 
 TEST(LinkReset, RetriesOnlyOnce) {
-  FakeChannel ch;
-  Client client(ch);
-  ch.reply_error(reset(true));
-  ch.reply("03 01 00 3F FF 01 0B 90 00");
-  ch.reply_error(reset(true));
-  auto r = client.check_object_exists(0x20181001);
+  Selected s;
+  s.ch.reply_error(reset(true));
+  s.ch.reply(kVersion);
+  s.ch.reply_error(reset(true));
+  auto r = s.client.check_object_exists(0x20181001);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::LinkReset);
-  EXPECT_EQ(ch.sent.size(), 3u);
+  EXPECT_EQ(s.ch.sent.size(), 3u);
 }
 
 TEST(LinkReset, FailedReselectIsReported) {
-  FakeChannel ch;
-  Client client(ch);
-  ch.reply_error(reset(true));
-  ch.reply("6A 82");
-  auto r = client.check_object_exists(0x20181001);
+  Selected s;
+  s.ch.reply_error(reset(true));
+  s.ch.reply("6A 82");
+  auto r = s.client.check_object_exists(0x20181001);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().sw, 0x6A82);
   EXPECT_NE(r.error().message.find("re-SELECT"), std::string::npos) << r.error().message;
-  EXPECT_EQ(ch.sent.size(), 2u);
-  EXPECT_FALSE(client.applet_version().has_value());
+  EXPECT_EQ(s.ch.sent.size(), 2u);
 }
 
 TEST(LinkReset, SelectItselfIsRetried) {
   FakeChannel ch;
-  Client client(ch);
+  device::ReselectChannel rec(ch);
+  Client client(rec);
   ch.reply_error(reset(false));
-  ch.reply("03 01 00 3F FF 01 0B 90 00");
+  ch.reply(kVersion);
   ASSERT_TRUE(client.select().ok());
   EXPECT_EQ(ch.sent.size(), 2u);
 }
 
 TEST(LinkReset, MidSequenceResetAbortsChunkedWriteAndUnlocks) {
-  FakeChannel ch;
-  Client client(ch);
-  ch.reply("90 00");
-  ch.reply_error(reset(false));
-  ch.reply("03 01 00 3F FF 01 0B 90 00");
-  auto st = client.create_binary(0x20181002, Bytes(600, 0x11));
+  Selected s;
+  s.ch.reply("90 00");
+  s.ch.reply_error(reset(false));
+  s.ch.reply(kVersion);
+  auto st = s.client.create_binary(0x20181002, Bytes(600, 0x11));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, Errc::LinkReset);
-  EXPECT_EQ(ch.sent.size(), 3u);
-  EXPECT_EQ(ch.locks, 1);
-  EXPECT_EQ(ch.unlocks, 1);
+  EXPECT_EQ(s.ch.sent.size(), 3u);
+  EXPECT_EQ(s.ch.locks, 1);
+  EXPECT_EQ(s.ch.unlocks, 1);
 }
 
 class FailingLock : public FakeChannel {

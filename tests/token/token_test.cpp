@@ -295,33 +295,7 @@ TEST_F(TokenTest, LockFileIsUsedAndNestedChannelLocksReachTheChannelOnce) {
 namespace sx::token {
 namespace {
 
-TEST(FileLock, ReentrantInOneThreadExclusiveAcrossThreads) {
-  test::TempDir dir;
-  const std::string p = dir.path("x.lock");
-  auto a = FileLock::acquire(p);
-  ASSERT_TRUE(a.ok());
-  EXPECT_TRUE(a->held());
-  {
-    auto nested = FileLock::acquire(p);  // same thread: no self-deadlock
-    ASSERT_TRUE(nested.ok());
-    EXPECT_TRUE(nested->held());
-  }
-  // Another thread must wait until the outer lock is released.
-  std::atomic<bool> got{false};
-  std::thread th([&] {
-    auto b = FileLock::acquire(p);
-    got = b.ok() && b->held();
-  });
-  for (int i = 0; i < 50 && !got; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  EXPECT_FALSE(got.load());
-  *a = FileLock();
-  th.join();
-  EXPECT_TRUE(got.load());
-  auto none = FileLock::acquire("");
-  ASSERT_TRUE(none.ok());
-  EXPECT_FALSE(none->held());
-}
-
+// Exclusion between holders and nesting: tests/device/chip_lock_test.cpp.
 TEST(FileLock, HoldingTheTokenAllowsTokenOperationsOnTheSameThread) {
   test::TempDir dir;
   auto chip = test::Chip::fresh(dir);

@@ -13,10 +13,10 @@
 #include <future>
 #include <thread>
 
-#include "token/file_lock.h"
-#include "token_test_util.h"
+#include "device/file_lock.h"
+#include "link/temp_dir.h"
 
-namespace sx::token {
+namespace sx::device {
 namespace {
 
 using namespace std::chrono_literals;
@@ -45,8 +45,8 @@ struct Holder {
 };
 
 TEST(FileLock, IsCreatedWithoutAccessForOthers) {
-  test::TempDir dir;
-  const std::string p = dir.path("chip.lock");
+  link::test::TempDir dir;
+  const std::string p = dir.file("chip.lock");
   auto l = FileLock::acquire(p);
   ASSERT_TRUE(l.ok()) << l.error().to_string();
   EXPECT_TRUE(l->held());
@@ -56,8 +56,8 @@ TEST(FileLock, IsCreatedWithoutAccessForOthers) {
 }
 
 TEST(FileLock, RefusesAFileOthersCanOpen) {
-  test::TempDir dir;
-  const std::string p = dir.path("chip.lock");
+  link::test::TempDir dir;
+  const std::string p = dir.file("chip.lock");
   const int fd = ::open(p.c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::fchmod(fd, 0644), 0);
@@ -68,8 +68,8 @@ TEST(FileLock, RefusesAFileOthersCanOpen) {
 }
 
 TEST(FileLock, RefusesASymlink) {
-  test::TempDir dir;
-  const std::string target = dir.path("elsewhere"), p = dir.path("chip.lock");
+  link::test::TempDir dir;
+  const std::string target = dir.file("elsewhere"), p = dir.file("chip.lock");
   ASSERT_EQ(::symlink(target.c_str(), p.c_str()), 0);
   auto l = FileLock::acquire(p);
   EXPECT_FALSE(l.ok());
@@ -78,8 +78,8 @@ TEST(FileLock, RefusesASymlink) {
 
 TEST(FileLock, RefusesAFileOfAnotherUser) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a file away";
-  test::TempDir dir;
-  const std::string p = dir.path("chip.lock");
+  link::test::TempDir dir;
+  const std::string p = dir.file("chip.lock");
   const int fd = ::open(p.c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::fchown(fd, 65534, 65534), 0);
@@ -90,8 +90,8 @@ TEST(FileLock, RefusesAFileOfAnotherUser) {
 }
 
 TEST(FileLock, RefusesADirectoryEveryoneCanRenameItIn) {
-  test::TempDir dir;
-  const std::string d = dir.path("open");
+  link::test::TempDir dir;
+  const std::string d = dir.file("open");
   ASSERT_EQ(::mkdir(d.c_str(), 0700), 0);
   ASSERT_EQ(::chmod(d.c_str(), 0777), 0);  // no sticky bit
   auto l = FileLock::acquire(d + "/chip.lock");
@@ -103,8 +103,8 @@ TEST(FileLock, RefusesADirectoryEveryoneCanRenameItIn) {
 }
 
 TEST(FileLock, TheWaitIsBounded) {
-  test::TempDir dir;
-  const std::string p = dir.path("chip.lock");
+  link::test::TempDir dir;
+  const std::string p = dir.file("chip.lock");
   { ASSERT_TRUE(FileLock::acquire(p).ok()); }
   Holder other(p);
   auto waiting = std::async(std::launch::async, [&] { return FileLock::acquire(p, 200ms); });
@@ -124,4 +124,4 @@ TEST(FileLock, TheWaitIsBounded) {
 }
 
 }  // namespace
-}  // namespace sx::token
+}  // namespace sx::device

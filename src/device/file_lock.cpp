@@ -1,10 +1,9 @@
-#include "token/file_lock.h"
+#include "device/file_lock.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <map>
 #include <thread>
 #include <utility>
 
@@ -13,16 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace sx::token {
+namespace sx::device {
 
 namespace {
-
-struct Held {
-  int fd = -1;
-  unsigned depth = 0;
-};
-// Locks this thread holds, by path.
-thread_local std::map<std::string, Held> t_held;
 
 Error refused(const std::string& path, const std::string& why) {
   return make_error(Errc::Io, "chip lock file " + path + ": " + why + "; refusing to use it");
@@ -85,21 +77,17 @@ Result<int> open_lock_file(const std::string& path) {
 FileLock::~FileLock() { release(); }
 
 void FileLock::release() {
-  if (path_.empty()) return;
-  auto it = t_held.find(path_);
-  if (it != t_held.end() && --it->second.depth == 0) {
-    ::close(it->second.fd);  // closing the only descriptor releases the flock
-    t_held.erase(it);
-  }
-  path_.clear();
+  if (fd_ < 0) return;
+  ::close(fd_);  // closing the only descriptor releases the flock
+  fd_ = -1;
 }
 
-FileLock::FileLock(FileLock&& o) noexcept : path_(std::exchange(o.path_, std::string())) {}
+FileLock::FileLock(FileLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
 
 FileLock& FileLock::operator=(FileLock&& o) noexcept {
   if (this != &o) {
     release();
-    path_ = std::exchange(o.path_, std::string());
+    fd_ = std::exchange(o.fd_, -1);
   }
   return *this;
 }
@@ -107,10 +95,6 @@ FileLock& FileLock::operator=(FileLock&& o) noexcept {
 Result<FileLock> FileLock::acquire(const std::string& path, std::chrono::milliseconds wait) {
   using clock = std::chrono::steady_clock;
   if (path.empty()) return FileLock();
-  if (auto it = t_held.find(path); it != t_held.end()) {
-    ++it->second.depth;
-    return FileLock(path);
-  }
   SX_ASSIGN(const int fd, open_lock_file(path));
   if (fd < 0) return FileLock();
   // flock has no timeout: poll without blocking, backing off to 20 ms.
@@ -133,8 +117,7 @@ Result<FileLock> FileLock::acquire(const std::string& path, std::chrono::millise
     std::this_thread::sleep_for(std::min<clock::duration>(pause, deadline - now));
     pause = std::min(pause * 2, std::chrono::milliseconds{20});
   }
-  t_held[path] = Held{fd, 1};
-  return FileLock(path);
+  return FileLock(fd);
 }
 
-}  // namespace sx::token
+}  // namespace sx::device

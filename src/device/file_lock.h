@@ -14,9 +14,9 @@
 //
 // The wait is bounded: after `wait` the acquisition fails with Errc::Timeout.
 //
-// Re-entrant per thread: a thread that already holds the path only counts
-// (flock on a second descriptor of the same file would block on itself);
-// other threads and processes wait. Release on the acquiring thread.
+// Not re-entrant: a second acquire of the same path waits like any other
+// process would. Nesting is counted once, by the ChipLock layer above
+// (device/chip_lock.h), which takes this lock for the outermost hold only.
 #pragma once
 
 #include <chrono>
@@ -24,7 +24,7 @@
 
 #include "base/result.h"
 
-namespace sx::token {
+namespace sx::device {
 
 inline constexpr const char* kDefaultLockPath = "/run/se05x-pkcs11/chip.lock";
 inline constexpr std::chrono::milliseconds kDefaultLockWait{30000};
@@ -41,12 +41,12 @@ class FileLock {
   // Waits up to `wait` until the lock is held (Errc::Timeout after that; a
   // refused file: Errc::Io). Empty or unusable path: returns an unheld lock.
   static Result<FileLock> acquire(const std::string& path, std::chrono::milliseconds wait = kDefaultLockWait);
-  bool held() const { return !path_.empty(); }
+  bool held() const { return fd_ >= 0; }
 
  private:
-  explicit FileLock(std::string path) : path_(std::move(path)) {}
+  explicit FileLock(int fd) : fd_(fd) {}
   void release();
-  std::string path_;  // empty = not held
+  int fd_ = -1;  // holds the flock; -1 = not held
 };
 
 // Opens `path` for locking after the checks above: the descriptor (O_CLOEXEC),
@@ -55,4 +55,4 @@ class FileLock {
 // held?" probe, which must not open what the lock itself would refuse.
 Result<int> open_lock_file(const std::string& path);
 
-}  // namespace sx::token
+}  // namespace sx::device

@@ -1,0 +1,21 @@
+// The device-access stack: every program reaches the chip through these
+// layers, bottom to top, one small file each.
+//
+//   1. link         se05x/connect.h        T=1 over I2C (i2c:, vi2c:) or JRCP (unix:, host:port),
+//                                          the JRCP link reconnecting after its server went away
+//   2. recovery     device/reselect_channel.h  re-SELECT after a chip reset / reconnect / re-open,
+//                                          resend when provably safe
+//   3. chip lock    device/chip_lock.h     lock file (I2C links) + broker LOCK + nesting, counted once
+//                   device/file_lock.h     the lock file itself
+//   4. capabilities device/token_open.h    what the chip can do (token::capabilities_from_version),
+//                                          model and serial
+//   5. token open   device/token_open.h    one way to open the token, for the module and the CLI
+//
+// The module (pkcs11/chip.cpp), the CLI (cli/context.cpp) and the demo open
+// the chip through open_device(); the broker stacks layer 2 on the link it
+// re-opens itself (broker/chip.cpp). Layers still to come (a user session,
+// PlatformSCP03) are ApduChannel decorators between 2 and 3.
+#pragma once
+
+#include "device/chip_lock.h"
+#include "device/reselect_channel.h"
