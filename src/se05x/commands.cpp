@@ -33,6 +33,25 @@ constexpr Command kCommands[] = {
 #undef SX_SE05X_CMD
 #undef SX_SE05X_UNPAREN
 
+struct SharedHeader {
+  const char* name;
+  CmdId first, second;
+};
+
+#define SX_SE05X_CMD(...)
+#define SX_SE05X_SHARED(name, a, b) SharedHeader{name, CmdId::a, CmdId::b},
+constexpr SharedHeader kShared[] = {
+#include "se05x/commands.def"
+};
+#undef SX_SE05X_SHARED
+#undef SX_SE05X_CMD
+
+const char* shared_name(CmdId id) {
+  for (const auto& s : kShared)
+    if (s.first == id || s.second == id) return s.name;
+  return nullptr;
+}
+
 constexpr bool ids_in_order() {
   for (size_t i = 0; i < std::size(kCommands); ++i)
     if (static_cast<size_t>(kCommands[i].id) != i) return false;
@@ -66,16 +85,21 @@ bool matches(const Command& c, ByteView capdu) {
   return matches(c, CommandHeader{capdu[0], capdu[1], capdu[2], capdu[3]});
 }
 
-Matches find_commands(const CommandHeader& h) {
+Matches find_commands(const CommandHeader& h, RowFilter include) {
   Matches m;
   for (const Command& c : kCommands)
-    if (m.count < m.items.size() && matches(c, h)) m.items[m.count++] = &c;
+    if (m.count < m.items.size() && (!include || include(c.id)) && matches(c, h)) m.items[m.count++] = &c;
+  if (m.count == 1) m.name = m.items[0]->name;
+  if (m.count > 1) m.name = shared_name(m.items[0]->id);
+  if (!m.name && m.count) m.name = m.items[0]->name;
   return m;
 }
 
-bool known_instruction(const CommandHeader& h) {
+bool known_instruction(const CommandHeader& h, RowFilter include) {
   for (const Command& c : kCommands)
-    if (c.header.cla == h.cla && (h.ins & static_cast<uint8_t>(~c.ins_flags)) == c.header.ins) return true;
+    if ((!include || include(c.id)) && c.header.cla == h.cla &&
+        (h.ins & static_cast<uint8_t>(~c.ins_flags)) == c.header.ins)
+      return true;
   return false;
 }
 

@@ -81,15 +81,19 @@ std::span<const Command> all_commands();
 // True when `h` is this command's header with only its variable bits changed.
 bool matches(const Command& c, const CommandHeader& h);
 bool matches(const Command& c, ByteView capdu);  // on the first four bytes
-// Rows matching `h`, in table order (several when rows share a header).
+// Rows matching `h`, in table order (several when rows share a header), and the
+// name of the request before the card tells such rows apart (SX_SE05X_SHARED).
 struct Matches {
   std::array<const Command*, 4> items{};
   size_t count = 0;
+  const char* name = nullptr;
 };
-Matches find_commands(const CommandHeader& h);
+// `include` (optional) limits the search to some rows, e.g. those a simulator implements.
+using RowFilter = bool (*)(CmdId);
+Matches find_commands(const CommandHeader& h, RowFilter include = nullptr);
 // True when some row has this CLA and INS class (INS flags a row allows ignored):
 // a known instruction with unknown P1/P2.
-bool known_instruction(const CommandHeader& h);
+bool known_instruction(const CommandHeader& h, RowFilter include = nullptr);
 
 // --- client side: request encoding
 
