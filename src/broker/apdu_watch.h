@@ -1,7 +1,8 @@
 // The few APDUs the broker must recognise to keep the chip clean between
 // clients: applet SELECT (replayed after the link to the chip was re-opened)
 // and SE05x user sessions (closed when the client that opened them leaves).
-// Pure functions on bytes; any input is safe.
+// Pure functions on bytes, built on the command description (se05x/commands.def);
+// any input is safe.
 #pragma once
 
 #include <array>

@@ -140,6 +140,8 @@ class ReplyFields {
 // Exactly the row's reply TLVs in order (optional ones may be left out), each of
 // its kind's size, then nothing: anything else is Errc::Malformed naming the command.
 Result<ReplyFields> decode_reply(const Command& c, ByteView data);
+// The same strict decoding of a request body (for observers such as the broker).
+Result<ReplyFields> decode_request(const Command& c, ByteView body);
 
 // --- card side: request check
 

@@ -109,16 +109,18 @@ void ReplyFields::add(uint8_t t, ByteView v) {
   if (count_ < items_.size()) items_[count_++] = Tlv{t, v};
 }
 
-Result<ReplyFields> decode_reply(const Command& c, ByteView data) {
+namespace {
+
+Result<ReplyFields> decode_fields(const Command& c, const FieldList& fields, ByteView data) {
   ReplyFields out;
-  if (c.reply.raw()) {
+  if (fields.raw()) {
     out.add(0, data);
     return out;
   }
-  if (c.reply.empty() && !data.empty())
+  if (fields.empty() && !data.empty())
     return malformed(c, std::to_string(data.size()) + " unexpected bytes before the SW");
   TlvReader r(data);
-  for (const Field& f : c.reply) {
+  for (const Field& f : fields) {
     std::optional<ByteView> v;
     if (f.optional) {
       auto got = r.optional(f.tag);
@@ -138,6 +140,12 @@ Result<ReplyFields> decode_reply(const Command& c, ByteView data) {
     return malformed(c, std::to_string(r.remaining()) + " unexpected bytes after the reply TLVs");
   return out;
 }
+
+}  // namespace
+
+Result<ReplyFields> decode_reply(const Command& c, ByteView data) { return decode_fields(c, c.reply, data); }
+
+Result<ReplyFields> decode_request(const Command& c, ByteView body) { return decode_fields(c, c.request, body); }
 
 Status check_request(const Command& c, const TlvSet& tlvs) {
   for (const Field& f : c.request) {
