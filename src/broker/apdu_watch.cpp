@@ -27,17 +27,18 @@ std::optional<SessionId> session_id(ByteView v) {
 
 }  // namespace
 
+bool is_command(CmdId id, ByteView capdu) { return se05x::matches(command(id), capdu); }
+
 // A body (or Le) is needed to name an AID; P2 may vary.
-bool is_select_by_aid(ByteView c) { return c.size() >= 5 && se05x::matches(command(CmdId::Select), c); }
+bool is_select_by_aid(ByteView c) { return c.size() >= 5 && is_command(CmdId::Select, c); }
 
 bool sw_ok(ByteView r) { return r.size() >= 2 && r[r.size() - 2] == 0x90 && r[r.size() - 1] == 0x00; }
 
 std::optional<SessionId> created_session(ByteView c, ByteView r) {
-  const se05x::Command& create = command(CmdId::CreateSession);
-  if (!se05x::matches(create, c)) return std::nullopt;
+  if (!is_command(CmdId::CreateSession, c)) return std::nullopt;
   const auto data = ok_data(r);
   if (!data) return std::nullopt;
-  auto reply = se05x::decode_reply(create, *data);
+  auto reply = se05x::decode_reply(command(CmdId::CreateSession), *data);
   if (!reply) return std::nullopt;
   return session_id(reply->bytes(se05x::tag::k1));
 }

@@ -116,12 +116,8 @@ class Client {
   // The MW's "create if needed" sequence, every SW checked.
   Status ensure_curve(Curve c);
 
- private:
-  // client_core.cpp
-  Result<Bytes> exchange(ByteView capdu);
-  Result<VersionInfo> select_raw();
-  // One command of commands.def: request built from `args`, reply decoded strictly.
-  // `fields` points into `data`.
+  // --- any command of commands.def (client_core.cpp); the methods above are built on it.
+  // The request built from `args`, the reply decoded strictly; `fields` points into `data`.
   struct Answer {
     Bytes data;
     ReplyFields fields;
@@ -130,6 +126,11 @@ class Client {
   Result<Answer> run(CmdId id, std::initializer_list<Arg> args, HeaderBits bits = {}) {
     return run(id, std::span<const Arg>(args.begin(), args.size()), bits);
   }
+
+ private:
+  // client_core.cpp
+  Result<Bytes> exchange(ByteView capdu);
+  Result<VersionInfo> select_raw();
   Status run_empty(CmdId id, std::span<const Arg> args, HeaderBits bits = {});
   Status run_empty(CmdId id, std::initializer_list<Arg> args) {
     return run_empty(id, std::span<const Arg>(args.begin(), args.size()));
