@@ -163,7 +163,7 @@ Applet::Admission Applet::admit(const se05x::Command& c, const Cmd& apdu, const 
       if (!id) return {nullptr, sw_choice::kBadTlv};
       auto it = store_.objects.find(*id);
       if (it == store_.objects.end()) return {nullptr, sw_choice::kNoObject};
-      const Kind k = it->second.kind;
+      const ObjectKind k = it->second.kind;
       if (!is_rsa(k) && !is_ec(k)) return {nullptr, sw_choice::kWrongType};
       const bool sign = c.id == CmdId::ECDSASign || c.id == CmdId::RSASign;
       const CmdId row = is_rsa(k) ? (sign ? CmdId::RSASign : CmdId::RSAVerify) : (sign ? CmdId::ECDSASign : CmdId::ECDSAVerify);

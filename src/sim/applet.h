@@ -87,7 +87,7 @@ class Applet {
   // applet_curves.cpp
   bool curve_usable(uint8_t id) const;
   // applet_write_binary.cpp
-  Reply write_symmetric(const Request& r, Kind kind);
+  Reply write_symmetric(const Request& r, ObjectKind kind);
   // applet_crypto_ec.cpp
   using KeyOp = Reply (Applet::*)(const SecureObject&, const Request&);
   Reply with_key(const Request& r, KeyOp op);

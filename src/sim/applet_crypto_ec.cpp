@@ -68,7 +68,7 @@ Applet::Reply Applet::ecdsa_verify(const SecureObject& o, const Request& r) {
   if (!allowed(o, pol::kAllowVerify)) return sw(sw_choice::kDenied);
   if (!digest_ok(r.u8(t::k2), digest)) return sw(sw_choice::kBadTlv);
   SecureObject pub = o;  // verify with the public part only
-  pub.kind = Kind::EcPublic;
+  pub.kind = ObjectKind::EcPublic;
   pub.ec_priv.clear();
   auto key = ec_pkey(pub);
   if (!key) return sw(se05x::sw::kUnknown);

@@ -28,7 +28,7 @@ Applet::Reply Applet::rsa_verify(const SecureObject& o, const Request& r) {
   const RsaSignScheme scheme = rsa_sign_scheme(r.u8(t::k2));
   if (!scheme.md) return sw(sw_choice::kBadTlv);
   SecureObject pub = o;
-  pub.kind = Kind::RsaPublic;
+  pub.kind = ObjectKind::RsaPublic;
   auto key = rsa_pkey(pub);
   if (!key) return sw(sw_choice::kWrongType);
   const bool good = sx::sim::rsa_verify(key->get(), scheme, r.bin(t::k3), r.bin(t::k5));
@@ -52,7 +52,7 @@ Applet::Reply Applet::rsa_crypt(const Request& r, bool encrypt) {
   if (algo == static_cast<uint8_t>(se05x::RsaEncAlgo::NoPad) && data.size() != o->rsa_bits / 8u)
     return sw(sw_choice::kBadTlv);
   SecureObject use = *o;
-  if (encrypt) use.kind = Kind::RsaPublic;
+  if (encrypt) use.kind = ObjectKind::RsaPublic;
   auto key = rsa_pkey(use);
   if (!key) return sw(sw_choice::kWrongType);
   auto out = encrypt ? rsa_encrypt(key->get(), algo, data) : rsa_decrypt(key->get(), algo, data);

@@ -52,7 +52,7 @@ Applet::Reply Applet::on_ReadObject(const Request& r) {
   if (is_symmetric(o->kind)) return sw(sw_choice::kWrongType);
   if (!allowed(*o, pol::kAllowRead)) return sw(sw_choice::kDenied);
   Bytes out;
-  if (o->kind == Kind::Binary) {
+  if (o->kind == ObjectKind::Binary) {
     const size_t off = offset.value_or(0);
     if (off > o->data.size()) return sw(sw_choice::kBadTlv);
     const size_t len = length.value_or(0) ? *length : o->data.size() - off;

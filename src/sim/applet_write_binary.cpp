@@ -31,7 +31,7 @@ Applet::Reply Applet::on_WriteBinary(const Request& r) {
     if (len == 0 || len > se05x::kMaxBinaryFile) return sw(sw_choice::kBadTlv);
     SecureObject n;
     n.id = id;
-    n.kind = Kind::Binary;
+    n.kind = ObjectKind::Binary;
     n.transient = r.transient();
     if (auto p = r.opt(t::kPolicy)) n.policy.assign(p->begin(), p->end());
     n.data.assign(len, 0);
@@ -49,7 +49,7 @@ Applet::Reply Applet::on_WriteBinary(const Request& r) {
         },
         !n.transient));
   }
-  if (o->kind != Kind::Binary) return sw(sw_choice::kExists);
+  if (o->kind != ObjectKind::Binary) return sw(sw_choice::kExists);
   if (o->origin == se05x::Origin::Provisioned) return sw(sw_choice::kDenied);
   if (length && *length != o->data.size()) return sw(sw_choice::kBadTlv);  // cannot grow
   if (!allowed(*o, se05x::policy::kAllowWrite)) return sw(sw_choice::kDenied);
@@ -61,18 +61,18 @@ Applet::Reply Applet::on_WriteBinary(const Request& r) {
                    !o->transient));
 }
 
-Applet::Reply Applet::on_WriteAESKey(const Request& r) { return write_symmetric(r, Kind::Aes); }
-Applet::Reply Applet::on_WriteDESKey(const Request& r) { return write_symmetric(r, Kind::Des); }
-Applet::Reply Applet::on_WriteHMACKey(const Request& r) { return write_symmetric(r, Kind::Hmac); }
+Applet::Reply Applet::on_WriteAESKey(const Request& r) { return write_symmetric(r, ObjectKind::Aes); }
+Applet::Reply Applet::on_WriteDESKey(const Request& r) { return write_symmetric(r, ObjectKind::Des); }
+Applet::Reply Applet::on_WriteHMACKey(const Request& r) { return write_symmetric(r, ObjectKind::Hmac); }
 
-Applet::Reply Applet::write_symmetric(const Request& r, Kind kind) {
+Applet::Reply Applet::write_symmetric(const Request& r, ObjectKind kind) {
   op_.op = Op::WriteKey;
   if (r.opt(t::k2)) return sw(sw_choice::kBadTlv);  // no KEK-wrapped import
   const uint32_t id = r.u32(t::k1);
   const ByteView key = r.bin(t::k3);
   const size_t n = key.size();
-  const bool len_ok = kind == Kind::Aes   ? (n == 16 || n == 24 || n == 32)
-                      : kind == Kind::Des ? (n == 8 || n == 16 || n == 24)
+  const bool len_ok = kind == ObjectKind::Aes   ? (n == 16 || n == 24 || n == 32)
+                      : kind == ObjectKind::Des ? (n == 8 || n == 16 || n == 24)
                                           : (n >= 1 && n <= 256);
   if (!len_ok) return sw(sw_choice::kBadTlv);
   const Bytes value(key.begin(), key.end());

@@ -17,9 +17,9 @@ struct Material {
 };
 
 // Builds the key material for `kind` from TAG_3 (d) / TAG_4 (Q), or generates a pair.
-Material make_material(Kind kind, const CurveInfo& c, std::optional<ByteView> d, std::optional<ByteView> q) {
+Material make_material(ObjectKind kind, const CurveInfo& c, std::optional<ByteView> d, std::optional<ByteView> q) {
   Material m;
-  if (kind == Kind::EcPair && !d && !q) {
+  if (kind == ObjectKind::EcPair && !d && !q) {
     auto g = ec_generate(c);
     if (!g) return m;
     m.priv = std::move(g->priv);
@@ -27,7 +27,7 @@ Material make_material(Kind kind, const CurveInfo& c, std::optional<ByteView> d,
     m.generated = m.ok = true;
     return m;
   }
-  if ((kind == Kind::EcPair && (!d || !q)) || (kind == Kind::EcPrivate && !d) || (kind == Kind::EcPublic && (!q || d)))
+  if ((kind == ObjectKind::EcPair && (!d || !q)) || (kind == ObjectKind::EcPrivate && !d) || (kind == ObjectKind::EcPublic && (!q || d)))
     return m;
   if (d) {
     // The MW strips a DER leading 00; accept shorter scalars and pad.
@@ -83,7 +83,7 @@ Applet::Reply Applet::on_WriteECKey(const Request& r) {
   if (!info || !curve_usable(info->id)) return sw(sw_choice::kBadTlv);  // [U] curve not created: 6A80
   SecureObject n;
   n.id = id;
-  n.kind = part == se05x::p1::kKeyPair ? Kind::EcPair : part == se05x::p1::kPrivate ? Kind::EcPrivate : Kind::EcPublic;
+  n.kind = part == se05x::p1::kKeyPair ? ObjectKind::EcPair : part == se05x::p1::kPrivate ? ObjectKind::EcPrivate : ObjectKind::EcPublic;
   n.curve = info->id;
   n.transient = r.transient();
   if (auto p = r.opt(t::kPolicy)) n.policy.assign(p->begin(), p->end());

@@ -12,11 +12,11 @@ namespace {
 bool valid_bits(uint16_t b) { return b == 512 || b == 1024 || b == 1152 || b == 2048 || b == 3072 || b == 4096; }
 
 // Tags a key of this kind and format may carry.
-bool tag_allowed(Kind kind, bool crt, uint8_t tag) {
+bool tag_allowed(ObjectKind kind, bool crt, uint8_t tag) {
   const bool crt_part = tag >= t::k3 && tag <= t::k7;
   switch (kind) {
-    case Kind::RsaPublic: return tag == t::k8 || tag == t::k10;
-    case Kind::RsaPrivate: return crt ? crt_part : (tag == t::k9 || tag == t::k10);
+    case ObjectKind::RsaPublic: return tag == t::k8 || tag == t::k10;
+    case ObjectKind::RsaPrivate: return crt ? crt_part : (tag == t::k9 || tag == t::k10);
     default: return crt ? (crt_part || tag == t::k8 || tag == t::k10) : (tag == t::k8 || tag == t::k9 || tag == t::k10);
   }
 }
@@ -58,7 +58,7 @@ Applet::Reply Applet::on_WriteRSAKey(const Request& r) {
   } else {
     if (part == 0 || !bits || !valid_bits(*bits)) return sw(sw_choice::kBadTlv);
     n.id = id;
-    n.kind = part == se05x::p1::kKeyPair ? Kind::RsaPair : part == se05x::p1::kPrivate ? Kind::RsaPrivate : Kind::RsaPublic;
+    n.kind = part == se05x::p1::kKeyPair ? ObjectKind::RsaPair : part == se05x::p1::kPrivate ? ObjectKind::RsaPrivate : ObjectKind::RsaPublic;
     n.rsa_crt = crt;
     n.rsa_bits = *bits;
     n.transient = r.transient();
@@ -77,7 +77,7 @@ Applet::Reply Applet::on_WriteRSAKey(const Request& r) {
     any = true;
   }
   if (!any) {
-    if (n.kind != Kind::RsaPair) return sw(sw_choice::kBadTlv);
+    if (n.kind != ObjectKind::RsaPair) return sw(sw_choice::kBadTlv);
     op_ = {Op::RsaKeygen, n.rsa_bits, 0};
     auto gen = rsa_generate(n.rsa_bits);
     if (!gen) return sw(se05x::sw::kUnknown);
