@@ -136,9 +136,15 @@ class Client {
     return run_empty(id, std::span<const Arg>(args.begin(), args.size()));
   }
   // The reply's TAG_1 value (commands whose reply is one TLV).
-  Result<Bytes> run_tlv(CmdId id, std::initializer_list<Arg> args);
+  Result<Bytes> run_tlv(CmdId id, std::span<const Arg> args);
+  Result<Bytes> run_tlv(CmdId id, std::initializer_list<Arg> args) {
+    return run_tlv(id, std::span<const Arg>(args.begin(), args.size()));
+  }
   // The 01 / 02 result byte of CheckObjectExists and the verify commands.
-  Result<bool> run_result(CmdId id, std::initializer_list<Arg> args);
+  Result<bool> run_result(CmdId id, std::span<const Arg> args);
+  Result<bool> run_result(CmdId id, std::initializer_list<Arg> args) {
+    return run_result(id, std::span<const Arg>(args.begin(), args.size()));
+  }
   Result<Bytes> read_chunks(uint32_t id, size_t total);
   Status write_chunks(uint32_t id, ByteView data, uint16_t offset, bool create, ByteView policy);
 

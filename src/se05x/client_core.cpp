@@ -63,13 +63,13 @@ Status Client::run_empty(CmdId id, std::span<const Arg> args, HeaderBits bits) {
   return {};
 }
 
-Result<Bytes> Client::run_tlv(CmdId id, std::initializer_list<Arg> args) {
+Result<Bytes> Client::run_tlv(CmdId id, std::span<const Arg> args) {
   SX_ASSIGN(Answer a, run(id, args));
   const ByteView v = a.fields.bytes(tag::k1);
   return Bytes(v.begin(), v.end());
 }
 
-Result<bool> Client::run_result(CmdId id, std::initializer_list<Arg> args) {
+Result<bool> Client::run_result(CmdId id, std::span<const Arg> args) {
   SX_ASSIGN(Answer a, run(id, args));
   const uint8_t v = a.fields.u8(tag::k1);
   if (v == kResultSuccess) return true;

@@ -1,5 +1,7 @@
 // Crypto commands (protocol notes 4.6.9, 4.6.10, DigestOneShot): all share the
 // "TAG_1 ID/algo, TAG_2 algo/data, TAG_3 data [, TAG_5 signature]" shape.
+#include <array>
+#include <span>
 #include <string>
 
 #include "se05x/client_internal.h"
@@ -7,6 +9,19 @@
 namespace sx::se05x {
 
 namespace {
+
+// TAG_1 key, TAG_2 algorithm, TAG_3 data [, TAG_5 signature]: every sign/verify/crypt request.
+struct KeyAlgoData {
+  std::array<Arg, 4> args;
+  size_t count;
+  operator std::span<const Arg>() const { return {args.data(), count}; }
+};
+
+KeyAlgoData key_algo_data(uint32_t id, uint8_t algo, ByteView data, ByteView signature = {}) {
+  KeyAlgoData k{{Arg::u32(tag::k1, id), Arg::u8(tag::k2, algo), Arg::bin(tag::k3, data), Arg::bin(tag::k5, signature)}, 3};
+  if (!signature.empty()) k.count = 4;
+  return k;
+}
 
 // The MW refuses digests of other lengths before sending (4.6.9).
 Result<EcSignAlgo> ec_algo_for(ByteView digest) {
@@ -35,8 +50,7 @@ size_t digest_size(DigestAlgo a) {
 
 Result<Bytes> Client::ecdsa_sign(uint32_t id, ByteView digest) {
   SX_ASSIGN(EcSignAlgo algo, ec_algo_for(digest));
-  SX_ASSIGN(Bytes der, run_tlv(CmdId::ECDSASign, {Arg::u32(tag::k1, id), Arg::u8(tag::k2, static_cast<uint8_t>(algo)),
-                                                  Arg::bin(tag::k3, digest)}));
+  SX_ASSIGN(Bytes der, run_tlv(CmdId::ECDSASign, key_algo_data(id, static_cast<uint8_t>(algo), digest)));
   if (der.size() < 8 || der[0] != 0x30) return malformed_reply(CmdId::ECDSASign, "signature is not a DER SEQUENCE");
   return der;
 }
@@ -44,29 +58,24 @@ Result<Bytes> Client::ecdsa_sign(uint32_t id, ByteView digest) {
 Result<bool> Client::ecdsa_verify(uint32_t id, ByteView digest, ByteView der_signature) {
   SX_ASSIGN(EcSignAlgo algo, ec_algo_for(digest));
   if (der_signature.empty()) return invalid(name_of(CmdId::ECDSAVerify), "empty signature");
-  return run_result(CmdId::ECDSAVerify, {Arg::u32(tag::k1, id), Arg::u8(tag::k2, static_cast<uint8_t>(algo)),
-                                         Arg::bin(tag::k3, digest), Arg::bin(tag::k5, der_signature)});
+  return run_result(CmdId::ECDSAVerify, key_algo_data(id, static_cast<uint8_t>(algo), digest, der_signature));
 }
 
 Result<Bytes> Client::rsa_sign(uint32_t id, RsaSignAlgo algo, ByteView message) {
-  return run_tlv(CmdId::RSASign,
-                 {Arg::u32(tag::k1, id), Arg::u8(tag::k2, static_cast<uint8_t>(algo)), Arg::bin(tag::k3, message)});
+  return run_tlv(CmdId::RSASign, key_algo_data(id, static_cast<uint8_t>(algo), message));
 }
 
 Result<bool> Client::rsa_verify(uint32_t id, RsaSignAlgo algo, ByteView message, ByteView signature) {
   if (signature.empty()) return invalid(name_of(CmdId::RSAVerify), "empty signature");
-  return run_result(CmdId::RSAVerify, {Arg::u32(tag::k1, id), Arg::u8(tag::k2, static_cast<uint8_t>(algo)),
-                                       Arg::bin(tag::k3, message), Arg::bin(tag::k5, signature)});
+  return run_result(CmdId::RSAVerify, key_algo_data(id, static_cast<uint8_t>(algo), message, signature));
 }
 
 Result<Bytes> Client::rsa_encrypt(uint32_t id, RsaEncAlgo algo, ByteView data) {
-  return run_tlv(CmdId::RSAEncrypt,
-                 {Arg::u32(tag::k1, id), Arg::u8(tag::k2, static_cast<uint8_t>(algo)), Arg::bin(tag::k3, data)});
+  return run_tlv(CmdId::RSAEncrypt, key_algo_data(id, static_cast<uint8_t>(algo), data));
 }
 
 Result<Bytes> Client::rsa_decrypt(uint32_t id, RsaEncAlgo algo, ByteView data) {
-  return run_tlv(CmdId::RSADecrypt,
-                 {Arg::u32(tag::k1, id), Arg::u8(tag::k2, static_cast<uint8_t>(algo)), Arg::bin(tag::k3, data)});
+  return run_tlv(CmdId::RSADecrypt, key_algo_data(id, static_cast<uint8_t>(algo), data));
 }
 
 Result<Bytes> Client::ecdh(uint32_t id, ByteView peer_public_point) {

@@ -1,5 +1,4 @@
 // Encoding requests and decoding replies from a command's row (commands.def).
-#include <cstdio>
 #include <string>
 
 #include "se05x/commands.h"
@@ -7,12 +6,6 @@
 namespace sx::se05x {
 
 namespace {
-
-std::string tag_hex(uint8_t t) {
-  char b[8];
-  std::snprintf(b, sizeof b, "%02X", t);
-  return b;
-}
 
 Error bug(const Command& c, const std::string& what) {
   return make_error(Errc::Internal, std::string(c.name) + ": " + what);
