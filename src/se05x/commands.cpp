@@ -3,7 +3,9 @@
 
 namespace sx::se05x {
 
-namespace {
+// The vocabulary of commands.def, kept in its own namespace (unity builds put several
+// .cpp files in one translation unit).
+namespace rows {
 
 using namespace tag;  // the rows name tags as k1, kPolicy, ...
 
@@ -59,6 +61,13 @@ constexpr bool ids_in_order() {
 }
 static_assert(ids_in_order(), "command(id) indexes the table by id");
 
+}  // namespace rows
+
+namespace {
+
+using rows::kCommands;
+using rows::kShared;
+
 // A row's bits outside its variable masks; the INS flags a row allows are never fixed.
 bool fixed_bits_match(const Command& c, const CommandHeader& h) {
   return h.cla == c.header.cla && (h.ins & static_cast<uint8_t>(~c.ins_flags)) == c.header.ins &&
@@ -90,7 +99,7 @@ Matches find_commands(const CommandHeader& h, RowFilter include) {
   for (const Command& c : kCommands)
     if (m.count < m.items.size() && (!include || include(c.id)) && matches(c, h)) m.items[m.count++] = &c;
   if (m.count == 1) m.name = m.items[0]->name;
-  if (m.count > 1) m.name = shared_name(m.items[0]->id);
+  if (m.count > 1) m.name = rows::shared_name(m.items[0]->id);
   if (!m.name && m.count) m.name = m.items[0]->name;
   return m;
 }
