@@ -121,6 +121,10 @@ class Client {
   struct Answer {
     Bytes data;
     ReplyFields fields;
+    Answer() = default;
+    Answer(Answer&&) = default;  // moving keeps data's buffer, so fields stay valid
+    Answer& operator=(Answer&&) = default;
+    Answer(const Answer&) = delete;  // a copy's fields would point into the original
   };
   Result<Answer> run(CmdId id, std::span<const Arg> args, HeaderBits bits = {});
   Result<Answer> run(CmdId id, std::initializer_list<Arg> args, HeaderBits bits = {}) {
