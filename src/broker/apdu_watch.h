@@ -1,7 +1,8 @@
 // The few APDUs the broker must recognise to keep the chip clean between
 // clients: applet SELECT (replayed after the link to the chip was re-opened)
 // and SE05x user sessions (closed when the client that opened them leaves).
-// Pure functions on bytes; any input is safe.
+// Pure functions on bytes, built on the command description (se05x/commands.def);
+// any input is safe.
 #pragma once
 
 #include <array>
@@ -9,11 +10,14 @@
 #include <optional>
 
 #include "base/bytes.h"
+#include "se05x/commands.h"
 
 namespace sx::broker {
 
 using SessionId = std::array<uint8_t, 8>;
 
+// True when the C-APDU's header is that of this command of the description.
+bool is_command(se05x::CmdId id, ByteView capdu);
 // 00 A4 04 xx ... (SELECT by AID).
 bool is_select_by_aid(ByteView capdu);
 // True when the R-APDU ends in 90 00.

@@ -54,7 +54,7 @@ nlohmann::json object_json(const token::Object& o) {
   nlohmann::json j;
   j["chip_id"] = hex_id(o.chip_id);
   j["class"] = token::class_name(o.cls);
-  j["chip_type"] = token::chip_kind_name(o.chip_kind);
+  j["chip_type"] = token::chip_kind_name(o.chip_kind, o.chip_cert);
   j["label"] = o.label;
   j["id"] = id_text(o.id);
   j["factory"] = o.factory;

@@ -9,19 +9,20 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "base/bytes.h"
 #include "base/result.h"
 #include "link/apdu_channel.h"
 #include "se05x/apdu.h"
+#include "se05x/commands.h"
 #include "se05x/constants.h"
 #include "se05x/types.h"
 
 namespace sx::se05x {
-
-struct CmdSpec;  // client_internal.h
 
 enum class KeyPart : uint8_t { Pair = p1::kKeyPair, Private = p1::kPrivate, Public = p1::kPublic };
 enum class RsaFormat : uint8_t { Crt = kRsaFormatCrt, Raw = kRsaFormatRaw };
@@ -114,16 +115,39 @@ class Client {
   // The MW's "create if needed" sequence, every SW checked.
   Status ensure_curve(Curve c);
 
+  // --- any command of commands.def (client_core.cpp); the methods above are built on it.
+  // The request built from `args`, the reply decoded strictly; `fields` points into `data`.
+  struct Answer {
+    Bytes data;
+    ReplyFields fields;
+    Answer() = default;
+    Answer(Answer&&) = default;  // moving keeps data's buffer, so fields stay valid
+    Answer& operator=(Answer&&) = default;
+    Answer(const Answer&) = delete;  // a copy's fields would point into the original
+  };
+  Result<Answer> run(CmdId id, std::span<const Arg> args, HeaderBits bits = {});
+  Result<Answer> run(CmdId id, std::initializer_list<Arg> args, HeaderBits bits = {}) {
+    return run(id, std::span<const Arg>(args.begin(), args.size()), bits);
+  }
+
  private:
   // client_core.cpp
   Result<Bytes> exchange(ByteView capdu);
   Result<VersionInfo> select_raw();
-  Result<Bytes> call(const CmdSpec& c, ByteView body);
-  Status call_empty(const CmdSpec& c, ByteView body);
-  Result<Bytes> call_tlv(const CmdSpec& c, ByteView body);
-  Result<uint8_t> call_u8(const CmdSpec& c, ByteView body);
-  Result<uint16_t> call_u16(const CmdSpec& c, ByteView body);
-  Result<bool> call_result(const CmdSpec& c, ByteView body);
+  Status run_empty(CmdId id, std::span<const Arg> args, HeaderBits bits = {});
+  Status run_empty(CmdId id, std::initializer_list<Arg> args) {
+    return run_empty(id, std::span<const Arg>(args.begin(), args.size()));
+  }
+  // The reply's TAG_1 value (commands whose reply is one TLV).
+  Result<Bytes> run_tlv(CmdId id, std::span<const Arg> args);
+  Result<Bytes> run_tlv(CmdId id, std::initializer_list<Arg> args) {
+    return run_tlv(id, std::span<const Arg>(args.begin(), args.size()));
+  }
+  // The 01 / 02 result byte of CheckObjectExists and the verify commands.
+  Result<bool> run_result(CmdId id, std::span<const Arg> args);
+  Result<bool> run_result(CmdId id, std::initializer_list<Arg> args) {
+    return run_result(id, std::span<const Arg>(args.begin(), args.size()));
+  }
   Result<Bytes> read_chunks(uint32_t id, size_t total);
   Status write_chunks(uint32_t id, ByteView data, uint16_t offset, bool create, ByteView policy);
 

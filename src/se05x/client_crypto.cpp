@@ -1,5 +1,7 @@
 // Crypto commands (protocol notes 4.6.9, 4.6.10, DigestOneShot): all share the
 // "TAG_1 ID/algo, TAG_2 algo/data, TAG_3 data [, TAG_5 signature]" shape.
+#include <array>
+#include <span>
 #include <string>
 
 #include "se05x/client_internal.h"
@@ -8,10 +10,17 @@ namespace sx::se05x {
 
 namespace {
 
-Bytes key_algo_data(uint32_t id, uint8_t algo, ByteView data, ByteView signature = {}) {
-  TlvWriter w;
-  w.u32(tag::k1, id).u8(tag::k2, algo).bytes(tag::k3, data).bytes_opt(tag::k5, signature);
-  return w.take();
+// TAG_1 key, TAG_2 algorithm, TAG_3 data [, TAG_5 signature]: every sign/verify/crypt request.
+struct KeyAlgoData {
+  std::array<Arg, 4> args;
+  size_t count;
+  operator std::span<const Arg>() const { return {args.data(), count}; }
+};
+
+KeyAlgoData key_algo_data(uint32_t id, uint8_t algo, ByteView data, ByteView signature = {}) {
+  KeyAlgoData k{{Arg::u32(tag::k1, id), Arg::u8(tag::k2, algo), Arg::bin(tag::k3, data), Arg::bin(tag::k5, signature)}, 3};
+  if (!signature.empty()) k.count = 4;
+  return k;
 }
 
 // The MW refuses digests of other lengths before sending (4.6.9).
@@ -41,50 +50,47 @@ size_t digest_size(DigestAlgo a) {
 
 Result<Bytes> Client::ecdsa_sign(uint32_t id, ByteView digest) {
   SX_ASSIGN(EcSignAlgo algo, ec_algo_for(digest));
-  SX_ASSIGN(Bytes der, call_tlv(cmd::kEcdsaSign, key_algo_data(id, static_cast<uint8_t>(algo), digest)));
-  if (der.size() < 8 || der[0] != 0x30)
-    return make_error(Errc::Malformed, std::string(cmd::kEcdsaSign.name) + ": signature is not a DER SEQUENCE");
+  SX_ASSIGN(Bytes der, run_tlv(CmdId::ECDSASign, key_algo_data(id, static_cast<uint8_t>(algo), digest)));
+  if (der.size() < 8 || der[0] != 0x30) return malformed_reply(CmdId::ECDSASign, "signature is not a DER SEQUENCE");
   return der;
 }
 
 Result<bool> Client::ecdsa_verify(uint32_t id, ByteView digest, ByteView der_signature) {
   SX_ASSIGN(EcSignAlgo algo, ec_algo_for(digest));
-  if (der_signature.empty()) return invalid(cmd::kEcdsaVerify.name, "empty signature");
-  return call_result(cmd::kEcdsaVerify, key_algo_data(id, static_cast<uint8_t>(algo), digest, der_signature));
+  if (der_signature.empty()) return invalid(name_of(CmdId::ECDSAVerify), "empty signature");
+  return run_result(CmdId::ECDSAVerify, key_algo_data(id, static_cast<uint8_t>(algo), digest, der_signature));
 }
 
 Result<Bytes> Client::rsa_sign(uint32_t id, RsaSignAlgo algo, ByteView message) {
-  return call_tlv(cmd::kRsaSign, key_algo_data(id, static_cast<uint8_t>(algo), message));
+  return run_tlv(CmdId::RSASign, key_algo_data(id, static_cast<uint8_t>(algo), message));
 }
 
 Result<bool> Client::rsa_verify(uint32_t id, RsaSignAlgo algo, ByteView message, ByteView signature) {
-  if (signature.empty()) return invalid(cmd::kRsaVerify.name, "empty signature");
-  return call_result(cmd::kRsaVerify, key_algo_data(id, static_cast<uint8_t>(algo), message, signature));
+  if (signature.empty()) return invalid(name_of(CmdId::RSAVerify), "empty signature");
+  return run_result(CmdId::RSAVerify, key_algo_data(id, static_cast<uint8_t>(algo), message, signature));
 }
 
 Result<Bytes> Client::rsa_encrypt(uint32_t id, RsaEncAlgo algo, ByteView data) {
-  return call_tlv(cmd::kRsaEncrypt, key_algo_data(id, static_cast<uint8_t>(algo), data));
+  return run_tlv(CmdId::RSAEncrypt, key_algo_data(id, static_cast<uint8_t>(algo), data));
 }
 
 Result<Bytes> Client::rsa_decrypt(uint32_t id, RsaEncAlgo algo, ByteView data) {
-  return call_tlv(cmd::kRsaDecrypt, key_algo_data(id, static_cast<uint8_t>(algo), data));
+  return run_tlv(CmdId::RSADecrypt, key_algo_data(id, static_cast<uint8_t>(algo), data));
 }
 
 Result<Bytes> Client::ecdh(uint32_t id, ByteView peer_public_point) {
-  if (peer_public_point.empty()) return invalid(cmd::kEcdh.name, "empty peer public key");
-  TlvWriter w;
-  w.u32(tag::k1, id).bytes(tag::k2, peer_public_point);
-  return call_tlv(cmd::kEcdh, w.data());
+  constexpr CmdId cid = CmdId::ECDHGenerateSharedSecret;
+  if (peer_public_point.empty()) return invalid(name_of(cid), "empty peer public key");
+  return run_tlv(cid, {Arg::u32(tag::k1, id), Arg::bin(tag::k2, peer_public_point)});
 }
 
 Result<Bytes> Client::digest(DigestAlgo algo, ByteView data) {
-  const auto& c = cmd::kDigestOneShot;
+  constexpr CmdId cid = CmdId::DigestOneShot;
   const size_t want = digest_size(algo);
-  if (want == 0) return invalid(c.name, "unknown digest algorithm");
-  TlvWriter w;
-  w.u8(tag::k1, static_cast<uint8_t>(algo)).bytes(tag::k2, data);
-  SX_ASSIGN(Bytes out, call_tlv(c, w.data()));
-  if (out.size() != want) return make_error(Errc::Malformed, std::string(c.name) + ": digest has the wrong length");
+  if (want == 0) return invalid(name_of(cid), "unknown digest algorithm");
+  // TAG_2 is sent even for empty data.
+  SX_ASSIGN(Bytes out, run_tlv(cid, {Arg::u8(tag::k1, static_cast<uint8_t>(algo)), Arg::bin(tag::k2, data)}));
+  if (out.size() != want) return malformed_reply(cid, "digest has the wrong length");
   return out;
 }
 

@@ -8,22 +8,20 @@
 namespace sx::se05x {
 
 Result<Bytes> Client::read_ec_curve_list() {
-  SX_ASSIGN(Bytes list, call_tlv(cmd::kReadCurveList, {}));
+  SX_ASSIGN(Bytes list, run_tlv(CmdId::ReadECCurveList, {}));
   for (uint8_t b : list)
-    if (b != kCurveSet && b != kCurveNotSet)
-      return make_error(Errc::Malformed, std::string(cmd::kReadCurveList.name) + ": bad set indicator");
+    if (b != kCurveSet && b != kCurveNotSet) return malformed_reply(CmdId::ReadECCurveList, "bad set indicator");
   return list;
 }
 
 Status Client::create_ec_curve(Curve c) {
-  return call_empty(cmd::kCreateCurve, TlvWriter().u8(tag::k1, static_cast<uint8_t>(c)).take());
+  return run_empty(CmdId::CreateECCurve, {Arg::u8(tag::k1, static_cast<uint8_t>(c))});
 }
 
 Status Client::set_ec_curve_param(Curve c, CurveParam param, ByteView value) {
-  if (value.empty()) return invalid(cmd::kSetCurveParam.name, "empty parameter value");
-  TlvWriter w;
-  w.u8(tag::k1, static_cast<uint8_t>(c)).u8(tag::k2, static_cast<uint8_t>(param)).bytes(tag::k3, value);
-  return call_empty(cmd::kSetCurveParam, w.data());
+  if (value.empty()) return invalid(name_of(CmdId::SetECCurveParam), "empty parameter value");
+  return run_empty(CmdId::SetECCurveParam, {Arg::u8(tag::k1, static_cast<uint8_t>(c)),
+                                            Arg::u8(tag::k2, static_cast<uint8_t>(param)), Arg::bin(tag::k3, value)});
 }
 
 Status Client::ensure_curve(Curve c) {
@@ -42,8 +40,7 @@ Status Client::ensure_curve(Curve c) {
   SX_ASSIGN(Bytes list, read_ec_curve_list());
   const size_t index = static_cast<size_t>(c) - 1;
   if (index >= list.size())
-    return make_error(Errc::Malformed, std::string(cmd::kReadCurveList.name) + ": curve list has no entry for curve " +
-                                           std::to_string(static_cast<int>(c)));
+    return malformed_reply(CmdId::ReadECCurveList, "curve list has no entry for curve " + std::to_string(static_cast<int>(c)));
   if (list[index] == kCurveSet) return {};
   SX_TRY(create_ec_curve(c));
   const struct {

@@ -13,6 +13,11 @@ namespace {
 
 uint8_t ins_flags(bool transient) { return transient ? ins::kTransient : 0; }
 
+// Appends an optional TLV value, left out when empty (the MW's "optional" helpers).
+void add_opt(std::vector<Arg>& args, uint8_t t, ByteView v) {
+  if (!v.empty()) args.push_back(Arg::bin(t, v));
+}
+
 bool valid_rsa_bits(uint16_t bits) {
   constexpr uint16_t kSizes[] = {512, 1024, 1152, 2048, 3072, 4096};
   return std::find(std::begin(kSizes), std::end(kSizes), bits) != std::end(kSizes);
@@ -21,13 +26,13 @@ bool valid_rsa_bits(uint16_t bits) {
 // Checks key material lengths against the curve when we know it (creation).
 Status check_ec_sizes(const EcKeyWrite& w) {
   const CurveInfo* info = curve_info(w.curve);
-  if (!info) return invalid(cmd::kWriteEcKey.name, "unknown curve");
+  if (!info) return invalid(name_of(CmdId::WriteECKey), "unknown curve");
   const bool weier = info->family == CurveFamily::Weierstrass;
   const size_t pub_len = weier ? 1 + 2 * size_t{info->bytes} : info->bytes;
   if (!w.private_key.empty() && w.private_key.size() != info->bytes)
-    return invalid(cmd::kWriteEcKey.name, "private key length does not match the curve");
+    return invalid(name_of(CmdId::WriteECKey), "private key length does not match the curve");
   if (!w.public_key.empty() && (w.public_key.size() != pub_len || (weier && w.public_key[0] != 0x04)))
-    return invalid(cmd::kWriteEcKey.name, "public key is not an uncompressed point of the curve");
+    return invalid(name_of(CmdId::WriteECKey), "public key is not an uncompressed point of the curve");
   return {};
 }
 
@@ -39,7 +44,7 @@ Status check_ec_parts(const EcKeyWrite& w) {
     case KeyPart::Private: ok = priv && !pub; break;
     case KeyPart::Public: ok = pub && !priv; break;
   }
-  if (!ok) return invalid(cmd::kWriteEcKey.name, "key material does not match the key part");
+  if (!ok) return invalid(name_of(CmdId::WriteECKey), "key material does not match the key part");
   return {};
 }
 
@@ -67,19 +72,21 @@ Bytes shifted(const RsaPart& part) {
 }  // namespace
 
 Status Client::write_chunks(uint32_t id, ByteView data, uint16_t offset, bool create, ByteView policy) {
-  const auto& c = cmd::kWriteBinary;
-  if (data.empty()) return invalid(c.name, "no data");
-  if (size_t{offset} + data.size() > kMaxBinaryFile) return invalid(c.name, "file would exceed 0x7FFF bytes");
+  const char* name = name_of(CmdId::WriteBinary);
+  if (data.empty()) return invalid(name, "no data");
+  if (size_t{offset} + data.size() > kMaxBinaryFile) return invalid(name, "file would exceed 0x7FFF bytes");
   ChannelLock lock(ch_);
   SX_TRY(lock.status());
   for (size_t pos = 0; pos < data.size(); pos += kBinaryChunk) {
+    // Policy and file size (TAG_3) in the creating APDU only; TAG_2 left out at offset 0.
     const bool first_create = create && pos == 0;
-    TlvWriter w;
-    if (first_create) w.bytes_opt(tag::kPolicy, policy);
-    w.u32(tag::k1, id).u16_opt(tag::k2, static_cast<uint16_t>(offset + pos));
-    if (first_create) w.u16(tag::k3, static_cast<uint16_t>(data.size()));
-    w.bytes(tag::k4, data.subspan(pos, std::min(kBinaryChunk, data.size() - pos)));
-    SX_TRY(call_empty(c, w.data()));
+    const auto at = static_cast<uint16_t>(offset + pos);
+    std::vector<Arg> args{Arg::u32(tag::k1, id)};
+    if (first_create) add_opt(args, tag::kPolicy, policy);
+    if (at) args.push_back(Arg::u16(tag::k2, at));
+    if (first_create) args.push_back(Arg::u16(tag::k3, static_cast<uint16_t>(data.size())));
+    args.push_back(Arg::bin(tag::k4, data.subspan(pos, std::min(kBinaryChunk, data.size() - pos))));
+    SX_TRY(run_empty(CmdId::WriteBinary, args));
   }
   return {};
 }
@@ -93,17 +100,18 @@ Status Client::update_binary(uint32_t id, ByteView data, uint16_t offset) {
 }
 
 Status Client::write_ec_key(const EcKeyWrite& w) {
-  const auto& c = cmd::kWriteEcKey;
+  const char* name = name_of(CmdId::WriteECKey);
   SX_TRY(check_ec_parts(w));
-  if (w.exists && !w.policy.empty()) return invalid(c.name, "a policy can only be given on creation");
+  if (w.exists && !w.policy.empty()) return invalid(name, "a policy can only be given on creation");
   if (!w.exists) SX_TRY(check_ec_sizes(w));
+  std::vector<Arg> args{Arg::u32(tag::k1, w.id)};
+  add_opt(args, tag::kPolicy, w.policy);
+  if (!w.exists) args.push_back(Arg::u8(tag::k2, static_cast<uint8_t>(w.curve)));
+  add_opt(args, tag::k3, w.private_key);
+  add_opt(args, tag::k4, w.public_key);
   // On an existing object the card ignores the key part; the MW sends none.
-  const uint8_t p1v = static_cast<uint8_t>(p1::kEc | (w.exists ? 0 : static_cast<uint8_t>(w.part)));
-  TlvWriter body;
-  body.bytes_opt(tag::kPolicy, w.policy).u32(tag::k1, w.id);
-  if (!w.exists) body.u8(tag::k2, static_cast<uint8_t>(w.curve));
-  body.bytes_opt(tag::k3, w.private_key).bytes_opt(tag::k4, w.public_key);
-  return call_empty(c.with_ins_p1(ins_flags(w.transient), p1v), body.data());
+  const auto part = static_cast<uint8_t>(w.exists ? 0 : static_cast<uint8_t>(w.part));
+  return run_empty(CmdId::WriteECKey, args, {ins_flags(w.transient), part, 0});
 }
 
 Status Client::generate_ec_key(uint32_t id, Curve curve, ByteView policy) {
@@ -115,38 +123,35 @@ Status Client::generate_ec_key(uint32_t id, Curve curve, ByteView policy) {
 }
 
 Status Client::generate_rsa_key(uint32_t id, uint16_t bits, RsaFormat format, ByteView policy, bool transient) {
-  const auto& c = cmd::kWriteRsaKey;
-  if (!valid_rsa_bits(bits)) return invalid(c.name, "unsupported RSA key size");
-  TlvWriter body;
-  body.bytes_opt(tag::kPolicy, policy).u32(tag::k1, id).u16(tag::k2, bits);
-  const CmdSpec spec = c.with_ins_p1(ins_flags(transient), p1::kRsa | p1::kKeyPair).with_p2(static_cast<uint8_t>(format));
-  return call_empty(spec, body.data());
+  constexpr CmdId cid = CmdId::WriteRSAKey;
+  if (!valid_rsa_bits(bits)) return invalid(name_of(cid), "unsupported RSA key size");
+  std::vector<Arg> args{Arg::u32(tag::k1, id), Arg::u16(tag::k2, bits)};
+  add_opt(args, tag::kPolicy, policy);
+  return run_empty(cid, args, {ins_flags(transient), p1::kKeyPair, static_cast<uint8_t>(format)});
 }
 
 Status Client::import_rsa_key(const RsaKeyImport& k) {
-  const auto& c = cmd::kWriteRsaKey;
-  if (!valid_rsa_bits(k.bits)) return invalid(c.name, "unsupported RSA key size");
-  if (k.part == KeyPart::Private) return invalid(c.name, "private-only RSA import is not supported");
+  constexpr CmdId cid = CmdId::WriteRSAKey;
+  if (!valid_rsa_bits(k.bits)) return invalid(name_of(cid), "unsupported RSA key size");
+  if (k.part == KeyPart::Private) return invalid(name_of(cid), "private-only RSA import is not supported");
   const auto parts = rsa_components(k);
   for (const auto& p : parts)
-    if (p.value.empty()) return invalid(c.name, "a key component is missing");
+    if (p.value.empty()) return invalid(name_of(cid), "a key component is missing");
   ChannelLock lock(ch_);
   SX_TRY(lock.status());
-  const uint8_t p2v = static_cast<uint8_t>(k.format);
   for (size_t i = 0; i < parts.size(); ++i) {
+    // Only the first APDU names the key part, size and policy; the rest add components to it.
     const bool first = i == 0;
-    TlvWriter body;
-    if (first) body.bytes_opt(tag::kPolicy, k.policy);
-    body.u32(tag::k1, k.id);
-    if (first) body.u16(tag::k2, k.bits);
+    std::vector<Arg> args{Arg::u32(tag::k1, k.id)};
+    if (first) {
+      add_opt(args, tag::kPolicy, k.policy);
+      args.push_back(Arg::u16(tag::k2, k.bits));
+    }
     Bytes comp = shifted(parts[i]);
-    body.bytes(parts[i].tag, comp);
+    args.push_back(Arg::bin(parts[i].tag, comp));
+    const auto part = static_cast<uint8_t>(first ? static_cast<uint8_t>(k.part) : 0);
+    Status st = run_empty(cid, args, {ins_flags(k.transient), part, static_cast<uint8_t>(k.format)});
     secure_wipe(comp);
-    // Only the first APDU names the key part; the rest add components to it.
-    const uint8_t p1v = static_cast<uint8_t>(p1::kRsa | (first ? static_cast<uint8_t>(k.part) : 0));
-    Bytes data = body.take();
-    Status st = call_empty(c.with_ins_p1(ins_flags(k.transient), p1v).with_p2(p2v), data);
-    secure_wipe(data);
     SX_TRY(st);
   }
   return {};

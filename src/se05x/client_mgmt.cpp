@@ -6,26 +6,23 @@
 namespace sx::se05x {
 
 Result<VersionInfo> Client::get_version() {
-  SX_ASSIGN(Bytes v, call_tlv(cmd::kGetVersion, {}));
-  return named(cmd::kGetVersion.name, parse_version(v));
+  SX_ASSIGN(Bytes v, run_tlv(CmdId::GetVersion, {}));
+  return named(name_of(CmdId::GetVersion), parse_version(v));
 }
 
 Result<Bytes> Client::get_random(uint16_t length) {
-  if (length == 0) return invalid(cmd::kGetRandom.name, "length must be at least 1");
-  SX_ASSIGN(Bytes v, call_tlv(cmd::kGetRandom, TlvWriter().u16(tag::k1, length).take()));
+  constexpr CmdId id = CmdId::GetRandom;
+  if (length == 0) return invalid(name_of(id), "length must be at least 1");
+  SX_ASSIGN(Bytes v, run_tlv(id, {Arg::u16(tag::k1, length)}));
   if (v.size() != length)
-    return make_error(Errc::Malformed, std::string(cmd::kGetRandom.name) + ": asked for " + std::to_string(length) +
-                                           " bytes, got " + std::to_string(v.size()));
+    return malformed_reply(id, "asked for " + std::to_string(length) + " bytes, got " + std::to_string(v.size()));
   return v;
 }
 
 Result<uint32_t> Client::get_free_memory(MemoryType type) {
-  const auto& c = cmd::kGetFreeMemory;
-  SX_ASSIGN(Bytes v, call_tlv(c, TlvWriter().u8(tag::k1, static_cast<uint8_t>(type)).take()));
-  // U32 only on some applet patch versions (protocol notes 4.6.1).
-  if (v.size() == 2) return uint32_t{get_u16(v)};
-  if (v.size() == 4) return get_u32(v);
-  return make_error(Errc::Malformed, std::string(c.name) + ": expected a 2- or 4-byte TLV");
+  // The reply is a U16, or a U32 on some applet patch versions (protocol notes 4.6.1).
+  SX_ASSIGN(Answer a, run(CmdId::GetFreeMemory, {Arg::u8(tag::k1, static_cast<uint8_t>(type))}));
+  return a.fields.u32(tag::k1);
 }
 
 }  // namespace sx::se05x

@@ -7,24 +7,14 @@
 
 namespace sx::se05x {
 
-namespace {
-
-Error malformed(const CmdSpec& c, const std::string& what) {
-  return make_error(Errc::Malformed, std::string(c.name) + ": " + what);
-}
-
-}  // namespace
-
 Result<IdPage> Client::read_id_list(uint16_t offset, uint8_t type_filter) {
-  const auto& c = cmd::kReadIdList;
+  constexpr CmdId id = CmdId::ReadIDList;
   // The offset is sent even when 0 (unlike the "optional" U16 TLVs).
-  SX_ASSIGN(Bytes data, call(c, TlvWriter().u16(tag::k1, offset).u8(tag::k2, type_filter).take()));
-  TlvReader r(data);
-  SX_ASSIGN(uint8_t more, named(c.name, r.expect_u8(tag::k1)));
-  SX_ASSIGN(ByteView list, named(c.name, r.expect(tag::k2)));
-  SX_TRY(expect_end(r, c.name));
-  if (more != kMore && more != kNoMore) return malformed(c, "bad 'more' flag");
-  if (list.size() % 4 != 0) return malformed(c, "ID list length is not a multiple of 4");
+  SX_ASSIGN(Answer a, run(id, {Arg::u16(tag::k1, offset), Arg::u8(tag::k2, type_filter)}));
+  const uint8_t more = a.fields.u8(tag::k1);
+  const ByteView list = a.fields.bytes(tag::k2);
+  if (more != kMore && more != kNoMore) return malformed_reply(id, "bad 'more' flag");
+  if (list.size() % 4 != 0) return malformed_reply(id, "ID list length is not a multiple of 4");
   IdPage page;
   page.more = more == kMore;
   for (size_t i = 0; i < list.size(); i += 4) page.ids.push_back(get_u32(list, i));
@@ -36,69 +26,66 @@ Result<std::vector<uint32_t>> Client::read_all_ids(uint8_t type_filter, size_t m
   SX_TRY(lock.status());
   std::vector<uint32_t> all;
   for (size_t page_no = 0; page_no < max_pages; ++page_no) {
-    if (all.size() > 0xFFFF) return malformed(cmd::kReadIdList, "more IDs than a 16-bit offset can page through");
+    if (all.size() > 0xFFFF) return malformed_reply(CmdId::ReadIDList, "more IDs than a 16-bit offset can page through");
     // AN12413: the next offset is the number of IDs listed so far (not bytes).
     SX_ASSIGN(IdPage page, read_id_list(static_cast<uint16_t>(all.size()), type_filter));
     all.insert(all.end(), page.ids.begin(), page.ids.end());
     if (!page.more) return all;
-    if (page.ids.empty()) return malformed(cmd::kReadIdList, "card says 'more' but listed nothing");
+    if (page.ids.empty()) return malformed_reply(CmdId::ReadIDList, "card says 'more' but listed nothing");
   }
-  return malformed(cmd::kReadIdList, "still 'more' after " + std::to_string(max_pages) + " pages");
+  return malformed_reply(CmdId::ReadIDList, "still 'more' after " + std::to_string(max_pages) + " pages");
 }
 
-Result<bool> Client::check_object_exists(uint32_t id) { return call_result(cmd::kCheckExists, id_body(id)); }
+Result<bool> Client::check_object_exists(uint32_t id) {
+  return run_result(CmdId::CheckObjectExists, {Arg::u32(tag::k1, id)});
+}
 
 Result<TypeInfo> Client::read_type(uint32_t id) {
-  const auto& c = cmd::kReadType;
-  SX_ASSIGN(Bytes data, call(c, id_body(id)));
-  TlvReader r(data);
-  SX_ASSIGN(uint8_t type, named(c.name, r.expect_u8(tag::k1)));
-  SX_ASSIGN(uint8_t where, named(c.name, r.expect_u8(tag::k2)));
-  SX_TRY(expect_end(r, c.name));
-  if (where != kPersistent && where != kTransientObj) return malformed(c, "bad transient indicator");
-  return TypeInfo{type, where == kTransientObj};
+  SX_ASSIGN(Answer a, run(CmdId::ReadType, {Arg::u32(tag::k1, id)}));
+  const uint8_t where = a.fields.u8(tag::k2);
+  if (where != kPersistent && where != kTransientObj) return malformed_reply(CmdId::ReadType, "bad transient indicator");
+  return TypeInfo{a.fields.u8(tag::k1), where == kTransientObj};
 }
 
-Result<uint16_t> Client::read_size(uint32_t id) { return call_u16(cmd::kReadSize, id_body(id)); }
+Result<uint16_t> Client::read_size(uint32_t id) {
+  SX_ASSIGN(Answer a, run(CmdId::ReadSize, {Arg::u32(tag::k1, id)}));
+  return a.fields.u16(tag::k1);
+}
 
 Result<Curve> Client::get_ec_curve_id(uint32_t id) {
-  SX_ASSIGN(uint8_t c, call_u8(cmd::kGetCurveId, id_body(id)));
-  return static_cast<Curve>(c);
+  SX_ASSIGN(Answer a, run(CmdId::GetECCurveId, {Arg::u32(tag::k1, id)}));
+  return static_cast<Curve>(a.fields.u8(tag::k1));
 }
 
 Result<ObjectAttributes> Client::read_object_attributes(uint32_t id) {
-  const auto& c = cmd::kReadAttributes;
-  SX_ASSIGN(Bytes data, call(c, id_body(id)));
-  TlvReader r(data);
-  SX_ASSIGN(Tlv t, named(c.name, r.next()));
-  SX_TRY(expect_end(r, c.name));
+  constexpr CmdId cid = CmdId::ReadObjectAttributes;
+  SX_ASSIGN(Answer a, run(cid, {Arg::u32(tag::k1, id)}));
   // Below applet 7.2 the attributes come in TAG_2, from 7.2 in TAG_3 (with a version).
-  const bool v72 = t.tag == tag::k3;
-  const bool tag_ok = version_ ? (t.tag == (version_->at_least(7, 2) ? tag::k3 : tag::k2))
-                               : (t.tag == tag::k2 || t.tag == tag::k3);
-  if (!tag_ok) return malformed(c, "unexpected attributes tag");
-  return named(c.name, parse_attributes(t.value, v72));
+  const auto v2 = a.fields.get(tag::k2), v3 = a.fields.get(tag::k3);
+  const bool tag_ok = version_ ? (version_->at_least(7, 2) ? (v3 && !v2) : (v2 && !v3)) : (v2.has_value() != v3.has_value());
+  if (!tag_ok) return malformed_reply(cid, "unexpected attributes tag");
+  return named(name_of(cid), parse_attributes(v3 ? *v3 : *v2, v3.has_value()));
 }
 
-Status Client::delete_object(uint32_t id) { return call_empty(cmd::kDeleteObject, id_body(id)); }
+Status Client::delete_object(uint32_t id) { return run_empty(CmdId::DeleteSecureObject, {Arg::u32(tag::k1, id)}); }
 
-Result<Bytes> Client::read_object(uint32_t id) { return call_tlv(cmd::kReadObject, id_body(id)); }
+Result<Bytes> Client::read_object(uint32_t id) { return run_tlv(CmdId::ReadObject, {Arg::u32(tag::k1, id)}); }
 
 Result<Bytes> Client::read_object_part(uint32_t id, uint16_t offset, uint16_t length) {
-  const auto& c = cmd::kReadObject;
-  if (length == 0) return invalid(c.name, "length must be at least 1");
-  TlvWriter w;
-  w.u32(tag::k1, id).u16_opt(tag::k2, offset).u16(tag::k3, length);
-  SX_ASSIGN(Bytes v, call_tlv(c, w.data()));
+  constexpr CmdId cid = CmdId::ReadObject;
+  if (length == 0) return invalid(name_of(cid), "length must be at least 1");
+  // TAG_2 is left out for offset 0, like the MW.
+  const Arg with_offset[] = {Arg::u32(tag::k1, id), Arg::u16(tag::k2, offset), Arg::u16(tag::k3, length)};
+  const Arg from_start[] = {Arg::u32(tag::k1, id), Arg::u16(tag::k3, length)};
+  SX_ASSIGN(Answer a, offset ? run(cid, with_offset) : run(cid, from_start));
+  const ByteView v = a.fields.bytes(tag::k1);
   if (v.size() != length)
-    return malformed(c, "asked for " + std::to_string(length) + " bytes, got " + std::to_string(v.size()));
-  return v;
+    return malformed_reply(cid, "asked for " + std::to_string(length) + " bytes, got " + std::to_string(v.size()));
+  return Bytes(v.begin(), v.end());
 }
 
 Result<Bytes> Client::read_rsa_component(uint32_t id, RsaComponent which) {
-  TlvWriter w;
-  w.u32(tag::k1, id).u8(tag::k4, static_cast<uint8_t>(which));
-  return call_tlv(cmd::kReadObject, w.data());
+  return run_tlv(CmdId::ReadObject, {Arg::u32(tag::k1, id), Arg::u8(tag::k4, static_cast<uint8_t>(which))});
 }
 
 Result<Bytes> Client::read_binary(uint32_t id) {
@@ -115,7 +102,7 @@ Result<Bytes> Client::read_binary(uint32_t id, size_t total) {
 }
 
 Result<Bytes> Client::read_chunks(uint32_t id, size_t total) {
-  if (total == 0 || total > kMaxBinaryFile) return invalid(cmd::kReadObject.name, "binary file size out of range");
+  if (total == 0 || total > kMaxBinaryFile) return invalid(name_of(CmdId::ReadObject), "binary file size out of range");
   Bytes out;
   out.reserve(total);
   while (out.size() < total) {

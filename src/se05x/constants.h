@@ -32,6 +32,7 @@ inline constexpr uint8_t kKeyPair = 0x60;
 inline constexpr uint8_t kPrivate = 0x40;
 inline constexpr uint8_t kPublic = 0x20;
 inline constexpr uint8_t kKeyPartMask = 0x60;
+inline constexpr uint8_t kUpperMask = 0xE0;  // all but the credential type
 inline constexpr uint8_t kTypeMask = 0x1F;
 inline constexpr uint8_t kEc = 0x01;
 inline constexpr uint8_t kRsa = 0x02;

@@ -7,17 +7,11 @@ namespace sx::se05x {
 
 namespace {
 
-std::string tag_text(uint8_t tag) {
-  char b[8];
-  std::snprintf(b, sizeof b, "%02X", tag);
-  return b;
-}
-
 Error malformed(std::string what) { return make_error(Errc::Malformed, std::move(what)); }
 
 Result<uint32_t> as_uint(uint8_t tag, ByteView v, size_t size) {
   if (v.size() != size)
-    return malformed("TLV " + tag_text(tag) + ": expected " + std::to_string(size) + " bytes, got " +
+    return malformed("TLV " + tag_hex(tag) + ": expected " + std::to_string(size) + " bytes, got " +
                      std::to_string(v.size()));
   uint32_t out = 0;
   for (uint8_t b : v) out = out << 8 | b;
@@ -25,6 +19,12 @@ Result<uint32_t> as_uint(uint8_t tag, ByteView v, size_t size) {
 }
 
 }  // namespace
+
+std::string tag_hex(uint8_t tag) {
+  char b[8];
+  std::snprintf(b, sizeof b, "%02X", tag);
+  return b;
+}
 
 void put_tlv_length(Bytes& out, size_t len) {
   if (len < 0x80) {
@@ -66,20 +66,20 @@ Result<Tlv> TlvReader::next() {
   Tlv t;
   t.tag = data_[pos_];
   size_t p = pos_ + 1;
-  if (p >= data_.size()) return malformed("TLV " + tag_text(t.tag) + ": length missing");
+  if (p >= data_.size()) return malformed("TLV " + tag_hex(t.tag) + ": length missing");
   size_t len = data_[p++];
   if (len == 0x81) {
-    if (p + 1 > data_.size()) return malformed("TLV " + tag_text(t.tag) + ": truncated length");
+    if (p + 1 > data_.size()) return malformed("TLV " + tag_hex(t.tag) + ": truncated length");
     len = data_[p++];
   } else if (len == 0x82) {
-    if (p + 2 > data_.size()) return malformed("TLV " + tag_text(t.tag) + ": truncated length");
+    if (p + 2 > data_.size()) return malformed("TLV " + tag_hex(t.tag) + ": truncated length");
     len = get_u16(data_, p);
     p += 2;
   } else if (len > 0x82 || len == 0x80) {
-    return malformed("TLV " + tag_text(t.tag) + ": unsupported length byte");
+    return malformed("TLV " + tag_hex(t.tag) + ": unsupported length byte");
   }
   if (len > data_.size() - p)
-    return malformed("TLV " + tag_text(t.tag) + ": length " + std::to_string(len) + " exceeds the " +
+    return malformed("TLV " + tag_hex(t.tag) + ": length " + std::to_string(len) + " exceeds the " +
                      std::to_string(data_.size() - p) + " bytes left");
   t.value = data_.subspan(p, len);
   pos_ = p + len;
@@ -91,7 +91,7 @@ Result<ByteView> TlvReader::expect(uint8_t tag) {
   SX_ASSIGN(Tlv t, next());
   if (t.tag != tag) {
     pos_ = save;
-    return malformed("expected TLV " + tag_text(tag) + ", found " + tag_text(t.tag));
+    return malformed("expected TLV " + tag_hex(tag) + ", found " + tag_hex(t.tag));
   }
   return t.value;
 }
@@ -124,7 +124,7 @@ Result<TlvSet> TlvSet::parse(ByteView data) {
   TlvReader r(data);
   while (!r.at_end()) {
     SX_ASSIGN(Tlv t, r.next());
-    if (s.get(t.tag)) return malformed("duplicate TLV " + tag_text(t.tag));
+    if (s.get(t.tag)) return malformed("duplicate TLV " + tag_hex(t.tag));
     s.items_.push_back(t);
   }
   return s;
@@ -138,7 +138,7 @@ std::optional<ByteView> TlvSet::get(uint8_t tag) const {
 
 Result<ByteView> TlvSet::require(uint8_t tag) const {
   auto v = get(tag);
-  if (!v) return malformed("TLV " + tag_text(tag) + " missing");
+  if (!v) return malformed("TLV " + tag_hex(tag) + " missing");
   return *v;
 }
 

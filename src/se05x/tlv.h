@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -28,6 +29,9 @@ class TlvWriter {
  private:
   Bytes buf_;
 };
+
+// A tag as two hex digits ("41"), for error messages.
+std::string tag_hex(uint8_t tag);
 
 // Encodes a TLV length (0..65535).
 void put_tlv_length(Bytes& out, size_t len);

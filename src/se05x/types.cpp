@@ -23,6 +23,25 @@ bool is_3x_code(uint8_t c) { return c >= 0x01 && c <= 0x11 && c != 0x0E; }
 
 }  // namespace
 
+ObjectKind kind_of(ObjectType t) {
+  using T = ObjectType;
+  switch (t) {
+    case T::EcKeyPair: return ObjectKind::EcPair;
+    case T::EcPrivate: return ObjectKind::EcPrivate;
+    case T::EcPublic: return ObjectKind::EcPublic;
+    case T::RsaKeyPair:
+    case T::RsaKeyPairCrt: return ObjectKind::RsaPair;
+    case T::RsaPrivate:
+    case T::RsaPrivateCrt: return ObjectKind::RsaPrivate;
+    case T::RsaPublic: return ObjectKind::RsaPublic;
+    case T::BinaryFile: return ObjectKind::Binary;
+    case T::Aes: return ObjectKind::Aes;
+    case T::Des: return ObjectKind::Des;
+    case T::Hmac: return ObjectKind::Hmac;
+    default: return ObjectKind::Other;
+  }
+}
+
 Result<VersionInfo> parse_version(ByteView v) {
   if (v.size() != 4 && v.size() != 5 && v.size() != 7)
     return type_malformed("version info: expected 4, 5 or 7 bytes, got " + std::to_string(v.size()));

@@ -32,6 +32,22 @@ struct TypeInfo {
   bool transient = false;
 };
 
+// What a secure object is: the one object-kind enum of the host stack and the simulator.
+// (The simulator's NVM file stores these values: append, never reorder.)
+enum class ObjectKind : uint8_t { EcPair, EcPrivate, EcPublic, RsaPair, RsaPrivate, RsaPublic, Binary, Aes, Des, Hmac, Other };
+
+constexpr bool is_ec(ObjectKind k) { return k == ObjectKind::EcPair || k == ObjectKind::EcPrivate || k == ObjectKind::EcPublic; }
+constexpr bool is_rsa(ObjectKind k) {
+  return k == ObjectKind::RsaPair || k == ObjectKind::RsaPrivate || k == ObjectKind::RsaPublic;
+}
+constexpr bool is_symmetric(ObjectKind k) { return k == ObjectKind::Aes || k == ObjectKind::Des || k == ObjectKind::Hmac; }
+constexpr bool is_pair(ObjectKind k) { return k == ObjectKind::EcPair || k == ObjectKind::RsaPair; }
+constexpr bool has_private(ObjectKind k) { return is_pair(k) || k == ObjectKind::EcPrivate || k == ObjectKind::RsaPrivate; }
+constexpr bool has_public(ObjectKind k) { return is_pair(k) || k == ObjectKind::EcPublic || k == ObjectKind::RsaPublic; }
+
+// The kind of a (3.x) SecureObjectType; Other for codes without one (counters, PCRs, ...).
+ObjectKind kind_of(ObjectType t);
+
 // What a ReadType code means independent of the applet generation. For
 // applet 3.x EC codes the curve is unknown here (Curve::None; ask GetECCurveId).
 struct KeyKind {

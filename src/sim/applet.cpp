@@ -9,9 +9,6 @@
 namespace sx::sim {
 
 namespace s = se05x::sw;
-namespace p2 = se05x::p2;
-namespace p1 = se05x::p1;
-namespace ins = se05x::ins;
 
 Applet::Applet(const Variant& v, Store store, FaultPlan& faults, Persist persist)
     : v_(v), store_(std::move(store)), faults_(faults), persist_(std::move(persist)) {}
@@ -86,10 +83,27 @@ Outcome Applet::process(ByteView capdu) {
   return out;
 }
 
-Applet::Reply Applet::select(const Cmd& c) {
-  name_ = "Select";
+uint8_t Request::u8(uint8_t t) const { return opt_u8(t).value_or(0); }
+uint16_t Request::u16(uint8_t t) const { return opt_u16(t).value_or(0); }
+
+uint32_t Request::u32(uint8_t t) const {
+  auto v = tlvs.get_u32(t);
+  return v && *v ? **v : 0;
+}
+
+std::optional<uint8_t> Request::opt_u8(uint8_t t) const {
+  auto v = tlvs.get_u8(t);
+  return v ? *v : std::nullopt;
+}
+
+std::optional<uint16_t> Request::opt_u16(uint8_t t) const {
+  auto v = tlvs.get_u16(t);
+  return v ? *v : std::nullopt;
+}
+
+Applet::Reply Applet::on_Select(const Request& r) {
+  const Cmd& c = r.apdu;
   op_.op = Op::Select;
-  if (c.header.p1 != 0x04) return sw(sw_choice::kWrongP1P2);
   if (c.body.empty()) {  // card manager (ISD) selected: the applet is deselected
     reset();
     return ok(Bytes{0x6F, 0x10, 0x84, 0x08, 0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00, 0xA5, 0x04, 0x9F, 0x65,
@@ -104,83 +118,80 @@ Applet::Reply Applet::select(const Cmd& c) {
 }
 
 Applet::Reply Applet::dispatch(const Cmd& c) {
-  const auto& h = c.header;
-  if ((h.cla & 0xFC) == 0x00 && h.ins == 0xA4) return select(c);
-  if (h.cla != se05x::kCla) return sw(s::kClaNotSupported);
+  se05x::CommandHeader h = c.header;
+  if ((h.cla & 0xFC) == 0x00) h.cla = 0x00;  // ISO logical channels 0..3 alike
+  const se05x::Matches m = se05x::find_commands(h, &Applet::implemented);
+  if (h.cla != se05x::kCla) {  // the card manager: SELECT only
+    if (m.count) return run(m, c, Tlvs{});
+    return sw(se05x::known_instruction(h, &Applet::implemented) ? sw_choice::kWrongP1P2 : s::kClaNotSupported);
+  }
   if (!selected_) return sw(sw_choice::kNoApplet);
   auto tlvs = Tlvs::parse(c.body);
   if (!tlvs) {
     name_ = "BadTlv";
     return sw(sw_choice::kBadTlv);
   }
-  return dispatch_applet(c, *tlvs);
+  if (!m.count)
+    return sw(se05x::known_instruction(h, &Applet::implemented) ? sw_choice::kWrongP1P2 : s::kInsNotSupported);
+  return run(m, c, *tlvs);
 }
 
-Applet::Reply Applet::dispatch_applet(const Cmd& c, const Tlvs& t) {
-  const uint8_t in = c.header.ins, cls = in & ins::kMask, a = c.header.p1, b = c.header.p2;
-  if (in & (ins::kAuthObject | ins::kAttest)) return sw(s::kInsNotSupported);  // no auth objects / attestation
-  const bool transient = (in & ins::kTransient) != 0;
-  if (transient && cls != ins::kWrite) return sw(s::kInsNotSupported);
-  switch (cls) {
-    case ins::kWrite:
-      switch (a & p1::kTypeMask) {
-        case p1::kEc: return b == p2::kDefault ? write_ec_key(c, t) : sw(sw_choice::kWrongP1P2);
-        case p1::kRsa: return write_rsa_key(c, t);
-        case p1::kAes:
-        case p1::kDes:
-        case p1::kHmac: return b == p2::kDefault ? write_symmetric(c, t) : sw(sw_choice::kWrongP1P2);
-        case p1::kBinary: return b == p2::kDefault ? write_binary(c, t) : sw(sw_choice::kWrongP1P2);
-        case p1::kCurve:
-          if (transient) break;
-          if (b == p2::kCreate) return create_curve(t);
-          if (b == p2::kParam) return set_curve_param(t);
-          break;
-        default: break;
-      }
-      return sw(sw_choice::kWrongP1P2);
-    case ins::kRead:
-      if (a == p1::kDefault) {
-        switch (b) {
-          case p2::kDefault: return read_object(t);
-          case p2::kSize: return read_size(t);
-          case p2::kList: return read_id_list(t);
-          case p2::kType: return read_type(t);
-          case p2::kAttributes: return read_attributes(t);
-          default: break;
-        }
-      } else if (a == p1::kCurve) {
-        if (b == p2::kList) return read_curve_list();
-        if (b == p2::kId) return get_curve_id(t);
-      }
-      return sw(sw_choice::kWrongP1P2);
-    case ins::kCrypto:
-      if (a == p1::kSignature && b == p2::kSign) return sign(t);
-      if (a == p1::kSignature && b == p2::kVerify) return verify(t);
-      if (a == p1::kEc && b == p2::kDh) return ecdh(t);
-      if (a == p1::kRsa && (b == p2::kEncryptOneShot || b == p2::kDecryptOneShot)) {
-        name_ = b == p2::kEncryptOneShot ? "RSAEncrypt" : "RSADecrypt";
-        if (!v_.rsa) return sw(sw_choice::kNoRsa);
-        return rsa_crypt(t, b == p2::kEncryptOneShot);
-      }
-      if (a == p1::kDefault && b == p2::kOneShot) return digest_one_shot(t);
-      return sw(sw_choice::kWrongP1P2);
-    case ins::kMgmt:
-      if (a == p1::kDefault) {
-        switch (b) {
-          case p2::kVersion: return get_version();
-          case p2::kMemory: return get_free_memory(t);
-          case p2::kExist: return check_exists(t);
-          case p2::kDeleteObject: return delete_object(t);
-          case p2::kDeleteAll: return delete_all();
-          case p2::kRandom: return get_random(t);
-          default: break;
-        }
-      } else if (a == p1::kCurve && b == p2::kDeleteObject) {
-        return delete_curve(t);
-      }
-      return sw(sw_choice::kWrongP1P2);
-    default: return sw(s::kInsNotSupported);
-  }
+Applet::Reply Applet::run(const se05x::Matches& m, const Cmd& c, const Tlvs& t) {
+  using Handler = Reply (Applet::*)(const Request&);
+  static constexpr Handler kHandlers[] = {
+#define SX_SE05X_CMD(id, ...) &Applet::on_##id,
+#include "se05x/commands.def"
+#undef SX_SE05X_CMD
+  };
+  name_ = m.name;
+  const Admission a = admit(*m.items[0], c, t);
+  if (a.sw != s::kOk) return sw(a.sw);
+  const se05x::Command& cmd = *a.row;
+  name_ = cmd.name;
+  if (!cmd.request.raw() && !se05x::check_request(cmd, t)) return sw(sw_choice::kBadTlv);
+  return (this->*kHandlers[static_cast<size_t>(cmd.id)])(Request{cmd, c, t});
 }
+
+Applet::Admission Applet::admit(const se05x::Command& c, const Cmd& apdu, const Tlvs& t) const {
+  using se05x::CmdId;
+  switch (c.id) {
+    case CmdId::ECDSASign:
+    case CmdId::RSASign:
+    case CmdId::ECDSAVerify:
+    case CmdId::RSAVerify: {  // rows sharing a header: the key picks one before the rest is read
+      auto id = t.require_u32(se05x::tag::k1);
+      if (!id) return {nullptr, sw_choice::kBadTlv};
+      auto it = store_.objects.find(*id);
+      if (it == store_.objects.end()) return {nullptr, sw_choice::kNoObject};
+      const ObjectKind k = it->second.kind;
+      if (!is_rsa(k) && !is_ec(k)) return {nullptr, sw_choice::kWrongType};
+      const bool sign = c.id == CmdId::ECDSASign || c.id == CmdId::RSASign;
+      const CmdId row = is_rsa(k) ? (sign ? CmdId::RSASign : CmdId::RSAVerify) : (sign ? CmdId::ECDSASign : CmdId::ECDSAVerify);
+      return {&se05x::command(row), s::kOk};
+    }
+    case CmdId::WriteRSAKey:
+      if (!v_.rsa) return {nullptr, sw_choice::kNoRsa};
+      if (apdu.header.p2 != se05x::kRsaFormatCrt && apdu.header.p2 != se05x::kRsaFormatRaw)
+        return {nullptr, sw_choice::kWrongP1P2};
+      break;
+    case CmdId::RSAEncrypt:
+    case CmdId::RSADecrypt:
+      if (!v_.rsa) return {nullptr, sw_choice::kNoRsa};
+      break;
+    default: break;
+  }
+  return {&c, s::kOk};
+}
+
+// No user sessions yet: the simulator answers these rows exactly like commands it does not
+// know (dispatch never finds them, so their handlers are not reached).
+bool Applet::implemented(se05x::CmdId id) {
+  using se05x::CmdId;
+  return id != CmdId::CreateSession && id != CmdId::CloseSession && id != CmdId::ProcessSessionCmd;
+}
+
+Applet::Reply Applet::on_CreateSession(const Request&) { return sw(s::kInsNotSupported); }
+Applet::Reply Applet::on_CloseSession(const Request&) { return sw(s::kInsNotSupported); }
+Applet::Reply Applet::on_ProcessSessionCmd(const Request&) { return sw(s::kInsNotSupported); }
 
 }  // namespace sx::sim

@@ -8,6 +8,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "se05x/apdu.h"
+#include "se05x/commands.h"
 #include "se05x/tlv.h"
 #include "sim/fault_plan.h"
 #include "sim/latency_model.h"
@@ -21,6 +22,25 @@ struct Outcome {
   std::string name;         // command name for the statistics
   OpParams op;              // what the latency model charges
   bool power_cut = false;
+};
+
+// One request as a handler sees it: its row of commands.def and its TLVs, already
+// checked against the row (required ones present, every one of its size).
+struct Request {
+  const se05x::Command& command;
+  const se05x::ParsedCommand& apdu;
+  const se05x::TlvSet& tlvs;
+
+  // Required fields (present and sized: checked before the handler ran).
+  uint8_t u8(uint8_t tag) const;
+  uint16_t u16(uint8_t tag) const;
+  uint32_t u32(uint8_t tag) const;
+  ByteView bin(uint8_t tag) const { return tlvs.get(tag).value_or(ByteView{}); }
+  // Optional fields.
+  std::optional<uint8_t> opt_u8(uint8_t tag) const;
+  std::optional<uint16_t> opt_u16(uint8_t tag) const;
+  std::optional<ByteView> opt(uint8_t tag) const { return tlvs.get(tag); }
+  bool transient() const { return (apdu.header.ins & se05x::ins::kTransient) != 0; }
 };
 
 class Applet {
@@ -45,49 +65,38 @@ class Applet {
   static Reply ok(Bytes data = {}) { return Reply{se05x::sw::kOk, std::move(data)}; }
 
   Reply dispatch(const Cmd& c);
-  Reply dispatch_applet(const Cmd& c, const Tlvs& t);
-  Reply select(const Cmd& c);
+  Reply run(const se05x::Matches& m, const Cmd& c, const Tlvs& t);
+  // Checks the applet makes before it reads the request (variant, the key that picks
+  // one of the rows sharing a header): the row to run, or the SW to answer.
+  struct Admission {
+    const se05x::Command* row;
+    uint16_t sw;
+  };
+  Admission admit(const se05x::Command& c, const Cmd& apdu, const Tlvs& t) const;
+  // False for rows of the description the simulator does not implement.
+  static bool implemented(se05x::CmdId id);
+
+  // The simulator's semantics of every command of commands.def: a command without
+  // them does not link (definitions in applet_*.cpp).
+#define SX_SE05X_CMD(id, ...) Reply on_##id(const Request& r);
+#include "se05x/commands.def"
+#undef SX_SE05X_CMD
 
   // applet_info.cpp
   Bytes version_bytes() const;
-  Reply get_version();
-  Reply get_random(const Tlvs& t);
-  Reply get_free_memory(const Tlvs& t);
-  Reply digest_one_shot(const Tlvs& t);
-  // applet_query.cpp
-  Reply check_exists(const Tlvs& t);
-  Reply read_type(const Tlvs& t);
-  Reply read_size(const Tlvs& t);
-  Reply read_id_list(const Tlvs& t);
-  Reply read_object(const Tlvs& t);
-  Reply read_attributes(const Tlvs& t);
-  // applet_delete.cpp
-  Reply delete_object(const Tlvs& t);
-  Reply delete_all();
   // applet_curves.cpp
-  Reply create_curve(const Tlvs& t);
-  Reply set_curve_param(const Tlvs& t);
-  Reply get_curve_id(const Tlvs& t);
-  Reply read_curve_list();
-  Reply delete_curve(const Tlvs& t);
   bool curve_usable(uint8_t id) const;
   // applet_write_binary.cpp
-  Reply write_binary(const Cmd& c, const Tlvs& t);
-  Reply write_symmetric(const Cmd& c, const Tlvs& t);
-  // applet_write_ec.cpp
-  Reply write_ec_key(const Cmd& c, const Tlvs& t);
-  // applet_write_rsa.cpp
-  Reply write_rsa_key(const Cmd& c, const Tlvs& t);
+  Reply write_symmetric(const Request& r, ObjectKind kind);
   // applet_crypto_ec.cpp
-  Reply sign(const Tlvs& t);
-  Reply verify(const Tlvs& t);
-  Reply ecdsa_sign(const SecureObject& o, const Tlvs& t);
-  Reply ecdsa_verify(const SecureObject& o, const Tlvs& t);
-  Reply ecdh(const Tlvs& t);
+  using KeyOp = Reply (Applet::*)(const SecureObject&, const Request&);
+  Reply with_key(const Request& r, KeyOp op);
+  Reply ecdsa_sign(const SecureObject& o, const Request& r);
+  Reply ecdsa_verify(const SecureObject& o, const Request& r);
   // applet_crypto_rsa.cpp
-  Reply rsa_sign(const SecureObject& o, const Tlvs& t);
-  Reply rsa_verify(const SecureObject& o, const Tlvs& t);
-  Reply rsa_crypt(const Tlvs& t, bool encrypt);
+  Reply rsa_sign(const SecureObject& o, const Request& r);
+  Reply rsa_verify(const SecureObject& o, const Request& r);
+  Reply rsa_crypt(const Request& r, bool encrypt);
 
   // Shared checks for object creation (ID range, policy syntax, capacity).
   uint16_t check_new_object(const SecureObject& o) const;

@@ -33,72 +33,52 @@ bool digest_ok(uint8_t algo, ByteView digest) {
 
 }  // namespace
 
-Applet::Reply Applet::sign(const Tlvs& tl) {
-  name_ = "Sign";
-  auto id = tl.require_u32(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+// ECDSASign and RSASign (ECDSAVerify and RSAVerify) share a header: Applet::admit ran the
+// row of the key's type, so TAG_1 names an existing key of that type.
+Applet::Reply Applet::on_ECDSASign(const Request& r) { return with_key(r, &Applet::ecdsa_sign); }
+Applet::Reply Applet::on_RSASign(const Request& r) { return with_key(r, &Applet::rsa_sign); }
+Applet::Reply Applet::on_ECDSAVerify(const Request& r) { return with_key(r, &Applet::ecdsa_verify); }
+Applet::Reply Applet::on_RSAVerify(const Request& r) { return with_key(r, &Applet::rsa_verify); }
+
+Applet::Reply Applet::with_key(const Request& r, KeyOp op) {
+  const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
-  if (is_rsa(o->kind)) return rsa_sign(*o, tl);
-  if (is_ec(o->kind)) return ecdsa_sign(*o, tl);
-  return sw(sw_choice::kWrongType);
+  return (this->*op)(*o, r);
 }
 
-Applet::Reply Applet::verify(const Tlvs& tl) {
-  name_ = "Verify";
-  auto id = tl.require_u32(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
-  if (!o) return sw(sw_choice::kNoObject);
-  if (is_rsa(o->kind)) return rsa_verify(*o, tl);
-  if (is_ec(o->kind)) return ecdsa_verify(*o, tl);
-  return sw(sw_choice::kWrongType);
-}
-
-Applet::Reply Applet::ecdsa_sign(const SecureObject& o, const Tlvs& tl) {
-  name_ = "ECDSASign";
+Applet::Reply Applet::ecdsa_sign(const SecureObject& o, const Request& r) {
   const CurveInfo* c = find_curve(o.curve);
   op_ = {Op::EcSign, c ? c->bits : 0u, 0};
-  auto algo = tl.require_u8(t::k2);
-  auto digest = tl.require(t::k3);
-  if (!algo || !digest) return sw(sw_choice::kBadTlv);
+  const ByteView digest = r.bin(t::k3);
   if (!has_private(o.kind) || !c) return sw(sw_choice::kWrongType);
   if (!allowed(o, pol::kAllowSign)) return sw(sw_choice::kDenied);
-  if (!digest_ok(*algo, *digest)) return sw(sw_choice::kBadTlv);
+  if (!digest_ok(r.u8(t::k2), digest)) return sw(sw_choice::kBadTlv);
   auto key = ec_pkey(o);
   if (!key) return sw(se05x::sw::kUnknown);
-  auto sig = sx::sim::ecdsa_sign(key->get(), *digest);
+  auto sig = sx::sim::ecdsa_sign(key->get(), digest);
   if (!sig) return sw(se05x::sw::kUnknown);
   return ok(se05x::TlvWriter().bytes(t::k1, *sig).take());
 }
 
-Applet::Reply Applet::ecdsa_verify(const SecureObject& o, const Tlvs& tl) {
-  name_ = "ECDSAVerify";
+Applet::Reply Applet::ecdsa_verify(const SecureObject& o, const Request& r) {
   const CurveInfo* c = find_curve(o.curve);
   op_ = {Op::EcVerify, c ? c->bits : 0u, 0};
-  auto algo = tl.require_u8(t::k2);
-  auto digest = tl.require(t::k3);
-  auto sig = tl.require(t::k5);
-  if (!algo || !digest || !sig) return sw(sw_choice::kBadTlv);
+  const ByteView digest = r.bin(t::k3);
   if (!c || o.ec_pub.empty()) return sw(sw_choice::kWrongType);
   if (!allowed(o, pol::kAllowVerify)) return sw(sw_choice::kDenied);
-  if (!digest_ok(*algo, *digest)) return sw(sw_choice::kBadTlv);
+  if (!digest_ok(r.u8(t::k2), digest)) return sw(sw_choice::kBadTlv);
   SecureObject pub = o;  // verify with the public part only
-  pub.kind = Kind::EcPublic;
+  pub.kind = ObjectKind::EcPublic;
   pub.ec_priv.clear();
   auto key = ec_pkey(pub);
   if (!key) return sw(se05x::sw::kUnknown);
   // [U] an unparseable signature is reported as a failed verification, not as an error SW.
-  const bool good = sx::sim::ecdsa_verify(key->get(), *digest, *sig);
+  const bool good = sx::sim::ecdsa_verify(key->get(), digest, r.bin(t::k5));
   return ok(se05x::TlvWriter().u8(t::k1, good ? se05x::kResultSuccess : se05x::kResultFailure).take());
 }
 
-Applet::Reply Applet::ecdh(const Tlvs& tl) {
-  name_ = "ECDHGenerateSharedSecret";
-  auto id = tl.require_u32(t::k1);
-  auto peer = tl.require(t::k2);
-  if (!id || !peer) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+Applet::Reply Applet::on_ECDHGenerateSharedSecret(const Request& r) {
+  const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
   const CurveInfo* c = is_ec(o->kind) ? find_curve(o->curve) : nullptr;
   if (!c || !has_private(o->kind)) return sw(sw_choice::kWrongType);
@@ -106,7 +86,7 @@ Applet::Reply Applet::ecdh(const Tlvs& tl) {
   if (!allowed(*o, pol::kAllowKeyAgreement)) return sw(sw_choice::kDenied);
   auto key = ec_pkey(*o);
   if (!key) return sw(se05x::sw::kUnknown);
-  auto secret = ecdh_x(key->get(), *c, *peer);
+  auto secret = ecdh_x(key->get(), *c, r.bin(t::k2));
   if (!secret) return sw(sw_choice::kBadTlv);
   return ok(se05x::TlvWriter().bytes(t::k1, *secret).take());
 }

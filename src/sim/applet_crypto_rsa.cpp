@@ -8,61 +8,54 @@ namespace sx::sim {
 namespace t = se05x::tag;
 namespace pol = se05x::policy;
 
-Applet::Reply Applet::rsa_sign(const SecureObject& o, const Tlvs& tl) {
-  name_ = "RSASign";
+Applet::Reply Applet::rsa_sign(const SecureObject& o, const Request& r) {
   op_ = {Op::RsaPrivate, o.rsa_bits, 0};
-  auto algo = tl.require_u8(t::k2);
-  auto msg = tl.require(t::k3);
-  if (!algo || !msg) return sw(sw_choice::kBadTlv);
   if (!has_private(o.kind) || !o.complete()) return sw(sw_choice::kWrongType);
   if (!allowed(o, pol::kAllowSign)) return sw(sw_choice::kDenied);
-  const RsaSignScheme scheme = rsa_sign_scheme(*algo);
+  const RsaSignScheme scheme = rsa_sign_scheme(r.u8(t::k2));
   if (!scheme.md) return sw(sw_choice::kBadTlv);
   auto key = rsa_pkey(o);
   if (!key) return sw(sw_choice::kWrongType);  // e.g. a private-only key without n/e
-  auto sig = sx::sim::rsa_sign(key->get(), scheme, *msg);
+  auto sig = sx::sim::rsa_sign(key->get(), scheme, r.bin(t::k3));
   if (!sig) return sw(sw_choice::kBadTlv);
   return ok(se05x::TlvWriter().bytes(t::k1, *sig).take());
 }
 
-Applet::Reply Applet::rsa_verify(const SecureObject& o, const Tlvs& tl) {
-  name_ = "RSAVerify";
+Applet::Reply Applet::rsa_verify(const SecureObject& o, const Request& r) {
   op_ = {Op::RsaPublic, o.rsa_bits, 0};
-  auto algo = tl.require_u8(t::k2);
-  auto msg = tl.require(t::k3);
-  auto sig = tl.require(t::k5);
-  if (!algo || !msg || !sig) return sw(sw_choice::kBadTlv);
   if (!has_public(o.kind) || !o.complete()) return sw(sw_choice::kWrongType);
   if (!allowed(o, pol::kAllowVerify)) return sw(sw_choice::kDenied);
-  const RsaSignScheme scheme = rsa_sign_scheme(*algo);
+  const RsaSignScheme scheme = rsa_sign_scheme(r.u8(t::k2));
   if (!scheme.md) return sw(sw_choice::kBadTlv);
   SecureObject pub = o;
-  pub.kind = Kind::RsaPublic;
+  pub.kind = ObjectKind::RsaPublic;
   auto key = rsa_pkey(pub);
   if (!key) return sw(sw_choice::kWrongType);
-  const bool good = sx::sim::rsa_verify(key->get(), scheme, *msg, *sig);
+  const bool good = sx::sim::rsa_verify(key->get(), scheme, r.bin(t::k3), r.bin(t::k5));
   return ok(se05x::TlvWriter().u8(t::k1, good ? se05x::kResultSuccess : se05x::kResultFailure).take());
 }
 
-Applet::Reply Applet::rsa_crypt(const Tlvs& tl, bool encrypt) {
-  auto id = tl.require_u32(t::k1);
-  auto algo = tl.require_u8(t::k2);
-  auto data = tl.require(t::k3);
-  if (!id || !algo || !data) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+// RSA support was checked before (Applet::admit).
+Applet::Reply Applet::on_RSAEncrypt(const Request& r) { return rsa_crypt(r, true); }
+Applet::Reply Applet::on_RSADecrypt(const Request& r) { return rsa_crypt(r, false); }
+
+Applet::Reply Applet::rsa_crypt(const Request& r, bool encrypt) {
+  const uint8_t algo = r.u8(t::k2);
+  const ByteView data = r.bin(t::k3);
+  const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
   if (!is_rsa(o->kind) || !o->complete() || (encrypt ? !has_public(o->kind) : !has_private(o->kind)))
     return sw(sw_choice::kWrongType);
   op_ = {encrypt ? Op::RsaPublic : Op::RsaPrivate, o->rsa_bits, 0};
   if (!allowed(*o, encrypt ? pol::kAllowEncrypt : pol::kAllowDecrypt)) return sw(sw_choice::kDenied);
   // Raw RSA takes exactly one modulus-sized block.
-  if (*algo == static_cast<uint8_t>(se05x::RsaEncAlgo::NoPad) && data->size() != o->rsa_bits / 8u)
+  if (algo == static_cast<uint8_t>(se05x::RsaEncAlgo::NoPad) && data.size() != o->rsa_bits / 8u)
     return sw(sw_choice::kBadTlv);
   SecureObject use = *o;
-  if (encrypt) use.kind = Kind::RsaPublic;
+  if (encrypt) use.kind = ObjectKind::RsaPublic;
   auto key = rsa_pkey(use);
   if (!key) return sw(sw_choice::kWrongType);
-  auto out = encrypt ? rsa_encrypt(key->get(), *algo, *data) : rsa_decrypt(key->get(), *algo, *data);
+  auto out = encrypt ? rsa_encrypt(key->get(), algo, data) : rsa_decrypt(key->get(), algo, data);
   if (!out) return sw(sw_choice::kBadTlv);
   return ok(se05x::TlvWriter().bytes(t::k1, *out).take());
 }

@@ -12,46 +12,33 @@ bool Applet::curve_usable(uint8_t id) const {
   return store_.curves[id].created && store_.curves[id].params_set == kAllCurveParams;
 }
 
-Applet::Reply Applet::create_curve(const Tlvs& tl) {
-  name_ = "CreateECCurve";
-  auto id = tl.require_u8(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  if (!find_curve(*id)) return sw(sw_choice::kBadTlv);
-  const CurveState& st = store_.curves[*id];
+Applet::Reply Applet::on_CreateECCurve(const Request& r) {
+  const uint8_t c = r.u8(t::k1);
+  if (!find_curve(c)) return sw(sw_choice::kBadTlv);
+  const CurveState& st = store_.curves[c];
   // A complete curve cannot be created again; an incomplete one (an interrupted
   // Create/SetParam sequence) starts over [U].
   if (st.created && st.params_set == kAllCurveParams) return sw(sw_choice::kExists);
-  const uint8_t c = *id;
   return sw(commit([c](Store& s) { s.curves[c] = CurveState{true, 0}; }));
 }
 
-Applet::Reply Applet::set_curve_param(const Tlvs& tl) {
-  name_ = "SetECCurveParam";
-  auto id = tl.require_u8(t::k1);
-  auto param = tl.require_u8(t::k2);
-  auto value = tl.require(t::k3);
-  if (!id || !param || !value) return sw(sw_choice::kBadTlv);
-  const CurveInfo* info = find_curve(*id);
-  if (!info || !store_.curves[*id].created) return sw(sw_choice::kNoObject);
-  const uint8_t pm = *param;
+Applet::Reply Applet::on_SetECCurveParam(const Request& r) {
+  const uint8_t c = r.u8(t::k1), pm = r.u8(t::k2);
+  const CurveInfo* info = find_curve(c);
+  if (!info || !store_.curves[c].created) return sw(sw_choice::kNoObject);
   if (pm != 0x01 && pm != 0x02 && pm != 0x04 && pm != 0x08 && pm != 0x10) return sw(sw_choice::kBadTlv);
-  if (!curve_param_matches(*info, pm, *value)) return sw(sw_choice::kBadTlv);
-  const uint8_t c = *id;
+  if (!curve_param_matches(*info, pm, r.bin(t::k3))) return sw(sw_choice::kBadTlv);
   return sw(commit([c, pm](Store& s) { s.curves[c].params_set |= pm; }));
 }
 
-Applet::Reply Applet::get_curve_id(const Tlvs& tl) {
-  name_ = "GetECCurveId";
-  auto id = tl.require_u32(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+Applet::Reply Applet::on_GetECCurveId(const Request& r) {
+  const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
   if (!is_ec(o->kind)) return sw(sw_choice::kWrongType);
   return ok(se05x::TlvWriter().u8(t::k1, o->curve).take());
 }
 
-Applet::Reply Applet::read_curve_list() {
-  name_ = "ReadECCurveList";
+Applet::Reply Applet::on_ReadECCurveList(const Request&) {
   Bytes list;
   for (uint8_t id = 1; id <= kCurveListLen; ++id) {
     const CurveState& st = store_.curves[id];
@@ -60,15 +47,12 @@ Applet::Reply Applet::read_curve_list() {
   return ok(se05x::TlvWriter().bytes(t::k1, list).take());
 }
 
-Applet::Reply Applet::delete_curve(const Tlvs& tl) {
-  name_ = "DeleteECCurve";
-  auto id = tl.require_u8(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  if (*id == 0 || *id >= store_.curves.size() || !store_.curves[*id].created) return sw(sw_choice::kNoObject);
+Applet::Reply Applet::on_DeleteECCurve(const Request& r) {
+  const uint8_t c = r.u8(t::k1);
+  if (c == 0 || c >= store_.curves.size() || !store_.curves[c].created) return sw(sw_choice::kNoObject);
   // [U] A curve still used by a user key cannot be deleted.
   for (const auto& [oid, o] : store_.objects)
-    if (is_ec(o.kind) && o.curve == *id && o.origin != se05x::Origin::Provisioned) return sw(sw_choice::kWrongType);
-  const uint8_t c = *id;
+    if (is_ec(o.kind) && o.curve == c && o.origin != se05x::Origin::Provisioned) return sw(sw_choice::kWrongType);
   return sw(commit([c](Store& s) { s.curves[c] = CurveState{}; }));
 }
 

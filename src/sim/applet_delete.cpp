@@ -6,21 +6,17 @@ namespace sx::sim {
 
 namespace t = se05x::tag;
 
-Applet::Reply Applet::delete_object(const Tlvs& tl) {
-  name_ = "DeleteSecureObject";
+Applet::Reply Applet::on_DeleteSecureObject(const Request& r) {
   op_.op = Op::Delete;
-  auto id = tl.require_u32(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+  const uint32_t key = r.u32(t::k1);
+  const SecureObject* o = find(key);
   if (!o) return sw(sw_choice::kNoObject);
   if (o->origin == se05x::Origin::Provisioned || !allowed(*o, se05x::policy::kAllowDelete))
     return sw(sw_choice::kDenied);
-  const uint32_t key = *id;
   return sw(commit([key](Store& s) { s.objects.erase(key); }, nullptr, !o->transient));
 }
 
-Applet::Reply Applet::delete_all() {
-  name_ = "DeleteAll";
+Applet::Reply Applet::on_DeleteAll(const Request&) {
   op_.op = Op::Delete;
   // [U] The real applet requires a FACTORY_RESET session; the simulator allows it plainly.
   return sw(commit([](Store& s) {

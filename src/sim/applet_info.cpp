@@ -18,28 +18,22 @@ Bytes Applet::version_bytes() const {
                v_.securebox[1]};
 }
 
-Applet::Reply Applet::get_version() {
-  name_ = "GetVersion";
+Applet::Reply Applet::on_GetVersion(const Request&) {
   return ok(se05x::TlvWriter().bytes(t::k1, version_bytes()).take());
 }
 
-Applet::Reply Applet::get_random(const Tlvs& tl) {
-  name_ = "GetRandom";
-  auto n = tl.require_u16(t::k1);
-  if (!n) return sw(sw_choice::kBadTlv);
-  op_ = {Op::Random, 0, *n};
-  if (static_cast<size_t>(*n) + 8 > v_.max_apdu) return sw(se05x::sw::kWrongLength);
-  Bytes r(*n);
-  if (!r.empty() && RAND_bytes(r.data(), static_cast<int>(r.size())) != 1) return sw(se05x::sw::kUnknown);
-  return ok(se05x::TlvWriter().bytes(t::k1, r).take());
+Applet::Reply Applet::on_GetRandom(const Request& r) {
+  const uint16_t n = r.u16(t::k1);
+  op_ = {Op::Random, 0, n};
+  if (static_cast<size_t>(n) + 8 > v_.max_apdu) return sw(se05x::sw::kWrongLength);
+  Bytes out(n);
+  if (!out.empty() && RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) return sw(se05x::sw::kUnknown);
+  return ok(se05x::TlvWriter().bytes(t::k1, out).take());
 }
 
-Applet::Reply Applet::get_free_memory(const Tlvs& tl) {
-  name_ = "GetFreeMemory";
-  auto type = tl.require_u8(t::k1);
-  if (!type) return sw(sw_choice::kBadTlv);
+Applet::Reply Applet::on_GetFreeMemory(const Request& r) {
   size_t cap = 0, used = 0;
-  switch (static_cast<se05x::MemoryType>(*type)) {
+  switch (static_cast<se05x::MemoryType>(r.u8(t::k1))) {
     case se05x::MemoryType::Persistent:
       cap = v_.user_nvm;
       used = store_.used_persistent();
@@ -57,14 +51,11 @@ Applet::Reply Applet::get_free_memory(const Tlvs& tl) {
   return ok(se05x::TlvWriter().u16(t::k1, static_cast<uint16_t>(free)).take());
 }
 
-Applet::Reply Applet::digest_one_shot(const Tlvs& tl) {
-  name_ = "DigestOneShot";
-  auto algo = tl.require_u8(t::k1);
-  if (!algo) return sw(sw_choice::kBadTlv);
-  const ByteView data = tl.get(t::k2).value_or(ByteView{});
+Applet::Reply Applet::on_DigestOneShot(const Request& r) {
+  const ByteView data = r.bin(t::k2);
   op_ = {Op::Digest, 0, static_cast<uint32_t>(data.size())};
   const EVP_MD* md = nullptr;
-  switch (static_cast<se05x::DigestAlgo>(*algo)) {
+  switch (static_cast<se05x::DigestAlgo>(r.u8(t::k1))) {
     case se05x::DigestAlgo::Sha1: md = EVP_sha1(); break;
     case se05x::DigestAlgo::Sha224: md = EVP_sha224(); break;
     case se05x::DigestAlgo::Sha256: md = EVP_sha256(); break;

@@ -8,19 +8,13 @@ namespace sx::sim {
 namespace t = se05x::tag;
 namespace pol = se05x::policy;
 
-Applet::Reply Applet::check_exists(const Tlvs& tl) {
-  name_ = "CheckObjectExists";
-  auto id = tl.require_u32(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  const uint8_t r = find(*id) ? se05x::kResultSuccess : se05x::kResultFailure;
-  return ok(se05x::TlvWriter().u8(t::k1, r).take());
+Applet::Reply Applet::on_CheckObjectExists(const Request& r) {
+  const uint8_t res = find(r.u32(t::k1)) ? se05x::kResultSuccess : se05x::kResultFailure;
+  return ok(se05x::TlvWriter().u8(t::k1, res).take());
 }
 
-Applet::Reply Applet::read_type(const Tlvs& tl) {
-  name_ = "ReadType";
-  auto id = tl.require_u32(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+Applet::Reply Applet::on_ReadType(const Request& r) {
+  const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
   return ok(se05x::TlvWriter()
                 .u8(t::k1, type_code(*o, v_.applet7))
@@ -28,25 +22,18 @@ Applet::Reply Applet::read_type(const Tlvs& tl) {
                 .take());
 }
 
-Applet::Reply Applet::read_size(const Tlvs& tl) {
-  name_ = "ReadSize";
-  auto id = tl.require_u32(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+Applet::Reply Applet::on_ReadSize(const Request& r) {
+  const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
   return ok(se05x::TlvWriter().u16(t::k1, object_size(*o)).take());
 }
 
-Applet::Reply Applet::read_id_list(const Tlvs& tl) {
-  name_ = "ReadIDList";
-  auto offset = tl.get_u16(t::k1);
-  auto filter = tl.get_u8(t::k2);
-  if (!offset || !filter) return sw(sw_choice::kBadTlv);
-  const uint8_t want = filter->value_or(0xFF);
+Applet::Reply Applet::on_ReadIDList(const Request& r) {
+  const uint8_t want = r.opt_u8(t::k2).value_or(0xFF);
   std::vector<uint32_t> ids;
   for (const auto& [id, o] : store_.objects)
     if (want == 0xFF || type_code(o, v_.applet7) == want) ids.push_back(id);
-  const size_t from = offset->value_or(0);
+  const size_t from = r.opt_u16(t::k1).value_or(0);
   const size_t page = v_.idlist_page();
   Bytes list;
   size_t i = from;
@@ -55,24 +42,20 @@ Applet::Reply Applet::read_id_list(const Tlvs& tl) {
   return ok(se05x::TlvWriter().u8(t::k1, more).bytes(t::k2, list).take());
 }
 
-Applet::Reply Applet::read_object(const Tlvs& tl) {
-  name_ = "ReadObject";
+Applet::Reply Applet::on_ReadObject(const Request& r) {
   op_.op = Op::Read;
-  auto id = tl.require_u32(t::k1);
-  auto offset = tl.get_u16(t::k2);
-  auto length = tl.get_u16(t::k3);
-  auto comp = tl.get_u8(t::k4);
-  if (!id || !offset || !length || !comp) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+  const auto offset = r.opt_u16(t::k2), length = r.opt_u16(t::k3);
+  const auto comp = r.opt_u8(t::k4);
+  const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
   if (has_private(o->kind) && !has_public(o->kind)) return sw(sw_choice::kWrongType);
   if (is_symmetric(o->kind)) return sw(sw_choice::kWrongType);
   if (!allowed(*o, pol::kAllowRead)) return sw(sw_choice::kDenied);
   Bytes out;
-  if (o->kind == Kind::Binary) {
-    const size_t off = offset->value_or(0);
+  if (o->kind == ObjectKind::Binary) {
+    const size_t off = offset.value_or(0);
     if (off > o->data.size()) return sw(sw_choice::kBadTlv);
-    const size_t len = length->value_or(0) ? **length : o->data.size() - off;
+    const size_t len = length.value_or(0) ? *length : o->data.size() - off;
     if (len > o->data.size() - off) return sw(sw_choice::kBadTlv);
     out.assign(o->data.begin() + static_cast<std::ptrdiff_t>(off),
                o->data.begin() + static_cast<std::ptrdiff_t>(off + len));
@@ -80,10 +63,10 @@ Applet::Reply Applet::read_object(const Tlvs& tl) {
     out = o->ec_pub;
   } else {  // RSA pair / public: one component per read
     if (!o->complete()) return sw(sw_choice::kWrongType);
-    if (!comp->has_value()) return sw(sw_choice::kBadTlv);
+    if (!comp) return sw(sw_choice::kBadTlv);
     uint8_t tag = 0;
-    if (**comp == static_cast<uint8_t>(se05x::RsaComponent::Modulus)) tag = t::k10;
-    if (**comp == static_cast<uint8_t>(se05x::RsaComponent::PublicExponent)) tag = t::k8;
+    if (*comp == static_cast<uint8_t>(se05x::RsaComponent::Modulus)) tag = t::k10;
+    if (*comp == static_cast<uint8_t>(se05x::RsaComponent::PublicExponent)) tag = t::k8;
     if (!tag) return sw(sw_choice::kBadTlv);
     out = o->rsa.at(tag);
   }
@@ -91,11 +74,8 @@ Applet::Reply Applet::read_object(const Tlvs& tl) {
   return ok(se05x::TlvWriter().bytes(t::k1, out).take());
 }
 
-Applet::Reply Applet::read_attributes(const Tlvs& tl) {
-  name_ = "ReadObjectAttributes";
-  auto id = tl.require_u32(t::k1);
-  if (!id) return sw(sw_choice::kBadTlv);
-  const SecureObject* o = find(*id);
+Applet::Reply Applet::on_ReadObjectAttributes(const Request& r) {
+  const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
   Bytes a;
   put_u32(a, o->id);

@@ -16,27 +16,24 @@ void copy_into(Bytes& file, size_t off, ByteView chunk) {
 
 }  // namespace
 
-Applet::Reply Applet::write_binary(const Cmd& c, const Tlvs& tl) {
-  name_ = "WriteBinary";
-  auto id = tl.require_u32(t::k1);
-  auto offset = tl.get_u16(t::k2);
-  auto length = tl.get_u16(t::k3);
-  if (!id || !offset || !length) return sw(sw_choice::kBadTlv);
-  const ByteView chunk = tl.get(t::k4).value_or(ByteView{});
-  const size_t off = offset->value_or(0);
+Applet::Reply Applet::on_WriteBinary(const Request& r) {
+  const uint32_t id = r.u32(t::k1);
+  const auto length = r.opt_u16(t::k3);
+  const ByteView chunk = r.bin(t::k4);
+  const size_t off = r.opt_u16(t::k2).value_or(0);
   op_ = {Op::WriteBinary, 0, static_cast<uint32_t>(chunk.size())};
   const size_t keep = faults_.torn_prefix(chunk.size());
   const Bytes data(chunk.begin(), chunk.end());
 
-  SecureObject* o = find(*id);
+  SecureObject* o = find(id);
   if (!o) {
-    const size_t len = length->value_or(0);
+    const size_t len = length.value_or(0);
     if (len == 0 || len > se05x::kMaxBinaryFile) return sw(sw_choice::kBadTlv);
     SecureObject n;
-    n.id = *id;
-    n.kind = Kind::Binary;
-    n.transient = (c.header.ins & se05x::ins::kTransient) != 0;
-    if (auto p = tl.get(t::kPolicy)) n.policy.assign(p->begin(), p->end());
+    n.id = id;
+    n.kind = ObjectKind::Binary;
+    n.transient = r.transient();
+    if (auto p = r.opt(t::kPolicy)) n.policy.assign(p->begin(), p->end());
     n.data.assign(len, 0);
     if (const uint16_t code = check_new_object(n); code != se05x::sw::kOk) return sw(code);
     if (off > len || chunk.size() > len - off) return sw(sw_choice::kBadTlv);
@@ -52,46 +49,45 @@ Applet::Reply Applet::write_binary(const Cmd& c, const Tlvs& tl) {
         },
         !n.transient));
   }
-  if (o->kind != Kind::Binary) return sw(sw_choice::kExists);
+  if (o->kind != ObjectKind::Binary) return sw(sw_choice::kExists);
   if (o->origin == se05x::Origin::Provisioned) return sw(sw_choice::kDenied);
-  if (length->has_value() && **length != o->data.size()) return sw(sw_choice::kBadTlv);  // cannot grow
+  if (length && *length != o->data.size()) return sw(sw_choice::kBadTlv);  // cannot grow
   if (!allowed(*o, se05x::policy::kAllowWrite)) return sw(sw_choice::kDenied);
   if (off > o->data.size() || chunk.size() > o->data.size() - off) return sw(sw_choice::kBadTlv);
-  const uint32_t key = *id;
-  return sw(commit([key, off, data](Store& s) { copy_into(s.objects.at(key).data, off, data); },
-                   [key, off, data, keep](Store& s) {
-                     copy_into(s.objects.at(key).data, off, ByteView(data).first(keep));
+  return sw(commit([id, off, data](Store& s) { copy_into(s.objects.at(id).data, off, data); },
+                   [id, off, data, keep](Store& s) {
+                     copy_into(s.objects.at(id).data, off, ByteView(data).first(keep));
                    },
                    !o->transient));
 }
 
-Applet::Reply Applet::write_symmetric(const Cmd& c, const Tlvs& tl) {
-  name_ = "WriteSymmKey";
+Applet::Reply Applet::on_WriteAESKey(const Request& r) { return write_symmetric(r, ObjectKind::Aes); }
+Applet::Reply Applet::on_WriteDESKey(const Request& r) { return write_symmetric(r, ObjectKind::Des); }
+Applet::Reply Applet::on_WriteHMACKey(const Request& r) { return write_symmetric(r, ObjectKind::Hmac); }
+
+Applet::Reply Applet::write_symmetric(const Request& r, ObjectKind kind) {
   op_.op = Op::WriteKey;
-  auto id = tl.require_u32(t::k1);
-  auto key = tl.require(t::k3);
-  if (!id || !key || tl.has(t::k2)) return sw(sw_choice::kBadTlv);  // no KEK-wrapped import
-  const uint8_t type = c.header.p1 & se05x::p1::kTypeMask;
-  const Kind kind = type == se05x::p1::kAes ? Kind::Aes : type == se05x::p1::kDes ? Kind::Des : Kind::Hmac;
-  const size_t n = key->size();
-  const bool len_ok = kind == Kind::Aes   ? (n == 16 || n == 24 || n == 32)
-                      : kind == Kind::Des ? (n == 8 || n == 16 || n == 24)
+  if (r.opt(t::k2)) return sw(sw_choice::kBadTlv);  // no KEK-wrapped import
+  const uint32_t id = r.u32(t::k1);
+  const ByteView key = r.bin(t::k3);
+  const size_t n = key.size();
+  const bool len_ok = kind == ObjectKind::Aes   ? (n == 16 || n == 24 || n == 32)
+                      : kind == ObjectKind::Des ? (n == 8 || n == 16 || n == 24)
                                           : (n >= 1 && n <= 256);
   if (!len_ok) return sw(sw_choice::kBadTlv);
-  const Bytes value(key->begin(), key->end());
-  if (SecureObject* o = find(*id)) {
+  const Bytes value(key.begin(), key.end());
+  if (SecureObject* o = find(id)) {
     if (o->kind != kind) return sw(sw_choice::kExists);
     if (o->origin == se05x::Origin::Provisioned || !allowed(*o, se05x::policy::kAllowWrite))
       return sw(sw_choice::kDenied);
     if (o->data.size() != value.size()) return sw(sw_choice::kBadTlv);
-    const uint32_t k = *id;
-    return sw(commit([k, value](Store& s) { s.objects.at(k).data = value; }, nullptr, !o->transient));
+    return sw(commit([id, value](Store& s) { s.objects.at(id).data = value; }, nullptr, !o->transient));
   }
   SecureObject o;
-  o.id = *id;
+  o.id = id;
   o.kind = kind;
-  o.transient = (c.header.ins & se05x::ins::kTransient) != 0;
-  if (auto p = tl.get(t::kPolicy)) o.policy.assign(p->begin(), p->end());
+  o.transient = r.transient();
+  if (auto p = r.opt(t::kPolicy)) o.policy.assign(p->begin(), p->end());
   o.data = value;
   if (const uint16_t code = check_new_object(o); code != se05x::sw::kOk) return sw(code);
   const bool persistent = !o.transient;

@@ -17,9 +17,9 @@ struct Material {
 };
 
 // Builds the key material for `kind` from TAG_3 (d) / TAG_4 (Q), or generates a pair.
-Material make_material(Kind kind, const CurveInfo& c, std::optional<ByteView> d, std::optional<ByteView> q) {
+Material make_material(ObjectKind kind, const CurveInfo& c, std::optional<ByteView> d, std::optional<ByteView> q) {
   Material m;
-  if (kind == Kind::EcPair && !d && !q) {
+  if (kind == ObjectKind::EcPair && !d && !q) {
     auto g = ec_generate(c);
     if (!g) return m;
     m.priv = std::move(g->priv);
@@ -27,7 +27,7 @@ Material make_material(Kind kind, const CurveInfo& c, std::optional<ByteView> d,
     m.generated = m.ok = true;
     return m;
   }
-  if ((kind == Kind::EcPair && (!d || !q)) || (kind == Kind::EcPrivate && !d) || (kind == Kind::EcPublic && (!q || d)))
+  if ((kind == ObjectKind::EcPair && (!d || !q)) || (kind == ObjectKind::EcPrivate && !d) || (kind == ObjectKind::EcPublic && (!q || d)))
     return m;
   if (d) {
     // The MW strips a DER leading 00; accept shorter scalars and pad.
@@ -50,19 +50,18 @@ Material make_material(Kind kind, const CurveInfo& c, std::optional<ByteView> d,
 
 }  // namespace
 
-Applet::Reply Applet::write_ec_key(const Cmd& c, const Tlvs& tl) {
-  name_ = "WriteECKey";
+Applet::Reply Applet::on_WriteECKey(const Request& r) {
   op_.op = Op::WriteKey;
-  auto id = tl.require_u32(t::k1);
-  auto curve = tl.get_u8(t::k2);
-  if (!id || !curve || tl.has(t::kMaxAttempts)) return sw(sw_choice::kBadTlv);
-  const auto d = tl.get(t::k3), q = tl.get(t::k4);
-  const uint8_t part = c.header.p1 & se05x::p1::kKeyPartMask;
+  if (r.opt(t::kMaxAttempts)) return sw(sw_choice::kBadTlv);
+  const uint32_t id = r.u32(t::k1);
+  const auto curve = r.opt_u8(t::k2);
+  const auto d = r.opt(t::k3), q = r.opt(t::k4);
+  const uint8_t part = r.apdu.header.p1 & se05x::p1::kKeyPartMask;
 
-  if (SecureObject* o = find(*id)) {
+  if (SecureObject* o = find(id)) {
     // Existing object: key-part bits and policy are ignored, the curve must not change.
     if (!is_ec(o->kind)) return sw(sw_choice::kExists);
-    if (curve->has_value() && **curve != o->curve) return sw(sw_choice::kExists);
+    if (curve && *curve != o->curve) return sw(sw_choice::kExists);
     if (o->origin == se05x::Origin::Provisioned || !allowed(*o, se05x::policy::kAllowWrite))
       return sw(sw_choice::kDenied);
     const CurveInfo* info = find_curve(o->curve);
@@ -70,25 +69,24 @@ Applet::Reply Applet::write_ec_key(const Cmd& c, const Tlvs& tl) {
     Material m = make_material(o->kind, *info, d, q);
     if (!m.ok) return sw(sw_choice::kBadTlv);
     if (m.generated) op_ = {Op::EcKeygen, info->bits, 0};
-    const uint32_t key = *id;
     return sw(commit(
-        [key, m](Store& s) {
-          auto& obj = s.objects.at(key);
+        [id, m](Store& s) {
+          auto& obj = s.objects.at(id);
           obj.ec_priv = m.priv;
           obj.ec_pub = m.pub;
         },
         nullptr, !o->transient));
   }
 
-  if (part == 0 || !curve->has_value()) return sw(sw_choice::kBadTlv);
-  const CurveInfo* info = find_curve(**curve);
+  if (part == 0 || !curve) return sw(sw_choice::kBadTlv);
+  const CurveInfo* info = find_curve(*curve);
   if (!info || !curve_usable(info->id)) return sw(sw_choice::kBadTlv);  // [U] curve not created: 6A80
   SecureObject n;
-  n.id = *id;
-  n.kind = part == se05x::p1::kKeyPair ? Kind::EcPair : part == se05x::p1::kPrivate ? Kind::EcPrivate : Kind::EcPublic;
+  n.id = id;
+  n.kind = part == se05x::p1::kKeyPair ? ObjectKind::EcPair : part == se05x::p1::kPrivate ? ObjectKind::EcPrivate : ObjectKind::EcPublic;
   n.curve = info->id;
-  n.transient = (c.header.ins & se05x::ins::kTransient) != 0;
-  if (auto p = tl.get(t::kPolicy)) n.policy.assign(p->begin(), p->end());
+  n.transient = r.transient();
+  if (auto p = r.opt(t::kPolicy)) n.policy.assign(p->begin(), p->end());
   if (const uint16_t code = check_new_object(n); code != se05x::sw::kOk) return sw(code);
   Material m = make_material(n.kind, *info, d, q);
   if (!m.ok) return sw(sw_choice::kBadTlv);

@@ -102,7 +102,7 @@ Result<Bytes> make_cert(EVP_PKEY* subject_key, const std::string& subject_cn, EV
   return out;
 }
 
-SecureObject provisioned(uint32_t id, Kind kind, uint32_t rules) {
+SecureObject provisioned(uint32_t id, ObjectKind kind, uint32_t rules) {
   SecureObject o;
   o.id = id;
   o.kind = kind;
@@ -123,14 +123,14 @@ Result<Store> make_factory_image(const Variant& v) {
   const std::string device = std::string(v.name) + " simulated device " + to_hex(cert_uid);
   const std::string ca_cn = "Simulated NXP " + std::string(v.name) + " CA";
 
-  SecureObject uid_obj = provisioned(oid::kUniqueId, Kind::Binary, pol::kAllowRead);
+  SecureObject uid_obj = provisioned(oid::kUniqueId, ObjectKind::Binary, pol::kAllowRead);
   uid_obj.data = uid;
   s.objects.emplace(uid_obj.id, std::move(uid_obj));
 
   const CurveInfo* p256 = find_curve(static_cast<uint8_t>(se05x::Curve::NistP256));
   SX_ASSIGN(EcKeyBytes ca, ec_generate(*p256));
   SecureObject ca_obj;
-  ca_obj.kind = Kind::EcPair;
+  ca_obj.kind = ObjectKind::EcPair;
   ca_obj.curve = p256->id;
   ca_obj.ec_priv = ca.priv;
   ca_obj.ec_pub = ca.pub;
@@ -141,25 +141,25 @@ Result<Store> make_factory_image(const Variant& v) {
 
   const uint32_t key_rules = pol::kAllowSign | pol::kAllowVerify | pol::kAllowKeyAgreement | pol::kAllowEncrypt |
                              pol::kAllowDecrypt | pol::kAllowRead;
-  SecureObject ec = provisioned(oid::kFactoryEcKey, Kind::EcPair, key_rules);
+  SecureObject ec = provisioned(oid::kFactoryEcKey, ObjectKind::EcPair, key_rules);
   SX_ASSIGN(EcKeyBytes eck, ec_generate(*p256));
   ec.curve = p256->id;
   ec.ec_priv = eck.priv;
   ec.ec_pub = eck.pub;
   SX_ASSIGN(ossl::Pkey ec_key, ec_pkey(ec));
-  SecureObject ec_cert = provisioned(oid::kFactoryEcCert, Kind::Binary, pol::kAllowRead);
+  SecureObject ec_cert = provisioned(oid::kFactoryEcCert, ObjectKind::Binary, pol::kAllowRead);
   SX_ASSIGN(ec_cert.data, make_cert(ec_key.get(), device, ca_key.get(), ca_cn, cert_uid));
   s.objects.emplace(ec.id, std::move(ec));
   s.objects.emplace(ec_cert.id, std::move(ec_cert));
 
   if (v.rsa) {
-    SecureObject rsa = provisioned(oid::kFactoryRsaKey, Kind::RsaPair, key_rules);
+    SecureObject rsa = provisioned(oid::kFactoryRsaKey, ObjectKind::RsaPair, key_rules);
     rsa.rsa_bits = 2048;
     rsa.rsa_crt = true;
     SX_ASSIGN(rsa.rsa, factory_rsa());
     rsa.rsa.erase(se05x::tag::k9);  // a CRT key keeps p, q, dp, dq, qinv, e, n
     SX_ASSIGN(ossl::Pkey rsa_key, rsa_pkey(rsa));
-    SecureObject rsa_cert = provisioned(oid::kFactoryRsaCert, Kind::Binary, pol::kAllowRead);
+    SecureObject rsa_cert = provisioned(oid::kFactoryRsaCert, ObjectKind::Binary, pol::kAllowRead);
     SX_ASSIGN(rsa_cert.data, make_cert(rsa_key.get(), device, ca_key.get(), ca_cn, cert_uid));
     s.objects.emplace(rsa.id, std::move(rsa));
     s.objects.emplace(rsa_cert.id, std::move(rsa_cert));

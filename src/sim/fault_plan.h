@@ -16,7 +16,6 @@ class FaultPlan {
  public:
   // Cut power at the n-th NVM write from now (n = 1: the next one). n = 0 disarms.
   void cut_at_write(uint64_t n, CutMode mode, std::optional<size_t> torn_keep = std::nullopt);
-  void disarm() { armed_ = false; }
   bool armed() const { return armed_; }
   // NVM writes since the simulator was opened.
   uint64_t writes() const { return writes_; }

@@ -88,8 +88,8 @@ Result<Store> deserialize_store(ByteView f, std::string_view variant) {
       SecureObject o;
       o.id = e.at("id").get<uint32_t>();
       const int kind = e.at("kind").get<int>();
-      if (kind < 0 || kind > static_cast<int>(Kind::Hmac)) return bad("bad object kind");
-      o.kind = static_cast<Kind>(kind);
+      if (kind < 0 || kind > static_cast<int>(ObjectKind::Hmac)) return bad("bad object kind");
+      o.kind = static_cast<ObjectKind>(kind);
       const int origin = e.at("origin").get<int>();
       if (origin < 1 || origin > 3) return bad("bad origin");
       o.origin = static_cast<se05x::Origin>(origin);

@@ -13,14 +13,6 @@ using se05x::tag::k7;
 using se05x::tag::k8;
 using se05x::tag::k9;
 
-bool is_ec(Kind k) { return k == Kind::EcPair || k == Kind::EcPrivate || k == Kind::EcPublic; }
-bool is_rsa(Kind k) { return k == Kind::RsaPair || k == Kind::RsaPrivate || k == Kind::RsaPublic; }
-bool is_symmetric(Kind k) { return k == Kind::Aes || k == Kind::Des || k == Kind::Hmac; }
-bool has_private(Kind k) {
-  return k == Kind::EcPair || k == Kind::EcPrivate || k == Kind::RsaPair || k == Kind::RsaPrivate;
-}
-bool has_public(Kind k) { return k == Kind::EcPair || k == Kind::EcPublic || k == Kind::RsaPair || k == Kind::RsaPublic; }
-
 bool SecureObject::complete() const {
   if (!is_rsa(kind)) return true;
   auto have = [&](std::initializer_list<uint8_t> tags) {
@@ -29,8 +21,8 @@ bool SecureObject::complete() const {
     return true;
   };
   switch (kind) {
-    case Kind::RsaPublic: return have({k8, k10});
-    case Kind::RsaPrivate: return rsa_crt ? have({k3, k4, k5, k6, k7}) : have({k9, k10});
+    case ObjectKind::RsaPublic: return have({k8, k10});
+    case ObjectKind::RsaPrivate: return rsa_crt ? have({k3, k4, k5, k6, k7}) : have({k9, k10});
     default: return rsa_crt ? have({k3, k4, k5, k6, k7, k8, k10}) : have({k8, k9, k10});
   }
 }
@@ -38,18 +30,18 @@ bool SecureObject::complete() const {
 uint8_t type_code(const SecureObject& o, bool per_curve_codes) {
   using T = se05x::ObjectType;
   if (is_ec(o.kind)) {
-    const uint8_t part = o.kind == Kind::EcPair ? 0 : o.kind == Kind::EcPrivate ? 1 : 2;
+    const uint8_t part = o.kind == ObjectKind::EcPair ? 0 : o.kind == ObjectKind::EcPrivate ? 1 : 2;
     if (!per_curve_codes) return static_cast<uint8_t>(static_cast<uint8_t>(T::EcKeyPair) + part);
     // 7.2: 0x21 + 4*(curve-1) + part (P-192 21..23, P-256 29..2B, ..., BN-P256 61..63).
     return static_cast<uint8_t>(0x21 + 4 * (o.curve - 1) + part);
   }
   switch (o.kind) {
-    case Kind::RsaPair: return static_cast<uint8_t>(o.rsa_crt ? T::RsaKeyPairCrt : T::RsaKeyPair);
-    case Kind::RsaPrivate: return static_cast<uint8_t>(o.rsa_crt ? T::RsaPrivateCrt : T::RsaPrivate);
-    case Kind::RsaPublic: return static_cast<uint8_t>(T::RsaPublic);
-    case Kind::Aes: return static_cast<uint8_t>(T::Aes);
-    case Kind::Des: return static_cast<uint8_t>(T::Des);
-    case Kind::Hmac: return static_cast<uint8_t>(T::Hmac);
+    case ObjectKind::RsaPair: return static_cast<uint8_t>(o.rsa_crt ? T::RsaKeyPairCrt : T::RsaKeyPair);
+    case ObjectKind::RsaPrivate: return static_cast<uint8_t>(o.rsa_crt ? T::RsaPrivateCrt : T::RsaPrivate);
+    case ObjectKind::RsaPublic: return static_cast<uint8_t>(T::RsaPublic);
+    case ObjectKind::Aes: return static_cast<uint8_t>(T::Aes);
+    case ObjectKind::Des: return static_cast<uint8_t>(T::Des);
+    case ObjectKind::Hmac: return static_cast<uint8_t>(T::Hmac);
     default: return static_cast<uint8_t>(T::BinaryFile);
   }
 }
@@ -73,14 +65,14 @@ size_t nvm_cost(const SecureObject& o) {
     // Allocated from the declared size at creation, whatever has been imported yet.
     const size_t k = o.rsa_bits / 8u, h = k / 2u;
     const size_t pub = k + 4, priv = o.rsa_crt ? 5 * h : k;
-    payload = o.kind == Kind::RsaPublic ? pub : o.kind == Kind::RsaPrivate ? priv : pub + priv;
+    payload = o.kind == ObjectKind::RsaPublic ? pub : o.kind == ObjectKind::RsaPrivate ? priv : pub + priv;
   } else {
     payload = o.data.size();
   }
   return kObjectOverhead + o.policy.size() + payload;
 }
 
-uint32_t default_rules(Kind k) {
+uint32_t default_rules(ObjectKind k) {
   namespace p = se05x::policy;
   if (is_ec(k) || is_rsa(k))
     return p::kAllowSign | p::kAllowVerify | p::kAllowKeyAgreement | p::kAllowEncrypt | p::kAllowDecrypt |

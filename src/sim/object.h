@@ -7,20 +7,21 @@
 
 #include "base/bytes.h"
 #include "se05x/constants.h"
+#include "se05x/types.h"
 
 namespace sx::sim {
 
-enum class Kind : uint8_t { EcPair, EcPrivate, EcPublic, RsaPair, RsaPrivate, RsaPublic, Binary, Aes, Des, Hmac };
-
-bool is_ec(Kind k);
-bool is_rsa(Kind k);
-bool is_symmetric(Kind k);
-bool has_private(Kind k);  // pair or private
-bool has_public(Kind k);   // pair or public
+// Object kinds are the host stack's (se05x/types.h).
+using se05x::ObjectKind;
+using se05x::has_private;
+using se05x::has_public;
+using se05x::is_ec;
+using se05x::is_rsa;
+using se05x::is_symmetric;
 
 struct SecureObject {
   uint32_t id = 0;
-  Kind kind = Kind::Binary;
+  ObjectKind kind = ObjectKind::Binary;
   se05x::Origin origin = se05x::Origin::External;
   bool transient = false;  // created with INS_TRANSIENT: RAM only, lost on reset
   Bytes policy;            // raw TAG_POLICY value; empty = the default policy
@@ -44,7 +45,7 @@ uint16_t object_size(const SecureObject& o);
 size_t nvm_cost(const SecureObject& o);
 inline constexpr size_t kObjectOverhead = 48;  // [U] per-object header/allocation estimate
 // Default access rules (AR header) used when an object has no explicit policy (4.7).
-uint32_t default_rules(Kind k);
+uint32_t default_rules(ObjectKind k);
 
 struct CurveState {
   bool created = false;

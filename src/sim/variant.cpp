@@ -25,8 +25,6 @@ std::string canon(std::string_view s) {
 
 }  // namespace
 
-std::span<const Variant> all_variants() { return kVariants; }
-
 const Variant* find_variant(std::string_view name) {
   const std::string want = canon(name);
   for (const auto& v : kVariants)

@@ -4,7 +4,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <string_view>
 
 namespace sx::sim {
@@ -25,7 +24,6 @@ struct Variant {
   size_t idlist_page() const { return (max_apdu - 16) / 4; }
 };
 
-std::span<const Variant> all_variants();
 // Case-insensitive; accepts "SE050C", "se050c", "SE050:C". nullptr when unknown.
 const Variant* find_variant(std::string_view name);
 

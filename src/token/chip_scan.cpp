@@ -13,37 +13,20 @@ bool soft_fail(Result<T>& r, ChipObject& o, const char* what) {
   return true;
 }
 
-ChipKind kind_of(se05x::ObjectType t) {
-  using T = se05x::ObjectType;
-  switch (t) {
-    case T::EcKeyPair: return ChipKind::EcPair;
-    case T::EcPrivate: return ChipKind::EcPrivate;
-    case T::EcPublic: return ChipKind::EcPublic;
-    case T::RsaKeyPair:
-    case T::RsaKeyPairCrt: return ChipKind::RsaPair;
-    case T::RsaPrivate:
-    case T::RsaPrivateCrt: return ChipKind::RsaPrivate;
-    case T::RsaPublic: return ChipKind::RsaPublic;
-    case T::BinaryFile: return ChipKind::Data;
-    default: return ChipKind::Other;
-  }
-}
-
 }  // namespace
 
-const char* chip_kind_name(ChipKind k) {
+const char* chip_kind_name(se05x::ObjectKind k, bool certificate) {
+  using K = se05x::ObjectKind;
   switch (k) {
-    case ChipKind::EcPair: return "EC key pair";
-    case ChipKind::EcPrivate: return "EC private key";
-    case ChipKind::EcPublic: return "EC public key";
-    case ChipKind::RsaPair: return "RSA key pair";
-    case ChipKind::RsaPrivate: return "RSA private key";
-    case ChipKind::RsaPublic: return "RSA public key";
-    case ChipKind::Certificate: return "certificate";
-    case ChipKind::Data: return "binary file";
-    case ChipKind::Other: return "other";
+    case K::EcPair: return "EC key pair";
+    case K::EcPrivate: return "EC private key";
+    case K::EcPublic: return "EC public key";
+    case K::RsaPair: return "RSA key pair";
+    case K::RsaPrivate: return "RSA private key";
+    case K::RsaPublic: return "RSA public key";
+    case K::Binary: return certificate ? "certificate" : "binary file";
+    default: return "other";
   }
-  return "?";
 }
 
 bool is_link_error(const Error& e) {
@@ -72,27 +55,27 @@ Result<ChipObject> describe_object(se05x::Client& c, uint32_t id, bool applet7) 
     o.problem += "unknown type code; ";
     return o;
   }
-  o.kind = kind_of(kk->type);
+  o.kind = se05x::kind_of(kk->type);
   o.curve = kk->curve;
   switch (o.kind) {
-    case ChipKind::EcPair:
-    case ChipKind::EcPrivate:
-    case ChipKind::EcPublic: {
+    case se05x::ObjectKind::EcPair:
+    case se05x::ObjectKind::EcPrivate:
+    case se05x::ObjectKind::EcPublic: {
       if (o.curve == se05x::Curve::None && !applet7) {
         auto cv = c.get_ec_curve_id(id);
         if (!soft_fail(cv, o, "GetECCurveId")) return cv.take_error();
         if (cv.ok()) o.curve = *cv;
       }
-      if (o.kind != ChipKind::EcPrivate) {
+      if (o.kind != se05x::ObjectKind::EcPrivate) {
         auto pub = c.read_object(id);
         if (!soft_fail(pub, o, "ReadObject")) return pub.take_error();
         if (pub.ok()) o.public_point = std::move(*pub);
       }
       break;
     }
-    case ChipKind::RsaPair:
-    case ChipKind::RsaPrivate:
-    case ChipKind::RsaPublic: {
+    case se05x::ObjectKind::RsaPair:
+    case se05x::ObjectKind::RsaPrivate:
+    case se05x::ObjectKind::RsaPublic: {
       auto n = c.read_rsa_component(id, se05x::RsaComponent::Modulus);
       if (!soft_fail(n, o, "read modulus")) return n.take_error();
       if (n.ok()) o.modulus = std::move(*n);
@@ -101,13 +84,12 @@ Result<ChipObject> describe_object(se05x::Client& c, uint32_t id, bool applet7) 
       if (e.ok()) o.public_exponent = std::move(*e);
       break;
     }
-    case ChipKind::Data: {
+    case se05x::ObjectKind::Binary: {
       auto v = c.read_binary(id);
       if (!soft_fail(v, o, "read file")) return v.take_error();
       if (v.ok()) {
         o.value = std::move(*v);
         if (auto x = parse_x509(o.value); x.ok()) o.cert = std::move(*x);
-        if (o.cert) o.kind = ChipKind::Certificate;
       }
       break;
     }

@@ -13,15 +13,14 @@
 
 namespace sx::token {
 
-enum class ChipKind : uint8_t { EcPair, EcPrivate, EcPublic, RsaPair, RsaPrivate, RsaPublic, Certificate, Data, Other };
-
-const char* chip_kind_name(ChipKind k);
-inline bool is_pair(ChipKind k) { return k == ChipKind::EcPair || k == ChipKind::RsaPair; }
+// Object kinds are se05x::ObjectKind; a binary file holding a certificate is told by `cert`.
+using se05x::is_pair;
+const char* chip_kind_name(se05x::ObjectKind k, bool certificate);
 
 struct ChipObject {
   uint32_t id = 0;
   uint8_t type_code = 0;  // raw ReadType code
-  ChipKind kind = ChipKind::Other;
+  se05x::ObjectKind kind = se05x::ObjectKind::Other;
   se05x::Curve curve = se05x::Curve::None;
   Bytes public_point;             // EC: 04||X||Y
   Bytes modulus, public_exponent; // RSA

@@ -17,7 +17,8 @@ struct Object {
   uint32_t chip_id = 0;
   ObjectClass cls = ObjectClass::Data;
   KeyType key_type = KeyType::None;
-  ChipKind chip_kind = ChipKind::Other;
+  se05x::ObjectKind chip_kind = se05x::ObjectKind::Other;
+  bool chip_cert = false;  // a binary file holding an X.509 certificate
   ObjectRef ref() const { return {chip_id, cls}; }
 
   std::string label;      // CKA_LABEL

@@ -13,36 +13,26 @@ namespace sx::token {
 
 namespace {
 
-ObjectClass main_class(ChipKind k) {
-  switch (k) {
-    case ChipKind::EcPair:
-    case ChipKind::RsaPair:
-    case ChipKind::EcPrivate:
-    case ChipKind::RsaPrivate: return ObjectClass::PrivateKey;
-    case ChipKind::EcPublic:
-    case ChipKind::RsaPublic: return ObjectClass::PublicKey;
-    case ChipKind::Certificate: return ObjectClass::Certificate;
-    default: return ObjectClass::Data;
-  }
+// Kinds the token shows; others (symmetric keys, counters, ...) are left alone.
+bool shown(se05x::ObjectKind k) { return se05x::is_ec(k) || se05x::is_rsa(k) || k == se05x::ObjectKind::Binary; }
+
+ObjectClass main_class(const ChipObject& co) {
+  if (se05x::is_ec(co.kind) || se05x::is_rsa(co.kind))
+    return se05x::has_private(co.kind) ? ObjectClass::PrivateKey : ObjectClass::PublicKey;
+  return co.kind == se05x::ObjectKind::Binary && co.cert ? ObjectClass::Certificate : ObjectClass::Data;
 }
 
-KeyType key_type_of(ChipKind k) {
-  switch (k) {
-    case ChipKind::EcPair:
-    case ChipKind::EcPrivate:
-    case ChipKind::EcPublic: return KeyType::Ec;
-    case ChipKind::RsaPair:
-    case ChipKind::RsaPrivate:
-    case ChipKind::RsaPublic: return KeyType::Rsa;
-    default: return KeyType::None;
-  }
+KeyType key_type_of(se05x::ObjectKind k) {
+  if (se05x::is_ec(k)) return KeyType::Ec;
+  if (se05x::is_rsa(k)) return KeyType::Rsa;
+  return KeyType::None;
 }
 
 // A record describes this chip object only if the classes agree: anything else
 // is metadata of an object that was replaced behind our back (ignored, cleaned).
-bool compatible(const ObjectRecord& r, ChipKind k) {
-  if (k == ChipKind::Other) return false;
-  return r.cls == main_class(k) || (k == ChipKind::Certificate && r.cls == ObjectClass::Data);
+bool compatible(const ObjectRecord& r, const ChipObject& co) {
+  if (!shown(co.kind)) return false;
+  return r.cls == main_class(co) || (main_class(co) == ObjectClass::Certificate && r.cls == ObjectClass::Data);
 }
 
 uint32_t bit_length(const Bytes& n) {
@@ -168,7 +158,7 @@ Status Token::cleanup_locked() {
     }
     auto it = chip_.find(r.chip_id);
     const bool listed = std::find(all_ids_.begin(), all_ids_.end(), r.chip_id) != all_ids_.end();
-    if (!listed || (it != chip_.end() && !compatible(r, it->second.kind))) drop.push_back(r.chip_id);
+    if (!listed || (it != chip_.end() && !compatible(r, it->second))) drop.push_back(r.chip_id);
   }
   for (uint32_t id : drop) {
     md.erase(id);
@@ -184,13 +174,14 @@ void Token::merge() {
   objects_.clear();
   const Metadata& md = store_.metadata();
   for (const auto& [id, co] : chip_) {
-    if (co.kind == ChipKind::Other) continue;
+    if (!shown(co.kind)) continue;
     const ObjectRecord* rec = md.find(id);
     if (rec && rec->state == RecordState::Pending) continue;  // leftover of an interrupted creation
-    if (rec && !compatible(*rec, co.kind)) rec = nullptr;
+    if (rec && !compatible(*rec, co)) rec = nullptr;
     Object base;
     base.chip_id = id;
     base.chip_kind = co.kind;
+    base.chip_cert = co.cert.has_value();
     base.key_type = key_type_of(co.kind);
     base.has_metadata = rec != nullptr;
     base.adopted = !rec || (rec->flags & objflag::kAdopted);
@@ -230,7 +221,7 @@ void Token::merge() {
       if (cls == ObjectClass::PublicKey && is_pair(co.kind)) o.is_private = false;
       objects_.push_back(std::move(o));
     };
-    const ObjectClass main = rec ? rec->cls : main_class(co.kind);
+    const ObjectClass main = rec ? rec->cls : main_class(co);
     emit(main);
     if (is_pair(co.kind) && !(rec && (rec->flags & objflag::kPublicHidden))) emit(ObjectClass::PublicKey);
   }

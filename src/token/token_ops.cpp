@@ -19,7 +19,7 @@ Status check_label(const std::string& l) {
   return {};
 }
 
-std::set<ObjectClass> views_of(ObjectClass main, ChipKind k) {
+std::set<ObjectClass> views_of(ObjectClass main, se05x::ObjectKind k) {
   if (is_pair(k)) return {ObjectClass::PrivateKey, ObjectClass::PublicKey};
   return {main};
 }
@@ -155,9 +155,8 @@ Result<std::vector<uint32_t>> Token::plan_creations(Metadata& md, const std::vec
     SX_ASSIGN(uint32_t id, allocate_id(md));
     SX_ASSIGN(ObjectRecord rec, new_record(id, c.cls, c.kt, c.attrs, c.flags));
     if (c.ckid_of_first && !ids.empty()) rec.ckid = md.find(ids.front())->ckid;
-    const ChipKind kind = c.cls == ObjectClass::PrivateKey
-                              ? (c.kt == KeyType::Ec ? ChipKind::EcPair : ChipKind::RsaPair)
-                              : ChipKind::Data;
+    using K = se05x::ObjectKind;
+    const K kind = c.cls == ObjectClass::PrivateKey ? (c.kt == KeyType::Ec ? K::EcPair : K::RsaPair) : K::Binary;
     std::set<ObjectClass> v = views_of(c.cls, kind);
     std::set<uint32_t> exclude;
     if (retire != 0) exclude.insert(retire);
@@ -256,7 +255,7 @@ Status Token::set_attributes(const std::vector<std::pair<ObjectRef, AttributeUpd
   SX_TRY(sync_locked());
   Metadata md = store_.metadata();
   std::set<uint32_t> touched;
-  std::vector<std::pair<uint32_t, ChipKind>> changed;  // chip ID, kind
+  std::vector<std::pair<uint32_t, se05x::ObjectKind>> changed;  // chip ID, kind
   for (const auto& [ref, u] : updates) {
     const Object* o = find(ref);
     if (!o) return make_error(Errc::NotFound, "no such object (chip object " + default_label(ref.chip_id) + ")");

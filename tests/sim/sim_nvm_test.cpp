@@ -112,7 +112,7 @@ TEST(SimNvm, SerialisationRoundTripsEveryField) {
   Store s;
   SecureObject o;
   o.id = 9;
-  o.kind = Kind::RsaPair;
+  o.kind = ObjectKind::RsaPair;
   o.origin = se05x::Origin::Internal;
   o.policy = hex("080000000010000000");
   o.rsa_crt = true;
@@ -124,7 +124,7 @@ TEST(SimNvm, SerialisationRoundTripsEveryField) {
   auto back = deserialize_store(serialize_store(s, "SE050C"), "SE050C");
   ASSERT_TRUE(back.ok()) << back.error().to_string();
   const auto& b = back->objects.at(9);
-  EXPECT_EQ(b.kind, Kind::RsaPair);
+  EXPECT_EQ(b.kind, ObjectKind::RsaPair);
   EXPECT_EQ(b.origin, se05x::Origin::Internal);
   EXPECT_EQ(b.policy, o.policy);
   EXPECT_EQ(b.rsa, o.rsa);
