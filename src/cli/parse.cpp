@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 #include "token/metadata.h"
 
 namespace sx::cli {

@@ -5,7 +5,7 @@
 //   attrs:   one metadata commit
 #include <algorithm>
 
-#include "token/attr/x509_fields.h"
+#include "crypto/x509_fields.h"
 #include "token/id_range.h"
 #include "token/token.h"
 
@@ -313,7 +313,7 @@ Result<std::pair<ObjectRef, ObjectRef>> Token::import_private_key_with_certifica
                                                                                    ByteView cert_der,
                                                                                    const NewObject& attrs) {
   if (cert_der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
-  if (!parse_x509(cert_der).ok()) return invalid("not a DER X.509 certificate");
+  if (!crypto::parse_x509(cert_der).ok()) return invalid("not a DER X.509 certificate");
   SX_ASSIGN(Creation k, key_creation(key, attrs));
   NewObject ca;
   ca.label = attrs.label;
@@ -328,14 +328,14 @@ Result<std::pair<ObjectRef, ObjectRef>> Token::import_private_key_with_certifica
 
 Result<ObjectRef> Token::create_certificate(ByteView der, const NewObject& attrs) {
   if (der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
-  if (!parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
+  if (!crypto::parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
   return create_object({ObjectClass::Certificate, KeyType::None, attrs, 0,
                         [&](uint32_t id) { return client_.create_binary(id, der); }});
 }
 
 Result<ObjectRef> Token::replace_certificate(uint32_t old_chip_id, ByteView der, const NewObject& attrs) {
   if (der.size() > se05x::kMaxBinaryFile) return invalid("certificate larger than a chip file (32767 bytes)");
-  if (!parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
+  if (!crypto::parse_x509(der).ok()) return invalid("not a DER X.509 certificate");
   const Object* old = find({old_chip_id, ObjectClass::Certificate});
   if (!old) return make_error(Errc::NotFound, "no certificate at chip object " + default_label(old_chip_id));
   if (old->factory)

@@ -1,6 +1,6 @@
 #include "token/mech/params.h"
 
-#include "token/mech/ossl.h"
+#include "token/mech/mechanism_table.h"
 
 namespace sx::token {
 
@@ -11,12 +11,12 @@ CK_RV validate_no_param(const CK_MECHANISM& m) {
 CK_RV parse_pss_params(const CK_MECHANISM& m, PssParams& out) {
   const auto* p = mechanism_param<CK_RSA_PKCS_PSS_PARAMS>(m);
   if (!p) return CKR_MECHANISM_PARAM_INVALID;
-  const EVP_MD* md = ossl::md_for_hash_mechanism(p->hashAlg);
-  const EVP_MD* mgf = ossl::md_for_mgf(p->mgf);
+  const EVP_MD* md = md_for_hash(p->hashAlg);
+  const EVP_MD* mgf = md_for_mgf(p->mgf);
   if (!md || !mgf) return CKR_MECHANISM_PARAM_INVALID;
   if (m.mechanism != CKM_RSA_PKCS_PSS) {
-    auto h = ossl::hash_of_mechanism(m.mechanism);
-    if (!h || *h != p->hashAlg) return CKR_MECHANISM_PARAM_INVALID;
+    const MechanismRow* row = find_mechanism(m.mechanism);
+    if (!row || row->prehash == 0 || row->prehash != p->hashAlg) return CKR_MECHANISM_PARAM_INVALID;
   }
   // Bound before any size_t arithmetic (CK_ULONG may be 64-bit where size_t is not).
   if (p->sLen > 4096) return CKR_MECHANISM_PARAM_INVALID;
@@ -35,8 +35,8 @@ CK_RV validate_pss_param(const CK_MECHANISM& m) {
 CK_RV parse_oaep_params(const CK_MECHANISM& m, OaepParams& out) {
   const auto* p = mechanism_param<CK_RSA_PKCS_OAEP_PARAMS>(m);
   if (!p) return CKR_MECHANISM_PARAM_INVALID;
-  const EVP_MD* md = ossl::md_for_hash_mechanism(p->hashAlg);
-  const EVP_MD* mgf = ossl::md_for_mgf(p->mgf);
+  const EVP_MD* md = md_for_hash(p->hashAlg);
+  const EVP_MD* mgf = md_for_mgf(p->mgf);
   if (!md || !mgf) return CKR_MECHANISM_PARAM_INVALID;
   const bool has_label = p->ulSourceDataLen != 0;
   if (has_label && p->pSourceData == nullptr) return CKR_MECHANISM_PARAM_INVALID;
