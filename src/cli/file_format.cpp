@@ -63,11 +63,8 @@ int pem_pw_cb(char* buf, int size, int, void* u) {
 Result<token::PrivateKeyMaterial> to_material(EVP_PKEY* k) {
   ossl::P8 p8(EVP_PKEY2PKCS8(k));
   if (!p8) return malformed("the key cannot be converted to PKCS#8");
-  unsigned char* der = nullptr;
-  const int n = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &der);
-  if (n <= 0) return malformed("the key cannot be encoded");
-  Bytes b(der, der + n);
-  OPENSSL_clear_free(der, static_cast<size_t>(n));
+  Bytes b = ossl::der_of(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+  if (b.empty()) return malformed("the key cannot be encoded");
   auto m = token::parse_private_key_der(b);
   secure_wipe(b);
   if (!m) return make_error(Errc::InvalidArgument, "key not supported by the SE05x: " + m.error().message);
@@ -109,12 +106,7 @@ Result<LoadedKey> load_pkcs12(ByteView data, const PasswordFn& password) {
   if (ok != 1) return malformed("the PKCS#12 file cannot be decoded");
   if (!k) return malformed("the PKCS#12 file holds no private key");
   std::optional<Bytes> cder;
-  if (c) {
-    unsigned char* der = nullptr;
-    const int n = i2d_X509(c.get(), &der);
-    if (n > 0) cder = Bytes(der, der + n);
-    OPENSSL_free(der);
-  }
+  if (Bytes der = ossl::der_of(c.get(), i2d_X509); !der.empty()) cder = std::move(der);
   return finish(std::move(k), std::move(cder));
 }
 
@@ -228,11 +220,8 @@ Result<Bytes> load_certificate(ByteView data) {
     auto bio = mem_bio(data);
     ossl::X509Ptr x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!x) return malformed("no readable CERTIFICATE block in the PEM file");
-    unsigned char* der = nullptr;
-    const int n = i2d_X509(x.get(), &der);
-    if (n <= 0) return malformed("the certificate cannot be encoded");
-    Bytes out(der, der + n);
-    OPENSSL_free(der);
+    Bytes out = ossl::der_of(x.get(), i2d_X509);
+    if (out.empty()) return malformed("the certificate cannot be encoded");
     return out;
   }
   if (f == FileFormat::Der) {

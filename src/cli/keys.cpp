@@ -94,11 +94,8 @@ Result<Bytes> make_csr(token::Token& tok, const token::Object& priv, ByteView su
       X509_REQ_set1_signature_algo(req.get(), alg.get()) != 1)
     return ossl::crypto_error("signature algorithm");
 
-  unsigned char* tbs_p = nullptr;
-  const int tbs_n = i2d_re_X509_REQ_tbs(req.get(), &tbs_p);
-  if (tbs_n <= 0) return ossl::crypto_error("encoding the request");
-  Bytes tbs(tbs_p, tbs_p + tbs_n);
-  OPENSSL_free(tbs_p);
+  const Bytes tbs = ossl::der_of(req.get(), i2d_re_X509_REQ_tbs);
+  if (tbs.empty()) return ossl::crypto_error("encoding the request");
 
   token::ChipCapabilities caps;
   if (const auto& v = tok.client().applet_version(); v) caps = token::capabilities_from_version(*v);
@@ -125,13 +122,11 @@ Result<Bytes> make_csr(token::Token& tok, const token::Object& priv, ByteView su
   bs->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
   bs->flags |= ASN1_STRING_FLAG_BITS_LEFT;
   X509_REQ_set0_signature(req.get(), bs);
-  if (X509_REQ_verify_ex(req.get(), pub.get(), crypto::libctx(), crypto::kPropq) != 1) return ossl::crypto_error("the signed request does not verify");
+  if (X509_REQ_verify_ex(req.get(), pub.get(), crypto::libctx(), crypto::kPropq) != 1)
+    return ossl::crypto_error("the signed request does not verify");
 
-  unsigned char* out = nullptr;
-  const int n = i2d_X509_REQ(req.get(), &out);
-  if (n <= 0) return ossl::crypto_error("encoding the request");
-  Bytes der(out, out + n);
-  OPENSSL_free(out);
+  Bytes der = ossl::der_of(req.get(), i2d_X509_REQ);
+  if (der.empty()) return ossl::crypto_error("encoding the request");
   return der;
 }
 

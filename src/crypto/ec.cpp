@@ -26,11 +26,8 @@ Result<EcSizes> ec_sizes(int nid) {
 Result<Bytes> ec_params_der(int nid) {
   const ASN1_OBJECT* obj = nid == NID_undef ? nullptr : OBJ_nid2obj(nid);
   if (!obj) return make_error(Errc::Unsupported, "EC params: no OID for curve");
-  const int len = i2d_ASN1_OBJECT(obj, nullptr);
-  if (len <= 0) return make_error(Errc::Internal, "EC params: OID encoding failed");
-  Bytes out(static_cast<size_t>(len));
-  unsigned char* p = out.data();
-  i2d_ASN1_OBJECT(obj, &p);
+  Bytes out = ossl::der_of(obj, i2d_ASN1_OBJECT);
+  if (out.empty()) return make_error(Errc::Internal, "EC params: OID encoding failed");
   return out;
 }
 

@@ -70,6 +70,18 @@ using KdfCtx = std::unique_ptr<EVP_KDF_CTX, KdfCtxFree>;
 using SharedPkey = std::shared_ptr<EVP_PKEY>;
 inline SharedPkey share(EVP_PKEY* p) { return SharedPkey(p, PkeyFree{}); }
 
+// DER of an OpenSSL object with its i2d function (length query, then
+// encode); empty when v is null or encoding fails.
+template <class T, class Enc>
+Bytes der_of(T* v, Enc enc) {
+  const int len = v ? enc(v, nullptr) : 0;
+  if (len <= 0) return {};
+  Bytes out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  if (enc(v, &p) != len) return {};
+  return out;
+}
+
 // Big-endian unsigned bytes -> BIGNUM (empty input = 0).
 Bn bn_from(ByteView b);
 // BIGNUM -> minimal big-endian bytes, or left-padded to `width` when width > 0.

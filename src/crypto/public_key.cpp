@@ -71,11 +71,8 @@ Result<Bytes> rsa_spki_der(ByteView modulus, ByteView exponent) {
 }
 
 Result<Bytes> spki_der(const EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  const int len = key ? i2d_PUBKEY(key, &der) : 0;
-  if (len <= 0) return ossl::crypto_error("encoding SubjectPublicKeyInfo");
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
+  Bytes out = ossl::der_of(key, i2d_PUBKEY);
+  if (out.empty()) return ossl::crypto_error("encoding SubjectPublicKeyInfo");
   return out;
 }
 

@@ -15,16 +15,6 @@ namespace sx::crypto {
 
 namespace {
 
-template <class T, int (*Enc)(const T*, unsigned char**)>
-Bytes der_of(const T* v) {
-  const int len = v ? Enc(v, nullptr) : 0;
-  if (len <= 0) return {};
-  Bytes out(static_cast<size_t>(len));
-  unsigned char* p = out.data();
-  Enc(v, &p);
-  return out;
-}
-
 Bytes ck_date(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return {};
@@ -63,10 +53,10 @@ Result<ossl::X509Ptr> x509_from_der(ByteView der) {
 Result<X509Fields> parse_x509(ByteView der) {
   SX_ASSIGN(ossl::X509Ptr x, x509_from_der(der));
   X509Fields f;
-  f.subject = der_of<X509_NAME, i2d_X509_NAME>(X509_get_subject_name(x.get()));
-  f.issuer = der_of<X509_NAME, i2d_X509_NAME>(X509_get_issuer_name(x.get()));
-  f.serial = der_of<ASN1_INTEGER, i2d_ASN1_INTEGER>(X509_get0_serialNumber(x.get()));
-  f.spki = der_of<X509_PUBKEY, i2d_X509_PUBKEY>(X509_get_X509_PUBKEY(x.get()));
+  f.subject = ossl::der_of(X509_get_subject_name(x.get()), i2d_X509_NAME);
+  f.issuer = ossl::der_of(X509_get_issuer_name(x.get()), i2d_X509_NAME);
+  f.serial = ossl::der_of(X509_get0_serialNumber(x.get()), i2d_ASN1_INTEGER);
+  f.spki = ossl::der_of(X509_get_X509_PUBKEY(x.get()), i2d_X509_PUBKEY);
   f.not_before = ck_date(X509_get0_notBefore(x.get()));
   f.not_after = ck_date(X509_get0_notAfter(x.get()));
   const auto sha1 = hash(Digest::Sha1, der);

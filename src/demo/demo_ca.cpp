@@ -49,12 +49,10 @@ Result<Bytes> issue_certificate(const EVP_PKEY* subject_key, const std::string& 
     X509_EXTENSION_free(ext);
     if (ok != 1) return ossl::crypto_error("certificate extension");
   }
-  if (X509_sign(cert.get(), ca.get(), crypto::md(crypto::Digest::Sha256)) <= 0) return ossl::crypto_error("signing the certificate");
-  unsigned char* der = nullptr;
-  int len = i2d_X509(cert.get(), &der);
-  if (len <= 0) return ossl::crypto_error("encoding the certificate");
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
+  if (X509_sign(cert.get(), ca.get(), crypto::md(crypto::Digest::Sha256)) <= 0)
+    return ossl::crypto_error("signing the certificate");
+  Bytes out = ossl::der_of(cert.get(), i2d_X509);
+  if (out.empty()) return ossl::crypto_error("encoding the certificate");
   return out;
 }
 
