@@ -79,5 +79,48 @@ TEST_F(LibctxTest, NoOpenSslCallLandsOnTheDefaultContext) {
   EXPECT_EQ(g_default_context_lookups.load(), 0) << "last operation id " << g_last_operation.load();
 }
 
+// RSA: PSS signatures (host encoding, MGF1, salt from the DRBG, fault check) and
+// OAEP (host encryption, chip decryption, host decoding).
+TEST_F(LibctxTest, RsaPssAndOaepStayOffTheDefaultContext) {
+  init();
+  provision();
+  CK_SESSION_HANDLE s = open();
+  login(s);
+  CK_MECHANISM gen{CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0};
+  CK_ULONG bits = 2048;
+  CK_BBOOL yes = CK_TRUE;
+  const Bytes e = {0x01, 0x00, 0x01};
+  std::vector<CK_ATTRIBUTE> pub = {attr_of(CKA_MODULUS_BITS, bits), attr_bytes(CKA_PUBLIC_EXPONENT, e),
+                                   attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, "rsa")};
+  std::vector<CK_ATTRIBUTE> priv = {attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, "rsa"), attr_of(CKA_DECRYPT, yes)};
+  CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
+  ASSERT_EQ(f->C_GenerateKeyPair(s, &gen, pub.data(), static_cast<CK_ULONG>(pub.size()), priv.data(),
+                                 static_cast<CK_ULONG>(priv.size()), &hpub, &hpriv),
+            CKR_OK);
+  Bytes data = {'r', 's', 'a'};
+  CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
+  CK_MECHANISM sign_mech{CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss};
+  ASSERT_EQ(f->C_SignInit(s, &sign_mech, hpriv), CKR_OK);
+  Bytes sig(256);
+  CK_ULONG len = 256;
+  ASSERT_EQ(f->C_Sign(s, data.data(), static_cast<CK_ULONG>(data.size()), sig.data(), &len), CKR_OK);
+  ASSERT_EQ(f->C_VerifyInit(s, &sign_mech, hpub), CKR_OK);
+  EXPECT_EQ(f->C_Verify(s, data.data(), static_cast<CK_ULONG>(data.size()), sig.data(), len), CKR_OK);
+
+  CK_RSA_PKCS_OAEP_PARAMS oaep{CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, nullptr, 0};
+  CK_MECHANISM crypt{CKM_RSA_PKCS_OAEP, &oaep, sizeof oaep};
+  ASSERT_EQ(f->C_EncryptInit(s, &crypt, hpub), CKR_OK);
+  Bytes ct(256);
+  CK_ULONG ctlen = 256;
+  ASSERT_EQ(f->C_Encrypt(s, data.data(), static_cast<CK_ULONG>(data.size()), ct.data(), &ctlen), CKR_OK);
+  ASSERT_EQ(f->C_DecryptInit(s, &crypt, hpriv), CKR_OK);
+  Bytes plain(256);
+  CK_ULONG plen = 256;
+  ASSERT_EQ(f->C_Decrypt(s, ct.data(), ctlen, plain.data(), &plen), CKR_OK);
+  plain.resize(plen);
+  EXPECT_EQ(plain, data);
+  EXPECT_EQ(g_default_context_lookups.load(), 0) << "last operation id " << g_last_operation.load();
+}
+
 }  // namespace
 }  // namespace sx::p11test
