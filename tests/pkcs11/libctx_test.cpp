@@ -90,9 +90,10 @@ TEST_F(LibctxTest, RsaPssAndOaepStayOffTheDefaultContext) {
   CK_ULONG bits = 2048;
   CK_BBOOL yes = CK_TRUE;
   const Bytes e = {0x01, 0x00, 0x01};
+  const std::string label = "rsa";  // attr_str keeps a pointer into it
   std::vector<CK_ATTRIBUTE> pub = {attr_of(CKA_MODULUS_BITS, bits), attr_bytes(CKA_PUBLIC_EXPONENT, e),
-                                   attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, "rsa")};
-  std::vector<CK_ATTRIBUTE> priv = {attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, "rsa"), attr_of(CKA_DECRYPT, yes)};
+                                   attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, label)};
+  std::vector<CK_ATTRIBUTE> priv = {attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, label), attr_of(CKA_DECRYPT, yes)};
   CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
   ASSERT_EQ(f->C_GenerateKeyPair(s, &gen, pub.data(), static_cast<CK_ULONG>(pub.size()), priv.data(),
                                  static_cast<CK_ULONG>(priv.size()), &hpub, &hpriv),
