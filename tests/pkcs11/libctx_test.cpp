@@ -16,6 +16,7 @@ namespace sx::p11test {
 namespace {
 
 std::atomic<int> g_default_context_lookups{0};
+OSSL_PROVIDER* g_tripwire = nullptr;  // kept for the process (no leak report)
 std::atomic<int> g_last_operation{0};
 
 const OSSL_ALGORITHM* tripwire_query(void*, int operation_id, int* no_cache) {
@@ -44,7 +45,8 @@ class TripwireEnvironment : public ::testing::Environment {
   void SetUp() override {
     ASSERT_EQ(OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr), 1);
     ASSERT_EQ(OSSL_PROVIDER_add_builtin(nullptr, "sx-tripwire", &tripwire_init), 1);
-    ASSERT_NE(OSSL_PROVIDER_load(nullptr, "sx-tripwire"), nullptr);
+    g_tripwire = OSSL_PROVIDER_load(nullptr, "sx-tripwire");
+    ASSERT_NE(g_tripwire, nullptr);
     ASSERT_FALSE(OSSL_PROVIDER_available(nullptr, "default"));
   }
 };
