@@ -12,15 +12,14 @@
 #include <cstring>
 #include <memory>
 
-#include "base/ossl.h"
+#include "crypto/libctx.h"
+#include "crypto/ossl.h"
+#include "crypto/x509_fields.h"
 
 namespace sx::cli {
 namespace {
 
 using ossl::BioPtr;
-struct P12Free { void operator()(PKCS12* p) const { PKCS12_free(p); } };
-struct SigFree { void operator()(X509_SIG* p) const { X509_SIG_free(p); } };
-struct P8Free { void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); } };
 
 BioPtr mem_bio(ByteView b) {
   return BioPtr(BIO_new_mem_buf(b.data(), static_cast<int>(b.size())));
@@ -62,13 +61,10 @@ int pem_pw_cb(char* buf, int size, int, void* u) {
 
 // EVP_PKEY -> PKCS#8 DER -> the token's parser (the one the module uses).
 Result<token::PrivateKeyMaterial> to_material(EVP_PKEY* k) {
-  std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Free> p8(EVP_PKEY2PKCS8(k));
+  ossl::P8 p8(EVP_PKEY2PKCS8(k));
   if (!p8) return malformed("the key cannot be converted to PKCS#8");
-  unsigned char* der = nullptr;
-  const int n = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &der);
-  if (n <= 0) return malformed("the key cannot be encoded");
-  Bytes b(der, der + n);
-  OPENSSL_clear_free(der, static_cast<size_t>(n));
+  Bytes b = ossl::der_of(p8.get(), i2d_PKCS8_PRIV_KEY_INFO);
+  if (b.empty()) return malformed("the key cannot be encoded");
   auto m = token::parse_private_key_der(b);
   secure_wipe(b);
   if (!m) return make_error(Errc::InvalidArgument, "key not supported by the SE05x: " + m.error().message);
@@ -86,7 +82,7 @@ Result<LoadedKey> finish(ossl::Pkey k, std::optional<Bytes> cert) {
 
 Result<LoadedKey> load_pkcs12(ByteView data, const PasswordFn& password) {
   const unsigned char* p = data.data();
-  std::unique_ptr<PKCS12, P12Free> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
+  ossl::P12 p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
   if (!p12) return malformed("corrupt PKCS#12 file");
   std::string pw;
   // A PFX without a password MAC (rare) opens with an empty password.
@@ -110,19 +106,14 @@ Result<LoadedKey> load_pkcs12(ByteView data, const PasswordFn& password) {
   if (ok != 1) return malformed("the PKCS#12 file cannot be decoded");
   if (!k) return malformed("the PKCS#12 file holds no private key");
   std::optional<Bytes> cder;
-  if (c) {
-    unsigned char* der = nullptr;
-    const int n = i2d_X509(c.get(), &der);
-    if (n > 0) cder = Bytes(der, der + n);
-    OPENSSL_free(der);
-  }
+  if (Bytes der = ossl::der_of(c.get(), i2d_X509); !der.empty()) cder = std::move(der);
   return finish(std::move(k), std::move(cder));
 }
 
 Result<LoadedKey> load_pem_key(ByteView data, const PasswordFn& password) {
   auto bio = mem_bio(data);
   PwState st{&password, std::nullopt, false, {}};
-  ossl::Pkey k(PEM_read_bio_PrivateKey(bio.get(), nullptr, pem_pw_cb, &st));
+  ossl::Pkey k(PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, pem_pw_cb, &st, crypto::libctx(), crypto::kPropq));
   secure_wipe(st.pw.data(), st.pw.size());
   if (st.err) return *st.err;
   if (!k) {
@@ -134,19 +125,19 @@ Result<LoadedKey> load_pem_key(ByteView data, const PasswordFn& password) {
 
 Result<LoadedKey> load_der_key(ByteView data, const PasswordFn& password) {
   const unsigned char* p = data.data();
-  ossl::Pkey k(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size())));
+  ossl::Pkey k(d2i_AutoPrivateKey_ex(nullptr, &p, static_cast<long>(data.size()), crypto::libctx(), crypto::kPropq));
   if (k && p == data.data() + data.size()) return finish(std::move(k), std::nullopt);
   k.reset();
   ERR_clear_error();
   // Encrypted PKCS#8 (EncryptedPrivateKeyInfo).
   p = data.data();
-  std::unique_ptr<X509_SIG, SigFree> sig(d2i_X509_SIG(nullptr, &p, static_cast<long>(data.size())));
+  ossl::X509Sig sig(d2i_X509_SIG(nullptr, &p, static_cast<long>(data.size())));
   if (!sig || p != data.data() + data.size()) return malformed("not a private key (DER)");
   SX_ASSIGN(std::string pw, password());
-  std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Free> p8(PKCS8_decrypt(sig.get(), pw.c_str(), static_cast<int>(pw.size())));
+  ossl::P8 p8(PKCS8_decrypt_ex(sig.get(), pw.c_str(), static_cast<int>(pw.size()), crypto::libctx(), crypto::kPropq));
   secure_wipe(pw.data(), pw.size());
   if (!p8) return wrong_password();
-  k.reset(EVP_PKCS82PKEY(p8.get()));
+  k.reset(EVP_PKCS82PKEY_ex(p8.get(), crypto::libctx(), crypto::kPropq));
   if (!k) return malformed("the decrypted key cannot be decoded");
   return finish(std::move(k), std::nullopt);
 }
@@ -157,7 +148,7 @@ FileFormat detect_format(ByteView data) {
   if (contains(data, "-----BEGIN ")) return FileFormat::Pem;
   if (data.size() < 2 || data[0] != 0x30) return FileFormat::Unknown;
   const unsigned char* p = data.data();
-  std::unique_ptr<PKCS12, P12Free> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
+  ossl::P12 p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
   ERR_clear_error();
   if (p12 && p == data.data() + data.size()) return FileFormat::Pkcs12;
   return FileFormat::Der;
@@ -209,10 +200,9 @@ Status write_file(const std::string& path, ByteView data) {
 }
 
 Result<ossl::X509Ptr> x509_from_der(ByteView der) {
-  const unsigned char* p = der.data();
-  ossl::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!x || p != der.data() + der.size()) return malformed("not an X.509 certificate");
-  return x;
+  auto x = crypto::x509_from_der(der);
+  if (!x) return malformed("not an X.509 certificate");
+  return std::move(*x);
 }
 
 Result<Bytes> load_certificate(ByteView data) {
@@ -221,11 +211,8 @@ Result<Bytes> load_certificate(ByteView data) {
     auto bio = mem_bio(data);
     ossl::X509Ptr x(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!x) return malformed("no readable CERTIFICATE block in the PEM file");
-    unsigned char* der = nullptr;
-    const int n = i2d_X509(x.get(), &der);
-    if (n <= 0) return malformed("the certificate cannot be encoded");
-    Bytes out(der, der + n);
-    OPENSSL_free(der);
+    Bytes out = ossl::der_of(x.get(), i2d_X509);
+    if (out.empty()) return malformed("the certificate cannot be encoded");
     return out;
   }
   if (f == FileFormat::Der) {

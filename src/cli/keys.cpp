@@ -5,9 +5,11 @@
 #include <openssl/x509.h>
 
 #include <ctime>
-#include <memory>
 
-#include "base/ossl.h"
+#include "crypto/libctx.h"
+#include "crypto/ossl.h"
+#include "crypto/public_key.h"
+#include "crypto/x509_fields.h"
 #include "cli/file_format.h"
 #include "cli/printable.h"
 #include "se05x/public_key.h"
@@ -19,9 +21,6 @@
 namespace sx::cli {
 namespace {
 
-struct ReqFree { void operator()(X509_REQ* r) const { X509_REQ_free(r); } };
-struct AlgFree { void operator()(X509_ALGOR* a) const { X509_ALGOR_free(a); } };
-
 std::string bio_text(BIO* b) {
   char* p = nullptr;
   const long n = BIO_get_mem_data(b, &p);
@@ -32,7 +31,7 @@ std::string bio_text(BIO* b) {
 
 Result<ossl::Pkey> object_public_key(const token::Object& o) {
   if (o.key_type == token::KeyType::Ec) return se05x::ec_public_key(o.curve, o.ec_point);
-  if (o.key_type == token::KeyType::Rsa) return se05x::rsa_public_key(o.modulus, o.public_exponent);
+  if (o.key_type == token::KeyType::Rsa) return crypto::rsa_public_key(o.modulus, o.public_exponent);
   return make_error(Errc::InvalidArgument, "object " + printable(o.label) + " is not a key");
 }
 
@@ -51,7 +50,7 @@ bool same_public_key(const EVP_PKEY* a, const EVP_PKEY* b) {
 
 Result<Bytes> public_key_spki(const token::Object& o) {
   SX_ASSIGN(auto k, object_public_key(o));
-  return se05x::spki_der(k.get());
+  return crypto::spki_der(k.get());
 }
 
 std::string object_key_type(const token::Object& o) {
@@ -67,7 +66,7 @@ std::string object_key_type(const token::Object& o) {
 
 Result<Bytes> make_csr(token::Token& tok, const token::Object& priv, ByteView subject_der) {
   SX_ASSIGN(auto pub, object_public_key(priv));
-  std::unique_ptr<X509_REQ, ReqFree> req(X509_REQ_new());
+  ossl::X509Req req(X509_REQ_new_ex(crypto::libctx(), crypto::kPropq));
   if (!req) return ossl::crypto_error("X509_REQ_new");
   const unsigned char* sp = subject_der.data();
   ossl::X509NamePtr name(d2i_X509_NAME(nullptr, &sp, static_cast<long>(subject_der.size())));
@@ -89,17 +88,14 @@ Result<Bytes> make_csr(token::Token& tok, const token::Object& priv, ByteView su
   } else {
     SX_ASSIGN(key, token::make_rsa_key_ref(priv.chip_id, priv.modulus, priv.public_exponent));
   }
-  std::unique_ptr<X509_ALGOR, AlgFree> alg(X509_ALGOR_new());
+  ossl::X509Algor alg(X509_ALGOR_new());
   if (!alg || X509_ALGOR_set0(alg.get(), OBJ_nid2obj(sig_nid),
                               priv.key_type == token::KeyType::Rsa ? V_ASN1_NULL : V_ASN1_UNDEF, nullptr) != 1 ||
       X509_REQ_set1_signature_algo(req.get(), alg.get()) != 1)
     return ossl::crypto_error("signature algorithm");
 
-  unsigned char* tbs_p = nullptr;
-  const int tbs_n = i2d_re_X509_REQ_tbs(req.get(), &tbs_p);
-  if (tbs_n <= 0) return ossl::crypto_error("encoding the request");
-  Bytes tbs(tbs_p, tbs_p + tbs_n);
-  OPENSSL_free(tbs_p);
+  const Bytes tbs = ossl::der_of(req.get(), i2d_re_X509_REQ_tbs);
+  if (tbs.empty()) return ossl::crypto_error("encoding the request");
 
   token::ChipCapabilities caps;
   if (const auto& v = tok.client().applet_version(); v) caps = token::capabilities_from_version(*v);
@@ -126,19 +122,19 @@ Result<Bytes> make_csr(token::Token& tok, const token::Object& priv, ByteView su
   bs->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
   bs->flags |= ASN1_STRING_FLAG_BITS_LEFT;
   X509_REQ_set0_signature(req.get(), bs);
-  if (X509_REQ_verify(req.get(), pub.get()) != 1) return ossl::crypto_error("the signed request does not verify");
+  if (X509_REQ_verify_ex(req.get(), pub.get(), crypto::libctx(), crypto::kPropq) != 1)
+    return ossl::crypto_error("the signed request does not verify");
 
-  unsigned char* out = nullptr;
-  const int n = i2d_X509_REQ(req.get(), &out);
-  if (n <= 0) return ossl::crypto_error("encoding the request");
-  Bytes der(out, out + n);
-  OPENSSL_free(out);
+  Bytes der = ossl::der_of(req.get(), i2d_X509_REQ);
+  if (der.empty()) return ossl::crypto_error("encoding the request");
   return der;
 }
 
 std::string pem_csr(ByteView der) {
   const unsigned char* p = der.data();
-  std::unique_ptr<X509_REQ, ReqFree> req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
+  ossl::X509Req req(reinterpret_cast<X509_REQ*>(ASN1_item_d2i_ex(nullptr, &p, static_cast<long>(der.size()),
+                                                                 ASN1_ITEM_rptr(X509_REQ), crypto::libctx(),
+                                                                 crypto::kPropq)));
   if (!req) return {};
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_X509_REQ(bio.get(), req.get());
@@ -146,9 +142,9 @@ std::string pem_csr(ByteView der) {
 }
 
 std::string pem_public_key(ByteView spki_der) {
-  const unsigned char* p = spki_der.data();
-  ossl::Pkey k(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
-  if (!k) return {};
+  auto key = crypto::public_key_from_spki(spki_der);
+  if (!key) return {};
+  const ossl::Pkey& k = *key;
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_PUBKEY(bio.get(), k.get());
   return bio_text(bio.get());
@@ -167,9 +163,9 @@ std::string asn1_time_text(const ASN1_TIME* t) {
 }  // namespace
 
 std::string cert_validity_warning(ByteView cert_der) {
-  const unsigned char* p = cert_der.data();
-  std::unique_ptr<X509, void (*)(X509*)> x(d2i_X509(nullptr, &p, static_cast<long>(cert_der.size())), X509_free);
-  if (!x) return "";
+  auto cert = crypto::x509_from_der(cert_der);
+  if (!cert) return "";
+  const ossl::X509Ptr& x = *cert;
   const ASN1_TIME* nb = X509_get0_notBefore(x.get());
   const ASN1_TIME* na = X509_get0_notAfter(x.get());
   // X509_cmp_current_time: -1 earlier than now, 1 later, 0 unreadable.

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 #include "base/result.h"
 #include "token/object.h"
 #include "token/token.h"

@@ -5,7 +5,7 @@
 
 #include <cstdio>
 
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 #include "token/metadata.h"
 
 namespace sx::cli {
@@ -72,11 +72,8 @@ Result<Bytes> subject_der(const std::vector<Rdn>& rdns) {
       return bad("subject attribute " + type + "='" + value + "' is not acceptable (e.g. C must be 2 letters)");
     }
   }
-  unsigned char* der = nullptr;
-  const int n = i2d_X509_NAME(name.get(), &der);
-  if (n <= 0) return ossl::crypto_error("i2d_X509_NAME");
-  Bytes out(der, der + n);
-  OPENSSL_free(der);
+  Bytes out = ossl::der_of(name.get(), i2d_X509_NAME);
+  if (out.empty()) return ossl::crypto_error("i2d_X509_NAME");
   return out;
 }
 

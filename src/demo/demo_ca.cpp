@@ -2,6 +2,9 @@
 
 #include <openssl/x509v3.h>
 
+#include "crypto/digest.h"
+#include "crypto/libctx.h"
+
 namespace sx::demo {
 
 namespace {
@@ -16,15 +19,16 @@ bool add_name(X509_NAME* name, const std::string& cn) {
 }  // namespace
 
 Result<Bytes> issue_certificate(const EVP_PKEY* subject_key, const std::string& common_name) {
-  ossl::Pkey ca(EVP_EC_gen("P-256"));
-  ossl::X509Ptr cert(X509_new());
+  ossl::Pkey ca(EVP_PKEY_Q_keygen(crypto::libctx(), crypto::kPropq, "EC", "P-256"));
+  ossl::X509Ptr cert(X509_new_ex(crypto::libctx(), crypto::kPropq));
   ossl::X509NamePtr issuer(X509_NAME_new());
   ossl::X509NamePtr subject(X509_NAME_new());
   if (!ca || !cert || !issuer || !subject) return ossl::crypto_error("certificate set-up");
   if (!add_name(issuer.get(), "se05x-pkcs11 demo CA") || !add_name(subject.get(), common_name))
     return ossl::crypto_error("certificate names");
   ossl::Bn serial(BN_new());
-  if (!serial || BN_rand(serial.get(), 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1 ||
+  ossl::BnCtx bn_ctx(BN_CTX_new_ex(crypto::libctx()));
+  if (!serial || !bn_ctx || BN_rand_ex(serial.get(), 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY, 0, bn_ctx.get()) != 1 ||
       !BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())))
     return ossl::crypto_error("certificate serial number");
   if (X509_set_version(cert.get(), X509_VERSION_3) != 1 || X509_set_issuer_name(cert.get(), issuer.get()) != 1 ||
@@ -45,12 +49,10 @@ Result<Bytes> issue_certificate(const EVP_PKEY* subject_key, const std::string& 
     X509_EXTENSION_free(ext);
     if (ok != 1) return ossl::crypto_error("certificate extension");
   }
-  if (X509_sign(cert.get(), ca.get(), EVP_sha256()) <= 0) return ossl::crypto_error("signing the certificate");
-  unsigned char* der = nullptr;
-  int len = i2d_X509(cert.get(), &der);
-  if (len <= 0) return ossl::crypto_error("encoding the certificate");
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
+  if (X509_sign(cert.get(), ca.get(), crypto::md(crypto::Digest::Sha256)) <= 0)
+    return ossl::crypto_error("signing the certificate");
+  Bytes out = ossl::der_of(cert.get(), i2d_X509);
+  if (out.empty()) return ossl::crypto_error("encoding the certificate");
   return out;
 }
 

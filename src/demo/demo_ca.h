@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 
 namespace sx::demo {
 

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstring>
 
-#include "pkcs11/spki.h"
 #include "token/attr/attr_types.h"
 
 namespace sx::p11 {
@@ -99,13 +98,14 @@ CK_RV key_ref_of(Module& m, const token::Object& o, token::KeyRef& out) {
   if (!priv && o.cls != token::ObjectClass::PublicKey) return CKR_KEY_TYPE_INCONSISTENT;
   ObjectCache::Entry& e = m.cache.of(m.chip.token().epoch(), o);
   if (!e.key) {
-    // Through the DER form: see spki.h for why not token::make_ec_key_ref().
-    auto k = token::make_key_ref_from_spki(priv ? o.chip_id : 0, spki_of(o));
+    const uint32_t id = priv ? o.chip_id : 0;
+    auto k = o.key_type == token::KeyType::Ec    ? token::make_ec_key_ref(id, o.curve, o.ec_point)
+             : o.key_type == token::KeyType::Rsa ? token::make_rsa_key_ref(id, o.modulus, o.public_exponent)
+                                                 : Result<token::KeyRef>(make_error(Errc::Unsupported, "key type"));
     if (!k) {
       log_warn("key " + o.label + ": public part unusable: " + k.error().to_string());
       return CKR_KEY_TYPE_INCONSISTENT;
     }
-    if (k->key_type == CKK_EC && k->curve != o.curve) return CKR_KEY_TYPE_INCONSISTENT;
     e.key = std::move(*k);
   }
   out = *e.key;

@@ -1,7 +1,8 @@
 #include "pkcs11/object_attrs.h"
 
-#include "token/attr/ec_encoding.h"
-#include "token/attr/x509_fields.h"
+#include "crypto/ec.h"
+#include "se05x/curves.h"
+#include "crypto/x509_fields.h"
 
 namespace sx::p11 {
 
@@ -77,7 +78,7 @@ void public_key(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {
   if (rsa) {
     m[CKA_MODULUS_BITS] = ck_ulong(o.modulus_bits);
   } else {
-    m[CKA_EC_POINT] = token::ec_point_der(o.ec_point);
+    m[CKA_EC_POINT] = crypto::ec_point_der(o.ec_point);
   }
 }
 
@@ -96,7 +97,7 @@ void certificate(const token::Object& o, AttrMap& m) {
   m[CKA_HASH_OF_ISSUER_PUBLIC_KEY] = {};
   m[CKA_JAVA_MIDP_SECURITY_DOMAIN] = ck_ulong(0);
   m[CKA_NAME_HASH_ALGORITHM] = ck_ulong(CKM_SHA_1);
-  if (auto f = token::parse_x509(o.value)) {
+  if (auto f = crypto::parse_x509(o.value)) {
     m[CKA_CHECK_VALUE] = f->check_value;
     m[CKA_START_DATE] = f->not_before;
     m[CKA_END_DATE] = f->not_after;

@@ -1,7 +1,8 @@
 #include "pkcs11/templates.h"
 
 #include "token/attr/attr_types.h"
-#include "token/attr/ec_encoding.h"
+#include "crypto/ec.h"
+#include "se05x/curves.h"
 
 namespace sx::p11 {
 
@@ -41,7 +42,7 @@ CK_RV key_pair_request(CK_MECHANISM_TYPE mech, const token::AttrMap& pub, const 
     const Bytes* q = find(priv, CKA_EC_PARAMS);
     if (p == nullptr && q == nullptr) return CKR_TEMPLATE_INCOMPLETE;
     if (p != nullptr && q != nullptr && *p != *q) return CKR_TEMPLATE_INCONSISTENT;
-    auto curve = token::curve_from_ec_params(p ? *p : *q);
+    auto curve = se05x::curve_from_ec_params(p ? *p : *q);
     if (!curve) return CKR_ATTRIBUTE_VALUE_INVALID;
     if (*curve != se05x::Curve::NistP256 && *curve != se05x::Curve::NistP384 && *curve != se05x::Curve::NistP521)
       return CKR_ATTRIBUTE_VALUE_INVALID;  // 2.40 has no CKR_CURVE_NOT_SUPPORTED
@@ -83,7 +84,7 @@ CK_RV private_key_material(const token::ObjectKind& kind, const token::AttrMap& 
     const Bytes* params = find(v, CKA_EC_PARAMS);
     const Bytes* d = find(v, CKA_VALUE);
     if (params == nullptr || d == nullptr) return CKR_TEMPLATE_INCOMPLETE;
-    auto curve = token::curve_from_ec_params(*params);
+    auto curve = se05x::curve_from_ec_params(*params);
     if (!curve) return CKR_ATTRIBUTE_VALUE_INVALID;
     token::EcKeyMaterial ec;
     ec.curve = *curve;

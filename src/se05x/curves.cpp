@@ -5,8 +5,11 @@
 #include <openssl/obj_mac.h>
 #include <openssl/objects.h>
 
-#include <memory>
 #include <string>
+
+#include "crypto/ec.h"
+#include "crypto/libctx.h"
+#include "crypto/ossl.h"
 
 namespace sx::se05x {
 
@@ -37,16 +40,7 @@ constexpr CurveInfo kCurves[] = {
     {Curve::X448, NID_X448, "X448", 56, F::Montgomery},
 };
 
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct GroupFree {
-  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
-};
-struct CtxFree {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using BnPtr = ossl::Bn;
 
 Error ossl_error(const char* what, Curve c) {
   return make_error(Errc::Crypto, std::string("curve ") + std::to_string(static_cast<int>(c)) + ": " + what);
@@ -89,10 +83,12 @@ Result<CurveDomain> curve_domain(Curve c) {
   if (!info || info->nid == NID_undef || info->family != CurveFamily::Weierstrass)
     return make_error(Errc::Unsupported, "curve " + std::to_string(static_cast<int>(c)) +
                                              ": no Weierstrass domain parameters available from OpenSSL");
-  std::unique_ptr<EC_GROUP, GroupFree> group(EC_GROUP_new_by_curve_name(info->nid));
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
+  auto group_or = crypto::ec_group(info->nid);
+  if (!group_or.ok()) return ossl_error("unknown to OpenSSL", c);
+  const ossl::Group& group = *group_or;
+  ossl::BnCtx ctx(BN_CTX_new_ex(crypto::libctx()));
   BnPtr p(BN_new()), a(BN_new()), b(BN_new());
-  if (!group || !ctx || !p || !a || !b) return ossl_error("out of memory", c);
+  if (!ctx || !p || !a || !b) return ossl_error("out of memory", c);
   if (EC_GROUP_get_curve(group.get(), p.get(), a.get(), b.get(), ctx.get()) != 1)
     return ossl_error("EC_GROUP_get_curve failed", c);
   const EC_POINT* gen = EC_GROUP_get0_generator(group.get());
@@ -109,6 +105,25 @@ Result<CurveDomain> curve_domain(Curve c) {
       EC_POINT_point2oct(group.get(), gen, POINT_CONVERSION_UNCOMPRESSED, d.g.data(), d.g.size(), ctx.get());
   if (n != d.g.size()) return ossl_error("EC_POINT_point2oct failed", c);
   return d;
+}
+
+Result<Bytes> ec_params_for_curve(Curve c) {
+  const CurveInfo* ci = curve_info(c);
+  if (!ci || ci->nid == NID_undef || ci->family != CurveFamily::Weierstrass)
+    return make_error(Errc::Unsupported, "EC params: curve not supported");
+  return crypto::ec_params_der(ci->nid);
+}
+
+std::optional<Curve> curve_from_ec_params(ByteView der) {
+  const auto nid = crypto::nid_of_ec_params(der);
+  const CurveInfo* ci = nid ? curve_by_nid(*nid) : nullptr;
+  if (!ci || ci->family != CurveFamily::Weierstrass) return std::nullopt;
+  return ci->curve;
+}
+
+bool ec_point_valid(Curve c, ByteView point) {
+  const CurveInfo* ci = curve_info(c);
+  return ci && ci->nid != NID_undef && crypto::ec_point_valid(ci->nid, ci->bytes, point);
 }
 
 }  // namespace sx::se05x

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "base/bytes.h"
@@ -39,5 +40,14 @@ struct CurveDomain {
 
 // Weierstrass curves known to OpenSSL only; Errc::Unsupported otherwise.
 Result<CurveDomain> curve_domain(Curve c);
+
+// CKA_EC_PARAMS of a Weierstrass curve OpenSSL knows (DER OID, crypto/ec.h);
+// Errc::Unsupported otherwise.
+Result<Bytes> ec_params_for_curve(Curve c);
+// Exactly one DER OID of a supported Weierstrass curve; nullopt for anything
+// else (explicit parameters, trailing bytes, unknown OIDs).
+std::optional<Curve> curve_from_ec_params(ByteView der);
+// An uncompressed point of the curve's size that lies on the curve.
+bool ec_point_valid(Curve c, ByteView point);
 
 }  // namespace sx::se05x

@@ -5,7 +5,8 @@
 
 #include <vector>
 
-#include "base/ossl.h"
+#include "crypto/ec.h"
+#include "crypto/ossl.h"
 #include "se05x/curves.h"
 
 namespace sx::sim {
@@ -20,10 +21,9 @@ const std::vector<CurveInfo>& table() {
     for (uint8_t id = 1; id <= kCurveListLen; ++id) {
       const auto* ci = se05x::curve_info(static_cast<se05x::Curve>(id));
       if (!ci || ci->nid == 0 || ci->family != se05x::CurveFamily::Weierstrass) continue;
-      EC_GROUP* g = EC_GROUP_new_by_curve_name(ci->nid);
-      if (!g) continue;
-      out.push_back({id, OBJ_nid2sn(ci->nid), static_cast<uint16_t>(EC_GROUP_get_degree(g))});
-      EC_GROUP_free(g);
+      auto sizes = crypto::ec_sizes(ci->nid);
+      if (!sizes.ok()) continue;
+      out.push_back({id, OBJ_nid2sn(ci->nid), static_cast<uint16_t>(sizes->field_bits)});
     }
     return out;
   }();

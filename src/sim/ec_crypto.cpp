@@ -1,24 +1,26 @@
 #include "sim/ec_crypto.h"
 
-#include <memory>
-
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
+
+#include "crypto/digest.h"
+#include "crypto/ec.h"
+#include "crypto/libctx.h"
 
 namespace sx::sim {
 
 namespace {
 
-struct GroupFree { void operator()(EC_GROUP* g) const { EC_GROUP_free(g); } };
-struct PointFree { void operator()(EC_POINT* p) const { EC_POINT_free(p); } };
-struct SigFree { void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); } };
-using Group = std::unique_ptr<EC_GROUP, GroupFree>;
-using Point = std::unique_ptr<EC_POINT, PointFree>;
+using ossl::Group;
+using ossl::Point;
 
 Error ec_error(std::string what) { return make_error(Errc::Crypto, std::move(what)); }
 
-Group group_of(const CurveInfo& c) { return Group(EC_GROUP_new_by_curve_name(OBJ_sn2nid(c.group))); }
+Group group_of(const CurveInfo& c) {
+  auto g = crypto::ec_group(OBJ_sn2nid(c.group));
+  return g.ok() ? std::move(*g) : Group();
+}
 
 Result<ossl::Pkey> from_data(const CurveInfo& c, ByteView priv, ByteView pub) {
   ossl::ParamBld bld(OSSL_PARAM_BLD_new());
@@ -33,7 +35,7 @@ Result<ossl::Pkey> from_data(const CurveInfo& c, ByteView priv, ByteView pub) {
     if (!d || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get())) return ec_error("priv");
   }
   ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(crypto::libctx(), "EC", crypto::kPropq));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, priv.empty() ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR, params.get()) != 1)
@@ -72,7 +74,7 @@ bool read_int(ByteView b, size_t& p, ByteView& out) {
 }  // namespace
 
 Result<EcKeyBytes> ec_generate(const CurveInfo& c) {
-  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", c.group);
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(crypto::libctx(), crypto::kPropq, "EC", c.group);
   if (!raw) return ec_error("EC key generation");
   ossl::Pkey key(raw);
   EcKeyBytes out;
@@ -91,7 +93,7 @@ Result<EcKeyBytes> ec_generate(const CurveInfo& c) {
 Result<Bytes> ec_public_from_private(const CurveInfo& c, ByteView d) {
   Group g = group_of(c);
   ossl::Bn k = ossl::bn_from(d);
-  ossl::BnCtx ctx(BN_CTX_new());
+  ossl::BnCtx ctx(BN_CTX_new_ex(crypto::libctx()));
   if (!g || !k || !ctx) return ec_error("EC setup");
   if (BN_is_zero(k.get()) || BN_cmp(k.get(), EC_GROUP_get0_order(g.get())) >= 0)
     return make_error(Errc::InvalidArgument, "private scalar out of range");
@@ -105,12 +107,7 @@ Result<Bytes> ec_public_from_private(const CurveInfo& c, ByteView d) {
 }
 
 bool ec_point_valid(const CurveInfo& c, ByteView pub) {
-  if (pub.size() != 1 + 2 * c.bytes() || pub[0] != 0x04) return false;
-  Group g = group_of(c);
-  if (!g) return false;
-  Point pt(EC_POINT_new(g.get()));
-  return pt && EC_POINT_oct2point(g.get(), pt.get(), pub.data(), pub.size(), nullptr) == 1 &&
-         EC_POINT_is_on_curve(g.get(), pt.get(), nullptr) == 1;
+  return crypto::ec_point_valid(OBJ_sn2nid(c.group), c.bytes(), pub);
 }
 
 Result<ossl::Pkey> ec_pkey(const SecureObject& o) {
@@ -120,7 +117,7 @@ Result<ossl::Pkey> ec_pkey(const SecureObject& o) {
 }
 
 Result<Bytes> ecdsa_sign(EVP_PKEY* key, ByteView digest) {
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(crypto::libctx(), key, crypto::kPropq));
   size_t len = 0;
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1 ||
       EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) != 1)
@@ -136,7 +133,7 @@ bool ecdsa_verify(EVP_PKEY* key, ByteView digest, ByteView der) {
   if (der.empty() || der[p++] != 0x30 || !read_len(der, p, len) || p + len != der.size()) return false;
   ByteView r, s;
   if (!read_int(der, p, r) || !read_int(der, p, s) || p != der.size()) return false;
-  std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
+  ossl::EcdsaSig sig(ECDSA_SIG_new());
   ossl::Bn rb = ossl::bn_from(r), sb = ossl::bn_from(s);
   if (!sig || !rb || !sb || ECDSA_SIG_set0(sig.get(), rb.get(), sb.get()) != 1) return false;
   (void)rb.release();
@@ -144,7 +141,7 @@ bool ecdsa_verify(EVP_PKEY* key, ByteView digest, ByteView der) {
   unsigned char* enc = nullptr;
   const int enc_len = i2d_ECDSA_SIG(sig.get(), &enc);
   if (enc_len <= 0) return false;
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(crypto::libctx(), key, crypto::kPropq));
   const bool ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
                   EVP_PKEY_verify(ctx.get(), enc, static_cast<size_t>(enc_len), digest.data(), digest.size()) == 1;
   OPENSSL_free(enc);
@@ -154,7 +151,7 @@ bool ecdsa_verify(EVP_PKEY* key, ByteView digest, ByteView der) {
 Result<Bytes> ecdh_x(EVP_PKEY* key, const CurveInfo& c, ByteView peer_point) {
   if (!ec_point_valid(c, peer_point)) return make_error(Errc::InvalidArgument, "peer point invalid");
   SX_ASSIGN(ossl::Pkey peer, from_data(c, {}, peer_point));
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(crypto::libctx(), key, crypto::kPropq));
   size_t len = 0;
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
       EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)

@@ -5,7 +5,7 @@
 #include "base/result.h"
 #include "sim/curves.h"
 #include "sim/object.h"
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 
 namespace sx::sim {
 

@@ -3,6 +3,9 @@
 #include <openssl/core_names.h>
 #include <openssl/rsa.h>
 
+#include "crypto/digest.h"
+#include "crypto/libctx.h"
+
 namespace sx::sim {
 
 namespace {
@@ -23,7 +26,7 @@ const struct {
 
 // d = e^-1 mod lcm(p-1, q-1): OpenSSL wants d for a private key even when CRT is complete.
 Result<Bytes> derive_d(ByteView p, ByteView q, ByteView e) {
-  ossl::BnCtx ctx(BN_CTX_new());
+  ossl::BnCtx ctx(BN_CTX_new_ex(crypto::libctx()));
   ossl::Bn bp = ossl::bn_from(p), bq = ossl::bn_from(q), be = ossl::bn_from(e);
   ossl::Bn p1(BN_new()), q1(BN_new()), g(BN_new()), l(BN_new()), d(BN_new()), rem(BN_new());
   if (!ctx || !bp || !bq || !be || !p1 || !q1 || !g || !l || !d || !rem) return rsa_error("bn");
@@ -48,7 +51,7 @@ Result<RsaComponents> rsa_components(const EVP_PKEY* key) {
 }
 
 Result<RsaComponents> rsa_generate(uint16_t bits) {
-  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits));
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(crypto::libctx(), crypto::kPropq, "RSA", static_cast<size_t>(bits));
   if (!raw) return rsa_error("RSA key generation");
   ossl::Pkey key(raw);
   return rsa_components(key.get());
@@ -74,7 +77,7 @@ Result<ossl::Pkey> rsa_pkey(const SecureObject& o) {
     if (!keep.back() || !OSSL_PARAM_BLD_push_BN(bld.get(), p.name, keep.back().get())) return rsa_error("RSA param");
   }
   ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(crypto::libctx(), "RSA", crypto::kPropq));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
@@ -84,16 +87,16 @@ Result<ossl::Pkey> rsa_pkey(const SecureObject& o) {
 
 RsaSignScheme rsa_sign_scheme(uint8_t algo) {
   switch (algo) {
-    case 0x0A: return {EVP_sha1(), false};
-    case 0x27: return {EVP_sha224(), false};
-    case 0x28: return {EVP_sha256(), false};
-    case 0x29: return {EVP_sha384(), false};
-    case 0x2A: return {EVP_sha512(), false};
-    case 0x15: return {EVP_sha1(), true};
-    case 0x2B: return {EVP_sha224(), true};
-    case 0x2C: return {EVP_sha256(), true};
-    case 0x2D: return {EVP_sha384(), true};
-    case 0x2E: return {EVP_sha512(), true};
+    case 0x0A: return {crypto::md(crypto::Digest::Sha1), false};
+    case 0x27: return {crypto::md(crypto::Digest::Sha224), false};
+    case 0x28: return {crypto::md(crypto::Digest::Sha256), false};
+    case 0x29: return {crypto::md(crypto::Digest::Sha384), false};
+    case 0x2A: return {crypto::md(crypto::Digest::Sha512), false};
+    case 0x15: return {crypto::md(crypto::Digest::Sha1), true};
+    case 0x2B: return {crypto::md(crypto::Digest::Sha224), true};
+    case 0x2C: return {crypto::md(crypto::Digest::Sha256), true};
+    case 0x2D: return {crypto::md(crypto::Digest::Sha384), true};
+    case 0x2E: return {crypto::md(crypto::Digest::Sha512), true};
     default: return {};
   }
 }
@@ -101,7 +104,7 @@ RsaSignScheme rsa_sign_scheme(uint8_t algo) {
 Result<Bytes> rsa_sign(EVP_PKEY* key, RsaSignScheme s, ByteView message) {
   ossl::MdCtx md(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!md || EVP_DigestSignInit(md.get(), &pctx, s.md, nullptr, key) != 1) return rsa_error("RSA sign init");
+  if (!md || EVP_DigestSignInit_ex(md.get(), &pctx, EVP_MD_get0_name(s.md), crypto::libctx(), crypto::kPropq, key, nullptr) != 1) return rsa_error("RSA sign init");
   if (s.pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1))
     return rsa_error("RSA PSS setup");
@@ -116,7 +119,7 @@ Result<Bytes> rsa_sign(EVP_PKEY* key, RsaSignScheme s, ByteView message) {
 bool rsa_verify(EVP_PKEY* key, RsaSignScheme s, ByteView message, ByteView sig) {
   ossl::MdCtx md(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  if (!md || EVP_DigestVerifyInit(md.get(), &pctx, s.md, nullptr, key) != 1) return false;
+  if (!md || EVP_DigestVerifyInit_ex(md.get(), &pctx, EVP_MD_get0_name(s.md), crypto::libctx(), crypto::kPropq, key, nullptr) != 1) return false;
   if (s.pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
                 EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) != 1))
     return false;
@@ -135,7 +138,7 @@ Status set_padding(EVP_PKEY_CTX* ctx, uint8_t algo) {
   }
   if (EVP_PKEY_CTX_set_rsa_padding(ctx, pad) != 1) return rsa_error("RSA padding");
   if (pad == RSA_PKCS1_OAEP_PADDING &&
-      (EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha1()) != 1 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha1()) != 1))
+      (EVP_PKEY_CTX_set_rsa_oaep_md(ctx, crypto::md(crypto::Digest::Sha1)) != 1 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, crypto::md(crypto::Digest::Sha1)) != 1))
     return rsa_error("RSA OAEP");
   return {};
 }
@@ -143,7 +146,7 @@ Status set_padding(EVP_PKEY_CTX* ctx, uint8_t algo) {
 }  // namespace
 
 Result<Bytes> rsa_encrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(crypto::libctx(), key, crypto::kPropq));
   if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1) return rsa_error("RSA encrypt init");
   SX_TRY(set_padding(ctx.get(), algo));
   size_t len = 0;
@@ -156,7 +159,7 @@ Result<Bytes> rsa_encrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
 }
 
 Result<Bytes> rsa_decrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(crypto::libctx(), key, crypto::kPropq));
   if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1) return rsa_error("RSA decrypt init");
   SX_TRY(set_padding(ctx.get(), algo));
   size_t len = 0;

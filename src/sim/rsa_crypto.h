@@ -7,7 +7,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "sim/object.h"
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 
 namespace sx::sim {
 

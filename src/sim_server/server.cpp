@@ -8,7 +8,7 @@
 
 #include <openssl/pem.h>
 
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 #include "link/endpoint.h"
 
 namespace sx::simd {

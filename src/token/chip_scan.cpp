@@ -89,7 +89,7 @@ Result<ChipObject> describe_object(se05x::Client& c, uint32_t id, bool applet7) 
       if (!soft_fail(v, o, "read file")) return v.take_error();
       if (v.ok()) {
         o.value = std::move(*v);
-        if (auto x = parse_x509(o.value); x.ok()) o.cert = std::move(*x);
+        if (auto x = crypto::parse_x509(o.value); x.ok()) o.cert = std::move(*x);
       }
       break;
     }

@@ -9,7 +9,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "se05x/client.h"
-#include "token/attr/x509_fields.h"
+#include "crypto/x509_fields.h"
 
 namespace sx::token {
 
@@ -25,7 +25,7 @@ struct ChipObject {
   Bytes public_point;             // EC: 04||X||Y
   Bytes modulus, public_exponent; // RSA
   Bytes value;                    // certificate DER / data bytes
-  std::optional<X509Fields> cert;
+  std::optional<crypto::X509Fields> cert;
   std::string problem;            // what could not be read (policy, malformed reply)
 };
 

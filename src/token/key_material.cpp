@@ -1,37 +1,17 @@
 #include "token/key_material.h"
 
-#include <memory>
-
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
 #include <openssl/x509.h>
 
+#include "crypto/ec.h"
+#include "crypto/libctx.h"
+#include "crypto/ossl.h"
 #include "se05x/curves.h"
 
 namespace sx::token {
 
 namespace {
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BnClearFree {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-struct GroupFree {
-  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
-};
-struct PointFree {
-  void operator()(EC_POINT* p) const { EC_POINT_clear_free(p); }
-};
-struct CtxFree {
-  void operator()(BN_CTX* c) const { BN_CTX_free(c); }
-};
-using Bn = std::unique_ptr<BIGNUM, BnClearFree>;
 
 Error bad(const std::string& what) {
   ERR_clear_error();
@@ -41,7 +21,7 @@ Error bad(const std::string& what) {
 Result<Bytes> bn_param(EVP_PKEY* pk, const char* name, size_t pad_to = 0) {
   BIGNUM* raw = nullptr;
   if (EVP_PKEY_get_bn_param(pk, name, &raw) != 1 || !raw) return bad(std::string("missing ") + name);
-  Bn bn(raw);
+  ossl::Bn bn(raw);
   const size_t n = static_cast<size_t>(BN_num_bytes(bn.get()));
   Bytes out(std::max(n, pad_to));
   if (BN_bn2binpad(bn.get(), out.data(), static_cast<int>(out.size())) < 0) return bad(name);
@@ -76,13 +56,14 @@ Status complete_ec_key(EcKeyMaterial& k) {
     secure_wipe(k.d);
     k.d = std::move(d);
   }
-  std::unique_ptr<EC_GROUP, GroupFree> g(EC_GROUP_new_by_curve_name(info->nid));
-  std::unique_ptr<BN_CTX, CtxFree> ctx(BN_CTX_new());
-  if (!g || !ctx) return bad("curve");
-  std::unique_ptr<EC_POINT, PointFree> pt(EC_POINT_new(g.get()));
+  auto group = crypto::ec_group(info->nid);
+  ossl::BnCtx ctx(BN_CTX_new_ex(crypto::libctx()));
+  if (!group.ok() || !ctx) return bad("curve");
+  const ossl::Group& g = *group;
+  ossl::Point pt(EC_POINT_new(g.get()));
   if (!pt) return bad("point");
   if (k.q.empty()) {
-    Bn d(BN_bin2bn(k.d.data(), static_cast<int>(k.d.size()), nullptr));
+    ossl::Bn d(BN_bin2bn(k.d.data(), static_cast<int>(k.d.size()), nullptr));
     if (!d || EC_POINT_mul(g.get(), pt.get(), d.get(), nullptr, nullptr, ctx.get()) != 1) return bad("deriving Q");
   } else if (EC_POINT_oct2point(g.get(), pt.get(), k.q.data(), k.q.size(), ctx.get()) != 1) {
     return bad("public point not on the curve");
@@ -99,7 +80,7 @@ Status complete_ec_key(EcKeyMaterial& k) {
 Result<PrivateKeyMaterial> parse_private_key_der(ByteView der) {
   if (der.empty() || der.size() > 0x100000) return bad("empty or oversized DER");
   const unsigned char* p = der.data();
-  std::unique_ptr<EVP_PKEY, PkeyFree> pk(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));
+  ossl::Pkey pk(d2i_AutoPrivateKey_ex(nullptr, &p, static_cast<long>(der.size()), crypto::libctx(), crypto::kPropq));
   if (!pk || p != der.data() + der.size()) return bad("not a DER private key");
   const int base = EVP_PKEY_get_base_id(pk.get());
   if (base == EVP_PKEY_EC) {

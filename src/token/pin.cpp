@@ -1,8 +1,8 @@
 #include "token/pin.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+
+#include "crypto/digest.h"
 
 namespace sx::token {
 
@@ -11,8 +11,7 @@ namespace {
 bool derive(std::string_view pin, const Bytes& salt, uint32_t iterations, Bytes& out) {
   out.assign(kPinHashLen, 0);
   if (iterations > 0x7FFFFFFF || pin.size() > 0x7FFFFFFF) return false;
-  return PKCS5_PBKDF2_HMAC(pin.data(), static_cast<int>(pin.size()), salt.data(), static_cast<int>(salt.size()),
-                           static_cast<int>(iterations), EVP_sha256(), static_cast<int>(out.size()), out.data()) == 1;
+  return crypto::pbkdf2_sha256(pin, salt, iterations, out.data(), out.size());
 }
 
 }  // namespace
@@ -28,7 +27,7 @@ Result<PinVerifier> make_pin_verifier(std::string_view pin, uint32_t iterations)
   PinVerifier v;
   v.iterations = iterations;
   v.salt.assign(kPinSaltLen, 0);
-  if (RAND_bytes(v.salt.data(), static_cast<int>(v.salt.size())) != 1)
+  if (!crypto::random_bytes(v.salt.data(), v.salt.size()))
     return make_error(Errc::Crypto, "PIN verifier: no random salt");
   if (!derive(pin, v.salt, iterations, v.hash)) return make_error(Errc::Crypto, "PIN verifier: PBKDF2 failed");
   return v;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include <openssl/evp.h>
+#include "crypto/digest.h"
 
 namespace sx::token {
 
@@ -17,16 +17,11 @@ Error store_malformed(const std::string& what) { return make_error(Errc::Malform
 
 // SHA-256 over the concatenation of the parts.
 Result<Bytes> sha256(ByteView a, ByteView b) {
-  Bytes out(32);
-  unsigned int n = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, a.data(), a.size()) == 1 &&
-                  (b.empty() || EVP_DigestUpdate(ctx, b.data(), b.size()) == 1) &&
-                  EVP_DigestFinal_ex(ctx, out.data(), &n) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok || n != 32) return make_error(Errc::Crypto, "token store: SHA-256 failed");
-  return out;
+  crypto::Hasher h;
+  std::optional<Bytes> out;
+  if (h.init(crypto::md(crypto::Digest::Sha256)) && h.update(a) && h.update(b)) out = h.finish();
+  if (!out || out->size() != 32) return make_error(Errc::Crypto, "token store: SHA-256 failed");
+  return std::move(*out);
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 #include <atomic>
 #include <cstdio>
 
-#include "token/attr/ec_encoding.h"
+#include "crypto/ec.h"
+#include "se05x/curves.h"
 #include "token/id_range.h"
 
 namespace sx::token {
@@ -192,7 +193,7 @@ void Token::merge() {
     base.local = rec && (rec->flags & objflag::kLocal) != 0;
     base.curve = co.curve;
     if (co.curve != se05x::Curve::None) {
-      if (auto p = ec_params_for_curve(co.curve); p.ok()) base.ec_params = std::move(*p);
+      if (auto p = se05x::ec_params_for_curve(co.curve); p.ok()) base.ec_params = std::move(*p);
     }
     base.ec_point = co.public_point;
     base.modulus = co.modulus;

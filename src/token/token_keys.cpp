@@ -2,7 +2,7 @@
 // chip writes of each kind, handed to create_objects() (token_ops.cpp) for the commit protocol.
 #include <utility>
 
-#include "token/attr/x509_fields.h"
+#include "crypto/x509_fields.h"
 #include "token/token.h"
 
 namespace sx::token {
@@ -17,7 +17,7 @@ bool curve_allowed(se05x::Curve c) {
 
 Status check_certificate(ByteView der) {
   if (der.size() > se05x::kMaxBinaryFile) return refused("certificate larger than a chip file (32767 bytes)");
-  if (!parse_x509(der).ok()) return refused("not a DER X.509 certificate");
+  if (!crypto::parse_x509(der).ok()) return refused("not a DER X.509 certificate");
   return {};
 }
 

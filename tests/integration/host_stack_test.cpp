@@ -6,7 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 #include "integration/rig.h"
 #include "support/crypto_util.h"
 #include "se05x/client.h"

@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 
 #include "base/bytes.h"
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 #include "se05x/apdu.h"
 #include "se05x/constants.h"
 #include "se05x/tlv.h"

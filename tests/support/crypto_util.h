@@ -8,7 +8,7 @@
 #include <openssl/x509.h>
 
 #include "base/bytes.h"
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 
 namespace sx::testing {
 

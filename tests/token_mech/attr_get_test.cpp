@@ -6,7 +6,8 @@
 #include "attr_test_util.h"
 #include "token/attr/attr_get.h"
 #include "token/attr/attr_template.h"
-#include "token/attr/ec_encoding.h"
+#include "crypto/ec.h"
+#include "se05x/curves.h"
 
 namespace sx::token::test {
 namespace {
@@ -20,7 +21,7 @@ AttrMap ec_private_key() {
   AttrMap m;
   EXPECT_EQ(validate_template(Phase::Generate, kEcPrivate, t, m), CKR_OK);
   set_key_origin(kEcPrivate, KeyOrigin::Generated, CKM_EC_KEY_PAIR_GEN, m);
-  m[CKA_EC_PARAMS] = *ec_params_for_curve(se05x::Curve::NistP256);
+  m[CKA_EC_PARAMS] = *se05x::ec_params_for_curve(se05x::Curve::NistP256);
   return m;
 }
 

@@ -6,8 +6,9 @@
 
 #include "attr_test_util.h"
 #include "token/attr/attr_template.h"
-#include "token/attr/ec_encoding.h"
-#include "token/attr/x509_fields.h"
+#include "crypto/ec.h"
+#include "se05x/curves.h"
+#include "crypto/x509_fields.h"
 
 namespace sx::token::test {
 namespace {
@@ -27,7 +28,7 @@ CK_RV create(const ObjectKind& k, const Tmpl& t, AttrMap* out = nullptr) {
   return rv;
 }
 
-Bytes p256_params() { return *ec_params_for_curve(se05x::Curve::NistP256); }
+Bytes p256_params() { return *se05x::ec_params_for_curve(se05x::Curve::NistP256); }
 
 TEST(Classify, ClassAndTypeFromTemplateOrCall) {
   ObjectKind k;
@@ -195,7 +196,7 @@ TEST(Template, ValueShapesAndDuplicates) {
 
 TEST(CreateTemplate, CertificateFieldsDerivedFromValue) {
   const Bytes der = make_cert("greengrass-core");
-  auto fields = parse_x509(der);
+  auto fields = crypto::parse_x509(der);
   ASSERT_TRUE(fields.ok());
   Tmpl t;
   t.ulong(CKA_CLASS, CKO_CERTIFICATE).ulong(CKA_CERTIFICATE_TYPE, CKC_X_509).boolean(CKA_TOKEN, true)
@@ -251,7 +252,7 @@ TEST(CreateTemplate, EcPublicKeyPointMustMatchCurve) {
   EVP_PKEY_get_octet_string_param(k, "pub", point.data(), point.size(), &len);
   EVP_PKEY_free(k);
   Tmpl good;
-  good.raw(CKA_EC_PARAMS, p256_params()).raw(CKA_EC_POINT, ec_point_der(point));
+  good.raw(CKA_EC_PARAMS, p256_params()).raw(CKA_EC_POINT, crypto::ec_point_der(point));
   AttrMap m;
   ASSERT_EQ(create(kEcPub, good, &m), CKR_OK);
   EXPECT_EQ(get_bool(m, CKA_VERIFY), true);
@@ -260,7 +261,7 @@ TEST(CreateTemplate, EcPublicKeyPointMustMatchCurve) {
   raw_point.raw(CKA_EC_PARAMS, p256_params()).raw(CKA_EC_POINT, point);
   EXPECT_EQ(create(kEcPub, raw_point), CKR_ATTRIBUTE_VALUE_INVALID);
   Tmpl other_curve;
-  other_curve.raw(CKA_EC_PARAMS, *ec_params_for_curve(se05x::Curve::NistP384)).raw(CKA_EC_POINT, ec_point_der(point));
+  other_curve.raw(CKA_EC_PARAMS, *se05x::ec_params_for_curve(se05x::Curve::NistP384)).raw(CKA_EC_POINT, crypto::ec_point_der(point));
   EXPECT_EQ(create(kEcPub, other_curve), CKR_ATTRIBUTE_VALUE_INVALID);
   Tmpl no_point;
   no_point.raw(CKA_EC_PARAMS, p256_params());
@@ -364,21 +365,21 @@ TEST(KeyOrigin, GeneratedDerivedImported) {
 
 TEST(Encodings, EcParamsAndPoints) {
   EXPECT_EQ(to_hex(p256_params()), "06082A8648CE3D030107");
-  EXPECT_EQ(to_hex(*ec_params_for_curve(se05x::Curve::NistP384)), "06052B81040022");
-  EXPECT_EQ(to_hex(*ec_params_for_curve(se05x::Curve::NistP521)), "06052B81040023");
-  EXPECT_EQ(curve_from_ec_params(hex("06082A8648CE3D030107")), se05x::Curve::NistP256);
-  EXPECT_EQ(curve_from_ec_params(hex("06052B81040023")), se05x::Curve::NistP521);
-  EXPECT_FALSE(curve_from_ec_params(hex("06082A8648CE3D03010700")));  // trailing byte
-  EXPECT_FALSE(curve_from_ec_params(hex("0603550403")));              // an OID, not a curve
-  EXPECT_FALSE(curve_from_ec_params({}));
-  EXPECT_FALSE(ec_params_for_curve(se05x::Curve::Ed25519).ok());
+  EXPECT_EQ(to_hex(*se05x::ec_params_for_curve(se05x::Curve::NistP384)), "06052B81040022");
+  EXPECT_EQ(to_hex(*se05x::ec_params_for_curve(se05x::Curve::NistP521)), "06052B81040023");
+  EXPECT_EQ(se05x::curve_from_ec_params(hex("06082A8648CE3D030107")), se05x::Curve::NistP256);
+  EXPECT_EQ(se05x::curve_from_ec_params(hex("06052B81040023")), se05x::Curve::NistP521);
+  EXPECT_FALSE(se05x::curve_from_ec_params(hex("06082A8648CE3D03010700")));  // trailing byte
+  EXPECT_FALSE(se05x::curve_from_ec_params(hex("0603550403")));              // an OID, not a curve
+  EXPECT_FALSE(se05x::curve_from_ec_params({}));
+  EXPECT_FALSE(se05x::ec_params_for_curve(se05x::Curve::Ed25519).ok());
   Bytes p65(65, 4), p133(133, 4);
-  EXPECT_EQ(to_hex(ByteView(ec_point_der(p65)).first(3)), "044104");
-  EXPECT_EQ(to_hex(ByteView(ec_point_der(p133)).first(4)), "04818504");
-  EXPECT_EQ(*ec_point_from_der(ec_point_der(p133)), p133);
-  EXPECT_FALSE(ec_point_from_der(hex("04820041")));
-  EXPECT_FALSE(ec_point_from_der(hex("0402AA")));
-  EXPECT_FALSE(ec_point_from_der(hex("04817F")));  // non-minimal long form
+  EXPECT_EQ(to_hex(ByteView(crypto::ec_point_der(p65)).first(3)), "044104");
+  EXPECT_EQ(to_hex(ByteView(crypto::ec_point_der(p133)).first(4)), "04818504");
+  EXPECT_EQ(*crypto::ec_point_from_der(crypto::ec_point_der(p133)), p133);
+  EXPECT_FALSE(crypto::ec_point_from_der(hex("04820041")));
+  EXPECT_FALSE(crypto::ec_point_from_der(hex("0402AA")));
+  EXPECT_FALSE(crypto::ec_point_from_der(hex("04817F")));  // non-minimal long form
 }
 
 TEST(Encodings, PortableUlongs) {

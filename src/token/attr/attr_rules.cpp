@@ -2,7 +2,8 @@
 
 #include <vector>
 
-#include "token/attr/ec_encoding.h"
+#include "crypto/ec.h"
+#include "se05x/curves.h"
 
 namespace sx::token {
 
@@ -18,9 +19,9 @@ CK_RV must_be_true(ByteView v) { return as_bool(v) == true ? CKR_OK : CKR_ATTRIB
 CK_RV must_be_false(ByteView v) { return as_bool(v) == false ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID; }
 // CKA_TRUSTED = TRUE needs the SO (footnote 10); this token has no SO-trusted objects.
 CK_RV trusted_needs_so(ByteView v) { return as_bool(v) == false ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY; }
-CK_RV named_curve(ByteView v) { return curve_from_ec_params(v) ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID; }
+CK_RV named_curve(ByteView v) { return se05x::curve_from_ec_params(v) ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID; }
 CK_RV ec_point(ByteView v) {
-  auto p = ec_point_from_der(v);
+  auto p = crypto::ec_point_from_der(v);
   return p && !p->empty() && (*p)[0] == 0x04 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 }
 CK_RV cert_category(ByteView v) { return as_ulong(v) <= CK_ULONG{3} ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID; }
@@ -241,13 +242,6 @@ const AttrRule* find_rule(const ObjectKind& k, CK_ATTRIBUTE_TYPE t) {
   for (const auto& r : rules_for(k))
     if (r.type == t) return &r;
   return nullptr;
-}
-
-const char* attribute_name(CK_ATTRIBUTE_TYPE t) {
-  for (const auto& tb : tables())
-    for (const auto& r : tb.rules)
-      if (r.type == t) return r.name;
-  return "unknown";
 }
 
 bool is_sensitive(const ObjectKind& k, const AttrMap& values, CK_ATTRIBUTE_TYPE t) {

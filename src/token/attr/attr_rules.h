@@ -54,7 +54,6 @@ bool kind_supported(const ObjectKind& k);
 // Rules of a supported kind (empty span otherwise).
 std::span<const AttrRule> rules_for(const ObjectKind& k);
 const AttrRule* find_rule(const ObjectKind& k, CK_ATTRIBUTE_TYPE t);
-const char* attribute_name(CK_ATTRIBUTE_TYPE t);  // "CKA_..." or "unknown"
 
 // Whether attribute t of an object with these values must be withheld
 // (footnote 7): the rule is sensitive and the object is CKA_SENSITIVE or not

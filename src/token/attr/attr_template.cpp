@@ -1,7 +1,8 @@
 #include "token/attr/attr_template.h"
 
-#include "token/attr/ec_encoding.h"
-#include "token/attr/x509_fields.h"
+#include "crypto/ec.h"
+#include "se05x/curves.h"
+#include "crypto/x509_fields.h"
 
 namespace sx::token {
 
@@ -42,7 +43,7 @@ Bytes default_value(const AttrDefault& d) {
 
 // Derived certificate attributes: fill when absent, compare when given.
 CK_RV complete_certificate(AttrMap& m) {
-  auto x = parse_x509(m[CKA_VALUE]);
+  auto x = crypto::parse_x509(m[CKA_VALUE]);
   if (!x.ok()) return CKR_ATTRIBUTE_VALUE_INVALID;
   const std::pair<CK_ATTRIBUTE_TYPE, Bytes*> derived[] = {
       {CKA_SUBJECT, &x->subject},        {CKA_ISSUER, &x->issuer},         {CKA_SERIAL_NUMBER, &x->serial},
@@ -60,9 +61,9 @@ CK_RV check_ec_public(const AttrMap& m) {
   auto params = m.find(CKA_EC_PARAMS);
   auto point = m.find(CKA_EC_POINT);
   if (params == m.end() || point == m.end()) return CKR_OK;
-  auto curve = curve_from_ec_params(params->second);
-  auto raw = ec_point_from_der(point->second);
-  if (!curve || !raw || !ec_point_valid(*curve, *raw)) return CKR_ATTRIBUTE_VALUE_INVALID;
+  auto curve = se05x::curve_from_ec_params(params->second);
+  auto raw = crypto::ec_point_from_der(point->second);
+  if (!curve || !raw || !se05x::ec_point_valid(*curve, *raw)) return CKR_ATTRIBUTE_VALUE_INVALID;
   return CKR_OK;
 }
 

@@ -27,4 +27,8 @@ inline bool mechanism_has_no_param(const CK_MECHANISM& m) {
   return m.ulParameterLen == 0;  // some callers pass a non-null pointer with length 0
 }
 
+// Life cycle shared by the operations: Ready after init, Updating after the
+// first C_*Update, Done once the result was produced or an error ended it.
+enum class OpState : uint8_t { Empty, Ready, Updating, Done };
+
 }  // namespace sx::token

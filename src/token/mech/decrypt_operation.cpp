@@ -10,17 +10,19 @@ namespace sx::token {
 
 namespace {
 
+// The rows with CKF_ENCRYPT / CKF_DECRYPT: RSA PKCS#1 v1.5, OAEP and raw.
 CK_RV setup_rsa_crypt(const ChipCapabilities& caps, const CK_MECHANISM& m, const KeyRef& key, CK_FLAGS usage,
-                      OaepParams& oaep) {
-  if (m.mechanism != CKM_RSA_PKCS && m.mechanism != CKM_RSA_PKCS_OAEP && m.mechanism != CKM_RSA_X_509)
-    return CKR_MECHANISM_INVALID;
+                      OaepParams& oaep, Scheme& scheme) {
+  const MechanismRow* row = find_mechanism(m.mechanism);
+  if (!row || (row->flags & usage) != usage || row->chip_op != ChipOp::RsaPrivateRaw) return CKR_MECHANISM_INVALID;
+  scheme = row->scheme;
   const CK_RV rv = check_mechanism(caps, m, usage, key.key_type, key.bits);
   if (rv != CKR_OK) return rv;
   if (!key.public_key || key.modulus.empty()) return CKR_GENERAL_ERROR;
-  if (m.mechanism == CKM_RSA_PKCS_OAEP) {
+  if (scheme == Scheme::RsaOaep) {
     const CK_RV prv = parse_oaep_params(m, oaep);
     if (prv != CKR_OK) return prv;
-    if (key.modulus_bytes() < 2 * ossl::md_size(oaep.md) + 2) return CKR_MECHANISM_PARAM_INVALID;
+    if (key.modulus_bytes() < 2 * crypto::md_size(oaep.md) + 2) return CKR_MECHANISM_PARAM_INVALID;
   }
   return CKR_OK;
 }
@@ -45,10 +47,11 @@ CK_RV DecryptOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m
   clear();
   state_ = OpState::Empty;
   OaepParams oaep;
-  const CK_RV rv = setup_rsa_crypt(caps, m, key, CKF_DECRYPT, oaep);
+  Scheme scheme = Scheme::None;
+  const CK_RV rv = setup_rsa_crypt(caps, m, key, CKF_DECRYPT, oaep, scheme);
   if (rv != CKR_OK) return rv;
   if (key.object_id == 0) return CKR_KEY_FUNCTION_NOT_PERMITTED;
-  mech_ = m.mechanism;
+  scheme_ = scheme;
   oaep_ = std::move(oaep);
   key_ = key;
   state_ = OpState::Ready;
@@ -57,9 +60,9 @@ CK_RV DecryptOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m
 
 CK_ULONG DecryptOperation::max_output_length() const {
   const size_t k = key_.modulus_bytes();
-  switch (mech_) {
-    case CKM_RSA_PKCS: return static_cast<CK_ULONG>(k - 11);
-    case CKM_RSA_PKCS_OAEP: return static_cast<CK_ULONG>(k - 2 * ossl::md_size(oaep_.md) - 2);
+  switch (scheme_) {
+    case Scheme::RsaPkcs1: return static_cast<CK_ULONG>(k - 11);
+    case Scheme::RsaOaep: return static_cast<CK_ULONG>(k - 2 * crypto::md_size(oaep_.md) - 2);
     default: return static_cast<CK_ULONG>(k);
   }
 }
@@ -80,9 +83,9 @@ CK_RV DecryptOperation::decrypt(se05x::Client& chip, ByteView ciphertext, Bytes&
   if (rv != CKR_OK) return rv;
   Bytes out;
   bool good = true;
-  switch (mech_) {
-    case CKM_RSA_PKCS: good = eme_pkcs1_v15_decode(em, out); break;
-    case CKM_RSA_PKCS_OAEP: good = eme_oaep_decode(em, oaep_, out); break;
+  switch (scheme_) {
+    case Scheme::RsaPkcs1: good = eme_pkcs1_v15_decode(em, out); break;
+    case Scheme::RsaOaep: good = eme_oaep_decode(em, oaep_, out); break;
     default: out = em; break;
   }
   secure_wipe(em);
@@ -97,9 +100,10 @@ CK_RV DecryptOperation::decrypt(se05x::Client& chip, ByteView ciphertext, Bytes&
 CK_RV EncryptOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m, const KeyRef& key) {
   state_ = OpState::Empty;
   OaepParams oaep;
-  const CK_RV rv = setup_rsa_crypt(caps, m, key, CKF_ENCRYPT, oaep);
+  Scheme scheme = Scheme::None;
+  const CK_RV rv = setup_rsa_crypt(caps, m, key, CKF_ENCRYPT, oaep, scheme);
   if (rv != CKR_OK) return rv;
-  mech_ = m.mechanism;
+  scheme_ = scheme;
   oaep_ = std::move(oaep);
   key_ = key;
   state_ = OpState::Ready;
@@ -109,8 +113,8 @@ CK_RV EncryptOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m
 CK_RV EncryptOperation::encrypt(ByteView data, Bytes& ciphertext) {
   if (state_ != OpState::Ready) return CKR_OPERATION_NOT_INITIALIZED;
   state_ = OpState::Done;
-  const host::RsaPad pad = mech_ == CKM_RSA_PKCS        ? host::RsaPad::Pkcs1
-                           : mech_ == CKM_RSA_PKCS_OAEP ? host::RsaPad::Oaep
+  const host::RsaPad pad = scheme_ == Scheme::RsaPkcs1  ? host::RsaPad::Pkcs1
+                           : scheme_ == Scheme::RsaOaep ? host::RsaPad::Oaep
                                                         : host::RsaPad::Raw;
   return host::rsa_encrypt(key_, pad, &oaep_, data, ciphertext);
 }

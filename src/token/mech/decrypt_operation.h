@@ -20,7 +20,7 @@
 #include "token/mech/key_ref.h"
 #include "token/mech/mechanism_table.h"
 #include "token/mech/params.h"
-#include "token/mech/scheme.h"
+#include "token/mech/mechanism_table.h"
 
 namespace sx::token {
 
@@ -40,7 +40,7 @@ class DecryptOperation {
   void clear();
 
   OpState state_ = OpState::Empty;
-  CK_MECHANISM_TYPE mech_ = 0;
+  Scheme scheme_ = Scheme::None;  // RsaPkcs1, RsaOaep or RsaRaw
   OaepParams oaep_;
   KeyRef key_;
   Bytes cached_in_, cached_out_;
@@ -60,7 +60,7 @@ class EncryptOperation {
 
  private:
   OpState state_ = OpState::Empty;
-  CK_MECHANISM_TYPE mech_ = 0;
+  Scheme scheme_ = Scheme::None;  // RsaPkcs1, RsaOaep or RsaRaw
   OaepParams oaep_;
   KeyRef key_;
 };

@@ -3,8 +3,7 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
-#include <memory>
-
+#include "crypto/ec.h"
 #include "se05x/curves.h"
 #include "token/mech/chip_ops.h"
 #include "token/mech/params.h"
@@ -12,13 +11,6 @@
 namespace sx::token {
 
 namespace {
-
-struct GroupFree {
-  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
-};
-struct PointFree {
-  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-};
 
 // DER OCTET STRING with a definite length (short or 0x81/0x82 form) covering
 // the rest of the input exactly.
@@ -46,8 +38,9 @@ bool unwrap_octet_string(ByteView in, ByteView& content) {
 CK_RV parse_peer_point(const KeyRef& key, ByteView public_data, Bytes& uncompressed) {
   const se05x::CurveInfo* ci = se05x::curve_info(key.curve);
   if (!ci || ci->nid == 0) return CKR_KEY_TYPE_INCONSISTENT;
-  std::unique_ptr<EC_GROUP, GroupFree> g(EC_GROUP_new_by_curve_name(ci->nid));
-  if (!g) return CKR_GENERAL_ERROR;
+  auto group = crypto::ec_group(ci->nid);
+  if (!group.ok()) return CKR_GENERAL_ERROR;
+  const ossl::Group& g = *group;
   const size_t fb = (key.bits + 7u) / 8u;
   // A raw uncompressed point starts with 04 as a DER OCTET STRING does; its
   // exact length (1 + 2 * field bytes) tells them apart.
@@ -56,7 +49,7 @@ CK_RV parse_peer_point(const KeyRef& key, ByteView public_data, Bytes& uncompres
     ByteView inner;
     if (unwrap_octet_string(public_data, inner)) point = inner;
   }
-  std::unique_ptr<EC_POINT, PointFree> p(EC_POINT_new(g.get()));
+  ossl::Point p(EC_POINT_new(g.get()));
   if (!p || point.empty() || EC_POINT_oct2point(g.get(), p.get(), point.data(), point.size(), nullptr) != 1 ||
       EC_POINT_is_at_infinity(g.get(), p.get()) || EC_POINT_is_on_curve(g.get(), p.get(), nullptr) != 1)
     return CKR_MECHANISM_PARAM_INVALID;
@@ -69,7 +62,8 @@ CK_RV parse_peer_point(const KeyRef& key, ByteView public_data, Bytes& uncompres
 
 CK_RV ecdh1_derive(se05x::Client& chip, const ChipCapabilities& caps, const CK_MECHANISM& m, const KeyRef& key,
                    Bytes& secret) {
-  if (m.mechanism != CKM_ECDH1_DERIVE) return CKR_MECHANISM_INVALID;
+  const MechanismRow* row = find_mechanism(m.mechanism);
+  if (!row || row->chip_op != ChipOp::EcdhSharedSecret) return CKR_MECHANISM_INVALID;
   CK_RV rv = check_mechanism(caps, m, CKF_DERIVE, key.key_type, key.bits);
   if (rv != CKR_OK) return rv;
   if (key.object_id == 0) return CKR_KEY_FUNCTION_NOT_PERMITTED;

@@ -6,9 +6,9 @@ CK_RV DigestOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m)
   in_ = InputCollector{};
   const CK_RV rv = check_mechanism(caps, m, CKF_DIGEST, kNoKey, 0);
   if (rv != CKR_OK) return rv;
-  const EVP_MD* md = ossl::md_for_hash_mechanism(m.mechanism);
+  const EVP_MD* md = md_for_hash(m.mechanism);
   if (!md) return CKR_MECHANISM_INVALID;
-  length_ = static_cast<CK_ULONG>(ossl::md_size(md));
+  length_ = static_cast<CK_ULONG>(crypto::md_size(md));
   return in_.begin(m.mechanism);
 }
 

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 
+#include "crypto/digest.h"
+
 namespace sx::token {
 
 namespace {
 
-// Digest lengths ECDSASign accepts (protocol notes 4.6.9).
-bool chip_length(size_t n) { return n == 20 || n == 28 || n == 32 || n == 48 || n == 64; }
+// Digest lengths ECDSASign accepts: those of the SHA digests (protocol notes 4.6.9).
+bool chip_length(size_t n) { return crypto::digest_of_size(n).has_value(); }
 
 struct Reader {
   ByteView b;

@@ -5,13 +5,16 @@
 
 #include <cstring>
 
+#include "crypto/digest.h"
+#include "crypto/libctx.h"
+
 namespace sx::token::host {
 
 namespace {
 
 ossl::PkeyCtx ctx_for(const KeyRef& key) {
   if (!key.public_key) return nullptr;
-  return ossl::PkeyCtx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.public_key.get(), nullptr));
+  return ossl::PkeyCtx(EVP_PKEY_CTX_new_from_pkey(crypto::libctx(), key.public_key.get(), crypto::kPropq));
 }
 
 }  // namespace
@@ -56,7 +59,7 @@ CK_RV rsa_encrypt(const KeyRef& key, RsaPad pad, const OaepParams* oaep, ByteVie
       if (k < 11 || data.size() > k - 11) return CKR_DATA_LEN_RANGE;
       break;
     case RsaPad::Oaep: {
-      const size_t h = oaep ? ossl::md_size(oaep->md) : 0;
+      const size_t h = oaep ? crypto::md_size(oaep->md) : 0;
       if (h == 0) return CKR_MECHANISM_PARAM_INVALID;
       if (k < 2 * h + 2 || data.size() > k - 2 * h - 2) return CKR_DATA_LEN_RANGE;
       mode = RSA_PKCS1_OAEP_PADDING;

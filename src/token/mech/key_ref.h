@@ -9,7 +9,7 @@
 #include "base/result.h"
 #include "se05x/constants.h"
 #include "token/mech/ck.h"
-#include "token/mech/ossl.h"
+#include "crypto/ossl.h"
 
 namespace sx::token {
 
@@ -27,11 +27,10 @@ struct KeyRef {
   size_t modulus_bytes() const { return (bits + 7u) / 8u; }
 };
 
-// EC key from its curve and public point (04||X||Y; compressed also accepted).
+// EC key from its curve and uncompressed public point 04||X||Y, which must lie
+// on the curve (crypto::ec_public_key: the one way public keys are built).
 Result<KeyRef> make_ec_key_ref(uint32_t object_id, se05x::Curve curve, ByteView point);
 // RSA key from big-endian modulus and public exponent.
 Result<KeyRef> make_rsa_key_ref(uint32_t object_id, ByteView modulus, ByteView public_exponent);
-// Either, from a DER SubjectPublicKeyInfo (EC curves must be known to se05x/curves.h).
-Result<KeyRef> make_key_ref_from_spki(uint32_t object_id, ByteView spki_der);
 
 }  // namespace sx::token

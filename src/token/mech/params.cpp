@@ -1,8 +1,19 @@
 #include "token/mech/params.h"
 
-#include "token/mech/ossl.h"
+#include "token/mech/mechanism_table.h"
 
 namespace sx::token {
+
+namespace {
+
+// The message hash and MGF1 hash of PSS / OAEP parameters, from the mechanism rows.
+bool hash_pair(CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, const EVP_MD*& md, const EVP_MD*& mgf_md) {
+  md = md_for_hash(hash);
+  mgf_md = md_for_mgf(mgf);
+  return md && mgf_md;
+}
+
+}  // namespace
 
 CK_RV validate_no_param(const CK_MECHANISM& m) {
   return mechanism_has_no_param(m) ? CKR_OK : CKR_MECHANISM_PARAM_INVALID;
@@ -11,18 +22,14 @@ CK_RV validate_no_param(const CK_MECHANISM& m) {
 CK_RV parse_pss_params(const CK_MECHANISM& m, PssParams& out) {
   const auto* p = mechanism_param<CK_RSA_PKCS_PSS_PARAMS>(m);
   if (!p) return CKR_MECHANISM_PARAM_INVALID;
-  const EVP_MD* md = ossl::md_for_hash_mechanism(p->hashAlg);
-  const EVP_MD* mgf = ossl::md_for_mgf(p->mgf);
-  if (!md || !mgf) return CKR_MECHANISM_PARAM_INVALID;
+  if (!hash_pair(p->hashAlg, p->mgf, out.md, out.mgf_md)) return CKR_MECHANISM_PARAM_INVALID;
   if (m.mechanism != CKM_RSA_PKCS_PSS) {
-    auto h = ossl::hash_of_mechanism(m.mechanism);
-    if (!h || *h != p->hashAlg) return CKR_MECHANISM_PARAM_INVALID;
+    const MechanismRow* row = find_mechanism(m.mechanism);
+    if (!row || row->prehash == 0 || row->prehash != p->hashAlg) return CKR_MECHANISM_PARAM_INVALID;
   }
   // Bound before any size_t arithmetic (CK_ULONG may be 64-bit where size_t is not).
   if (p->sLen > 4096) return CKR_MECHANISM_PARAM_INVALID;
   out.hash = p->hashAlg;
-  out.md = md;
-  out.mgf_md = mgf;
   out.salt_len = static_cast<size_t>(p->sLen);
   return CKR_OK;
 }
@@ -35,16 +42,12 @@ CK_RV validate_pss_param(const CK_MECHANISM& m) {
 CK_RV parse_oaep_params(const CK_MECHANISM& m, OaepParams& out) {
   const auto* p = mechanism_param<CK_RSA_PKCS_OAEP_PARAMS>(m);
   if (!p) return CKR_MECHANISM_PARAM_INVALID;
-  const EVP_MD* md = ossl::md_for_hash_mechanism(p->hashAlg);
-  const EVP_MD* mgf = ossl::md_for_mgf(p->mgf);
-  if (!md || !mgf) return CKR_MECHANISM_PARAM_INVALID;
+  if (!hash_pair(p->hashAlg, p->mgf, out.md, out.mgf_md)) return CKR_MECHANISM_PARAM_INVALID;
   const bool has_label = p->ulSourceDataLen != 0;
   if (has_label && p->pSourceData == nullptr) return CKR_MECHANISM_PARAM_INVALID;
   if (p->source != CKZ_DATA_SPECIFIED && !(p->source == 0 && !has_label)) return CKR_MECHANISM_PARAM_INVALID;
   if (p->ulSourceDataLen > 65536) return CKR_MECHANISM_PARAM_INVALID;
   out.hash = p->hashAlg;
-  out.md = md;
-  out.mgf_md = mgf;
   out.label.clear();
   if (has_label) {
     const auto* b = static_cast<const uint8_t*>(p->pSourceData);

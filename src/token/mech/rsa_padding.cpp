@@ -2,7 +2,8 @@
 
 #include <array>
 
-#include "token/mech/ossl.h"
+#include "crypto/digest.h"
+#include "token/mech/mechanism_table.h"
 
 namespace sx::token {
 
@@ -15,30 +16,7 @@ size_t ct_select(size_t mask, size_t a, size_t b) { return (mask & a) | (~mask &
 // a >= b for values well below SIZE_MAX/2.
 size_t ct_ge(size_t a, size_t b) { return ct_is_zero((a - b) >> (sizeof(size_t) * 8 - 1)); }
 
-constexpr std::array<uint8_t, 15> kSha1 = {0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e,
-                                           0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14};
-// SHA-2 family: 30 L 30 0d 06 09 60 86 48 01 65 03 04 02 <n> 05 00 04 <hLen>
-constexpr std::array<uint8_t, 19> sha2(uint8_t total, uint8_t n, uint8_t hlen) {
-  return {0x30, total, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-          0x65, 0x03, 0x04, 0x02, n,    0x05, 0x00, 0x04, hlen};
-}
-constexpr auto kSha224 = sha2(0x2d, 0x04, 0x1c);
-constexpr auto kSha256 = sha2(0x31, 0x01, 0x20);
-constexpr auto kSha384 = sha2(0x41, 0x02, 0x30);
-constexpr auto kSha512 = sha2(0x51, 0x03, 0x40);
-
 }  // namespace
-
-ByteView digest_info_prefix(CK_MECHANISM_TYPE hash) {
-  switch (hash) {
-    case CKM_SHA_1: return kSha1;
-    case CKM_SHA224: return kSha224;
-    case CKM_SHA256: return kSha256;
-    case CKM_SHA384: return kSha384;
-    case CKM_SHA512: return kSha512;
-    default: return {};
-  }
-}
 
 CK_RV emsa_pkcs1_v15_encode(ByteView t, size_t k, Bytes& em) {
   if (k < 11 || t.size() > k - 11) return CKR_DATA_LEN_RANGE;
@@ -57,7 +35,7 @@ bool mgf1(const EVP_MD* md, ByteView seed, size_t len, Bytes& mask) {
   block.resize(seed.size() + 4);
   for (uint32_t counter = 0; mask.size() < len; ++counter) {
     for (int i = 0; i < 4; ++i) block[seed.size() + static_cast<size_t>(i)] = static_cast<uint8_t>(counter >> (24 - 8 * i));
-    auto h = ossl::hash(md, block);
+    auto h = crypto::hash(md, block);
     if (!h || h->empty()) return false;
     append(mask, *h);
   }
@@ -68,12 +46,12 @@ bool mgf1(const EVP_MD* md, ByteView seed, size_t len, Bytes& mask) {
 size_t pss_max_salt(uint32_t mod_bits, const EVP_MD* md) {
   if (mod_bits < 2) return 0;
   const size_t em_len = (mod_bits - 1 + 7u) / 8u;
-  const size_t h = ossl::md_size(md);
+  const size_t h = crypto::md_size(md);
   return em_len >= h + 2 ? em_len - h - 2 : 0;
 }
 
 bool emsa_pss_encode(ByteView mhash, ByteView salt, uint32_t mod_bits, const PssParams& p, Bytes& em) {
-  const size_t h_len = ossl::md_size(p.md);
+  const size_t h_len = crypto::md_size(p.md);
   if (mod_bits < 2 || h_len == 0 || mhash.size() != h_len) return false;
   const uint32_t em_bits = mod_bits - 1;
   const size_t em_len = (em_bits + 7u) / 8u;
@@ -82,7 +60,7 @@ bool emsa_pss_encode(ByteView mhash, ByteView salt, uint32_t mod_bits, const Pss
   Bytes m_prime(8, 0x00);
   append(m_prime, mhash);
   append(m_prime, salt);
-  auto hh = ossl::hash(p.md, m_prime);
+  auto hh = crypto::hash(p.md, m_prime);
   if (!hh) return false;
   const size_t db_len = em_len - h_len - 1;
   Bytes db(db_len, 0x00);
@@ -119,9 +97,9 @@ bool eme_pkcs1_v15_decode(ByteView em, Bytes& message) {
 
 bool eme_oaep_decode(ByteView em, const OaepParams& p, Bytes& message) {
   const size_t k = em.size();
-  const size_t h_len = ossl::md_size(p.md);
+  const size_t h_len = crypto::md_size(p.md);
   if (h_len == 0 || k < 2 * h_len + 2) return false;
-  auto l_hash = ossl::hash(p.md, p.label);
+  auto l_hash = crypto::hash(p.md, p.label);
   if (!l_hash) return false;
   ByteView masked_seed = em.subspan(1, h_len);
   ByteView masked_db = em.subspan(1 + h_len);

@@ -6,12 +6,10 @@
 #include <openssl/evp.h>
 
 #include "token/mech/ck.h"
+#include "token/mech/mechanism_table.h"  // digest_info_prefix
 #include "token/mech/params.h"
 
 namespace sx::token {
-
-// DER DigestInfo prefix for CKM_SHA_1..CKM_SHA512 (RFC 8017 9.2 note 1); empty if unknown.
-ByteView digest_info_prefix(CK_MECHANISM_TYPE hash);
 
 // EM = 00 01 FF..FF 00 || t, k bytes, at least 8 FF. CKR_DATA_LEN_RANGE if t > k - 11.
 CK_RV emsa_pkcs1_v15_encode(ByteView t, size_t k, Bytes& em);

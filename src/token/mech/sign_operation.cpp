@@ -1,7 +1,6 @@
 #include "token/mech/sign_operation.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "token/mech/chip_ops.h"
 #include "token/mech/ecdsa_codec.h"
@@ -18,7 +17,7 @@ CK_RV SignOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m, c
   if (key.object_id == 0) return CKR_KEY_FUNCTION_NOT_PERMITTED;  // no private half on the chip
   setup_ = std::move(s);
   opt_ = opt;
-  return in_.begin(setup_.scheme.prehash);
+  return in_.begin(setup_.row->prehash);
 }
 
 CK_RV SignOperation::sign(se05x::Client& chip, ByteView data, Bytes& signature) {
@@ -40,12 +39,12 @@ CK_RV SignOperation::final(se05x::Client& chip, Bytes& signature) {
 CK_RV SignOperation::sign_tbs(se05x::Client& chip, ByteView tbs, Bytes& signature) {
   const KeyRef& key = setup_.key;
   const size_t k = key.modulus_bytes();
-  switch (setup_.scheme.scheme) {
+  switch (setup_.row->scheme) {
     case Scheme::Ecdsa:
       return sign_ecdsa(chip, tbs, signature);
     case Scheme::RsaPkcs1: {
       Bytes t;
-      if (setup_.scheme.prehash) append(t, digest_info_prefix(*setup_.scheme.prehash));
+      if (setup_.row->prehash) append(t, digest_info_prefix(setup_.row->prehash));
       append(t, tbs);
       Bytes em;
       const CK_RV rv = emsa_pkcs1_v15_encode(t, k, em);
@@ -54,12 +53,12 @@ CK_RV SignOperation::sign_tbs(se05x::Client& chip, ByteView tbs, Bytes& signatur
     }
     case Scheme::RsaPss: {
       const PssParams& p = setup_.pss;
-      if (tbs.size() != ossl::md_size(p.md)) return CKR_DATA_LEN_RANGE;
+      if (tbs.size() != crypto::md_size(p.md)) return CKR_DATA_LEN_RANGE;
       // Salt from OpenSSL's DRBG (seeded by the kernel): it need not be secret
       // or chip-made, and a GetRandom APDU would add an I2C round trip under
       // the chip lock to every signature.
       Bytes salt(p.salt_len);
-      if (!salt.empty() && RAND_bytes(salt.data(), static_cast<int>(salt.size())) != 1) return CKR_GENERAL_ERROR;
+      if (!salt.empty() && !crypto::random_bytes(salt.data(), salt.size())) return CKR_GENERAL_ERROR;
       Bytes em;
       if (!emsa_pss_encode(tbs, salt, key.bits, p, em)) return CKR_GENERAL_ERROR;
       const CK_RV rv = sign_rsa_block(chip, em, signature);
@@ -77,6 +76,8 @@ CK_RV SignOperation::sign_tbs(se05x::Client& chip, ByteView tbs, Bytes& signatur
       if (!host::rsa_public_raw(key, block, ignored)) return CKR_DATA_INVALID;  // value >= n
       return sign_rsa_block(chip, block, signature);
     }
+    default:  // not a signature scheme (setup_signature refuses those)
+      break;
   }
   return CKR_GENERAL_ERROR;
 }
@@ -98,7 +99,7 @@ CK_RV SignOperation::sign_ecdsa(se05x::Client& chip, ByteView tbs, Bytes& signat
 CK_RV SignOperation::sign_rsa_block(se05x::Client& chip, ByteView block, Bytes& signature) {
   const CK_RV rv = chip::rsa_private_raw(chip, setup_.key, block, signature);
   if (rv != CKR_OK) return rv;
-  if (opt_.check_signature && setup_.scheme.scheme != Scheme::RsaPss) {
+  if (opt_.check_signature && setup_.row->scheme != Scheme::RsaPss) {
     Bytes back;
     if (!host::rsa_public_raw(setup_.key, signature, back) || back.size() != block.size() ||
         CRYPTO_memcmp(back.data(), block.data(), block.size()) != 0) {

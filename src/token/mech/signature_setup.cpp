@@ -13,19 +13,19 @@ CK_RV setup_signature(const ChipCapabilities& caps, const CK_MECHANISM& m, const
                       SignatureSetup& out) {
   const CK_RV rv = check_mechanism(caps, m, usage, key.key_type, key.bits);
   if (rv != CKR_OK) return rv;
-  auto scheme = signature_scheme(m.mechanism);
-  if (!scheme) return CKR_MECHANISM_INVALID;
+  const MechanismRow* row = find_mechanism(m.mechanism);
+  if (!row || !is_signature(row->scheme)) return CKR_MECHANISM_INVALID;
   if (!key.public_key) return CKR_GENERAL_ERROR;  // the key model must always provide it
-  if (scheme->scheme == Scheme::Ecdsa) {
+  if (row->scheme == Scheme::Ecdsa) {
     // Orders whose byte length no chip digest length can carry (see ecdsa_normalise)
     // are refused here, where CKR_KEY_SIZE_RANGE is a legal answer.
     Bytes probe;
     if (ecdsa_normalise(Bytes{1}, key.order_bits, probe) == CKR_KEY_SIZE_RANGE) return CKR_KEY_SIZE_RANGE;
   }
   out.mechanism = m.mechanism;
-  out.scheme = *scheme;
+  out.row = row;
   out.key = key;
-  if (scheme->scheme == Scheme::RsaPss) {
+  if (row->scheme == Scheme::RsaPss) {
     const CK_RV prv = parse_pss_params(m, out.pss);
     if (prv != CKR_OK) return prv;
     if (out.pss.salt_len > pss_max_salt(key.bits, out.pss.md)) return CKR_MECHANISM_PARAM_INVALID;
@@ -34,9 +34,9 @@ CK_RV setup_signature(const ChipCapabilities& caps, const CK_MECHANISM& m, const
   return CKR_OK;
 }
 
-CK_RV InputCollector::begin(const std::optional<CK_MECHANISM_TYPE>& prehash) {
-  prehashed_ = prehash.has_value();
-  md_ = prehash ? ossl::md_for_hash_mechanism(*prehash) : nullptr;
+CK_RV InputCollector::begin(CK_MECHANISM_TYPE prehash) {
+  prehashed_ = prehash != 0;
+  md_ = prehashed_ ? md_for_hash(prehash) : nullptr;
   if (prehashed_ && (!md_ || !hasher_.init(md_))) return fail(CKR_GENERAL_ERROR);
   state_ = OpState::Ready;
   return CKR_OK;
@@ -49,7 +49,7 @@ CK_RV InputCollector::single(ByteView data, Bytes& tbs) {
     tbs.assign(data.begin(), data.end());
     return CKR_OK;
   }
-  auto h = ossl::hash(md_, data);
+  auto h = crypto::hash(md_, data);
   if (!h) return CKR_GENERAL_ERROR;
   tbs = std::move(*h);
   return CKR_OK;

@@ -2,16 +2,16 @@
 // single-part / multi-part input state machine (host hashing for SHA*-with-X).
 #pragma once
 
+#include "crypto/digest.h"
 #include "token/mech/key_ref.h"
 #include "token/mech/mechanism_table.h"
 #include "token/mech/params.h"
-#include "token/mech/scheme.h"
 
 namespace sx::token {
 
 struct SignatureSetup {
   CK_MECHANISM_TYPE mechanism = 0;
-  SignatureScheme scheme{Scheme::Ecdsa, std::nullopt};
+  const MechanismRow* row = nullptr;  // scheme, host hash: everything about the mechanism
   PssParams pss;           // RsaPss only
   KeyRef key;
   CK_ULONG signature_len = 0;  // ECDSA: 2 * ceil(field bits / 8); RSA: modulus bytes
@@ -30,7 +30,8 @@ CK_RV setup_signature(const ChipCapabilities& caps, const CK_MECHANISM& m, const
 // Any error ends the operation (state Done).
 class InputCollector {
  public:
-  CK_RV begin(const std::optional<CK_MECHANISM_TYPE>& prehash);
+  // prehash: the hash mechanism run on the host (0 = none, the data is the input).
+  CK_RV begin(CK_MECHANISM_TYPE prehash);
   OpState state() const { return state_; }
   bool multipart() const { return prehashed_; }
   CK_RV single(ByteView data, Bytes& tbs);
@@ -46,7 +47,7 @@ class InputCollector {
   OpState state_ = OpState::Empty;
   bool prehashed_ = false;
   const EVP_MD* md_ = nullptr;
-  ossl::Hasher hasher_;
+  crypto::Hasher hasher_;
 };
 
 // CKR_OPERATION_NOT_INITIALIZED for Empty/Done, CKR_OPERATION_ACTIVE for

@@ -12,7 +12,7 @@ CK_RV VerifyOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m,
   const CK_RV rv = setup_signature(caps, m, key, CKF_VERIFY, s);
   if (rv != CKR_OK) return rv;
   setup_ = std::move(s);
-  return in_.begin(setup_.scheme.prehash);
+  return in_.begin(setup_.row->prehash);
 }
 
 CK_RV VerifyOperation::verify(ByteView data, ByteView signature) {
@@ -34,7 +34,7 @@ CK_RV VerifyOperation::final(ByteView signature) {
 CK_RV VerifyOperation::verify_tbs(ByteView tbs, ByteView signature) const {
   const KeyRef& key = setup_.key;
   const size_t k = key.modulus_bytes();
-  switch (setup_.scheme.scheme) {
+  switch (setup_.row->scheme) {
     case Scheme::Ecdsa: {
       if (tbs.empty()) return CKR_DATA_LEN_RANGE;  // as for signing
       if (signature.size() != setup_.signature_len) return CKR_SIGNATURE_LEN_RANGE;
@@ -44,7 +44,7 @@ CK_RV VerifyOperation::verify_tbs(ByteView tbs, ByteView signature) const {
       return host::ecdsa_verify_der(key, tbs, der) ? CKR_OK : CKR_SIGNATURE_INVALID;
     }
     case Scheme::RsaPss: {
-      if (tbs.size() != ossl::md_size(setup_.pss.md)) return CKR_DATA_LEN_RANGE;
+      if (tbs.size() != crypto::md_size(setup_.pss.md)) return CKR_DATA_LEN_RANGE;
       if (signature.size() != setup_.signature_len) return CKR_SIGNATURE_LEN_RANGE;
       return host::rsa_pss_verify(key, tbs, signature, setup_.pss) ? CKR_OK : CKR_SIGNATURE_INVALID;
     }
@@ -52,9 +52,9 @@ CK_RV VerifyOperation::verify_tbs(ByteView tbs, ByteView signature) const {
     case Scheme::RsaRaw: {
       // Encode-and-compare (RFC 8017 8.2.2): no parsing of the recovered block.
       Bytes expected;
-      if (setup_.scheme.scheme == Scheme::RsaPkcs1) {
+      if (setup_.row->scheme == Scheme::RsaPkcs1) {
         Bytes t;
-        if (setup_.scheme.prehash) append(t, digest_info_prefix(*setup_.scheme.prehash));
+        if (setup_.row->prehash) append(t, digest_info_prefix(setup_.row->prehash));
         append(t, tbs);
         const CK_RV rv = emsa_pkcs1_v15_encode(t, k, expected);
         if (rv != CKR_OK) return rv;
@@ -68,6 +68,8 @@ CK_RV VerifyOperation::verify_tbs(ByteView tbs, ByteView signature) const {
       if (!host::rsa_public_raw(key, signature, recovered)) return CKR_SIGNATURE_INVALID;
       return recovered == expected ? CKR_OK : CKR_SIGNATURE_INVALID;
     }
+    default:  // not a signature scheme (setup_signature refuses those)
+      break;
   }
   return CKR_GENERAL_ERROR;
 }

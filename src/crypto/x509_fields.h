@@ -6,8 +6,9 @@
 
 #include "base/bytes.h"
 #include "base/result.h"
+#include "crypto/ossl.h"
 
-namespace sx::token {
+namespace sx::crypto {
 
 struct X509Fields {
   Bytes subject;      // DER Name
@@ -19,7 +20,11 @@ struct X509Fields {
   Bytes check_value;  // first 3 bytes of SHA-1(DER) (CKA_CHECK_VALUE)
 };
 
+// Exactly one DER X.509 certificate, nothing after it, decoded on
+// crypto::libctx() (Errc::InvalidArgument otherwise; no error left queued).
+Result<ossl::X509Ptr> x509_from_der(ByteView der);
+
 // Exactly one DER X.509 certificate, nothing after it.
 Result<X509Fields> parse_x509(ByteView der);
 
-}  // namespace sx::token
+}  // namespace sx::crypto

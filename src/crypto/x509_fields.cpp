@@ -1,4 +1,4 @@
-#include "token/attr/x509_fields.h"
+#include "crypto/x509_fields.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -7,21 +7,13 @@
 #include <ctime>
 #include <memory>
 
-#include "base/ossl.h"
+#include "crypto/digest.h"
+#include "crypto/libctx.h"
+#include "crypto/ossl.h"
 
-namespace sx::token {
+namespace sx::crypto {
 
 namespace {
-
-template <class T, int (*Enc)(const T*, unsigned char**)>
-Bytes der_of(const T* v) {
-  const int len = v ? Enc(v, nullptr) : 0;
-  if (len <= 0) return {};
-  Bytes out(static_cast<size_t>(len));
-  unsigned char* p = out.data();
-  Enc(v, &p);
-  return out;
-}
 
 Bytes ck_date(const ASN1_TIME* t) {
   std::tm tm{};
@@ -42,10 +34,12 @@ Bytes ck_date(const ASN1_TIME* t) {
 
 }  // namespace
 
-Result<X509Fields> parse_x509(ByteView der) {
+Result<ossl::X509Ptr> x509_from_der(ByteView der) {
   if (der.empty()) return make_error(Errc::InvalidArgument, "certificate: empty");
   const unsigned char* p = der.data();
-  sx::ossl::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  // On our own context: the public key inside is decoded with it (see libctx.h).
+  ossl::X509Ptr x(reinterpret_cast<X509*>(
+      ASN1_item_d2i_ex(nullptr, &p, static_cast<long>(der.size()), ASN1_ITEM_rptr(X509), libctx(), kPropq)));
   if (!x) {
     // Data objects are tried as certificates on every scan: leave no stale
     // error on this thread's queue for the next OpenSSL caller.
@@ -53,21 +47,24 @@ Result<X509Fields> parse_x509(ByteView der) {
     return make_error(Errc::InvalidArgument, "certificate: not DER X.509");
   }
   if (p != der.data() + der.size()) return make_error(Errc::InvalidArgument, "certificate: trailing bytes");
+  return Result<ossl::X509Ptr>(std::move(x));
+}
+
+Result<X509Fields> parse_x509(ByteView der) {
+  SX_ASSIGN(ossl::X509Ptr x, x509_from_der(der));
   X509Fields f;
-  f.subject = der_of<X509_NAME, i2d_X509_NAME>(X509_get_subject_name(x.get()));
-  f.issuer = der_of<X509_NAME, i2d_X509_NAME>(X509_get_issuer_name(x.get()));
-  f.serial = der_of<ASN1_INTEGER, i2d_ASN1_INTEGER>(X509_get0_serialNumber(x.get()));
-  f.spki = der_of<X509_PUBKEY, i2d_X509_PUBKEY>(X509_get_X509_PUBKEY(x.get()));
+  f.subject = ossl::der_of(X509_get_subject_name(x.get()), i2d_X509_NAME);
+  f.issuer = ossl::der_of(X509_get_issuer_name(x.get()), i2d_X509_NAME);
+  f.serial = ossl::der_of(X509_get0_serialNumber(x.get()), i2d_ASN1_INTEGER);
+  f.spki = ossl::der_of(X509_get_X509_PUBKEY(x.get()), i2d_X509_PUBKEY);
   f.not_before = ck_date(X509_get0_notBefore(x.get()));
   f.not_after = ck_date(X509_get0_notAfter(x.get()));
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_Digest(der.data(), der.size(), md, &n, EVP_sha1(), nullptr) != 1 || n < 3)
-    return make_error(Errc::Crypto, "certificate: SHA-1 failed");
-  f.check_value.assign(md, md + 3);
+  const auto sha1 = hash(Digest::Sha1, der);
+  if (!sha1 || sha1->size() < 3) return make_error(Errc::Crypto, "certificate: SHA-1 failed");
+  f.check_value.assign(sha1->begin(), sha1->begin() + 3);
   if (f.subject.empty() || f.issuer.empty() || f.serial.empty())
     return make_error(Errc::InvalidArgument, "certificate: missing subject/issuer/serial");
   return f;
 }
 
-}  // namespace sx::token
+}  // namespace sx::crypto

@@ -1,4 +1,4 @@
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 
 #include <openssl/err.h>
 
