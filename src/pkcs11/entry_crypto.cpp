@@ -422,11 +422,7 @@ SX_P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMe
     values[CKA_VALUE_LEN] = tk::ck_ulong(static_cast<CK_ULONG>(secret.size()));
     values[CKA_VALUE] = std::move(secret);
     tk::set_key_origin(kind, tk::KeyOrigin::Derived, CKM_ECDH1_DERIVE, values);
-    auto so = std::make_shared<SessionObject>();
-    so->owner = s.handle;
-    so->kind = kind;
-    so->values = std::move(values);
-    *phKey = m.handles.add(std::move(so));
+    *phKey = m.handles.add(s.handle, kind, std::move(values));
     return CKR_OK;
   });
 }

@@ -48,11 +48,7 @@ CK_RV create_session_secret(Module& m, Session& s, const tk::ObjectKind& kind, t
       rv != CKR_OK)
     return rv;
   tk::set_key_origin(kind, tk::KeyOrigin::Imported, CK_UNAVAILABLE_INFORMATION, values);
-  auto so = std::make_shared<SessionObject>();
-  so->owner = s.handle;
-  so->kind = kind;
-  so->values = std::move(values);
-  *out = m.handles.add(std::move(so));
+  *out = m.handles.add(s.handle, kind, std::move(values));
   return CKR_OK;
 }
 
