@@ -1,6 +1,9 @@
 // The entry table's rules seen from outside: a login gate answers before the
 // body runs, so before any chip access (checked with the simulator stopped:
 // anything that reached the chip would fail with a device error instead).
+#include <string>
+#include <vector>
+
 #include "pkcs11/p11_fixture.h"
 
 namespace sx::p11test {
@@ -33,7 +36,8 @@ TEST_F(EntryRules, WriteRuleAppliesAfterTheTemplate) {
   sim->stop();
   CK_OBJECT_CLASS cls = CKO_DATA;
   CK_BBOOL yes = CK_TRUE;
-  std::vector<CK_ATTRIBUTE> t = {attr_of(CKA_CLASS, cls), attr_of(CKA_TOKEN, yes), attr_str(CKA_VALUE, "x")};
+  const std::string value = "x";
+  std::vector<CK_ATTRIBUTE> t = {attr_of(CKA_CLASS, cls), attr_of(CKA_TOKEN, yes), attr_str(CKA_VALUE, value)};
   CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
   EXPECT_EQ(f->C_CreateObject(s, t.data(), static_cast<CK_ULONG>(t.size()), &h), CKR_USER_NOT_LOGGED_IN);
   EXPECT_EQ(f->C_CreateObject(s, nullptr, 1, &h), CKR_ARGUMENTS_BAD);
