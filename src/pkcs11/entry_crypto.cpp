@@ -5,8 +5,8 @@
 #include <cstring>
 #include <span>
 
+#include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
-#include "pkcs11/module.h"
 #include "token/attr/attr_template.h"
 #include "token/attr/attr_types.h"
 #include "token/mech/derive_ecdh.h"
@@ -23,6 +23,7 @@ sx::ByteView in_bytes(CK_BYTE_PTR p, CK_ULONG n) {
 enum class Use { Sign, Verify, Decrypt, Encrypt, Derive };
 
 // chip_mu held. The key of an operation and the checks of 2.40 for it.
+template <Entry E>
 CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, tk::KeyRef& key) {
   if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
   if (m.handles.session_object(h)) return CKR_KEY_TYPE_INCONSISTENT;  // host secrets: no mechanism uses them
@@ -30,7 +31,7 @@ CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, tk::KeyRef& key) {
   if (!ref) return CKR_KEY_HANDLE_INVALID;
   const tk::Object* o = m.chip.token().find(*ref);
   if (o == nullptr) return CKR_KEY_HANDLE_INVALID;
-  if (o->is_private && !m.user()) return CKR_USER_NOT_LOGGED_IN;
+  if (CK_RV rv = may_use_private<E>(m, o->is_private); rv != CKR_OK) return rv;
   const bool priv = o->cls == tk::ObjectClass::PrivateKey;
   const bool pub = o->cls == tk::ObjectClass::PublicKey;
   CK_ATTRIBUTE_TYPE usage = 0;
@@ -99,16 +100,15 @@ CK_RV on_chip_single(Module& m, F&& f) {
 const tk::ChipCapabilities& caps(Module& m) { return m.chip.facts().caps; }
 
 // The common shape of every C_*Init with a key: argument check, one operation of
-// the kind at a time, the key looked up under the chip lock, then the
+// the kind at a time, the key looked up (chip_mu held: the row's lock), then the
 // operation's own mechanism validation (`init`).
-template <class Op, class Init>
+template <Entry E, class Op, class Init>
 CK_RV start_operation(Module& m, std::unique_ptr<Op>& slot, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE hKey, Use use,
                       Init init) {
   if (mech == nullptr) return CKR_ARGUMENTS_BAD;
   if (slot && slot->active()) return CKR_OPERATION_ACTIVE;
-  std::lock_guard<std::mutex> lk(m.chip_mu);
   tk::KeyRef key;
-  if (CK_RV rv = op_key(m, hKey, use, key); rv != CKR_OK) return rv;
+  if (CK_RV rv = op_key<E>(m, hKey, use, key); rv != CKR_OK) return rv;
   auto op = std::make_unique<Op>();
   if (CK_RV rv = init(*op, key); rv != CKR_OK) return rv;
   slot = std::move(op);
@@ -120,8 +120,9 @@ CK_RV start_operation(Module& m, std::unique_ptr<Op>& slot, CK_MECHANISM_PTR mec
 // ---------------------------------------------------------------- sign
 
 SX_P11_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_session("C_SignInit", hSession, [&](Module& m, Session& s) -> CK_RV {
-    return start_operation(m, s.sign, pMechanism, hKey, Use::Sign, [&](tk::SignOperation& op, const tk::KeyRef& key) {
+  return run<Entry::C_SignInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    return start_operation<Entry::C_SignInit>(m, s.sign, pMechanism, hKey, Use::Sign,
+                                              [&](tk::SignOperation& op, const tk::KeyRef& key) {
       tk::SignOptions so;
       so.check_signature = key.key_type == CKK_EC || m.cfg.verify_rsa;
       so.check_ecdsa = m.cfg.verify_ecdsa;
@@ -132,7 +133,7 @@ SX_P11_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMec
 
 SX_P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
                            CK_ULONG_PTR pulSignatureLen) {
-  return with_session("C_Sign", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_Sign>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
     if (pulSignatureLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
       s.sign.reset();
@@ -142,17 +143,16 @@ SX_P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULO
     CK_RV rv = length_check(pSignature, pulSignatureLen, s.sign->signature_length(), done);
     if (done) return rv;
     sx::Bytes sig;
-    {
-      std::lock_guard<std::mutex> lk(m.chip_mu);
-      rv = on_chip_single(m, [&](sx::se05x::Client& c) { return s.sign->sign(c, in_bytes(pData, ulDataLen), sig); });
-    }
+    rv = chip_phase<Entry::C_Sign>(m, [&] {
+      return on_chip_single(m, [&](sx::se05x::Client& c) { return s.sign->sign(c, in_bytes(pData, ulDataLen), sig); });
+    });
     s.sign.reset();
     return rv == CKR_OK ? deliver(sig, pSignature, pulSignatureLen) : rv;
   });
 }
 
 SX_P11_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
-  return with_session("C_SignUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_SignUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
     CK_RV rv = pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.sign->update(in_bytes(pPart, ulPartLen));
     if (rv != CKR_OK) s.sign.reset();
@@ -161,7 +161,7 @@ SX_P11_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, 
 }
 
 SX_P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) {
-  return with_session("C_SignFinal", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_SignFinal>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
     if (pulSignatureLen == nullptr) {
       s.sign.reset();
@@ -171,10 +171,9 @@ SX_P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignatu
     CK_RV rv = length_check(pSignature, pulSignatureLen, s.sign->signature_length(), done);
     if (done) return rv;
     sx::Bytes sig;
-    {
-      std::lock_guard<std::mutex> lk(m.chip_mu);
-      rv = on_chip_single(m, [&](sx::se05x::Client& c) { return s.sign->final(c, sig); });
-    }
+    rv = chip_phase<Entry::C_SignFinal>(m, [&] {
+      return on_chip_single(m, [&](sx::se05x::Client& c) { return s.sign->final(c, sig); });
+    });
     s.sign.reset();
     return rv == CKR_OK ? deliver(sig, pSignature, pulSignatureLen) : rv;
   });
@@ -183,8 +182,9 @@ SX_P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignatu
 // ---------------------------------------------------------------- verify (host only)
 
 SX_P11_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_session("C_VerifyInit", hSession, [&](Module& m, Session& s) -> CK_RV {
-    return start_operation(m, s.verify, pMechanism, hKey, Use::Verify, [&](tk::VerifyOperation& op, const tk::KeyRef& key) {
+  return run<Entry::C_VerifyInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    return start_operation<Entry::C_VerifyInit>(m, s.verify, pMechanism, hKey, Use::Verify,
+                                                [&](tk::VerifyOperation& op, const tk::KeyRef& key) {
       return op.init(caps(m), *pMechanism, key);
     });
   });
@@ -192,7 +192,7 @@ SX_P11_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pM
 
 SX_P11_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
                              CK_ULONG ulSignatureLen) {
-  return with_session("C_Verify", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_Verify>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.verify || !s.verify->active()) return CKR_OPERATION_NOT_INITIALIZED;
     CK_RV rv = CKR_ARGUMENTS_BAD;
     if (!((pData == nullptr && ulDataLen != 0) || (pSignature == nullptr && ulSignatureLen != 0)))
@@ -203,7 +203,7 @@ SX_P11_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_U
 }
 
 SX_P11_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
-  return with_session("C_VerifyUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_VerifyUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.verify || !s.verify->active()) return CKR_OPERATION_NOT_INITIALIZED;
     CK_RV rv =
         pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.verify->update(in_bytes(pPart, ulPartLen));
@@ -213,7 +213,7 @@ SX_P11_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart
 }
 
 SX_P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen) {
-  return with_session("C_VerifyFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_VerifyFinal>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.verify || !s.verify->active()) return CKR_OPERATION_NOT_INITIALIZED;
     CK_RV rv = pSignature == nullptr && ulSignatureLen != 0
                    ? CKR_ARGUMENTS_BAD
@@ -226,8 +226,9 @@ SX_P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSigna
 // ---------------------------------------------------------------- decrypt / encrypt (RSA)
 
 SX_P11_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_session("C_DecryptInit", hSession, [&](Module& m, Session& s) -> CK_RV {
-    return start_operation(m, s.decrypt, pMechanism, hKey, Use::Decrypt, [&](tk::DecryptOperation& op, const tk::KeyRef& key) {
+  return run<Entry::C_DecryptInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    return start_operation<Entry::C_DecryptInit>(m, s.decrypt, pMechanism, hKey, Use::Decrypt,
+                                                 [&](tk::DecryptOperation& op, const tk::KeyRef& key) {
       return op.init(caps(m), *pMechanism, key);
     });
   });
@@ -238,20 +239,16 @@ SX_P11_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 // the chip again).
 SX_P11_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncryptedData, CK_ULONG ulEncryptedDataLen,
                               CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen) {
-  return with_session("C_Decrypt", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_Decrypt>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (!s.decrypt || !s.decrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
     if (pulDataLen == nullptr || (pEncryptedData == nullptr && ulEncryptedDataLen != 0)) {
       s.decrypt.reset();
       return CKR_ARGUMENTS_BAD;
     }
     sx::Bytes plain;
-    CK_RV rv;
-    {
-      std::lock_guard<std::mutex> lk(m.chip_mu);
-      rv = on_chip_single(m, [&](sx::se05x::Client& c) {
-        return s.decrypt->decrypt(c, in_bytes(pEncryptedData, ulEncryptedDataLen), plain);
-      });
-    }
+    CK_RV rv = on_chip_single(m, [&](sx::se05x::Client& c) {
+      return s.decrypt->decrypt(c, in_bytes(pEncryptedData, ulEncryptedDataLen), plain);
+    });
     if (rv != CKR_OK) {
       s.decrypt.reset();
       return rv;
@@ -268,22 +265,23 @@ SX_P11_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncrypted
 }
 
 SX_P11_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return with_session("C_DecryptUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_DecryptUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.decrypt || !s.decrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
     return CKR_FUNCTION_NOT_SUPPORTED;  // the RSA mechanisms are single-part (2.40)
   });
 }
 
 SX_P11_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return with_session("C_DecryptFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_DecryptFinal>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.decrypt || !s.decrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
     return CKR_FUNCTION_NOT_SUPPORTED;
   });
 }
 
 SX_P11_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_session("C_EncryptInit", hSession, [&](Module& m, Session& s) -> CK_RV {
-    return start_operation(m, s.encrypt, pMechanism, hKey, Use::Encrypt, [&](tk::EncryptOperation& op, const tk::KeyRef& key) {
+  return run<Entry::C_EncryptInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    return start_operation<Entry::C_EncryptInit>(m, s.encrypt, pMechanism, hKey, Use::Encrypt,
+                                                 [&](tk::EncryptOperation& op, const tk::KeyRef& key) {
       return op.init(caps(m), *pMechanism, key);
     });
   });
@@ -291,7 +289,7 @@ SX_P11_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR p
 
 SX_P11_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
                               CK_BYTE_PTR pEncryptedData, CK_ULONG_PTR pulEncryptedDataLen) {
-  return with_session("C_Encrypt", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_Encrypt>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
     if (pulEncryptedDataLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
       s.encrypt.reset();
@@ -308,14 +306,14 @@ SX_P11_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_
 }
 
 SX_P11_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return with_session("C_EncryptUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_EncryptUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
     return CKR_FUNCTION_NOT_SUPPORTED;
   });
 }
 
 SX_P11_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return with_session("C_EncryptFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_EncryptFinal>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
     return CKR_FUNCTION_NOT_SUPPORTED;
   });
@@ -324,14 +322,11 @@ SX_P11_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_U
 // ---------------------------------------------------------------- digest (host)
 
 SX_P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism) {
-  return with_session("C_DigestInit", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_DigestInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (pMechanism == nullptr) return CKR_ARGUMENTS_BAD;
     if (s.digest && s.digest->active()) return CKR_OPERATION_ACTIVE;
     tk::ChipCapabilities c;
-    {
-      std::lock_guard<std::mutex> lk(m.chip_mu);
-      if (m.chip.open()) c = caps(m);
-    }
+    if (m.chip.open()) c = caps(m);
     auto op = std::make_unique<tk::DigestOperation>();
     if (CK_RV rv = op->init(c, *pMechanism); rv != CKR_OK) return rv;
     s.digest = std::move(op);
@@ -341,7 +336,7 @@ SX_P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pM
 
 SX_P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest,
                              CK_ULONG_PTR pulDigestLen) {
-  return with_session("C_Digest", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_Digest>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
     if (pulDigestLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
       s.digest.reset();
@@ -358,7 +353,7 @@ SX_P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_U
 }
 
 SX_P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
-  return with_session("C_DigestUpdate", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_DigestUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
     CK_RV rv = pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.digest->update(in_bytes(pPart, ulPartLen));
     if (rv != CKR_OK) s.digest.reset();
@@ -367,7 +362,7 @@ SX_P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart
 }
 
 SX_P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen) {
-  return with_session("C_DigestFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_DigestFinal>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
     if (pulDigestLen == nullptr) {
       s.digest.reset();
@@ -390,7 +385,7 @@ SX_P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDiges
 // CKA_VALUE_LEN keeps the leading bytes of the shared secret.
 SX_P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey,
                                 CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey) {
-  return with_session("C_DeriveKey", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_DeriveKey>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (pMechanism == nullptr || phKey == nullptr || (pTemplate == nullptr && ulAttributeCount != 0))
       return CKR_ARGUMENTS_BAD;
     std::span<const CK_ATTRIBUTE> t =
@@ -405,10 +400,11 @@ SX_P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMe
     tk::AttrMap values;
     if (CK_RV rv = tk::validate_template(tk::Phase::Generate, kind, t, values); rv != CKR_OK) return rv;
     if (tk::get_bool(values, CKA_TOKEN).value_or(false)) return CKR_TEMPLATE_INCONSISTENT;  // host-held only
-    if (tk::get_bool(values, CKA_PRIVATE).value_or(true) && !m.user()) return CKR_USER_NOT_LOGGED_IN;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
+    if (CK_RV rv = may_use_private<Entry::C_DeriveKey>(m, tk::get_bool(values, CKA_PRIVATE).value_or(true));
+        rv != CKR_OK)
+      return rv;
     tk::KeyRef key;
-    if (CK_RV rv = op_key(m, hBaseKey, Use::Derive, key); rv != CKR_OK) return rv;
+    if (CK_RV rv = op_key<Entry::C_DeriveKey>(m, hBaseKey, Use::Derive, key); rv != CKR_OK) return rv;
     sx::Bytes secret;
     CK_RV rv = on_chip(m, [&](sx::se05x::Client& c) { return tk::ecdh1_derive(c, caps(m), *pMechanism, key, secret); });
     if (rv != CKR_OK) return rv;
@@ -426,11 +422,7 @@ SX_P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMe
     values[CKA_VALUE_LEN] = tk::ck_ulong(static_cast<CK_ULONG>(secret.size()));
     values[CKA_VALUE] = std::move(secret);
     tk::set_key_origin(kind, tk::KeyOrigin::Derived, CKM_ECDH1_DERIVE, values);
-    auto so = std::make_shared<SessionObject>();
-    so->owner = s.handle;
-    so->kind = kind;
-    so->values = std::move(values);
-    *phKey = m.handles.add(std::move(so));
+    *phKey = m.handles.add(s.handle, kind, std::move(values));
     return CKR_OK;
   });
 }
@@ -438,14 +430,13 @@ SX_P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMe
 // ---------------------------------------------------------------- random
 
 SX_P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG) {
-  return with_session("C_SeedRandom", hSession,
+  return run<Entry::C_SeedRandom>(hSession,
                       [&](Module&, Session&) { return CK_RV{CKR_RANDOM_SEED_NOT_SUPPORTED}; });
 }
 
 SX_P11_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen) {
-  return with_session("C_GenerateRandom", hSession, [&](Module& m, Session&) -> CK_RV {
+  return run<Entry::C_GenerateRandom>(hSession, [&](Module& m, Session&) -> CK_RV {
     if (pRandomData == nullptr && ulRandomLen != 0) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     return on_chip(m, [&](sx::se05x::Client& c) -> CK_RV {
       CK_ULONG done = 0;
       while (done < ulRandomLen) {

@@ -1,23 +1,23 @@
 // C_Initialize / C_Finalize / C_GetInfo and the entry points this token does
 // not implement (present in the function list, answering as 2.40 says).
+#include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
-#include "pkcs11/module.h"
 
 using namespace sx::p11;
 
 SX_P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
-  return guard("C_Initialize", [&] { return initialize(static_cast<const CK_C_INITIALIZE_ARGS*>(pInitArgs)); });
+  return run<Entry::C_Initialize>([&] { return initialize(static_cast<const CK_C_INITIALIZE_ARGS*>(pInitArgs)); });
 }
 
 SX_P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved) {
-  return guard("C_Finalize", [&]() -> CK_RV {
+  return run<Entry::C_Finalize>([&]() -> CK_RV {
     if (pReserved != nullptr) return CKR_ARGUMENTS_BAD;
     return finalize();
   });
 }
 
 SX_P11_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo) {
-  return with_module("C_GetInfo", [&](Module&) -> CK_RV {
+  return run<Entry::C_GetInfo>([&](Module&) -> CK_RV {
     if (pInfo == nullptr) return CKR_ARGUMENTS_BAD;
     *pInfo = CK_INFO{};
     pInfo->cryptokiVersion = {2, 40};
@@ -30,9 +30,9 @@ SX_P11_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo) {
 }
 
 // --- not implemented: the call is valid, this token just has no such function
-#define SX_NOT_SUPPORTED(name, params)                                              \
-  SX_P11_EXPORT CK_RV name params {                                                 \
-    return with_module(#name, [&](Module&) { return CK_RV{CKR_FUNCTION_NOT_SUPPORTED}; }); \
+#define SX_NOT_SUPPORTED(name, params)                                                        \
+  SX_P11_EXPORT CK_RV name params {                                                           \
+    return run<Entry::name>([&](Module&) { return CK_RV{CKR_FUNCTION_NOT_SUPPORTED}; }); \
   }
 
 SX_NOT_SUPPORTED(C_GetOperationState, (CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG_PTR))
@@ -56,10 +56,8 @@ SX_NOT_SUPPORTED(C_WaitForSlotEvent, (CK_FLAGS, CK_SLOT_ID_PTR, CK_VOID_PTR))
 
 // Legacy parallel-function calls (2.40 section 5.16).
 SX_P11_EXPORT CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE hSession) {
-  return with_session("C_GetFunctionStatus", hSession,
-                      [&](Module&, Session&) { return CK_RV{CKR_FUNCTION_NOT_PARALLEL}; });
+  return run<Entry::C_GetFunctionStatus>(hSession, [&](Module&, Session&) { return CK_RV{CKR_FUNCTION_NOT_PARALLEL}; });
 }
 SX_P11_EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession) {
-  return with_session("C_CancelFunction", hSession,
-                      [&](Module&, Session&) { return CK_RV{CKR_FUNCTION_NOT_PARALLEL}; });
+  return run<Entry::C_CancelFunction>(hSession, [&](Module&, Session&) { return CK_RV{CKR_FUNCTION_NOT_PARALLEL}; });
 }

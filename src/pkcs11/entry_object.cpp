@@ -5,8 +5,8 @@
 #include <optional>
 #include <span>
 
+#include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
-#include "pkcs11/module.h"
 #include "pkcs11/templates.h"
 #include "token/attr/attr_get.h"
 #include "token/attr/attr_template.h"
@@ -22,12 +22,6 @@ using Tmpl = std::span<const CK_ATTRIBUTE>;
 CK_RV template_arg(CK_ATTRIBUTE_PTR p, CK_ULONG n, Tmpl& out) {
   if (p == nullptr && n != 0) return CKR_ARGUMENTS_BAD;
   out = p == nullptr ? Tmpl{} : Tmpl(p, n);
-  return CKR_OK;
-}
-
-CK_RV may_write_token(const Module& m, const Session& s) {
-  if (!s.rw()) return CKR_SESSION_READ_ONLY;
-  if (!m.user()) return CKR_USER_NOT_LOGGED_IN;
   return CKR_OK;
 }
 
@@ -50,13 +44,11 @@ struct WipeMap {
 CK_RV create_session_secret(Module& m, Session& s, const tk::ObjectKind& kind, tk::AttrMap values,
                             CK_OBJECT_HANDLE* out) {
   if (tk::get_bool(values, CKA_TOKEN).value_or(false)) return CKR_ATTRIBUTE_VALUE_INVALID;  // host-held only
-  if (tk::get_bool(values, CKA_PRIVATE).value_or(true) && !m.user()) return CKR_USER_NOT_LOGGED_IN;
+  if (CK_RV rv = may_use_private<Entry::C_CreateObject>(m, tk::get_bool(values, CKA_PRIVATE).value_or(true));
+      rv != CKR_OK)
+    return rv;
   tk::set_key_origin(kind, tk::KeyOrigin::Imported, CK_UNAVAILABLE_INFORMATION, values);
-  auto so = std::make_shared<SessionObject>();
-  so->owner = s.handle;
-  so->kind = kind;
-  so->values = std::move(values);
-  *out = m.handles.add(std::move(so));
+  *out = m.handles.add(s.handle, kind, std::move(values));
   return CKR_OK;
 }
 
@@ -64,7 +56,7 @@ CK_RV create_session_secret(Module& m, Session& s, const tk::ObjectKind& kind, t
 
 SX_P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                                    CK_OBJECT_HANDLE_PTR phObject) {
-  return with_session("C_CreateObject", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_CreateObject>(hSession, [&](Module& m, Session& s) -> CK_RV {
     Tmpl t;
     if (CK_RV rv = template_arg(pTemplate, ulCount, t); rv != CKR_OK) return rv;
     if (phObject == nullptr) return CKR_ARGUMENTS_BAD;
@@ -79,14 +71,13 @@ SX_P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR 
     // Certificates, data objects and keys live on the chip only.
     if (!tk::get_bool(values, CKA_TOKEN).value_or(false)) return CKR_TEMPLATE_INCONSISTENT;
     if (kind.cls == CKO_PUBLIC_KEY) return CKR_ATTRIBUTE_VALUE_INVALID;  // no public-key-only import (yet)
-    if (CK_RV rv = may_write_token(m, s); rv != CKR_OK) return rv;
+    if (CK_RV rv = may_write_token<Entry::C_CreateObject>(m, s); rv != CKR_OK) return rv;
     tk::NewObject attrs;
     if (CK_RV rv = new_object_attrs(values, attrs); rv != CKR_OK) return rv;
     tk::PrivateKeyMaterial key;
     if (kind.cls == CKO_PRIVATE_KEY) {
       if (CK_RV rv = private_key_material(kind, values, key); rv != CKR_OK) return rv;
     }
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
     auto& tok = m.chip.token();
     sx::Result<tk::ObjectRef> ref = sx::make_error(sx::Errc::Internal, "unreachable");
@@ -106,7 +97,7 @@ SX_P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_P
                                       CK_ATTRIBUTE_PTR pPublicKeyTemplate, CK_ULONG ulPublicKeyAttributeCount,
                                       CK_ATTRIBUTE_PTR pPrivateKeyTemplate, CK_ULONG ulPrivateKeyAttributeCount,
                                       CK_OBJECT_HANDLE_PTR phPublicKey, CK_OBJECT_HANDLE_PTR phPrivateKey) {
-  return with_session("C_GenerateKeyPair", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_GenerateKeyPair>(hSession, [&](Module& m, Session& s) -> CK_RV {
     Tmpl pub, priv;
     if (CK_RV rv = template_arg(pPublicKeyTemplate, ulPublicKeyAttributeCount, pub); rv != CKR_OK) return rv;
     if (CK_RV rv = template_arg(pPrivateKeyTemplate, ulPrivateKeyAttributeCount, priv); rv != CKR_OK) return rv;
@@ -125,11 +116,10 @@ SX_P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_P
     // Keys are made in the chip and stay there: session keys do not exist here.
     if (given_bool(pub, CKA_TOKEN) == false || given_bool(priv, CKA_TOKEN) == false)
       return CKR_TEMPLATE_INCONSISTENT;
-    if (CK_RV rv = may_write_token(m, s); rv != CKR_OK) return rv;
+    if (CK_RV rv = may_write_token<Entry::C_GenerateKeyPair>(m, s); rv != CKR_OK) return rv;
     tk::KeySpec spec;
     tk::NewObject attrs;
     if (CK_RV rv = key_pair_request(pMechanism->mechanism, pubv, privv, spec, attrs); rv != CKR_OK) return rv;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
     CK_MECHANISM_INFO info{};
     if (tk::mechanism_info(m.chip.facts().caps, pMechanism->mechanism, info) != CKR_OK) return CKR_MECHANISM_INVALID;
@@ -142,8 +132,7 @@ SX_P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_P
 }
 
 SX_P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject) {
-  return with_session("C_DestroyObject", hSession, [&](Module& m, Session& s) -> CK_RV {
-    std::lock_guard<std::mutex> lk(m.chip_mu);
+  return run<Entry::C_DestroyObject>(hSession, [&](Module& m, Session& s) -> CK_RV {
     Resolved r;
     if (CK_RV rv = resolve(m, hObject, r, false); rv != CKR_OK) {
       if (rv == CKR_OBJECT_HANDLE_INVALID && m.handles.gone_with_pair(hObject) && s.rw()) return CKR_OK;
@@ -153,7 +142,7 @@ SX_P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
       m.handles.erase(hObject);
       return CKR_OK;
     }
-    if (CK_RV rv = may_write_token(m, s); rv != CKR_OK) return rv;
+    if (CK_RV rv = may_write_token<Entry::C_DestroyObject>(m, s); rv != CKR_OK) return rv;
     const tk::ObjectRef ref = r.obj->ref();
     const bool pair = tk::is_pair(r.obj->chip_kind) && ref.cls == tk::ObjectClass::PrivateKey;
     if (auto st = m.chip.token().destroy(ref); !st)
@@ -164,9 +153,8 @@ SX_P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
 }
 
 SX_P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize) {
-  return with_session("C_GetObjectSize", hSession, [&](Module& m, Session&) -> CK_RV {
+  return run<Entry::C_GetObjectSize>(hSession, [&](Module& m, Session&) -> CK_RV {
     if (pulSize == nullptr) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     Resolved r;
     if (CK_RV rv = resolve(m, hObject, r, false); rv != CKR_OK) return rv;
     *pulSize = CK_UNAVAILABLE_INFORMATION;
@@ -176,9 +164,8 @@ SX_P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
 
 SX_P11_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                                         CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
-  return with_session("C_GetAttributeValue", hSession, [&](Module& m, Session&) -> CK_RV {
+  return run<Entry::C_GetAttributeValue>(hSession, [&](Module& m, Session&) -> CK_RV {
     if (pTemplate == nullptr && ulCount != 0) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     Resolved r;
     if (CK_RV rv = resolve(m, hObject, r); rv != CKR_OK) return rv;
     WipeMap w{r.values, r.session_obj != nullptr};
@@ -188,10 +175,9 @@ SX_P11_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HA
 
 SX_P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                                         CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
-  return with_session("C_SetAttributeValue", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_SetAttributeValue>(hSession, [&](Module& m, Session& s) -> CK_RV {
     Tmpl t;
     if (CK_RV rv = template_arg(pTemplate, ulCount, t); rv != CKR_OK) return rv;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     Resolved r;
     if (CK_RV rv = resolve(m, hObject, r); rv != CKR_OK) return rv;
     tk::AttrMap changes;
@@ -200,7 +186,7 @@ SX_P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HA
       tk::apply_changes(r.session_obj->values, changes);  // values are only touched under chip_mu
       return CKR_OK;
     }
-    if (CK_RV rv = may_write_token(m, s); rv != CKR_OK) return rv;
+    if (CK_RV rv = may_write_token<Entry::C_SetAttributeValue>(m, s); rv != CKR_OK) return rv;
     tk::AttributeUpdate u;
     if (CK_RV rv = attribute_update(r.values, changes, u); rv != CKR_OK) return rv;
     if (auto st = m.chip.token().set_attributes(r.obj->ref(), u); !st)
@@ -210,12 +196,11 @@ SX_P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HA
 }
 
 SX_P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount) {
-  return with_session("C_FindObjectsInit", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_FindObjectsInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
     Tmpl t;
     if (CK_RV rv = template_arg(pTemplate, ulCount, t); rv != CKR_OK) return rv;
     if (s.finding) return CKR_OPERATION_ACTIVE;
     std::vector<CK_OBJECT_HANDLE> found;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
     auto& tok = m.chip.token();
     // One small read when nothing changed; objects other processes made appear.
@@ -242,7 +227,7 @@ SX_P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_P
 
 SX_P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
                                   CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount) {
-  return with_session("C_FindObjects", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_FindObjects>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (phObject == nullptr || pulObjectCount == nullptr) return CKR_ARGUMENTS_BAD;
     if (!s.finding) return CKR_OPERATION_NOT_INITIALIZED;
     CK_ULONG n = 0;
@@ -253,7 +238,7 @@ SX_P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_P
 }
 
 SX_P11_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession) {
-  return with_session("C_FindObjectsFinal", hSession, [&](Module&, Session& s) -> CK_RV {
+  return run<Entry::C_FindObjectsFinal>(hSession, [&](Module&, Session& s) -> CK_RV {
     if (!s.finding) return CKR_OPERATION_NOT_INITIALIZED;
     s.finding = false;
     s.found.clear();

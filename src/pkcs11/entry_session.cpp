@@ -2,8 +2,8 @@
 // process); it ends with C_Logout or when the last session closes.
 #include <string>
 
+#include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
-#include "pkcs11/module.h"
 #include "token/pin.h"
 
 using namespace sx::p11;
@@ -69,17 +69,14 @@ CK_RV set(Module& m, UserType who, const std::string& pin, const char* fn) {
 
 SX_P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY,
                                   CK_SESSION_HANDLE_PTR phSession) {
-  return with_module("C_OpenSession", [&](Module& m) -> CK_RV {
+  return run<Entry::C_OpenSession>([&](Module& m) -> CK_RV {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     if ((flags & CKF_SERIAL_SESSION) == 0) return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
     if (phSession == nullptr) return CKR_ARGUMENTS_BAD;
-    {
-      std::lock_guard<std::mutex> lk(m.chip_mu);
-      if (m.chip.ensure() != CKR_OK) return CKR_TOKEN_NOT_PRESENT;
-      // A new session sees every change committed before it was opened: its
-      // first find reads the version whatever the freshness window says.
-      m.chip.token().expire_freshness();
-    }
+    if (m.chip.ensure() != CKR_OK) return CKR_TOKEN_NOT_PRESENT;
+    // A new session sees every change committed before it was opened: its
+    // first find reads the version whatever the freshness window says.
+    m.chip.token().expire_freshness();
     if ((flags & CKF_RW_SESSION) == 0 && m.sessions.login() == LoginState::So)
       return CKR_SESSION_READ_WRITE_SO_EXISTS;
     *phSession = m.sessions.add(flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION));
@@ -88,7 +85,7 @@ SX_P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR
 }
 
 SX_P11_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession) {
-  return with_module("C_CloseSession", [&](Module& m) -> CK_RV {
+  return run<Entry::C_CloseSession>([&](Module& m) -> CK_RV {
     if (!m.sessions.remove(hSession)) return CKR_SESSION_HANDLE_INVALID;
     m.handles.drop_owned_by(hSession);
     return CKR_OK;
@@ -96,7 +93,7 @@ SX_P11_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession) {
 }
 
 SX_P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID) {
-  return with_module("C_CloseAllSessions", [&](Module& m) -> CK_RV {
+  return run<Entry::C_CloseAllSessions>([&](Module& m) -> CK_RV {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     m.sessions.remove_all();
     m.handles.drop_all_session_objects();
@@ -105,7 +102,7 @@ SX_P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID) {
 }
 
 SX_P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo) {
-  return with_session("C_GetSessionInfo", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_GetSessionInfo>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (pInfo == nullptr) return CKR_ARGUMENTS_BAD;
     *pInfo = CK_SESSION_INFO{};
     pInfo->slotID = kSlotId;
@@ -122,19 +119,17 @@ SX_P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO
 
 SX_P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
                             CK_ULONG ulPinLen) {
-  return with_session("C_Login", hSession, [&](Module& m, Session&) -> CK_RV {
+  return run<Entry::C_Login>(hSession, [&](Module& m, Session&) -> CK_RV {
     if (userType == CKU_CONTEXT_SPECIFIC) return CKR_OPERATION_NOT_INITIALIZED;  // no always-authenticate keys
     if (userType != CKU_USER && userType != CKU_SO) return CKR_USER_TYPE_INVALID;
     std::string pin;
     WipeOnExit w{pin};
     if (CK_RV rv = pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
-    std::lock_guard<std::mutex> auth(m.auth_mu);
     const LoginState want = userType == CKU_USER ? LoginState::User : LoginState::So;
     const LoginState cur = m.sessions.login();
     if (cur == want) return CKR_USER_ALREADY_LOGGED_IN;
     if (cur != LoginState::Public) return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
     if (want == LoginState::So && m.sessions.any_read_only()) return CKR_SESSION_READ_ONLY_EXISTS;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (CK_RV rv = fresh_token(m, "C_Login"); rv != CKR_OK) return rv;
     const auto ti = m.chip.token().info();
     if (want == LoginState::User ? !ti.user_pin_set : !ti.initialized) return CKR_USER_PIN_NOT_INITIALIZED;
@@ -151,9 +146,7 @@ SX_P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, C
 }
 
 SX_P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession) {
-  return with_session("C_Logout", hSession, [&](Module& m, Session&) -> CK_RV {
-    std::lock_guard<std::mutex> auth(m.auth_mu);
-    if (m.sessions.login() == LoginState::Public) return CKR_USER_NOT_LOGGED_IN;
+  return run<Entry::C_Logout>(hSession, [&](Module& m, Session&) -> CK_RV {
     m.sessions.set_login(LoginState::Public);
     return CKR_OK;
   });
@@ -163,16 +156,14 @@ SX_P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession) {
 // must match; only the label changes. Objects and the user PIN are never
 // erased (docs/pkcs11-module.md, "Token initialisation").
 SX_P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel) {
-  return with_module("C_InitToken", [&](Module& m) -> CK_RV {
+  return run<Entry::C_InitToken>([&](Module& m) -> CK_RV {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     if (pLabel == nullptr || pPin == nullptr) return CKR_ARGUMENTS_BAD;
     std::string pin;
     WipeOnExit w{pin};
     std::string label(reinterpret_cast<const char*>(pLabel), 32);
     while (!label.empty() && (label.back() == ' ' || label.back() == '\0')) label.pop_back();
-    std::lock_guard<std::mutex> auth(m.auth_mu);
     if (m.sessions.count(false) != 0) return CKR_SESSION_EXISTS;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (CK_RV rv = fresh_token(m, "C_InitToken"); rv != CKR_OK) return rv;
     auto& tok = m.chip.token();
     if (!tok.info().initialized) {
@@ -191,14 +182,11 @@ SX_P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULON
 }
 
 SX_P11_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
-  return with_session("C_InitPIN", hSession, [&](Module& m, Session& s) -> CK_RV {
-    std::lock_guard<std::mutex> auth(m.auth_mu);
-    if (m.sessions.login() != LoginState::So) return CKR_USER_NOT_LOGGED_IN;
+  return run<Entry::C_InitPIN>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (!s.rw()) return CKR_SESSION_READ_ONLY;
     std::string pin;
     WipeOnExit w{pin};
     if (CK_RV rv = new_pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (CK_RV rv = fresh_token(m, "C_InitPIN"); rv != CKR_OK) return rv;
     return set(m, UserType::User, pin, "C_InitPIN");
   });
@@ -206,15 +194,13 @@ SX_P11_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, 
 
 SX_P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
                              CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen) {
-  return with_session("C_SetPIN", hSession, [&](Module& m, Session& s) -> CK_RV {
+  return run<Entry::C_SetPIN>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (!s.rw()) return CKR_SESSION_READ_ONLY;
     std::string old_pin, new_pin;
     WipeOnExit w1{old_pin}, w2{new_pin};
     if (CK_RV rv = pin_arg(pOldPin, ulOldLen, old_pin); rv != CKR_OK) return rv;
     if (CK_RV rv = new_pin_arg(pNewPin, ulNewLen, new_pin); rv != CKR_OK) return rv;
-    std::lock_guard<std::mutex> auth(m.auth_mu);
     const UserType who = m.sessions.login() == LoginState::So ? UserType::So : UserType::User;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (CK_RV rv = fresh_token(m, "C_SetPIN"); rv != CKR_OK) return rv;
     if (old_pin.empty()) return CKR_PIN_INCORRECT;
     if (CK_RV rv = check(m, who, old_pin, "C_SetPIN"); rv != CKR_OK) return rv;

@@ -2,27 +2,25 @@
 // without C_GetSlotList first (SunPKCS11 goes straight to C_GetSlotInfo).
 #include <algorithm>
 
+#include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
-#include "pkcs11/module.h"
 #include "token/pin.h"
 
 using namespace sx::p11;
 
 namespace {
 
-// Opens the link if needed (chip_mu held by the caller).
+// Opens the link if needed (chip_mu held: the row's lock or its chip phase).
 bool present(Module& m) { return m.chip.ensure() == CKR_OK; }
 
 }  // namespace
 
 SX_P11_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount) {
-  return with_module("C_GetSlotList", [&](Module& m) -> CK_RV {
+  return run<Entry::C_GetSlotList>([&](Module& m) -> CK_RV {
     if (pulCount == nullptr) return CKR_ARGUMENTS_BAD;
     CK_ULONG n = 1;
-    if (tokenPresent != CK_FALSE) {
-      std::lock_guard<std::mutex> lk(m.chip_mu);
-      n = present(m) ? 1 : 0;
-    }
+    if (tokenPresent != CK_FALSE)
+      n = chip_phase<Entry::C_GetSlotList>(m, [&]() -> CK_ULONG { return present(m) ? 1 : 0; });
     if (pSlotList == nullptr) {
       *pulCount = n;
       return CKR_OK;
@@ -38,10 +36,9 @@ SX_P11_EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotLis
 }
 
 SX_P11_EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo) {
-  return with_module("C_GetSlotInfo", [&](Module& m) -> CK_RV {
+  return run<Entry::C_GetSlotInfo>([&](Module& m) -> CK_RV {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     if (pInfo == nullptr) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     *pInfo = CK_SLOT_INFO{};
     pad_copy(pInfo->slotDescription, sizeof pInfo->slotDescription, "NXP SE05x secure element");
     pad_copy(pInfo->manufacturerID, sizeof pInfo->manufacturerID, "NXP Semiconductors");
@@ -58,10 +55,9 @@ SX_P11_EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo) {
 }
 
 SX_P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
-  return with_module("C_GetTokenInfo", [&](Module& m) -> CK_RV {
+  return run<Entry::C_GetTokenInfo>([&](Module& m) -> CK_RV {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     if (pInfo == nullptr) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (!present(m)) return CKR_TOKEN_NOT_PRESENT;
     auto& tok = m.chip.token();
     // One small read when nothing changed (none within freshness_ms of the
@@ -106,10 +102,9 @@ SX_P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
 
 SX_P11_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList,
                                        CK_ULONG_PTR pulCount) {
-  return with_module("C_GetMechanismList", [&](Module& m) -> CK_RV {
+  return run<Entry::C_GetMechanismList>([&](Module& m) -> CK_RV {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     if (pulCount == nullptr) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (!present(m)) return CKR_TOKEN_NOT_PRESENT;
     auto rows = sx::token::supported_mechanisms(m.chip.facts().caps);
     const CK_ULONG n = static_cast<CK_ULONG>(rows.size());
@@ -128,10 +123,9 @@ SX_P11_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR 
 }
 
 SX_P11_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo) {
-  return with_module("C_GetMechanismInfo", [&](Module& m) -> CK_RV {
+  return run<Entry::C_GetMechanismInfo>([&](Module& m) -> CK_RV {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     if (pInfo == nullptr) return CKR_ARGUMENTS_BAD;
-    std::lock_guard<std::mutex> lk(m.chip_mu);
     if (!present(m)) return CKR_TOKEN_NOT_PRESENT;
     return sx::token::mechanism_info(m.chip.facts().caps, type, *pInfo);
   });

@@ -1,28 +1,37 @@
-// The 2.40 function list. aws-c-io rejects anything but major 2 / minor >= 20
-// here, so the version stays 2.40 (no 3.x interfaces are offered).
+// The 2.40 function list, built from the entry table (entry_table.h), whose
+// rows are in CK_FUNCTION_LIST order. aws-c-io rejects anything but major 2 /
+// minor >= 20 here, so the version stays 2.40 (no 3.x interfaces are offered).
+#include <cstddef>
+
+#include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
+
+using namespace sx::p11;
 
 namespace {
 
-CK_FUNCTION_LIST g_list = {
-    {2, 40},
-    C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList, C_GetSlotList, C_GetSlotInfo, C_GetTokenInfo,
-    C_GetMechanismList, C_GetMechanismInfo, C_InitToken, C_InitPIN, C_SetPIN, C_OpenSession, C_CloseSession,
-    C_CloseAllSessions, C_GetSessionInfo, C_GetOperationState, C_SetOperationState, C_Login, C_Logout,
-    C_CreateObject, C_CopyObject, C_DestroyObject, C_GetObjectSize, C_GetAttributeValue, C_SetAttributeValue,
-    C_FindObjectsInit, C_FindObjects, C_FindObjectsFinal, C_EncryptInit, C_Encrypt, C_EncryptUpdate,
-    C_EncryptFinal, C_DecryptInit, C_Decrypt, C_DecryptUpdate, C_DecryptFinal, C_DigestInit, C_Digest,
-    C_DigestUpdate, C_DigestKey, C_DigestFinal, C_SignInit, C_Sign, C_SignUpdate, C_SignFinal, C_SignRecoverInit,
-    C_SignRecover, C_VerifyInit, C_Verify, C_VerifyUpdate, C_VerifyFinal, C_VerifyRecoverInit, C_VerifyRecover,
-    C_DigestEncryptUpdate, C_DecryptDigestUpdate, C_SignEncryptUpdate, C_DecryptVerifyUpdate, C_GenerateKey,
-    C_GenerateKeyPair, C_WrapKey, C_UnwrapKey, C_DeriveKey, C_SeedRandom, C_GenerateRandom, C_GetFunctionStatus,
-    C_CancelFunction, C_WaitForSlotEvent,
-};
+// One function pointer per member after the version, one row per member, each
+// row at its member's place (several members share a type, so the
+// initialiser below alone would not notice two rows swapped).
+static_assert(sizeof(CK_FUNCTION_LIST) ==
+              offsetof(CK_FUNCTION_LIST, C_Initialize) + kEntryCount * sizeof(CK_C_Initialize));
+#define SX_P11_ROW_AT_MEMBER(fn, lookup, lock, login)                                               \
+  static_assert(offsetof(CK_FUNCTION_LIST, fn) == offsetof(CK_FUNCTION_LIST, C_Initialize) +           \
+                                                     static_cast<size_t>(Entry::fn) * sizeof(CK_C_Initialize), \
+                "row " #fn " is not at its CK_FUNCTION_LIST place");
+SX_P11_ENTRY_TABLE(SX_P11_ROW_AT_MEMBER)
+#undef SX_P11_ROW_AT_MEMBER
+
+#define SX_P11_LIST_MEMBER(fn, lookup, lock, login) fn,
+CK_FUNCTION_LIST g_list = {{2, 40}, SX_P11_ENTRY_TABLE(SX_P11_LIST_MEMBER)};
+#undef SX_P11_LIST_MEMBER
 
 }  // namespace
 
 SX_P11_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
-  if (ppFunctionList == nullptr) return CKR_ARGUMENTS_BAD;
-  *ppFunctionList = &g_list;
-  return CKR_OK;
+  return run<Entry::C_GetFunctionList>([&]() -> CK_RV {
+    if (ppFunctionList == nullptr) return CKR_ARGUMENTS_BAD;
+    *ppFunctionList = &g_list;
+    return CKR_OK;
+  });
 }

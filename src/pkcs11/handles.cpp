@@ -25,7 +25,11 @@ std::optional<token::ObjectRef> Handles::ref(CK_OBJECT_HANDLE h) const {
   return it->second;
 }
 
-CK_OBJECT_HANDLE Handles::add(std::shared_ptr<SessionObject> o) {
+CK_OBJECT_HANDLE Handles::add(CK_SESSION_HANDLE owner, const token::ObjectKind& kind, token::AttrMap values) {
+  auto o = std::make_shared<SessionObject>();
+  o->owner = owner;
+  o->kind = kind;
+  o->values = std::move(values);
   std::lock_guard<std::mutex> lk(mu_);
   CK_OBJECT_HANDLE h = next_++;
   session_[h] = std::move(o);

@@ -29,7 +29,8 @@ class Handles {
   CK_OBJECT_HANDLE for_ref(token::ObjectRef r);
   std::optional<token::ObjectRef> ref(CK_OBJECT_HANDLE h) const;
 
-  CK_OBJECT_HANDLE add(std::shared_ptr<SessionObject> o);
+  // A new session object of session `owner` (dropped when it closes).
+  CK_OBJECT_HANDLE add(CK_SESSION_HANDLE owner, const token::ObjectKind& kind, token::AttrMap values);
   std::shared_ptr<SessionObject> session_object(CK_OBJECT_HANDLE h) const;
   std::vector<CK_OBJECT_HANDLE> session_handles() const;
   bool erase(CK_OBJECT_HANDLE h);

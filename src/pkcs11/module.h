@@ -2,6 +2,8 @@
 // (fork detection), and the helpers every entry point uses: exception guard,
 // session lookup, handle resolution. Lock order (never the other way round):
 //   lifecycle (shared) -> Session::mu -> Module::auth_mu -> Module::chip_mu -> table mutexes.
+// Which of them an entry point holds is its row in entry_table.h; entry_run.h
+// takes them (with_module / with_session below are its building blocks).
 #pragma once
 
 #include <p11-kit/pkcs11.h>
@@ -60,7 +62,7 @@ class Module {
 
   const Config cfg;
   const pid_t pid;
-  std::mutex auth_mu;  // C_Login/C_Logout/C_InitToken/C_InitPIN/C_SetPIN, one at a time
+  std::mutex auth_mu;  // the login state changes one at a time (entry_table.h: kAuth rows)
   std::mutex chip_mu;  // the link and the Token
   Chip chip;           // guarded by chip_mu
   ObjectCache cache;   // guarded by chip_mu
