@@ -2,8 +2,10 @@
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -27,12 +29,21 @@ Bytes digest(const EVP_MD* md, ByteView data) {
 
 Bytes sha256(ByteView data) { return digest(EVP_sha256(), data); }
 
-ossl::Pkey p256_public_key(ByteView point) {
-  Bytes spki = hex("3059301306072a8648ce3d020106082a8648ce3d030107034200");
-  append(spki, point);
-  const unsigned char* p = spki.data();
-  return ossl::Pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
+ossl::Pkey ec_public_key(const char* group, ByteView point) {
+  ossl::ParamBld bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
+    return nullptr;
+  ossl::Params params(OSSL_PARAM_BLD_to_param(bld.get()));
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* k = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &k, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
+    return nullptr;
+  return ossl::Pkey(k);
 }
+
+ossl::Pkey p256_public_key(ByteView point) { return ec_public_key("prime256v1", point); }
 
 Bytes unwrap_point(ByteView der) {
   if (der.size() < 3 || der[0] != 0x04) return {};

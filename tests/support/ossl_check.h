@@ -16,8 +16,9 @@ Bytes random_bytes(size_t n);
 Bytes digest(const EVP_MD* md, ByteView data);
 Bytes sha256(ByteView data);
 
-// The P-256 public key of an uncompressed point 04||X||Y (what the chip returns); null if
-// the point is not on the curve.
+// The EC public key of an uncompressed point 04||X||Y (what the chip returns) on the named
+// group (e.g. "prime256v1"); null if the point is not on the curve.
+ossl::Pkey ec_public_key(const char* group, ByteView point);
 ossl::Pkey p256_public_key(ByteView point);
 // CKA_EC_POINT (DER OCTET STRING around 04||X||Y) -> the raw point; empty if malformed.
 Bytes unwrap_point(ByteView ec_point_der);

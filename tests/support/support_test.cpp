@@ -1,6 +1,9 @@
-// The support library itself: TempDir, the channel double, the RSA test key.
+// The support library itself: TempDir, the channel double, the RSA test key, the OpenSSL checks.
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/x509.h>
 
 #include <filesystem>
@@ -20,8 +23,9 @@ TEST(TempDir, MadeAndRemovedWithItsFiles) {
     TempDir dir;
     path = dir.path();
     ASSERT_TRUE(std::filesystem::is_directory(path));
-    std::ofstream(dir.file("f")) << "x";
-    EXPECT_TRUE(std::filesystem::exists(path + "/f"));
+    EXPECT_EQ(dir.write("f", "x\ny"), path + "/f");
+    EXPECT_EQ(dir.read("f"), "x\ny");
+    EXPECT_EQ(dir.read("absent"), "");
     TempDir other;
     EXPECT_NE(other.path(), path);
   }
@@ -96,6 +100,43 @@ TEST(TestRsaKey, PemPkcs8AndPartsAreOneRsa2048Key) {
   ossl::Pkey pub(d2i_PUBKEY(nullptr, &q, static_cast<long>(spki.size())));
   ASSERT_TRUE(pub);
   EXPECT_TRUE(rsa_verify_message(pub.get(), EVP_sha256(), -1, msg, sig));
+}
+
+TEST(OsslCheck, EcPublicKeyOnlyForAPointOnTheCurve) {
+  // The generator of P-256 (SEC 2) is on the curve; change one byte of Y and it is not.
+  Bytes g = hex("04"
+                "6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296"
+                "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5");
+  EXPECT_TRUE(p256_public_key(g));
+  g.back() ^= 1;
+  EXPECT_FALSE(p256_public_key(g));
+  EXPECT_FALSE(ec_public_key("secp384r1", g));
+}
+
+TEST(OsslCheck, EcdsaRsAndDerVerifyTheSameSignature) {
+  const Bytes der = ec_private_der(NID_X9_62_prime256v1);
+  const unsigned char* p = der.data();
+  ossl::Pkey key(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));
+  ASSERT_TRUE(key);
+  const Bytes d = sha256(Bytes{'m'});
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+  ASSERT_EQ(EVP_PKEY_sign_init(ctx.get()), 1);
+  size_t len = 80;
+  Bytes sig(len);
+  ASSERT_EQ(EVP_PKEY_sign(ctx.get(), sig.data(), &len, d.data(), d.size()), 1);
+  sig.resize(len);
+  EXPECT_TRUE(verify_der(key.get(), d, sig));
+  const unsigned char* q = sig.data();
+  ECDSA_SIG* s = d2i_ECDSA_SIG(nullptr, &q, static_cast<long>(sig.size()));
+  ASSERT_NE(s, nullptr);
+  Bytes rs(64);
+  BN_bn2binpad(ECDSA_SIG_get0_r(s), rs.data(), 32);
+  BN_bn2binpad(ECDSA_SIG_get0_s(s), rs.data() + 32, 32);
+  ECDSA_SIG_free(s);
+  EXPECT_TRUE(verify_p256_rs(key.get(), d, rs));
+  rs[5] ^= 1;
+  EXPECT_FALSE(verify_ecdsa_rs(key.get(), d, rs));
+  EXPECT_FALSE(verify_p256_rs(key.get(), d, ByteView(rs).first(62)));
 }
 
 }  // namespace

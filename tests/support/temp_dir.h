@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <system_error>
 
@@ -32,6 +34,18 @@ class TempDir {
 
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
+  // Writes (replaces) a file in the directory; returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(file(name), std::ios::trunc) << text;
+    return file(name);
+  }
+  // A file's whole content; empty if it cannot be read.
+  std::string read(const std::string& name) const {
+    std::ifstream in(file(name));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
 
  private:
   std::string path_;

@@ -11,6 +11,7 @@
 #include "base/bytes.h"
 #include "link/apdu_channel.h"
 #include "sim/simulator.h"
+#include "support/ossl_check.h"
 #include "support/recording_channel.h"
 #include "support/sim_channel.h"
 #include "support/temp_dir.h"
