@@ -34,7 +34,8 @@
 
 #include "link/endpoint.h"
 #include "link/jrcp_client.h"
-#include "pkcs11/ossl_util.h"
+#include "support/ossl_check.h"
+#include "support/test_rsa_key.h"
 #include "se05x/client.h"
 #include "support/sim_process.h"
 
@@ -87,11 +88,9 @@ struct Rig {
   std::string error;
 
   Rig() {
-    setenv("SE05X_SIM_FIXED_FACTORY_RSA", "1", 1);  // the child inherits it: no RSA keygen at start
-    proc = std::make_unique<testing::SimProcess>(
-        SX_SIM_BINARY, std::vector<std::string>{"--nvm", dir.file("chip.nvm"), "--no-fsync", "--listen",
-                                                "unix:" + dir.file("sim.sock")});
-    if (!proc->start() || proc->endpoints().size() != 1) {
+    testing::use_test_rsa_factory_key(true);  // the child inherits it: no RSA keygen at start
+    proc = testing::start_sim_in(dir);
+    if (!proc) {
       error = "se05x-sim did not start";
       return;
     }
@@ -163,7 +162,7 @@ struct Rig {
     P11(f->C_GetAttributeValue(s, hpub, &pa, 1));
     point.resize(pa.ulValueLen);
 
-    const Bytes cert = p11test::cert_for_point(point, kLabel);
+    const Bytes cert = testing::cert_for_point(point, kLabel);
     if (cert.empty()) return "cannot make the certificate with OpenSSL";
     CK_OBJECT_CLASS cc = CKO_CERTIFICATE;
     CK_CERTIFICATE_TYPE ct = CKC_X_509;
@@ -177,7 +176,7 @@ struct Rig {
     const Bytes digest(32, 0x5A);
     Bytes sig;
     if (auto e = sign(s, key, digest, sig); !e.empty()) return e;
-    if (!p11test::verify_p256(point, digest, sig)) return "the module's ECDSA signature does not verify";
+    if (!testing::verify_p256(point, digest, sig)) return "the module's ECDSA signature does not verify";
     P11(f->C_CloseSession(s));
     P11(f->C_Finalize(nullptr));
     return {};

@@ -9,6 +9,11 @@ else()
 endif()
 include(GoogleTest)
 
+# The repository's one RSA test key. Simulated chips of the test suite take it as their
+# factory RSA key (SE05X_SIM_FACTORY_RSA_KEY) instead of generating one per test process
+# (seconds under qemu); tests/support/test_rsa_key.h loads it for tests that import it.
+set(SX_TEST_RSA_KEY_FILE ${PROJECT_SOURCE_DIR}/tests/support/rsa2048_test_key.pem)
+
 # sx_test(NAME SOURCES ... DEPS ... [LABELS ...]): one gtest binary, each TEST
 # registered with CTest separately so failures are named.
 function(sx_test name)
@@ -22,9 +27,7 @@ function(sx_test name)
   if(NOT A_LABELS)
     set(A_LABELS unit)
   endif()
-  # Simulated chips take the repository's fixed factory RSA key instead of generating
-  # one per test process (seconds under qemu); see src/sim/fixed_rsa_key.h.
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT} ENVIRONMENT "SE05X_SIM_FIXED_FACTORY_RSA=1"
+    PROPERTIES LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT} ENVIRONMENT "SE05X_SIM_FACTORY_RSA_KEY=${SX_TEST_RSA_KEY_FILE}"
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 endfunction()

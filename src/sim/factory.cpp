@@ -3,15 +3,15 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
-#include <string_view>
+#include <string>
 
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "sim/curves.h"
 #include "sim/ec_crypto.h"
-#include "sim/fixed_rsa_key.h"
 #include "sim/rsa_crypto.h"
 
 namespace sx::sim {
@@ -23,12 +23,20 @@ namespace oid = se05x::objid;
 
 Error factory_error(std::string what) { return make_error(Errc::Crypto, "factory image: " + std::move(what)); }
 
-// The repository's fixed key instead of a fresh one (SE05X_SIM_FIXED_FACTORY_RSA=1).
-Result<RsaComponents> fixed_factory_rsa() {
-  const Bytes der = hex(kFixedRsa2048Pkcs8Hex);
-  const unsigned char* p = der.data();
-  ossl::Pkey key(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));
-  if (!key) return factory_error("fixed RSA key does not parse");
+// No passphrase: an encrypted key file is refused instead of prompting on a terminal.
+int no_passphrase(char*, int, int, void*) { return 0; }
+
+// The factory RSA key from a PEM file (SE05X_SIM_FACTORY_RSA_KEY): the test suite names the
+// repository's test key, because generating a key per simulated chip costs seconds under qemu.
+// A file that cannot be used is an error, never a silent fresh key.
+Result<RsaComponents> factory_rsa_from_file(const std::string& path) {
+  const std::string what = "SE05X_SIM_FACTORY_RSA_KEY=" + path + ": ";
+  ossl::BioPtr bio(BIO_new_file(path.c_str(), "r"));
+  if (!bio) return factory_error(what + "cannot open the file");
+  ossl::Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  if (!key) return factory_error(what + "not a PEM private key");
+  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA || EVP_PKEY_get_bits(key.get()) != 2048)
+    return factory_error(what + "not an RSA-2048 key");
   return rsa_components(key.get());
 }
 
@@ -39,8 +47,8 @@ Result<RsaComponents> factory_rsa() {
   static std::optional<RsaComponents> cached;
   std::lock_guard lock(mu);
   if (!cached) {
-    const char* fixed = std::getenv("SE05X_SIM_FIXED_FACTORY_RSA");
-    SX_ASSIGN(RsaComponents c, fixed && std::string_view(fixed) == "1" ? fixed_factory_rsa() : rsa_generate(2048));
+    const char* file = std::getenv("SE05X_SIM_FACTORY_RSA_KEY");
+    SX_ASSIGN(RsaComponents c, file && *file ? factory_rsa_from_file(file) : rsa_generate(2048));
     cached = std::move(c);
   }
   return *cached;

@@ -123,7 +123,7 @@ TEST_F(CliErrors, NoChipReachable) {
 
 TEST_F(CliErrors, DoctorNamesAProcessHoldingTheChip) {
   // The lock file matters on a direct I2C link (here the simulator's virtual bus).
-  sx::testing::SimProcess bus(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY),
+  sx::testing::SimProcess bus(sx::testing::sim_binary(),
                               {"--nvm", file("bus.nvm"), "--listen", "vi2c:" + file("i2c.sock")});
   ASSERT_TRUE(bus.start());
   const int fd = ::open(file("lock").c_str(), O_RDWR | O_CREAT, 0600);

@@ -40,7 +40,7 @@ void CliTest::restart_sim(std::optional<uint64_t> power_cut_at) {
     args.push_back("--power-cut-at");
     args.push_back(std::to_string(*power_cut_at));
   }
-  sim_ = std::make_unique<sx::testing::SimProcess>(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY), args);
+  sim_ = std::make_unique<sx::testing::SimProcess>(sx::testing::sim_binary(), args);
   ASSERT_TRUE(sim_->start());
 }
 

@@ -53,7 +53,7 @@ TEST_F(CliLock, ABrokerLinkDoesNotWaitForTheLockFile) {
 }
 
 TEST_F(CliLock, ADirectI2cLinkWaitsABoundedTimeAndSaysSo) {
-  sx::testing::SimProcess bus(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY),
+  sx::testing::SimProcess bus(sx::testing::sim_binary(),
                               {"--nvm", file("bus.nvm"), "--listen", "vi2c:" + file("i2c.sock")});
   ASSERT_TRUE(bus.start());
   ASSERT_EQ(bus.endpoints().size(), 1u);

@@ -3,27 +3,15 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "cli/gg_config.h"
 #include "cli/gg_config_read.h"
 #include "cli/output_files.h"
-#include "support/sim_process.h"
+#include "support/temp_dir.h"
 
 namespace sx::cli {
 namespace {
 
-// The shared temporary directory plus the two file helpers these tests need.
-struct TempDir : sx::testing::TempDir {
-  void write(const std::string& name, const std::string& text) const { std::ofstream(file(name)) << text; }
-  std::string read(const std::string& name) const {
-    std::ifstream in(file(name));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-};
+using sx::testing::TempDir;
 
 GgParams params(Nucleus n = Nucleus::Java) {
   GgParams p;

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "integration/rig.h"
-#include "support/crypto_util.h"
+#include "support/ossl_check.h"
 #include "se05x/client.h"
 #include "se05x/public_key.h"
 

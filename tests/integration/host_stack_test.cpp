@@ -8,7 +8,7 @@
 
 #include "crypto/ossl.h"
 #include "integration/rig.h"
-#include "support/crypto_util.h"
+#include "support/ossl_check.h"
 #include "se05x/client.h"
 #include "se05x/curves.h"
 #include "se05x/public_key.h"

@@ -84,7 +84,7 @@ class ProcessRig : public Rig {
     else if (kind_ == "jrcp-unix") listen = "unix:" + dir_.file("se05x.sock");
     else listen = "vi2c:" + dir_.file("i2c.sock");
     // SX_TEST_SIM: the packaged simulator in the armhf packaged suite.
-    proc_ = std::make_unique<SimProcess>(sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY),
+    proc_ = std::make_unique<SimProcess>(sx::testing::sim_binary(),
                                          std::vector<std::string>{"--nvm", nvm_, "--variant", variant_, "--no-fsync",
                                                                   "--listen", listen});
     if (!proc_->start() || proc_->endpoints().empty())

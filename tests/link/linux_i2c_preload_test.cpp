@@ -12,7 +12,7 @@
 #include "fake_bus.h"
 #include "link/linux_i2c.h"
 #include "link/vi2c.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 extern char** environ;
 
@@ -69,7 +69,7 @@ class PreloadTest : public ::testing::Test {
     ASSERT_TRUE(server.listen(path).ok());
     ASSERT_TRUE(server.start().ok());
   }
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   test::FakeBus bus;
   Vi2cServer server{bus, 0x48};
   std::string path;

@@ -8,7 +8,7 @@
 #include "fake_bus.h"
 #include "link/open_bus.h"
 #include "link/vi2c.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sx::link {
 namespace {
@@ -61,7 +61,7 @@ TEST(Socket, TcpConnectRefusedAndResolveErrors) {
 }
 
 TEST(Socket, UnixListenRefusesRegularFile) {
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   std::ofstream(dir.file("f")) << "x";
   auto l = unix_listen(dir.file("f"));
   ASSERT_FALSE(l.ok());
@@ -70,7 +70,7 @@ TEST(Socket, UnixListenRefusesRegularFile) {
 }
 
 TEST(OpenBus, Vi2cEndpointAndJrcpRejected) {
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   test::FakeBus fake;
   Vi2cServer server(fake);
   ASSERT_TRUE(server.listen(dir.file("bus")).ok());

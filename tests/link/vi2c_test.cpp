@@ -7,7 +7,7 @@
 #include "fake_bus.h"
 #include "link/socket.h"
 #include "link/vi2c_wire.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sx::link {
 namespace {
@@ -19,7 +19,7 @@ class Vi2cTest : public ::testing::Test {
     ASSERT_TRUE(server.listen(path).ok());
     ASSERT_TRUE(server.start().ok());
   }
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   test::FakeBus bus;
   Vi2cServer server{bus, 0x48};
   std::string path;
@@ -117,7 +117,7 @@ TEST_F(Vi2cTest, ServerStopIsSeenByClient) {
 }
 
 TEST(Vi2c, ConnectToMissingSocketFails) {
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   auto c = Vi2cClient::connect(dir.file("nothing"));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code, Errc::Io);

@@ -44,7 +44,7 @@ set(_pk_env
     "SX_TEST_BROKER=${_pk_root}/usr/sbin/se05xd"
     "SX_TEST_EXEC_WRAPPER=${_pk_wrapper}"
     "LD_LIBRARY_PATH=${SX_ARMHF_LIBDIR}"
-    "SE05X_SIM_FIXED_FACTORY_RSA=1")
+    "SE05X_SIM_FACTORY_RSA_KEY=${SX_TEST_RSA_KEY_FILE}")
 
 # sx_packaged_suite(NAME TARGET [SHARDS n] [FILTER gtest-filter] [TIMEOUT s]): the gtest
 # executable TARGET (run under the emulator, since it is a cross-built target) as

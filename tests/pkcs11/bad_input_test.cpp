@@ -1,10 +1,13 @@
 // Bad input gets the right CK_RV and changes nothing: invalid handles, NULL
 // pointers, inconsistent templates, short buffers, malformed certificates,
 // missing login, read-only sessions.
-#include "pkcs11/ossl_util.h"
+#include "support/ossl_check.h"
 #include "pkcs11/p11_fixture.h"
 
 namespace sx::p11test {
+
+using sx::testing::cert_for_point;
+
 namespace {
 
 class BadInput : public P11Test {

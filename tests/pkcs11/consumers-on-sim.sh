@@ -23,7 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export SE05X_SIM_FIXED_FACTORY_RSA=1
+# The repository's RSA test key as the factory RSA key: no RSA-2048 generation at start.
+export SE05X_SIM_FACTORY_RSA_KEY="$here/../support/rsa2048_test_key.pem"
 "$sim_bin" --nvm "$work/chip.nvm" --no-fsync --listen "unix:$work/sim.sock" --ready-file "$work/ready" \
   >"$work/sim.log" 2>&1 &
 sim_pid=$!

@@ -5,10 +5,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pkcs11/ossl_util.h"
+#include "support/ossl_check.h"
 #include "pkcs11/p11_fixture.h"
 
 namespace sx::p11test {
+
+using sx::testing::unwrap_point;
+using sx::testing::cert_for_point;
+using sx::testing::verify_p256;
+using sx::testing::sha256;
+
 namespace {
 
 using FlowTest = P11Test;
@@ -333,10 +339,8 @@ TEST_F(FlowTest, LinkLossIsADeviceErrorAndRecovers) {
   Bytes sig(64);
   CK_ULONG len = 64;
   EXPECT_EQ(f->C_Sign(s, const_cast<uint8_t*>(digest.data()), 32, sig.data(), &len), CKR_DEVICE_ERROR);
-  sim = std::make_unique<sx::testing::SimProcess>(
-      SX_SIM_BINARY, std::vector<std::string>{"--nvm", dir->file("chip.nvm"), "--no-fsync", "--listen",
-                                              "unix:" + dir->file("sim.sock")});
-  ASSERT_TRUE(sim->start());
+  sim = sx::testing::start_sim_in(*dir);
+  ASSERT_NE(sim, nullptr);
   // Same session, same login, same handles.
   EXPECT_TRUE(verify_p256(point, digest, sign(s, priv, CKM_ECDSA, digest)));
   EXPECT_EQ(find_label(s, kLabel, CKO_PRIVATE_KEY), std::vector<CK_OBJECT_HANDLE>{priv});

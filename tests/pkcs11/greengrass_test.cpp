@@ -11,10 +11,15 @@
 
 #include "link/endpoint.h"
 #include "link/jrcp_client.h"
-#include "pkcs11/ossl_util.h"
+#include "support/ossl_check.h"
 #include "pkcs11/p11_fixture.h"
 
 namespace sx::p11test {
+
+using sx::testing::cert_for_point;
+using sx::testing::verify_p256;
+using sx::testing::sha256;
+
 namespace {
 
 using Greengrass = P11Test;

@@ -7,11 +7,12 @@
 #include <fstream>
 
 #include "support/test_binary.h"
+#include "support/test_rsa_key.h"
 
 namespace sx::p11test {
 
 std::string module_path() { return sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE); }
-std::string sim_path() { return sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY); }
+std::string sim_path() { return sx::testing::sim_binary(); }
 
 CK_FUNCTION_LIST* fl() {
   static CK_FUNCTION_LIST* list = [] {
@@ -42,12 +43,9 @@ void P11Test::SetUp() {
   f = fl();
   ASSERT_NE(f, nullptr) << module_path() << ": " << dlerror();
   dir = std::make_unique<sx::testing::TempDir>();
-  setenv("SE05X_SIM_FIXED_FACTORY_RSA", "1", 0);  // no RSA key generation per simulator
-  sim = std::make_unique<sx::testing::SimProcess>(
-      sim_path(), std::vector<std::string>{"--nvm", dir->file("chip.nvm"), "--no-fsync", "--listen",
-                                              "unix:" + dir->file("sim.sock")});
-  ASSERT_TRUE(sim->start()) << sim_path();
-  ASSERT_EQ(sim->endpoints().size(), 1u);
+  sx::testing::use_test_rsa_factory_key();  // no RSA key generation per simulator
+  sim = sx::testing::start_sim_in(*dir);
+  ASSERT_NE(sim, nullptr) << sim_path();
   setenv("SE05X_PORT", sim->endpoints()[0].c_str(), 1);
   use_config(dir->file("p11.conf"), "# test configuration\nlock_file = " + dir->file("p11.lock") +
                                         "\npin_iterations = 1000\nlog_level = warn\n"

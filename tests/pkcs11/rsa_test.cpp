@@ -1,10 +1,13 @@
 // RSA on the chip through the module: key generation (2048), CKM_RSA_PKCS
 // signatures over a DigestInfo (aws-c-io / SunPKCS11's input), multi-part
 // SHA256-RSA, and PKCS#1 v1.5 decryption with the length query.
-#include "pkcs11/ossl_util.h"
+#include "support/ossl_check.h"
 #include "pkcs11/p11_fixture.h"
 
 namespace sx::p11test {
+
+using sx::testing::sha256;
+
 namespace {
 
 using RsaTest = P11Test;

@@ -7,10 +7,14 @@
 #include <atomic>
 #include <thread>
 
-#include "pkcs11/ossl_util.h"
+#include "support/ossl_check.h"
 #include "pkcs11/p11_fixture.h"
 
 namespace sx::p11test {
+
+using sx::testing::verify_p256;
+using sx::testing::sha256;
+
 namespace {
 
 using Threads = P11Test;

@@ -26,7 +26,7 @@ std::string resolve(std::string binary) {
   // Compared as views, assigned in place: GCC 12 at -O2 reported a false
   // maybe-uninitialized on the temporaries of `binary == "literal"` + return.
   if (std::string_view(binary) == std::string_view(SX_SIM_BINARY))
-    binary = sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY);
+    binary = sx::testing::sim_binary();
 #endif
   return binary;
 }
@@ -111,15 +111,21 @@ void SimProcess::kill_hard() {
   pid_ = -1;
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/sx-test-XXXXXX";
-  const char* p = mkdtemp(tmpl);
-  path_ = p ? p : "/tmp";
+std::string sim_binary() {
+#ifdef SX_SIM_BINARY
+  return sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY);
+#else
+  return sx::test::binary_path("SX_TEST_SIM", "se05x-sim");
+#endif
 }
 
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (path_ != "/tmp") std::filesystem::remove_all(path_, ec);
+std::unique_ptr<SimProcess> start_sim_in(const TempDir& dir, const std::string& nvm,
+                                         const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"--nvm", dir.file(nvm), "--no-fsync", "--listen", "unix:" + dir.file("sim.sock")};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto p = std::make_unique<SimProcess>(sim_binary(), std::move(args));
+  if (!p->start() || p->endpoints().size() != 1) return nullptr;
+  return p;
 }
 
 }  // namespace sx::testing

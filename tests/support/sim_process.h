@@ -5,8 +5,11 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "support/temp_dir.h"  // TempDir, which users of SimProcess need beside it
 
 namespace sx::testing {
 
@@ -41,16 +44,13 @@ class SimProcess {
   pid_t pid_ = -1;
 };
 
-// A fresh temporary directory removed (recursively) at destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
+// The se05x-sim the tests run: the build tree's (SX_SIM_BINARY), or $SX_TEST_SIM.
+std::string sim_binary();
 
- private:
-  std::string path_;
-};
+// The simulated chip of most process-level tests: se05x-sim with its NVM in dir/<nvm>,
+// listening on unix:dir/sim.sock, without fsync; `extra` adds arguments. Started and
+// ready (its one endpoint is endpoints()[0]), or null.
+std::unique_ptr<SimProcess> start_sim_in(const TempDir& dir, const std::string& nvm = "chip.nvm",
+                                         const std::vector<std::string>& extra = {});
 
 }  // namespace sx::testing

@@ -43,8 +43,8 @@ void expect_nothing_hidden(Chip& chip, const Token& t) {
 }
 
 void run_mode(const Scenario& s, sim::CutMode mode, std::optional<size_t> keep) {
-  TempDir dir;
-  const std::string base = dir.path("base.nvm"), work = dir.path("work.nvm");
+  sx::testing::TempDir dir;
+  const std::string base = dir.file("base.nvm"), work = dir.file("work.nvm");
   fs::copy_file(factory_nvm(), base);
   {
     auto chip = Chip::open_file(base);
@@ -116,7 +116,7 @@ void run(const Scenario& s) {
 }
 
 const Bytes& cert_der() {
-  static const Bytes der = make_cert_der("power cut device");
+  static const Bytes der = sx::testing::self_signed_cert_der("power cut device");
   return der;
 }
 
@@ -265,7 +265,7 @@ TEST(PowerCut, DestroyKeyPair) {
 }
 
 const Bytes& key_der() {
-  static const Bytes der = make_ec_private_der(NID_X9_62_prime256v1);
+  static const Bytes der = sx::testing::ec_private_der(NID_X9_62_prime256v1);
   return der;
 }
 

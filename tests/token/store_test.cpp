@@ -8,7 +8,7 @@ namespace sx::token {
 namespace {
 
 using test::Chip;
-using test::TempDir;
+using sx::testing::TempDir;
 
 Metadata with_label(const std::string& label, size_t objects = 0, size_t label_len = 8) {
   Metadata m;

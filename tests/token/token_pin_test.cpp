@@ -50,7 +50,7 @@ TEST(PinVerifier, IterationsAreBounded) {
 }
 
 struct PinTest : ::testing::Test {
-  TempDir dir;
+  sx::testing::TempDir dir;
   std::unique_ptr<Chip> chip = Chip::fresh(dir);
   std::vector<uint32_t> fillers;
 
@@ -147,7 +147,7 @@ TEST_F(PinTest, TheAttemptIsCountedBeforeTheComparison) {
   chip->sim->faults().cut_at_write(count_writes + 1, sim::CutMode::BeforeWrite);
   EXPECT_FALSE(t->check_pin(UserType::User, "4821").ok());
   chip.reset();
-  chip = Chip::open_file(dir.path("chip.nvm"));
+  chip = Chip::open_file(dir.file("chip.nvm"));
   ASSERT_TRUE(chip);
   auto t2 = open_token(*chip->ch);
   ASSERT_TRUE(t2);

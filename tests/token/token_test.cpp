@@ -16,7 +16,7 @@ using namespace test;
 namespace oid = se05x::objid;
 
 struct TokenTest : ::testing::Test {
-  TempDir dir;
+  sx::testing::TempDir dir;
   std::unique_ptr<Chip> chip = Chip::fresh(dir);
 };
 
@@ -131,7 +131,7 @@ TEST_F(TokenTest, UniquenessPerClassIsEnforced) {
 }
 
 TEST_F(TokenTest, SecondInstanceSeesChangesThroughRefreshWithOneReadWhenUnchanged) {
-  CountingChannel ch_a(*chip->raw), ch_b(*chip->raw);
+  RecordingChannel ch_a(*chip->raw), ch_b(*chip->raw);
   auto a = open_token(ch_a);
   auto b = open_token(ch_b);
   ASSERT_TRUE(a && b);
@@ -152,7 +152,7 @@ TEST_F(TokenTest, SecondInstanceSeesChangesThroughRefreshWithOneReadWhenUnchange
   EXPECT_EQ(ch_b.apdus, 2);
 
   // A new object created through A: B sees it, and its certificate is not re-read by A.
-  auto cert = make_cert_der("second instance");
+  auto cert = sx::testing::self_signed_cert_der("second instance");
   NewObject n;
   n.label = "c2";
   auto ref = a->create_certificate(cert, n);
@@ -165,7 +165,7 @@ TEST_F(TokenTest, SecondInstanceSeesChangesThroughRefreshWithOneReadWhenUnchange
 }
 
 TEST_F(TokenTest, RefreshDoesNotReReadCachedCertificates) {
-  CountingChannel ch_a(*chip->raw), ch_b(*chip->raw);
+  RecordingChannel ch_a(*chip->raw), ch_b(*chip->raw);
   auto a = open_token(ch_a);
   auto b = open_token(ch_b);
   ASSERT_TRUE(a && b);
@@ -184,7 +184,7 @@ TEST_F(TokenTest, MetadataOfVanishedObjectIsIgnoredAndCleaned) {
   ASSERT_TRUE(t);
   NewObject n;
   n.label = "doomed";
-  auto ref = t->create_certificate(make_cert_der("doomed"), n);
+  auto ref = t->create_certificate(sx::testing::self_signed_cert_der("doomed"), n);
   ASSERT_TRUE(ref.ok());
   // Another tool deletes the chip object behind our back.
   se05x::Client other(*chip->raw);
@@ -273,7 +273,7 @@ TEST_F(TokenTest, NewerFormatMetadataIsReadAsAbsentAndNeverOverwritten) {
 }
 
 TEST_F(TokenTest, LockFileIsUsedAndNestedChannelLocksReachTheChannelOnce) {
-  const std::string lock = dir.path("se05x.lock");
+  const std::string lock = dir.file("se05x.lock");
   auto t = open_token(*chip->ch, test_options(lock));
   ASSERT_TRUE(t);
   EXPECT_TRUE(std::filesystem::exists(lock));
@@ -297,9 +297,9 @@ namespace {
 
 // Exclusion between holders and nesting: tests/device/chip_lock_test.cpp.
 TEST(FileLock, HoldingTheTokenAllowsTokenOperationsOnTheSameThread) {
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   auto chip = test::Chip::fresh(dir);
-  auto t = test::open_token(*chip->ch, test::test_options(dir.path("l.lock")));
+  auto t = test::open_token(*chip->ch, test::test_options(dir.file("l.lock")));
   ASSERT_TRUE(t);
   auto hold = t->hold();
   ASSERT_TRUE(hold.ok());

@@ -6,7 +6,7 @@
 #include "se05x/constants.h"
 #include "token/id_range.h"
 #include "token/store.h"
-#include "rsa_test_key.h"
+#include "support/test_rsa_key.h"
 #include "token_test_util.h"
 
 namespace sx::token {
@@ -16,7 +16,7 @@ using namespace test;
 namespace oid = se05x::objid;
 
 struct WriteTest : ::testing::Test {
-  TempDir dir;
+  sx::testing::TempDir dir;
   std::unique_ptr<Chip> chip = Chip::fresh(dir);
 };
 
@@ -31,7 +31,7 @@ TEST_F(WriteTest, GeneratedKeyAndCertificateShareLabelAndIdAcrossAFreshToken) {
   ASSERT_TRUE(key.ok()) << key.error().to_string();
   EXPECT_TRUE(ids::in_range(key->chip_id));
   EXPECT_FALSE(ids::is_store_object(key->chip_id));
-  const Bytes cert = make_cert_der("device");
+  const Bytes cert = sx::testing::self_signed_cert_der("device");
   auto c = t->create_certificate(cert, n);
   ASSERT_TRUE(c.ok()) << c.error().to_string();
   EXPECT_NE(c->chip_id, key->chip_id);
@@ -105,7 +105,7 @@ TEST_F(WriteTest, GeneratesOneRsa2048Key) {
 TEST_F(WriteTest, ImportsAnEcKeyFromDerAndWipesIt) {
   auto t = open_token(*chip->ch);
   ASSERT_TRUE(t);
-  auto mat = parse_private_key_der(make_ec_private_der(NID_X9_62_prime256v1));
+  auto mat = parse_private_key_der(sx::testing::ec_private_der(NID_X9_62_prime256v1));
   ASSERT_TRUE(mat.ok()) << mat.error().to_string();
   const Bytes q = mat->ec()->q;
   NewObject n;
@@ -122,7 +122,7 @@ TEST_F(WriteTest, ImportsAnEcKeyFromDerAndWipesIt) {
 TEST_F(WriteTest, ImportsAnRsaKeyFromPkcs8) {
   auto t = open_token(*chip->ch);
   ASSERT_TRUE(t);
-  auto mat = parse_private_key_der(hex(kRsa2048Pkcs8Hex));
+  auto mat = parse_private_key_der(sx::testing::test_rsa_key_pkcs8());
   ASSERT_TRUE(mat.ok()) << mat.error().to_string();
   ASSERT_TRUE(mat->rsa());
   EXPECT_EQ(mat->rsa()->bits(), 2048);
@@ -194,7 +194,7 @@ TEST_F(WriteTest, LeftoverOfAnInterruptedCreationIsDeletedAtOpen) {
   gone.chip_id = ids::kAllocFirst + 1;
   md.objects.push_back(gone);
   ASSERT_TRUE(s.commit(md).ok());
-  ASSERT_TRUE(c.create_binary(ids::kAllocFirst, make_cert_der("half")).ok());
+  ASSERT_TRUE(c.create_binary(ids::kAllocFirst, sx::testing::self_signed_cert_der("half")).ok());
 
   auto t = open_token(*chip->ch);
   ASSERT_TRUE(t);
@@ -227,7 +227,7 @@ TEST_F(WriteTest, DataObjectsKeepApplicationAndObjectId) {
   EXPECT_EQ(to_hex(o->object_id), "06012A");
   EXPECT_EQ(to_hex(o->value), "00112233");
   // A data object whose bytes happen to be a certificate stays a data object.
-  auto cert_as_data = t2->create_data(make_cert_der("as data"), {});
+  auto cert_as_data = t2->create_data(sx::testing::self_signed_cert_der("as data"), {});
   ASSERT_TRUE(cert_as_data.ok());
   auto t3 = open_token(*chip->ch);
   EXPECT_TRUE(t3->find(*cert_as_data));
@@ -294,10 +294,10 @@ TEST_F(WriteTest, KeyWithACertificateThatDoesNotFitLeavesNothing) {
     ASSERT_TRUE(c.create_binary(filler++, Bytes(std::min<size_t>(f - want - overhead, 0x7FFF), 0xA5)).ok());
   const size_t before_free = free_now();
   ASSERT_GE(before_free, overhead + 97);
-  const Bytes cert = make_cert_der("too big to fit", false);
+  const Bytes cert = sx::testing::self_signed_cert_der("too big to fit", false);
   ASSERT_GT(cert.size() + overhead, before_free - (overhead + 97));
   const size_t objects = open_token(*chip->ch)->objects().size();  // fillers included
-  auto mat = parse_private_key_der(make_ec_private_der(NID_X9_62_prime256v1));
+  auto mat = parse_private_key_der(sx::testing::ec_private_der(NID_X9_62_prime256v1));
   ASSERT_TRUE(mat.ok());
   NewObject n;
   n.label = "gg";
