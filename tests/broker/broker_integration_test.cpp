@@ -31,6 +31,7 @@
 #include "support/exec_wrapper.h"
 #include "support/sim_process.h"
 #include "support/test_binary.h"
+#include "support/test_rsa_key.h"
 
 namespace sx::broker {
 namespace {
@@ -98,7 +99,6 @@ struct Child {
   ~Child() { kill9(); }
 };
 
-std::string sim_binary() { return sx::test::binary_path("SX_TEST_SIM", SX_SIM_BINARY); }
 std::string broker_binary() { return sx::test::binary_path("SX_TEST_BROKER", SX_BROKER_BINARY); }
 std::string module_path() { return sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE); }
 
@@ -115,12 +115,10 @@ class BrokerIntegration : public ::testing::Test {
     ::chmod(dir.path().c_str(), 0755);  // the unauthorised-uid child must reach the socket
     sim_sock = dir.file("sim.sock");
     sock = dir.file("se05xd.sock");
-    setenv("SE05X_SIM_FIXED_FACTORY_RSA", "1", 0);  // no RSA key generation per simulator
+    sx::testing::use_test_rsa_factory_key();  // no RSA key generation per simulator
     ::unsetenv("SE05X_PORT");  // se05xd would take it over its configuration's "connection"
-    sim = std::make_unique<SimProcess>(sim_binary(), std::vector<std::string>{
-                                                         "--listen", "unix:" + sim_sock, "--nvm", dir.file("se050.nvm"),
-                                                         "--no-fsync"});
-    ASSERT_TRUE(sim->start());
+    sim = sx::testing::start_sim_in(dir, "se050.nvm");
+    ASSERT_NE(sim, nullptr);
     // The module's configuration names no port: like a container with /run/se05x
     // mounted, it finds the broker's socket by default (SE05X_BROKER_SOCKET stands
     // in for /run/se05x/se05xd.sock). No lock file: the broker serialises.

@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "base/bytes.h"
-#include "support/crypto_util.h"
+#include "support/ossl_check.h"
 
 namespace {
 

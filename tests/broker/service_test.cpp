@@ -17,7 +17,7 @@
 #include "link/jrcp.h"
 #include "link/jrcp_client.h"
 #include "link/socket.h"
-#include "link/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sx::link {
 namespace {
@@ -104,7 +104,7 @@ class ServiceTest : public ::testing::Test {
     return c;
   }
 
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   EchoBackend backend;
   ServiceOptions opt;
   std::unique_ptr<Service> server;
@@ -452,7 +452,7 @@ class ServiceHooksTest : public ::testing::Test {
     return backend.gone_snapshot();
   }
 
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   HookBackend backend;
   ServiceOptions opt;
   std::unique_ptr<Service> server;

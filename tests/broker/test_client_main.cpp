@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "base/bytes.h"
-#include "support/crypto_util.h"
+#include "support/ossl_check.h"
 #include "link/endpoint.h"
 #include "link/jrcp.h"
 #include "link/socket.h"

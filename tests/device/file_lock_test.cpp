@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "device/file_lock.h"
-#include "link/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sx::device {
 namespace {
@@ -45,7 +45,7 @@ struct Holder {
 };
 
 TEST(FileLock, IsCreatedWithoutAccessForOthers) {
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string p = dir.file("chip.lock");
   auto l = FileLock::acquire(p);
   ASSERT_TRUE(l.ok()) << l.error().to_string();
@@ -56,7 +56,7 @@ TEST(FileLock, IsCreatedWithoutAccessForOthers) {
 }
 
 TEST(FileLock, RefusesAFileOthersCanOpen) {
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string p = dir.file("chip.lock");
   const int fd = ::open(p.c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(fd, 0);
@@ -68,7 +68,7 @@ TEST(FileLock, RefusesAFileOthersCanOpen) {
 }
 
 TEST(FileLock, RefusesASymlink) {
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string target = dir.file("elsewhere"), p = dir.file("chip.lock");
   ASSERT_EQ(::symlink(target.c_str(), p.c_str()), 0);
   auto l = FileLock::acquire(p);
@@ -78,7 +78,7 @@ TEST(FileLock, RefusesASymlink) {
 
 TEST(FileLock, RefusesAFileOfAnotherUser) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a file away";
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string p = dir.file("chip.lock");
   const int fd = ::open(p.c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(fd, 0);
@@ -90,7 +90,7 @@ TEST(FileLock, RefusesAFileOfAnotherUser) {
 }
 
 TEST(FileLock, RefusesADirectoryEveryoneCanRenameItIn) {
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string d = dir.file("open");
   ASSERT_EQ(::mkdir(d.c_str(), 0700), 0);
   ASSERT_EQ(::chmod(d.c_str(), 0777), 0);  // no sticky bit
@@ -103,7 +103,7 @@ TEST(FileLock, RefusesADirectoryEveryoneCanRenameItIn) {
 }
 
 TEST(FileLock, TheWaitIsBounded) {
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string p = dir.file("chip.lock");
   { ASSERT_TRUE(FileLock::acquire(p).ok()); }
   Holder other(p);

@@ -19,7 +19,7 @@
 
 #include "link/jrcp.h"
 #include "link/socket.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sx::link {
 namespace {
@@ -124,7 +124,7 @@ class JrcpTransportTest : public ::testing::Test {
     return n.load() >= want;
   }
 
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   EchoHandler handler;
   JrcpServerOptions opt;
   std::unique_ptr<JrcpServer> server;
@@ -214,7 +214,7 @@ TEST_F(JrcpTransportTest, ReplacedSocketFileIsAnErrorAndIsNotRemoved) {
 }
 
 TEST(JrcpTransport, PeerCredOfUnixClient) {
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   auto l = unix_listen(dir.file("s"));
   ASSERT_TRUE(l.ok());
   auto c = unix_connect(dir.file("s"));
@@ -226,7 +226,7 @@ TEST(JrcpTransport, PeerCredOfUnixClient) {
 }
 
 TEST(JrcpTransport, PeerGroupsOfUnixClient) {
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   auto l = unix_listen(dir.file("s"));
   ASSERT_TRUE(l.ok());
   auto c = unix_connect(dir.file("s"));

@@ -14,7 +14,7 @@
 
 #include "link/endpoint.h"
 #include "link/socket.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sx::link {
 namespace {
@@ -70,7 +70,7 @@ TEST(ResolvePort, OptionThenEnvironmentThenConfigurationThenDefault) {
 // broker itself must not follow them to itself.
 TEST(ResolvePort, ClientsFollowNxpVariableAndBrokerSocketTheBrokerDoesNot) {
   PortEnv env;
-  test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string sock = dir.file("se05xd.sock");
   env.set("SE05X_BROKER_SOCKET", sock);
   EXPECT_EQ(broker_socket_path(), sock);

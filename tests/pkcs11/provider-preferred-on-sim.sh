@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export SE05X_SIM_FIXED_FACTORY_RSA=1
+export SE05X_SIM_FACTORY_RSA_KEY="$(cd "$(dirname "$0")" && pwd)/../support/rsa2048_test_key.pem"
 "$sim_bin" --nvm "$work/chip.nvm" --no-fsync --listen "unix:$work/sim.sock" --ready-file "$work/ready" \
   >"$work/sim.log" 2>&1 &
 sim_pid=$!

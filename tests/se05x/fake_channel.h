@@ -1,45 +1,15 @@
-// A scripted ApduChannel: records every C-APDU and replays queued replies.
+// The client tests' scripted channel is tests/support's RecordingChannel (records every
+// C-APDU, replays queued replies, counts lock/unlock); plus two byte helpers of these tests.
 #pragma once
 
-#include <deque>
-#include <string>
-#include <vector>
+#include <initializer_list>
 
 #include "base/bytes.h"
-#include "link/apdu_channel.h"
+#include "support/recording_channel.h"
 
 namespace sx::se05x::testing {
 
-class FakeChannel : public link::ApduChannel {
- public:
-  Result<Bytes> open() override { return Bytes{}; }
-  Result<Bytes> transceive(std::span<const uint8_t> capdu) override {
-    sent.emplace_back(capdu.begin(), capdu.end());
-    if (replies.empty()) return make_error(Errc::Closed, "fake: no scripted reply");
-    Result<Bytes> r = std::move(replies.front());
-    replies.pop_front();
-    return r;
-  }
-  Status close() override { return {}; }
-  Status lock() override {
-    ++locks;
-    return {};
-  }
-  Status unlock() override {
-    ++unlocks;
-    return {};
-  }
-  std::string describe() const override { return "fake"; }
-
-  void reply(std::string_view hexstr) { replies.emplace_back(hex(hexstr)); }
-  void reply(Bytes b) { replies.emplace_back(std::move(b)); }
-  void reply_error(Error e) { replies.emplace_back(std::move(e)); }
-  std::string sent_hex(size_t i) const { return i < sent.size() ? to_hex(sent[i]) : "<none>"; }
-
-  std::vector<Bytes> sent;
-  std::deque<Result<Bytes>> replies;
-  int locks = 0, unlocks = 0;
-};
+using FakeChannel = sx::testing::RecordingChannel;
 
 inline Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes out;

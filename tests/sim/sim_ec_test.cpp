@@ -118,12 +118,12 @@ TEST(SimEc, GenerateQueryReadSignVerify) {
   EXPECT_EQ(der[0], 0x30);
   EXPECT_GE(der.size(), 8u);
   EXPECT_LE(der.size(), 72u);
-  Key pub(ec_pub_key("prime256v1", point));
+  Key pub(ec_public_key("prime256v1", point));
   ASSERT_TRUE(pub);
-  EXPECT_TRUE(ossl_verify_digest(pub.get(), digest, der));
+  EXPECT_TRUE(verify_der(pub.get(), digest, der));
   Bytes other = digest;
   other[0] ^= 1;
-  EXPECT_FALSE(ossl_verify_digest(pub.get(), other, der));
+  EXPECT_FALSE(verify_der(pub.get(), other, der));
 
   // Card verify: good, tampered.
   EXPECT_EQ(c.verify(kKey, digest, der), 0x01);
@@ -135,8 +135,8 @@ TEST(SimEc, GenerateQueryReadSignVerify) {
   EXPECT_EQ(c.sw(0x03, 0x0C, 0x09, TlvWriter().u32(t::k1, kKey).u8(t::k2, 0x77).bytes(t::k3, digest).take()), 0x6A80);
   // SHA-384 and SHA-1 sized digests with their algo bytes.
   const Bytes d48(48, 0x11), d20(20, 0x22);
-  EXPECT_TRUE(ossl_verify_digest(pub.get(), d48, c.sign(kKey, d48, 0x22)));
-  EXPECT_TRUE(ossl_verify_digest(pub.get(), d20, c.sign(kKey, d20, 0x11)));
+  EXPECT_TRUE(verify_der(pub.get(), d48, c.sign(kKey, d48, 0x22)));
+  EXPECT_TRUE(verify_der(pub.get(), d20, c.sign(kKey, d20, 0x11)));
   // Non-existent key.
   EXPECT_EQ(c.sw(0x03, 0x0C, 0x09, TlvWriter().u32(t::k1, 0x999).u8(t::k2, 0x21).bytes(t::k3, digest).take()), 0x6A80);
 }
@@ -302,8 +302,8 @@ TEST(SimEc, OtherCurvesSignAndVerify) {
     EXPECT_EQ(get_u16(size.data, 2), cv.len);
     const Bytes digest(64, 0x5A);
     Bytes sig = c.sign(id, digest, 0x26);
-    Key pub(ec_pub_key(cv.group, point));
-    EXPECT_TRUE(ossl_verify_digest(pub.get(), digest, sig)) << cv.group;
+    Key pub(ec_public_key(cv.group, point));
+    EXPECT_TRUE(verify_der(pub.get(), digest, sig)) << cv.group;
   }
 }
 

@@ -61,7 +61,7 @@ TEST(SimFactory, EcKeyAndCertificateMatch) {
   const Bytes digest = sha256(hex("00"));
   auto s = c.cmd(0x03, 0x0C, 0x09, TlvWriter().u32(t::k1, oid::kFactoryEcKey).u8(t::k2, 0x21).bytes(t::k3, digest).take());
   ASSERT_EQ(s.sw, 0x9000);
-  EXPECT_TRUE(ossl_verify_digest(cert_key, digest, value(s)));
+  EXPECT_TRUE(verify_der(cert_key, digest, value(s)));
 }
 
 // The factory certificates chain to the simulated NXP CA, whose self-signed certificate the

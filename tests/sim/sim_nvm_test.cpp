@@ -5,6 +5,7 @@
 
 #include "sim/nvm_file.h"
 #include "sim_test_util.h"
+#include "support/temp_dir.h"
 
 namespace sx::sim::test {
 namespace {
@@ -12,21 +13,7 @@ namespace {
 namespace t = se05x::tag;
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sxsim-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (fs::path(path_) / name).string(); }
-
- private:
-  std::string path_;
-};
+using sx::testing::TempDir;
 
 Bytes slurp(const std::string& p) {
   std::ifstream f(p, std::ios::binary);
@@ -74,9 +61,8 @@ TEST(SimNvm, StatePersistsAcrossReopen) {
   // Signing with the reloaded key still matches the old public key.
   const Bytes digest(32, 7);
   auto s = c.cmd(0x03, 0x0C, 0x09, TlvWriter().u32(t::k1, 0x20181001).u8(t::k2, 0x21).bytes(t::k3, digest).take());
-  EVP_PKEY* k = ec_pub_key("prime256v1", ByteView(pub).subspan(2));
-  EXPECT_TRUE(ossl_verify_digest(k, digest, ByteView(s.data).subspan(2)));
-  EVP_PKEY_free(k);
+  ossl::Pkey k = ec_public_key("prime256v1", ByteView(pub).subspan(2));
+  EXPECT_TRUE(verify_der(k.get(), digest, ByteView(s.data).subspan(2)));
 }
 
 TEST(SimNvm, CorruptOrForeignFilesAreErrorsNotResets) {

@@ -1,9 +1,6 @@
 #include "sim_test_util.h"
 
-#include <openssl/core_names.h>
 #include <openssl/obj_mac.h>
-#include <openssl/param_build.h>
-#include <openssl/sha.h>
 
 namespace sx::sim::test {
 
@@ -42,35 +39,6 @@ uint8_t curve_state(Card& c, uint8_t curve_id) {
   EXPECT_EQ(r.data.size(), 2u + 17u);
   if (r.data.size() < 2u + curve_id) return 0;
   return r.data[1 + curve_id];
-}
-
-EVP_PKEY* ec_pub_key(const char* group, ByteView point) {
-  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-  OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
-  OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-  EVP_PKEY* key = nullptr;
-  EVP_PKEY_fromdata_init(ctx);
-  EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params);
-  EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_free(params);
-  OSSL_PARAM_BLD_free(bld);
-  return key;
-}
-
-bool ossl_verify_digest(EVP_PKEY* key, ByteView digest, ByteView der_sig) {
-  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
-  bool ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
-            EVP_PKEY_verify(ctx, der_sig.data(), der_sig.size(), digest.data(), digest.size()) == 1;
-  EVP_PKEY_CTX_free(ctx);
-  return ok;
-}
-
-Bytes sha256(ByteView data) {
-  Bytes out(32);
-  SHA256(data.data(), data.size(), out.data());
-  return out;
 }
 
 Bytes read_binary(Card& c, uint32_t id) {

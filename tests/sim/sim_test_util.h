@@ -15,6 +15,7 @@
 #include "se05x/constants.h"
 #include "se05x/tlv.h"
 #include "sim/simulator.h"
+#include "support/ossl_check.h"
 
 namespace sx::sim::test {
 
@@ -81,10 +82,11 @@ void create_curve(Card& c, uint8_t curve_id, const char* group);
 // The MW's "create if needed": returns the curve-list byte for the curve.
 uint8_t curve_state(Card& c, uint8_t curve_id);
 
-// Public key from an uncompressed point.
-EVP_PKEY* ec_pub_key(const char* group, ByteView point);
-bool ossl_verify_digest(EVP_PKEY* key, ByteView digest, ByteView der_sig);
-Bytes sha256(ByteView data);
+// Host-side checks: tests/support (ec_public_key: the key of an uncompressed point;
+// verify_der: a DER ECDSA signature over a digest).
+using sx::testing::ec_public_key;
+using sx::testing::sha256;
+using sx::testing::verify_der;
 
 // Reads a whole binary object via ReadSize + 500-byte chunks (the MW's way).
 Bytes read_binary(Card& c, uint32_t id);

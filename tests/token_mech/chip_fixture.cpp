@@ -1,9 +1,9 @@
 #include "chip_fixture.h"
 
-#include "rsa_test_key.h"
-
 #include <cstdlib>
 #include <cstdio>
+
+#include "support/test_rsa_key.h"
 
 namespace sx::token::test {
 
@@ -50,9 +50,9 @@ const KeyRef& Chip::ec(se05x::Curve curve) {
 
 const KeyRef& Chip::rsa() {
   if (!rsa_) {
-    // Imported, not generated: see rsa_test_key.h.
-    const Bytes n = hex(rsa2048::kN), e = hex(rsa2048::kE), p = hex(rsa2048::kP), q = hex(rsa2048::kQ),
-                dp = hex(rsa2048::kDp), dq = hex(rsa2048::kDq), qinv = hex(rsa2048::kQinv);
+    // Imported, not generated: tests/support's RSA test key (generation costs seconds under qemu).
+    const sx::testing::RsaKeyParts key = sx::testing::test_rsa_key_parts();
+    const Bytes &n = key.n, &e = key.e, &p = key.p, &q = key.q, &dp = key.dp, &dq = key.dq, &qinv = key.qinv;
     se05x::RsaKeyImport imp;
     imp.id = kRsa;
     imp.bits = 2048;

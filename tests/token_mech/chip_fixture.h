@@ -1,6 +1,6 @@
 // One in-process simulated SE050C per test process, with the keys the
 // mechanism tests use, made lazily on first use: EC P-256/P-384/P-521
-// generated on the chip, and one RSA-2048 key imported from rsa_test_key.h
+// generated on the chip, and tests/support's RSA-2048 test key imported
 // (generation is the slow part and ctest runs every TEST in its own process).
 #pragma once
 

@@ -5,12 +5,15 @@
 
 #include "chip_fixture.h"
 #include "mech_helpers.h"
-#include "ossl_check.h"
+#include "support/ossl_check.h"
 #include "token/mech/decrypt_operation.h"
 #include "token/mech/rsa_padding.h"
 
 namespace sx::token::test {
 namespace {
+
+using sx::testing::random_bytes;
+using sx::testing::rsa_encrypt;
 
 EVP_PKEY* pub() { return Chip::get().rsa().public_key.get(); }
 
@@ -22,13 +25,13 @@ CK_RV decrypt(CK_MECHANISM& m, ByteView ct, Bytes& pt) {
 }
 
 // Raw-encrypts a hand-made 256-byte block (to build bad paddings).
-Bytes raw_encrypt(ByteView block) { return ossl_rsa_encrypt(pub(), "none", block); }
+Bytes raw_encrypt(ByteView block) { return rsa_encrypt(pub(), "none", block); }
 
 TEST(RsaDecrypt, Pkcs1RoundTrips) {
   CK_MECHANISM m = mech(CKM_RSA_PKCS);
   for (size_t len : {0u, 1u, 16u, 32u, 245u}) {
     const Bytes msg = random_bytes(len);
-    const Bytes ct = ossl_rsa_encrypt(pub(), "pkcs1", msg);
+    const Bytes ct = rsa_encrypt(pub(), "pkcs1", msg);
     ASSERT_EQ(ct.size(), 256u);
     Bytes pt;
     ASSERT_EQ(decrypt(m, ct, pt), CKR_OK) << len;
@@ -97,7 +100,7 @@ TEST(RsaDecrypt, OaepRoundTripsEveryHashAndLabel) {
       SCOPED_TRACE(::testing::Message() << h.hash << " label " << with_label);
       const size_t max = 256 - 2 * static_cast<size_t>(EVP_MD_get_size(h.md)) - 2;
       const Bytes msg = random_bytes(max);
-      const Bytes ct = ossl_rsa_encrypt(pub(), "oaep", msg, h.md, h.md, with_label ? ByteView(label) : ByteView());
+      const Bytes ct = rsa_encrypt(pub(), "oaep", msg, h.md, h.md, with_label ? ByteView(label) : ByteView());
       ASSERT_EQ(ct.size(), 256u);
       CK_RSA_PKCS_OAEP_PARAMS p{h.hash, h.mgf, CKZ_DATA_SPECIFIED, with_label ? label.data() : nullptr,
                                 with_label ? label.size() : 0};
@@ -121,7 +124,7 @@ TEST(RsaDecrypt, OaepRoundTripsEveryHashAndLabel) {
 
 TEST(RsaDecrypt, OaepWithDifferentMgfHash) {
   const Bytes msg = random_bytes(20);
-  const Bytes ct = ossl_rsa_encrypt(pub(), "oaep", msg, EVP_sha256(), EVP_sha1());
+  const Bytes ct = rsa_encrypt(pub(), "oaep", msg, EVP_sha256(), EVP_sha1());
   CK_RSA_PKCS_OAEP_PARAMS p{CKM_SHA256, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, nullptr, 0};
   CK_MECHANISM m = mech(CKM_RSA_PKCS_OAEP, p);
   Bytes pt;
@@ -135,7 +138,7 @@ TEST(RsaDecrypt, OaepWithDifferentMgfHash) {
 
 TEST(RsaDecrypt, OaepTamperedBlocksRejected) {
   const Bytes msg = random_bytes(40);
-  const Bytes ct = ossl_rsa_encrypt(pub(), "oaep", msg, EVP_sha256(), EVP_sha256());
+  const Bytes ct = rsa_encrypt(pub(), "oaep", msg, EVP_sha256(), EVP_sha256());
   CK_MECHANISM raw = mech(CKM_RSA_X_509);
   Bytes em;
   ASSERT_EQ(decrypt(raw, ct, em), CKR_OK);  // the encoded block itself
@@ -172,7 +175,7 @@ TEST(RsaDecrypt, OaepParameterValidation) {
 
 TEST(RsaDecrypt, LengthQueryDoesNotRedoTheChipOperation) {
   const Bytes msg = random_bytes(48);
-  const Bytes ct = ossl_rsa_encrypt(pub(), "pkcs1", msg);
+  const Bytes ct = rsa_encrypt(pub(), "pkcs1", msg);
   CK_MECHANISM m = mech(CKM_RSA_PKCS);
   DecryptOperation op;
   ASSERT_EQ(op.init({}, m, Chip::get().rsa()), CKR_OK);

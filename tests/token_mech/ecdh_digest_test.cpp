@@ -10,12 +10,14 @@
 
 #include "chip_fixture.h"
 #include "mech_helpers.h"
-#include "ossl_check.h"
+#include "support/ossl_check.h"
 #include "token/mech/derive_ecdh.h"
 #include "token/mech/digest_operation.h"
 
 namespace sx::token::test {
 namespace {
+
+using sx::testing::random_bytes;
 
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
@@ -128,14 +130,14 @@ TEST(Digest, AllHashesSingleAndMultiPart) {
     EXPECT_EQ(op.digest_length(), static_cast<CK_ULONG>(EVP_MD_get_size(h.md)));
     Bytes out;
     ASSERT_EQ(op.digest(msg, out), CKR_OK);
-    EXPECT_EQ(out, sha(h.md, msg));
+    EXPECT_EQ(out, sx::testing::digest(h.md, msg));
     EXPECT_EQ(op.digest(msg, out), CKR_OPERATION_NOT_INITIALIZED);
     ASSERT_EQ(op.init({}, m), CKR_OK);
     ASSERT_EQ(op.update(ByteView(msg).first(7)), CKR_OK);
     EXPECT_EQ(op.digest(msg, out), CKR_OPERATION_ACTIVE);
     ASSERT_EQ(op.update(ByteView(msg).subspan(7)), CKR_OK);
     ASSERT_EQ(op.final(out), CKR_OK);
-    EXPECT_EQ(out, sha(h.md, msg));
+    EXPECT_EQ(out, sx::testing::digest(h.md, msg));
   }
   DigestOperation op;
   CK_MECHANISM bad = mech(CKM_MD5);

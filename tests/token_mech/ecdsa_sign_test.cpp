@@ -6,12 +6,15 @@
 
 #include "chip_fixture.h"
 #include "mech_helpers.h"
-#include "ossl_check.h"
+#include "support/ossl_check.h"
 #include "token/mech/sign_operation.h"
 #include "token/mech/verify_operation.h"
 
 namespace sx::token::test {
 namespace {
+
+using sx::testing::random_bytes;
+using sx::testing::verify_ecdsa_rs;
 
 using se05x::Curve;
 
@@ -43,7 +46,7 @@ TEST(EcdsaSign, AllLengthsAllCurvesVerifyWithOpenSsl) {
       Bytes sig = sign_raw(key, CKM_ECDSA, input);
       ASSERT_EQ(sig.size(), 2 * c.half);
       // OpenSSL applies the FIPS 186-4 truncation to the raw input itself.
-      EXPECT_TRUE(ossl_ecdsa_verify_rs(key.public_key.get(), input, sig));
+      EXPECT_TRUE(verify_ecdsa_rs(key.public_key.get(), input, sig));
       // Our own host verify agrees.
       VerifyOperation v;
       CK_MECHANISM m = mech(CKM_ECDSA);
@@ -61,9 +64,9 @@ TEST(EcdsaSign, LongInputsAreTruncatedLikeOpenSsl) {
       Bytes input = random_bytes(len);
       Bytes sig = sign_raw(key, CKM_ECDSA, input);
       ASSERT_EQ(sig.size(), 2 * ob);
-      EXPECT_TRUE(ossl_ecdsa_verify_rs(key.public_key.get(), input, sig));
+      EXPECT_TRUE(verify_ecdsa_rs(key.public_key.get(), input, sig));
       // Exactly the leftmost order bytes were signed.
-      EXPECT_TRUE(ossl_ecdsa_verify_rs(key.public_key.get(), ByteView(input).first(ob), sig));
+      EXPECT_TRUE(verify_ecdsa_rs(key.public_key.get(), ByteView(input).first(ob), sig));
     }
   }
 }
@@ -81,14 +84,14 @@ TEST(EcdsaSign, P521LongInputs) {
   fits[0] = 0x00;
   Bytes sig = sign_raw(key, CKM_ECDSA, fits);
   ASSERT_EQ(sig.size(), 132u);
-  EXPECT_TRUE(ossl_ecdsa_verify_rs(key.public_key.get(), fits, sig));
+  EXPECT_TRUE(verify_ecdsa_rs(key.public_key.get(), fits, sig));
   // 100 bytes: e = leftmost 521 bits = input >> 279; fits 64 bytes iff the top 9 bits are 0.
   Bytes hundred = random_bytes(100);
   hundred[0] = 0x00;
   hundred[1] &= 0x7F;
   sig = sign_raw(key, CKM_ECDSA, hundred);
   ASSERT_EQ(sig.size(), 132u);
-  EXPECT_TRUE(ossl_ecdsa_verify_rs(key.public_key.get(), hundred, sig));
+  EXPECT_TRUE(verify_ecdsa_rs(key.public_key.get(), hundred, sig));
   hundred[1] |= 0x80;
   sign_raw(key, CKM_ECDSA, hundred, &rv);
   EXPECT_EQ(rv, CKR_DATA_LEN_RANGE);
@@ -116,10 +119,10 @@ TEST(EcdsaSign, HashMechanismsSingleAndMultiPart) {
     const KeyRef& key = Chip::get().ec(c.curve);
     for (const auto& h : hashes) {
       SCOPED_TRACE(::testing::Message() << "curve " << int(c.curve) << " mech " << h.m);
-      const Bytes digest = sha(h.md, msg);
+      const Bytes digest = sx::testing::digest(h.md, msg);
       Bytes sig = sign_raw(key, h.m, msg);
       ASSERT_EQ(sig.size(), 2 * c.half);
-      EXPECT_TRUE(ossl_ecdsa_verify_rs(key.public_key.get(), digest, sig));
+      EXPECT_TRUE(verify_ecdsa_rs(key.public_key.get(), digest, sig));
 
       SignOperation op;
       CK_MECHANISM m = mech(h.m);
@@ -130,7 +133,7 @@ TEST(EcdsaSign, HashMechanismsSingleAndMultiPart) {
       ASSERT_EQ(op.update(ByteView(msg).subspan(100)), CKR_OK);
       EXPECT_EQ(op.sign(Chip::get().client(), msg, sig), CKR_OPERATION_ACTIVE);
       ASSERT_EQ(op.final(Chip::get().client(), sig), CKR_OK);
-      EXPECT_TRUE(ossl_ecdsa_verify_rs(key.public_key.get(), digest, sig));
+      EXPECT_TRUE(verify_ecdsa_rs(key.public_key.get(), digest, sig));
       EXPECT_EQ(op.final(Chip::get().client(), sig), CKR_OPERATION_NOT_INITIALIZED);
 
       VerifyOperation v;
@@ -208,7 +211,7 @@ TEST(EcdsaSign, HostCheckCanBeSkippedForEcdsaOnly) {
   ASSERT_EQ(unchecked.init({}, m, wrong, no_ecdsa), CKR_OK);
   ASSERT_EQ(unchecked.sign(Chip::get().client(), hash, sig), CKR_OK);
   ASSERT_EQ(sig.size(), 64u);
-  EXPECT_TRUE(ossl_ecdsa_verify_rs(Chip::get().ec(Curve::NistP256).public_key.get(), hash, sig));
+  EXPECT_TRUE(verify_ecdsa_rs(Chip::get().ec(Curve::NistP256).public_key.get(), hash, sig));
 }
 
 TEST(EcdsaSign, ChipFailuresAreDeviceErrors) {

@@ -6,13 +6,19 @@
 
 #include "chip_fixture.h"
 #include "mech_helpers.h"
-#include "ossl_check.h"
+#include "support/ossl_check.h"
 #include "token/mech/rsa_padding.h"
 #include "token/mech/sign_operation.h"
 #include "token/mech/verify_operation.h"
 
 namespace sx::token::test {
 namespace {
+
+using sx::testing::random_bytes;
+using sx::testing::rsa_verify_message;
+using sx::testing::rsa_verify_hash;
+using sx::testing::rsa_recover;
+using sx::testing::rsa_encrypt;
 
 struct HashCase {
   CK_MECHANISM_TYPE hash, pkcs, pss;
@@ -48,14 +54,14 @@ TEST(RsaSign, Pkcs1DigestInfoEveryHash) {
   for (const auto& h : kHashes) {
     SCOPED_TRACE(h.hash);
     // What aws-c-io and SunPKCS11 send: DigestInfo || hash with CKM_RSA_PKCS.
-    const Bytes digest = sha(h.md, msg);
+    const Bytes digest = sx::testing::digest(h.md, msg);
     Bytes di(digest_info_prefix(h.hash).begin(), digest_info_prefix(h.hash).end());
     append(di, digest);
     CK_MECHANISM m = mech(CKM_RSA_PKCS);
     Bytes sig;
     ASSERT_EQ(sign(m, di, sig), CKR_OK);
     ASSERT_EQ(sig.size(), 256u);
-    EXPECT_TRUE(ossl_rsa_verify_hash(pub, h.md, nullptr, -1, digest, sig));
+    EXPECT_TRUE(rsa_verify_hash(pub, h.md, nullptr, -1, digest, sig));
     EXPECT_EQ(verify(m, di, sig), CKR_OK);
 
     // The SHAx_RSA_PKCS mechanism gives the very same (deterministic) signature.
@@ -63,7 +69,7 @@ TEST(RsaSign, Pkcs1DigestInfoEveryHash) {
     Bytes sig2;
     ASSERT_EQ(sign(mh, msg, sig2), CKR_OK);
     EXPECT_EQ(sig2, sig);
-    EXPECT_TRUE(ossl_rsa_verify_message(pub, h.md, -1, msg, sig2));
+    EXPECT_TRUE(rsa_verify_message(pub, h.md, -1, msg, sig2));
     EXPECT_EQ(verify(mh, msg, sig2), CKR_OK);
   }
 }
@@ -75,7 +81,7 @@ TEST(RsaSign, Pkcs1RawDataAndLimits) {
     const Bytes data = random_bytes(len);
     Bytes sig, rec;
     ASSERT_EQ(sign(m, data, sig), CKR_OK) << len;
-    ASSERT_TRUE(ossl_rsa_recover(pub, sig, rec));
+    ASSERT_TRUE(rsa_recover(pub, sig, rec));
     EXPECT_EQ(rec, data);
   }
   Bytes sig;
@@ -92,11 +98,11 @@ TEST(RsaSign, MultiPartPkcs1) {
     ASSERT_EQ(op.update(ByteView(msg).subspan(at, std::min<size_t>(300, msg.size() - at))), CKR_OK);
   Bytes sig;
   ASSERT_EQ(op.final(Chip::get().client(), sig), CKR_OK);
-  EXPECT_TRUE(ossl_rsa_verify_message(pub, EVP_sha256(), -1, msg, sig));
+  EXPECT_TRUE(rsa_verify_message(pub, EVP_sha256(), -1, msg, sig));
   // C_SignFinal without any update signs the empty message.
   ASSERT_EQ(op.init({}, m, Chip::get().rsa()), CKR_OK);
   ASSERT_EQ(op.final(Chip::get().client(), sig), CKR_OK);
-  EXPECT_TRUE(ossl_rsa_verify_message(pub, EVP_sha256(), -1, {}, sig));
+  EXPECT_TRUE(rsa_verify_message(pub, EVP_sha256(), -1, {}, sig));
 }
 
 TEST(RsaSign, PssEveryHashSingleAndMultiPart) {
@@ -104,20 +110,20 @@ TEST(RsaSign, PssEveryHashSingleAndMultiPart) {
   const Bytes msg = random_bytes(333);
   for (const auto& h : kHashes) {
     SCOPED_TRACE(h.hash);
-    const Bytes digest = sha(h.md, msg);
+    const Bytes digest = sx::testing::digest(h.md, msg);
     const CK_ULONG hlen = digest.size();
     // What SunPKCS11 sends for RSASSA-PSS: hash, MGF1(same hash), sLen = hLen.
     CK_RSA_PKCS_PSS_PARAMS p{h.hash, h.mgf, hlen};
     CK_MECHANISM m = mech(CKM_RSA_PKCS_PSS, p);
     Bytes sig;
     ASSERT_EQ(sign(m, digest, sig), CKR_OK);
-    EXPECT_TRUE(ossl_rsa_verify_hash(pub, h.md, h.md, static_cast<int>(hlen), digest, sig));
+    EXPECT_TRUE(rsa_verify_hash(pub, h.md, h.md, static_cast<int>(hlen), digest, sig));
     EXPECT_EQ(verify(m, digest, sig), CKR_OK);
     // Randomised: a second signature differs but verifies too.
     Bytes sig2;
     ASSERT_EQ(sign(m, digest, sig2), CKR_OK);
     EXPECT_NE(sig, sig2);
-    EXPECT_TRUE(ossl_rsa_verify_hash(pub, h.md, h.md, static_cast<int>(hlen), digest, sig2));
+    EXPECT_TRUE(rsa_verify_hash(pub, h.md, h.md, static_cast<int>(hlen), digest, sig2));
     // Wrong hash length for CKM_RSA_PKCS_PSS.
     EXPECT_EQ(sign(m, ByteView(digest).first(hlen - 1), sig), CKR_DATA_LEN_RANGE);
 
@@ -127,7 +133,7 @@ TEST(RsaSign, PssEveryHashSingleAndMultiPart) {
     ASSERT_EQ(op.update(ByteView(msg).first(10)), CKR_OK);
     ASSERT_EQ(op.update(ByteView(msg).subspan(10)), CKR_OK);
     ASSERT_EQ(op.final(Chip::get().client(), sig), CKR_OK);
-    EXPECT_TRUE(ossl_rsa_verify_message(pub, h.md, static_cast<int>(hlen), msg, sig));
+    EXPECT_TRUE(rsa_verify_message(pub, h.md, static_cast<int>(hlen), msg, sig));
     VerifyOperation v;
     ASSERT_EQ(v.init({}, mh, Chip::get().rsa()), CKR_OK);
     EXPECT_EQ(v.verify(msg, sig), CKR_OK);
@@ -136,14 +142,14 @@ TEST(RsaSign, PssEveryHashSingleAndMultiPart) {
 
 TEST(RsaSign, PssSaltLengthsAndMgf) {
   EVP_PKEY* pub = Chip::get().rsa().public_key.get();
-  const Bytes digest = sha(EVP_sha256(), random_bytes(10));
+  const Bytes digest = sx::testing::digest(EVP_sha256(), random_bytes(10));
   // sLen 0 and the maximum emLen - hLen - 2 = 256 - 32 - 2 = 222; MGF1 with another hash.
   for (CK_ULONG slen : {CK_ULONG{0}, CK_ULONG{222}}) {
     CK_RSA_PKCS_PSS_PARAMS p{CKM_SHA256, CKG_MGF1_SHA1, slen};
     CK_MECHANISM m = mech(CKM_RSA_PKCS_PSS, p);
     Bytes sig;
     ASSERT_EQ(sign(m, digest, sig), CKR_OK) << slen;
-    EXPECT_TRUE(ossl_rsa_verify_hash(pub, EVP_sha256(), EVP_sha1(), static_cast<int>(slen), digest, sig));
+    EXPECT_TRUE(rsa_verify_hash(pub, EVP_sha256(), EVP_sha1(), static_cast<int>(slen), digest, sig));
   }
   CK_RSA_PKCS_PSS_PARAMS too_long{CKM_SHA256, CKG_MGF1_SHA256, 223};
   CK_MECHANISM m = mech(CKM_RSA_PKCS_PSS, too_long);
@@ -181,7 +187,7 @@ TEST(RsaSign, RawX509) {
   ASSERT_EQ(sign(m, data, sig), CKR_OK);
   ASSERT_EQ(verify(m, data, sig), CKR_OK);
   // s^e mod n = zero-extended input (checked with OpenSSL's raw public op).
-  Bytes back = ossl_rsa_encrypt(key.public_key.get(), "none", sig);
+  Bytes back = rsa_encrypt(key.public_key.get(), "none", sig);
   ASSERT_EQ(back.size(), 256u);
   EXPECT_EQ(Bytes(back.begin() + 156, back.end()), data);
   EXPECT_EQ(sign(m, random_bytes(257), sig), CKR_DATA_LEN_RANGE);
