@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "se05x/fake_channel.h"
-#include "link/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace sx::device {
 namespace {
@@ -19,7 +19,7 @@ using se05x::testing::FakeChannel;
 using namespace std::chrono_literals;
 
 TEST(ChipLock, NestedHoldsReachTheLinkOnce) {
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   FakeChannel link;
   ChipLockChannel ch(link, {dir.file("chip.lock"), 1000ms});
   {
@@ -43,7 +43,7 @@ class RefusingLink : public FakeChannel {
 };
 
 TEST(ChipLock, AFailedLinkLockReleasesTheFile) {
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string p = dir.file("chip.lock");
   RefusingLink link;
   ChipLockChannel ch(link, {p, 1000ms});
@@ -57,7 +57,7 @@ TEST(ChipLock, AFailedLinkLockReleasesTheFile) {
 }
 
 TEST(ChipLock, TwoHoldersOfOneFileExcludeEachOther) {
-  link::test::TempDir dir;
+  sx::testing::TempDir dir;
   const std::string p = dir.file("chip.lock");
   FakeChannel a_link, b_link;
   ChipLockChannel a(a_link, {p, 1000ms});

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "base/bytes.h"
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 
 namespace sx::testing {
 

@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 
-#include "base/ossl.h"
+#include "crypto/ossl.h"
 
 namespace sx::testing {
 
