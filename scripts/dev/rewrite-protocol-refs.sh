@@ -60,15 +60,19 @@ perl -0777 -i -ne '
 
   # Bare references inside the layers that implement the protocol: "(section 1.10)",
   # "section 1.5 (4-7) and 1.6", "Appendix A", "(4.6.9)".
-  if ($ARGV =~ m{^(?:src|tests)/(?:t1|se05x)/} || $ARGV =~ m{^src/link/jrcp_server\.h$}
+  if ($ARGV =~ m{^(?:src|tests)/(?:t1|se05x|device)/} || $ARGV =~ m{^src/link/jrcp_server\.h$}
       || $ARGV =~ m{^tests/broker/test_client_main\.cpp$}) {
+    # "(docs/token-store.md\n// section 4)" names another document: keep it.
+    s{(\.md)(\n\s*//\s*)(sections? \d)}{$1$2SXKEEP$3}g;
     s{(?<![\w/.])(?<!md )sections? (\d+\.\d+(?:\.\d+)*)( \(\d-\d\))? and (\d+\.\d+)}{$P §$1$2 and §$3}g;
     s{(?<![\w/.])(?<!md )sections? (\d+\.\d+(?:\.\d+)*)}{$P §$1}g;
     s{(?<!md )(?<!\w)Appendix ([A-F])\b}{$P Appendix $1}g;
     s{$P Appendix A and $P §}{$P Appendix A and §}g;
+    s{SXKEEP}{}g;
   }
-  if ($ARGV eq "src/se05x/client_crypto.cpp") { s{before sending \(4\.6\.9\)}{before sending ($P §4.6.9)}g; }
-  if ($ARGV eq "src/sim/object.h") { s{no explicit policy \(4\.7\)}{no explicit policy ($P §4.7)}g; }
+  # Two bare numbers outside those folders, matched by their sentence (the files may move).
+  s{digests of other lengths before sending \(4\.6\.9\)}{digests of other lengths before sending ($P §4.6.9)}g;
+  s{has no explicit policy \(4\.7\)}{has no explicit policy ($P §4.7)}g;
 
   print;
   print STDERR "rewrote: $ARGV\n" if $_ ne $orig;
