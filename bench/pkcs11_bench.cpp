@@ -1,5 +1,5 @@
 // What a Greengrass MQTT connection costs through the PKCS#11 module
-// (greengrass-requirements.md 1.9, 3 and 4): libse05x-pkcs11.so is dlopen()ed and driven only
+// (docs/greengrass.md §1.9, §3 and §4): libse05x-pkcs11.so is dlopen()ed and driven only
 // through C_GetFunctionList, against a se05x-sim child process over JRCP on a Unix socket.
 // The simulator runs in its own process, so the CPU time measured is the host's alone
 // (module + token layer + host stack + socket syscalls).

@@ -1,4 +1,4 @@
-// ISO 7816-4 APDU framing as the SE05x middleware uses it (protocol notes 4.2):
+// ISO 7816-4 APDU framing as the SE05x middleware uses it (docs/se05x-protocol.md §4.2):
 // most commands carry no Le; "extended" commands carry extended Lc and Le 00 00.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Typed SE05x APDU client (plain mode: no session, no SCP) over an
-// ApduChannel. Every command builds the exact bytes of the protocol notes
-// (section 4.6) and parses replies strictly: the expected TLVs in order, then
+// ApduChannel. Every command builds the exact bytes of
+// docs/se05x-protocol.md §4.6 and parses replies strictly: the expected TLVs in order, then
 // nothing but the SW; anything else is Errc::Malformed, a non-9000 SW is the
 // typed error of status.h.
 //

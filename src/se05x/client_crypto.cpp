@@ -1,4 +1,4 @@
-// Crypto commands (protocol notes 4.6.9, 4.6.10, DigestOneShot): all share the
+// Crypto commands (docs/se05x-protocol.md §4.6.9, §4.6.10, §4.6.12): all share the
 // "TAG_1 ID/algo, TAG_2 algo/data, TAG_3 data [, TAG_5 signature]" shape.
 #include <array>
 #include <span>
@@ -23,7 +23,7 @@ KeyAlgoData key_algo_data(uint32_t id, uint8_t algo, ByteView data, ByteView sig
   return k;
 }
 
-// The MW refuses digests of other lengths before sending (4.6.9).
+// The MW refuses digests of other lengths before sending (docs/se05x-protocol.md §4.6.9).
 Result<EcSignAlgo> ec_algo_for(ByteView digest) {
   switch (digest.size()) {
     case 20: return EcSignAlgo::Sha1;

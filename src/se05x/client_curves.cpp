@@ -1,4 +1,4 @@
-// EC curve management and the "create if needed" sequence (protocol notes 4.6.8).
+// EC curve management and the "create if needed" sequence (docs/se05x-protocol.md §4.6.8).
 #include <string>
 
 #include "se05x/channel_lock.h"

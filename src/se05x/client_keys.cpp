@@ -1,4 +1,4 @@
-// Object writes: binary files, EC and RSA keys (protocol notes 4.6.4-4.6.6).
+// Object writes: binary files, EC and RSA keys (docs/se05x-protocol.md §4.6.4-§4.6.6).
 #include <algorithm>
 #include <string>
 #include <vector>

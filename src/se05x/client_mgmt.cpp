@@ -1,4 +1,4 @@
-// Management / info commands (protocol notes 4.6.1).
+// Management / info commands (docs/se05x-protocol.md §4.6.1).
 #include <string>
 
 #include "se05x/client_internal.h"
@@ -20,7 +20,7 @@ Result<Bytes> Client::get_random(uint16_t length) {
 }
 
 Result<uint32_t> Client::get_free_memory(MemoryType type) {
-  // The reply is a U16, or a U32 on some applet patch versions (protocol notes 4.6.1).
+  // The reply is a U16, or a U32 on some applet patch versions (docs/se05x-protocol.md §4.6.1).
   SX_ASSIGN(Answer a, run(CmdId::GetFreeMemory, {Arg::u8(tag::k1, static_cast<uint8_t>(type))}));
   return a.fields.u32(tag::k1);
 }

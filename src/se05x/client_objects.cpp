@@ -1,4 +1,4 @@
-// Object queries and reads (protocol notes 4.6.2, 4.6.3, 4.6.7, 4.8).
+// Object queries and reads (docs/se05x-protocol.md §4.6.2, §4.6.3, §4.6.7, §4.8).
 #include <algorithm>
 #include <string>
 

@@ -1,5 +1,5 @@
 // SE05x applet constants (AN12413 as implemented by NXP's middleware; see
-// docs/se05x-protocol.md section 4 and 5 of the shared research notes).
+// docs/se05x-protocol.md §4 and §5).
 #pragma once
 
 #include <array>

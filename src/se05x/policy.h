@@ -1,4 +1,4 @@
-// Encoding of TAG_POLICY values (protocol notes 4.7).
+// Encoding of TAG_POLICY values (docs/se05x-protocol.md §4.7).
 #pragma once
 
 #include <cstdint>

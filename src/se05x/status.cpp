@@ -14,7 +14,7 @@ struct SwText {
   const char* text;
 };
 
-// Meanings from the middleware's names (protocol notes 4.5). The "[U]" notes
+// Meanings from the middleware's names (docs/se05x-protocol.md §4.5). The "[U]" notes
 // mark cases where the SW for a missing object is our assumption.
 constexpr SwText kSwTexts[] = {
     {sw::kOk, "success"},

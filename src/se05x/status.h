@@ -1,7 +1,7 @@
 // Status words -> typed errors with a readable meaning.
 //
 // Which SW a real SE050 returns for "object does not exist" (ReadObject,
-// ReadType, DeleteSecureObject, ...) is unconfirmed [U] (protocol notes 4.5):
+// ReadType, DeleteSecureObject, ...) is unconfirmed [U] (docs/se05x-protocol.md §4.5):
 // 6A80 is our simulator's choice, so such SWs stay Errc::StatusWord and are NOT
 // mapped to Errc::NotFound. Callers that need to know should ask
 // CheckObjectExists first, as NXP's middleware does.

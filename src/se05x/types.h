@@ -54,7 +54,7 @@ struct KeyKind {
   ObjectType type;  // expressed with the 3.x codes
   Curve curve = Curve::None;
 };
-// Normalises applet 7.2 per-curve EC codes (section 5.3) to {EC pair/private/
+// Normalises applet 7.2 per-curve EC codes (docs/se05x-protocol.md §5.3) to {EC pair/private/
 // public, curve}; 3.x codes pass through. Other 7.2 codes are assumed to equal
 // the 3.x ones [U]. Errc::Malformed for unknown codes.
 Result<KeyKind> normalize_type(uint8_t code);
@@ -70,7 +70,7 @@ struct ObjectAttributes {
   Origin origin = Origin::External;
   std::optional<uint32_t> version;  // applet >= 7.2 only
 };
-// Layout of protocol notes 4.8; with_version = the applet >= 7.2 form.
+// Layout of docs/se05x-protocol.md §4.8; with_version = the applet >= 7.2 form.
 Result<ObjectAttributes> parse_attributes(ByteView v, bool with_version);
 
 }  // namespace sx::se05x

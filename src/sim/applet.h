@@ -117,7 +117,7 @@ class Applet {
   OpParams op_;
 };
 
-// Status-word choices for situations the protocol notes leave open ([U], docs/simulator.md).
+// Status-word choices for situations docs/se05x-protocol.md §4.5 leaves open ([U], docs/simulator.md).
 namespace sw_choice {
 inline constexpr uint16_t kNoObject = se05x::sw::kWrongData;           // 6A80 object does not exist
 inline constexpr uint16_t kExists = se05x::sw::kWrongData;             // 6A80 exists with another type

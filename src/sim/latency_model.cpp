@@ -18,7 +18,7 @@ int64_t pick(const Row (&rows)[N], uint32_t bits) {
 }
 
 // SE050-class estimates (docs/simulator.md, "Latency model"): anchored on the OPTIGA Trust
-// Charge figures of prior-art 4.2 (P-256 sign 60 ms incl. I2C) and scaled for the JCOP4 core.
+// Charge's published figures (P-256 sign 60 ms incl. I2C) and scaled for the JCOP4 core.
 const Row kEcSign[] = {{192, 30'000}, {256, 45'000}, {384, 95'000}, {521, 190'000}};
 const Row kEcVerify[] = {{192, 40'000}, {256, 55'000}, {384, 115'000}, {521, 230'000}};
 const Row kEcdh[] = {{192, 30'000}, {256, 45'000}, {384, 95'000}, {521, 190'000}};

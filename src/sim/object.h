@@ -44,7 +44,7 @@ uint16_t object_size(const SecureObject& o);
 // Bytes of user NVM the object occupies (payload + kObjectOverhead + policy).
 size_t nvm_cost(const SecureObject& o);
 inline constexpr size_t kObjectOverhead = 48;  // [U] per-object header/allocation estimate
-// Default access rules (AR header) used when an object has no explicit policy (4.7).
+// Default access rules (AR header) used when an object has no explicit policy (docs/se05x-protocol.md §4.7).
 uint32_t default_rules(ObjectKind k);
 
 struct CurveState {

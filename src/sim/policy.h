@@ -1,4 +1,4 @@
-// Object policies (protocol notes 4.7): parse TAG_POLICY, decide access for the
+// Object policies (docs/se05x-protocol.md §4.7): parse TAG_POLICY, decide access for the
 // plain (no-session) user, whose authentication object ID is 00000000.
 #pragma once
 

@@ -43,7 +43,7 @@ class Simulator {
   Bytes process(ByteView capdu);
   // Chip reset (power-on reset / interface reset): deselects the applet, drops transient state.
   void chip_reset();
-  // The 35-byte T=1oI2C ATR of protocol notes 1.10.
+  // The 35-byte T=1oI2C ATR of docs/se05x-protocol.md §1.10.
   Bytes atr() const;
   // DER certificate of the simulated NXP CA that issued the factory certificates
   // (empty for NVM images made before it was kept).

@@ -7,7 +7,7 @@ namespace sx::sim {
 
 namespace {
 
-// All figures not taken from the protocol notes are [U] (see docs/simulator.md).
+// All figures not taken from docs/se05x-protocol.md are [U] (see docs/simulator.md).
 const Variant kVariants[] = {
     {"SE050A", {3, 1, 0}, 0x3FFF, {0x01, 0x0B}, true, false, 892, 50 * 1024, 4096},
     {"SE050B", {3, 1, 0}, 0x3FFF, {0x01, 0x0B}, true, false, 892, 50 * 1024, 4096},

@@ -1,4 +1,4 @@
-// The 35-byte T=1oI2C ATR (section 1.10): PVER, VID, DLLP, PLID, PLP, historical bytes.
+// The 35-byte T=1oI2C ATR (docs/se05x-protocol.md §1.10): PVER, VID, DLLP, PLID, PLP, historical bytes.
 #pragma once
 
 #include <array>
@@ -32,7 +32,7 @@ struct Atr {
 // (extra bytes skipped); bytes after the historical bytes are ignored.
 Result<Atr> parse_atr(ByteView atr);
 
-// The 35-byte ATR of section 1.10 ("JCOP4 ATPO").
+// The 35-byte ATR of docs/se05x-protocol.md §1.10 ("JCOP4 ATPO").
 Bytes default_atr();
 
 }  // namespace sx::t1

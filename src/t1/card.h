@@ -2,7 +2,7 @@
 // middleware's frames) like an SE050 would, with deterministic fault injection. The
 // simulator plugs it in where the real bus would be; APDUs go to an ApduHandler.
 //
-// Behaviour (section 1.12):
+// Behaviour (docs/se05x-protocol.md §1.12):
 // * write() takes one whole frame per transaction. NAD must be 0x5A, LEN <= IFSC; a bad CRC
 //   is answered R(NACK CRC), other structural errors R(NACK other).
 // * Command chains are collected (each M=1 block answered R(ACK)); on the last block the

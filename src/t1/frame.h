@@ -49,7 +49,7 @@ enum class FrameError : uint8_t {
 const char* frame_error_name(FrameError e);
 
 // Structure and CRC check of one complete frame, no allocation. Card→host also accepts
-// NAD 00 with PCB 82/92 (the SE's "NAD error" R-NACK, section 1.8).
+// NAD 00 with PCB 82/92 (the SE's "NAD error" R-NACK, docs/se05x-protocol.md §1.8).
 FrameError check(ByteView wire, Direction d);
 
 // Decodes one complete frame. Structural problems → Errc::Protocol; a CRC mismatch on an

@@ -66,7 +66,7 @@ Status Host::send_rnack(RError e) {
 }
 
 // Sends `out` and returns the first block that answers it as `want`, applying the retry
-// rules of section 1.5 (4-7) and 1.6 on everything in between. Every path either returns
+// rules of docs/se05x-protocol.md §1.5 (4-7) and §1.6 on everything in between. Every path either returns
 // or increments a budget that is bounded (WTX runs are bounded and reset only by a frame
 // that itself consumes another budget), so a hostile SE cannot keep us here forever.
 Result<Frame> Host::exchange(const Frame& out, Want want, SCode s_code) {

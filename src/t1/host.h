@@ -1,5 +1,5 @@
 // T=1 over I2C host (NXP UM11225 flavour) as an APDU channel: the protocol rules of
-// sections 1.5-1.9 of docs se05x-protocol.md, over any link::I2cBus (i2c-dev or the
+// docs/se05x-protocol.md §1.5-§1.9, over any link::I2cBus (i2c-dev or the
 // simulator's t1::Card).
 //
 // Link resets. When the retry rules are exhausted (too many CRC errors, NACKs, timeouts,

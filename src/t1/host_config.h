@@ -11,7 +11,7 @@ using Micros = std::chrono::microseconds;
 // Injectable so tests and simulators never really sleep; called only with positive durations.
 using SleepFn = std::function<void(Micros)>;
 
-// Timing and retry policy. Defaults are the NXP middleware's constants (section 1.11).
+// Timing and retry policy. Defaults are the NXP middleware's constants (docs/se05x-protocol.md §1.11).
 struct HostTiming {
   Micros poll_delay{1000};                // before each write and each header-read attempt
   uint32_t max_header_polls = 500;        // header (2-byte) read attempts per frame

@@ -1,4 +1,4 @@
-// Host-side frame I/O over an I2cBus, the way the NXP middleware's PAL does it (section 1.8):
+// Host-side frame I/O over an I2cBus, the way the NXP middleware's PAL does it (docs/se05x-protocol.md §1.8):
 // poll delay before each transaction, three-transaction reads with header polling and
 // Linux back-off, NACK retries, and the 260-byte drain read.
 #pragma once

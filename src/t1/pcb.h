@@ -1,4 +1,4 @@
-// PCB encodings of T=1oI2C (UM11225 flavour), section 1.2 of the protocol notes.
+// PCB encodings of T=1oI2C (UM11225 flavour) (docs/se05x-protocol.md §1.2).
 #pragma once
 
 #include <cstdint>

@@ -70,7 +70,7 @@ int run_raw(const std::string& conn, uint32_t key, EVP_PKEY* pub, int count) {
                                                        : link::tcp_connect(ep->host, ep->port, 5000);
   if (!fd) return fail("connect: " + fd.error().message);
   c.fd = std::move(*fd);
-  // Exactly what NXP's middleware sends first (Appendix E).
+  // Exactly what NXP's middleware sends first (docs/se05x-protocol.md Appendix E).
   if (Status s = link::write_all(c.fd.get(), hex("00 00 00 04 00 00 01 00"), 60000); !s) return fail(s.error().message);
   uint8_t h[4];
   if (Status s = link::read_exact(c.fd.get(), h, 60000); !s || h[0] != 0x00) return fail("WAIT_FOR_CARD failed");

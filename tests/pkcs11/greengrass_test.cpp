@@ -1,5 +1,5 @@
 // The exact call sequences of Greengrass's two PKCS#11 users in one process
-// (greengrass-requirements.md sections 1.4, 3 and 4): aws-c-io first
+// (docs/greengrass.md §1.4, §3 and §4): aws-c-io first
 // (C_Initialize with callbacks, R/O session, login, find by class+label with
 // max 2, key type, sign with length query), then SunPKCS11 (second
 // C_Initialize, C_GetSlotInfo without slot list, already-logged-in detection,

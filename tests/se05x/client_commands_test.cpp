@@ -1,5 +1,5 @@
-// Byte layouts of the commands without a worked example in the notes, built
-// from the tables of section 4.6, plus argument validation.
+// Byte layouts of the commands without a worked example there, built
+// from the tables of docs/se05x-protocol.md §4.6, plus argument validation.
 #include <gtest/gtest.h>
 
 #include "fake_channel.h"

@@ -1,4 +1,4 @@
-// Every example C-APDU of protocol notes section 4.6, byte for byte.
+// Every example C-APDU of docs/se05x-protocol.md §4.6, byte for byte.
 #include <gtest/gtest.h>
 
 #include "se05x/client.h"

@@ -16,7 +16,7 @@ TEST(Tlv, LengthForms) {
 }
 
 TEST(Tlv, WritesMiddlewareLayout) {
-  // CheckObjectExists body (protocol notes 4.6.2).
+  // CheckObjectExists body (docs/se05x-protocol.md §4.6.2).
   TlvWriter w;
   w.u32(tag::k1, 0x20181001);
   EXPECT_EQ(to_hex(w.data()), "410420181001");

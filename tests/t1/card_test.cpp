@@ -1,4 +1,4 @@
-// The SE side: Appendix A replayed into the Card, plus its framing and retransmission rules.
+// The SE side: docs/se05x-protocol.md Appendix A replayed into the Card, plus its framing and retransmission rules.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +12,7 @@
 namespace sx::t1 {
 namespace {
 
-// Answers of the Appendix A transcript.
+// Answers of the docs/se05x-protocol.md Appendix A transcript.
 Bytes transcript_handler(ByteView c) {
   const std::string h = to_hex(c);
   if (h.rfind("00A40400", 0) == 0) return hex("03 01 00 3F FF 01 0B 90 00");

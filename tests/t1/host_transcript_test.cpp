@@ -1,4 +1,4 @@
-// Host side against the byte-exact transcripts of Appendix A and section 1.5.
+// Host side against the byte-exact transcripts of docs/se05x-protocol.md Appendix A and §1.5.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -91,7 +91,7 @@ TEST(HostTranscript, OpenWithInterfaceReset) {
   auto atr = host.open();
   ASSERT_TRUE(atr.ok()) << atr.error().to_string();
   EXPECT_EQ(*atr, default_atr());
-  // The frame from section 1.9.
+  // The frame from docs/se05x-protocol.md §1.9.
   EXPECT_EQ(to_hex(test::wire(0xA5, 0xEF, default_atr())).substr(to_hex(test::wire(0xA5, 0xEF, default_atr())).size() - 4), "8777");
 }
 

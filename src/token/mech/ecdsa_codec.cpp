@@ -8,7 +8,7 @@ namespace sx::token {
 
 namespace {
 
-// Digest lengths ECDSASign accepts: those of the SHA digests (protocol notes 4.6.9).
+// Digest lengths ECDSASign accepts: those of the SHA digests (docs/se05x-protocol.md §4.6.9).
 bool chip_length(size_t n) { return crypto::digest_of_size(n).has_value(); }
 
 struct Reader {
