@@ -237,18 +237,114 @@ void check_config_pin(Checks& c, Ctx& ctx, const ConfigView& v) {
         fix);
 }
 
-int run_doctor(Ctx& ctx, const DoctorOpts& o) {
-  Checks c;
-  ConfigView cv;
-  if (!o.config.empty() && !read_config(c, o, cv)) return report(ctx, c);
+// The module path the nucleus will load: from the config when one was read
+// (which must name it absolutely), else --module or the default. Empty when
+// the config names a relative path (reported; nothing further is checked).
+std::string module_to_check(Checks& c, const DoctorOpts& o, const ConfigView& cv) {
   std::string module = o.module.empty() ? default_module_path() : o.module;
   if (cv.read) {
     if (!cv.module.empty()) module = cv.module;
     const bool abs = !module.empty() && module.front() == '/';
     c.add("config library", abs, (cv.nucleus == Nucleus::Java ? "library: " : "pkcs11-module-path: ") + module,
           "use the module's absolute path, e.g. " + default_module_path());
-    if (!abs) return report(ctx, c);
+    if (!abs) return "";
   }
+  return module;
+}
+
+// Load the module as Greengrass will and let it find the token with its own
+// configuration — a module that exists but cannot load (missing libssl3, wrong
+// architecture) or that points at another chip is the usual field failure.
+// Probed before this process opens the chip: the module takes the same lock.
+std::optional<ModuleProbe> probe_step(Checks& c, const std::string& module, const ConfigView& cv) {
+  std::optional<ModuleProbe> probe = probe_module(module);
+  c.add("module loads", probe->loaded, probe->loaded ? probe->library : probe->error,
+        "reinstall se05x-pkcs11 for this architecture; `ldd " + module + "` names a missing library");
+  if (probe->loaded && cv.slot) {
+    bool have = false;
+    for (auto s : probe->slots) have |= *cv.slot >= 0 && s == static_cast<unsigned long>(*cv.slot);
+    c.add("config slot", have, "slot " + std::to_string(*cv.slot) + (have ? " exists" : " does not exist in the module"),
+          "set slot: 0 (the module's one slot)");
+  }
+  return probe;
+}
+
+// What the module logged during the probe belongs to its check, not
+// between doctor's lines.
+std::string module_said(const std::optional<ModuleProbe>& probe) {
+  if (!probe || probe->log.empty()) return "";
+  std::string l = probe->log;
+  for (char& ch : l)
+    if (ch == '\n') ch = ' ';
+  if (l.size() > 400) l = l.substr(0, 400) + "...";
+  return " (the module logged: " + l + ")";
+}
+
+void check_module_token(Checks& c, Ctx& ctx, const std::optional<ModuleProbe>& probe, const std::string& cli_label,
+                        bool cli_reached, bool cli_no_chip) {
+  if (!probe || !probe->loaded) return;
+  const bool same = probe->token_present && (!cli_reached || probe->token_label == cli_label);
+  // Neither this command nor the module reaches the chip: the chip (or its
+  // link) is down, whatever the configuration says.
+  if (!probe->token_present && cli_no_chip) {
+    c.add("module token", false, "the chip is unreachable: the module finds no token either" + module_said(probe),
+          "check that the chip is powered and connected (the I2C device, SE05X_PORT) or that se05xd runs and "
+          "reaches it (`se05x info` through it shows the broker's state)");
+    return;
+  }
+  c.add("module token", same,
+        !probe->token_present ? "the module finds no token: " + probe->error + module_said(probe)
+        : same                ? "the module sees token '" + probe->token_label + "'"
+                              : "the module sees token '" + probe->token_label + "', this command sees '" +
+                                    cli_label + "'",
+        "the module's connection differs from this command's (" + ctx.connection() +
+            "): set port in /etc/se05x-pkcs11.conf (or SE05X_PKCS11_CONF / SE05X_PORT), or start se05xd");
+}
+
+// The token's label and PINs, then the labels to check: the config's, --label's
+// or every key with a certificate.
+void check_token(Checks& c, Ctx& ctx, const DoctorOpts& o, const ConfigView& cv, const token::TokenInfo& ti) {
+  auto& tok = ctx.token();
+  c.add("token label", !ti.label.empty(), ti.label.empty() ? "token has no label" : "token '" + ti.label + "'",
+        "se05x token init --label NAME");
+  // With the SO PIN locked, init-pin cannot help: the way out is a reset.
+  const std::string reset_fix =
+      "se05x token reset --yes --label NAME (new SO PIN; deletes the module's keys and certificates, factory objects stay)";
+  if (ti.initialized)
+    c.add("SO PIN", !ti.so_locked, ti.so_locked ? "SO PIN is locked" : "SO PIN set, not locked", reset_fix);
+  c.add("user PIN", ti.user_pin_set && !ti.user_locked,
+        !ti.user_pin_set ? "no user PIN set" : ti.user_locked ? "user PIN is locked" : "user PIN set, not locked",
+        ti.so_locked    ? reset_fix
+        : ti.user_locked ? "se05x token init-pin (with the SO PIN)"
+                         : "se05x token init-pin");
+  const token::ChipCapabilities caps = device::chip_facts(tok.client()).caps;
+  std::vector<std::string> labels;
+  if (cv.read) {
+    if (!cv.token.empty())
+      c.add("config token", cv.token == ti.label, "the URIs name token '" + cv.token + "', the chip's token is '" + ti.label + "'",
+            "use token=" + uri_escape(ti.label) + " in the URIs");
+    if (!cv.label.empty()) labels.push_back(cv.label);
+    if (!ti.user_locked && ti.user_pin_set) check_config_pin(c, ctx, cv);
+  } else if (!o.label.empty()) {
+    labels.push_back(o.label);
+  } else {
+    for (const auto& obj : tok.objects()) {
+      if (obj.cls != token::ObjectClass::PrivateKey) continue;
+      if (group_of(tok, obj.label).cert) labels.push_back(obj.label);
+    }
+    c.add("greengrass key", !labels.empty(),
+          labels.empty() ? "no key with a certificate under the same label" : std::to_string(labels.size()) + " candidate label(s)",
+          "se05x keygen / import / adopt, then se05x import-cert");
+  }
+  for (const auto& l : labels) check_label(c, tok, l, caps);
+}
+
+int run_doctor(Ctx& ctx, const DoctorOpts& o) {
+  Checks c;
+  ConfigView cv;
+  if (!o.config.empty() && !read_config(c, o, cv)) return report(ctx, c);
+  const std::string module = module_to_check(c, o, cv);
+  if (module.empty()) return report(ctx, c);
   struct stat st{};
   const bool module_file = ::stat(module.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   c.add("module", module_file, "PKCS#11 module " + module, "install the se05x-pkcs11 package or pass --module PATH");
@@ -259,95 +355,20 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
   if (uses_lock_file(ctx.connection()))
     c.add("chip lock", !busy, busy ? "another process holds the chip lock " + lp : "chip lock free",
           "another program (Greengrass, an NXP tool) is using the chip; let it finish or stop it");
-  // Load the module as Greengrass will and let it find the token with its own
-  // configuration — a module that exists but cannot load (missing libssl3, wrong
-  // architecture) or that points at another chip is the usual field failure.
-  // Probed before this process opens the chip: the module takes the same lock.
   std::optional<ModuleProbe> probe;
-  if (module_file && !busy) {
-    probe = probe_module(module);
-    c.add("module loads", probe->loaded, probe->loaded ? probe->library : probe->error,
-          "reinstall se05x-pkcs11 for this architecture; `ldd " + module + "` names a missing library");
-    if (probe->loaded && cv.slot) {
-      bool have = false;
-      for (auto s : probe->slots) have |= *cv.slot >= 0 && s == static_cast<unsigned long>(*cv.slot);
-      c.add("config slot", have, "slot " + std::to_string(*cv.slot) + (have ? " exists" : " does not exist in the module"),
-            "set slot: 0 (the module's one slot)");
-    }
-  }
-  // What the module logged during the probe belongs to its check, not
-  // between doctor's lines.
-  auto module_said = [&]() -> std::string {
-    if (!probe || probe->log.empty()) return "";
-    std::string l = probe->log;
-    for (char& ch : l)
-      if (ch == '\n') ch = ' ';
-    if (l.size() > 400) l = l.substr(0, 400) + "...";
-    return " (the module logged: " + l + ")";
-  };
-  auto check_module_token = [&](const std::string& cli_label, bool cli_reached, bool cli_no_chip) {
-    if (!probe || !probe->loaded) return;
-    const bool same = probe->token_present && (!cli_reached || probe->token_label == cli_label);
-    // Neither this command nor the module reaches the chip: the chip (or its
-    // link) is down, whatever the configuration says.
-    if (!probe->token_present && cli_no_chip) {
-      c.add("module token", false, "the chip is unreachable: the module finds no token either" + module_said(),
-            "check that the chip is powered and connected (the I2C device, SE05X_PORT) or that se05xd runs and "
-            "reaches it (`se05x info` through it shows the broker's state)");
-      return;
-    }
-    c.add("module token", same,
-          !probe->token_present ? "the module finds no token: " + probe->error + module_said()
-          : same                ? "the module sees token '" + probe->token_label + "'"
-                                : "the module sees token '" + probe->token_label + "', this command sees '" +
-                                      cli_label + "'",
-          "the module's connection differs from this command's (" + ctx.connection() +
-              "): set port in /etc/se05x-pkcs11.conf (or SE05X_PKCS11_CONF / SE05X_PORT), or start se05xd");
-  };
+  if (module_file && !busy) probe = probe_step(c, module, cv);
   std::string err;
   bool no_chip = false;
   if (busy || !ctx.try_open(err, no_chip)) {
     if (!busy)
       c.add("chip", false, no_chip ? "chip unreachable: " + err : err,
             "check --port / SE05X_PORT, the I2C device, or the se05xd broker");
-    check_module_token("", false, !busy && no_chip);
+    check_module_token(c, ctx, probe, "", false, !busy && no_chip);
   } else {
-    auto& tok = ctx.token();
     c.add("chip", true, "reachable at " + ctx.connection());
-    const auto ti = tok.info();
-    check_module_token(ti.label, true, false);
-    c.add("token label", !ti.label.empty(), ti.label.empty() ? "token has no label" : "token '" + ti.label + "'",
-          "se05x token init --label NAME");
-    // With the SO PIN locked, init-pin cannot help: the way out is a reset.
-    const std::string reset_fix =
-        "se05x token reset --yes --label NAME (new SO PIN; deletes the module's keys and certificates, factory objects stay)";
-    if (ti.initialized)
-      c.add("SO PIN", !ti.so_locked, ti.so_locked ? "SO PIN is locked" : "SO PIN set, not locked", reset_fix);
-    c.add("user PIN", ti.user_pin_set && !ti.user_locked,
-          !ti.user_pin_set ? "no user PIN set" : ti.user_locked ? "user PIN is locked" : "user PIN set, not locked",
-          ti.so_locked    ? reset_fix
-          : ti.user_locked ? "se05x token init-pin (with the SO PIN)"
-                           : "se05x token init-pin");
-    const token::ChipCapabilities caps = device::chip_facts(tok.client()).caps;
-    std::vector<std::string> labels;
-    if (cv.read) {
-      if (!cv.token.empty())
-        c.add("config token", cv.token == ti.label, "the URIs name token '" + cv.token + "', the chip's token is '" + ti.label + "'",
-              "use token=" + uri_escape(ti.label) + " in the URIs");
-      if (!cv.label.empty()) labels.push_back(cv.label);
-      if (!ti.user_locked && ti.user_pin_set) check_config_pin(c, ctx, cv);
-    } else if (!o.label.empty()) {
-      labels.push_back(o.label);
-    } else {
-      for (const auto& obj : tok.objects()) {
-        if (obj.cls != token::ObjectClass::PrivateKey) continue;
-        if (group_of(tok, obj.label).cert) labels.push_back(obj.label);
-      }
-      c.add("greengrass key", !labels.empty(),
-            labels.empty() ? "no key with a certificate under the same label" : std::to_string(labels.size()) + " candidate label(s)",
-            "se05x keygen / import / adopt, then se05x import-cert");
-    }
-    for (const auto& l : labels) check_label(c, tok, l, caps);
+    const auto ti = ctx.token().info();
+    check_module_token(c, ctx, probe, ti.label, true, false);
+    check_token(c, ctx, o, cv, ti);
   }
   return report(ctx, c);
 }
@@ -355,15 +376,17 @@ int run_doctor(Ctx& ctx, const DoctorOpts& o) {
 }  // namespace
 
 void add_doctor_command(Command& app, Ctx& ctx) {
-  auto d = std::make_shared<DoctorOpts>();
-  Command c = app.subcommand("doctor", "check everything Greengrass needs and say what to fix",
-                             [&ctx, d] { return run_doctor(ctx, *d); });
-  c.option("--label,-l", d->label, "the key label Greengrass uses (default: every key with a certificate)");
-  c.option("--module", d->module, "PKCS#11 module path (default: " + default_module_path() + ")");
-  c.option("--config", d->config,
-           "check a Greengrass config.yaml as the nucleus reads it: module, slot, URIs, label and ID, PIN");
-  c.option("--nucleus", d->nucleus, "java or lite (default: told from the --config file)");
-  c.option("--openssl-conf", d->openssl_conf, "nucleus lite: the OpenSSL configuration its services use (default: OPENSSL_CONF)");
+  add_command<DoctorOpts>(
+      app, ctx, "doctor", "check everything Greengrass needs and say what to fix", run_doctor,
+      [](Command& c, DoctorOpts& o) {
+        c.option("--label,-l", o.label, "the key label Greengrass uses (default: every key with a certificate)");
+        c.option("--module", o.module, "PKCS#11 module path (default: " + default_module_path() + ")");
+        c.option("--config", o.config,
+                 "check a Greengrass config.yaml as the nucleus reads it: module, slot, URIs, label and ID, PIN");
+        c.option("--nucleus", o.nucleus, "java or lite (default: told from the --config file)");
+        c.option("--openssl-conf", o.openssl_conf, "nucleus lite: the OpenSSL configuration its services use (default: OPENSSL_CONF)");
+      });
 }
 
 }  // namespace sx::cli
+

@@ -44,11 +44,11 @@ int run_export_pubkey(Ctx& ctx, const ExportOpts& o) {
 
 void add_one(Command& app, Ctx& ctx, const char* name, const char* help,
              int (*fn)(Ctx&, const ExportOpts&)) {
-  auto eo = std::make_shared<ExportOpts>();
-  Command c = app.subcommand(name, help, [&ctx, eo, fn] { return fn(ctx, *eo); });
-  c.required("--label,-l", eo->label, "label");
-  c.option("--out,-o", eo->out, "file (default: stdout)");
-  c.flag("--der", eo->der, "DER instead of PEM");
+  add_command<ExportOpts>(app, ctx, name, help, fn, [](Command& c, ExportOpts& o) {
+    c.required("--label,-l", o.label, "label");
+    c.option("--out,-o", o.out, "file (default: stdout)");
+    c.flag("--der", o.der, "DER instead of PEM");
+  });
 }
 
 }  // namespace

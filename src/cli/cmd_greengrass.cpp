@@ -166,28 +166,29 @@ int run_gg(Ctx& ctx, const GgOpts& o) {
 }  // namespace
 
 void add_greengrass_commands(Command& app, Ctx& ctx) {
-  auto go = std::make_shared<GgOpts>();
-  Command c = app.subcommand("greengrass-config", "write the Greengrass configuration for a key label (Java nucleus or nucleus lite)",
-                             [&ctx, go] { return run_gg(ctx, *go); });
-  c.required("--label,-l", go->label, "label of key and certificate");
-  c.option("--nucleus", go->nucleus, "java (default) or lite");
-  c.option("--output,-o", go->output,
-           "write the files into this directory, with the user PIN (from --pin-file, SE05X_PIN or a prompt); "
-           "without it one YAML document goes to stdout, with an empty PIN placeholder");
-  c.option("--owner", go->owner, "USER[:GROUP] to own the written files the nucleus reads (e.g. ggcore)");
-  c.flag("--force", go->force, "replace files that already exist in the output directory");
-  c.option("--module", go->module, "PKCS#11 module path, absolute (default: " + default_module_path() + ")");
-  c.option("--slot", go->slot, "slot ID (default 0)");
-  c.option("--name", go->name, "Java: provider name, one word (default se050)");
-  c.option("--provider-module", go->provider_module,
-           "lite: OpenSSL's pkcs11-provider (default: " + default_provider_module_path() + ")");
-  c.option("--thing-name", go->cloud.thing_name, "system.thingName");
-  c.option("--root-ca", go->cloud.root_ca, "system.rootCaPath (absolute path of the Amazon root CA file)");
-  c.option("--root-path", go->cloud.root_path, "the nucleus's root directory (Java: system.rootpath, lite: system.rootPath)");
-  c.option("--region", go->cloud.region, "awsRegion of the nucleus component");
-  c.option("--role-alias", go->cloud.role_alias, "iotRoleAlias of the nucleus component");
-  c.option("--iot-data-endpoint", go->cloud.data_endpoint, "iotDataEndpoint of the nucleus component");
-  c.option("--iot-cred-endpoint", go->cloud.cred_endpoint, "iotCredEndpoint of the nucleus component");
+  add_command<GgOpts>(
+      app, ctx, "greengrass-config", "write the Greengrass configuration for a key label (Java nucleus or nucleus lite)",
+      run_gg, [](Command& c, GgOpts& o) {
+        c.required("--label,-l", o.label, "label of key and certificate");
+        c.option("--nucleus", o.nucleus, "java (default) or lite");
+        c.option("--output,-o", o.output,
+                 "write the files into this directory, with the user PIN (from --pin-file, SE05X_PIN or a prompt); "
+                 "without it one YAML document goes to stdout, with an empty PIN placeholder");
+        c.option("--owner", o.owner, "USER[:GROUP] to own the written files the nucleus reads (e.g. ggcore)");
+        c.flag("--force", o.force, "replace files that already exist in the output directory");
+        c.option("--module", o.module, "PKCS#11 module path, absolute (default: " + default_module_path() + ")");
+        c.option("--slot", o.slot, "slot ID (default 0)");
+        c.option("--name", o.name, "Java: provider name, one word (default se050)");
+        c.option("--provider-module", o.provider_module,
+                 "lite: OpenSSL's pkcs11-provider (default: " + default_provider_module_path() + ")");
+        c.option("--thing-name", o.cloud.thing_name, "system.thingName");
+        c.option("--root-ca", o.cloud.root_ca, "system.rootCaPath (absolute path of the Amazon root CA file)");
+        c.option("--root-path", o.cloud.root_path, "the nucleus's root directory (Java: system.rootpath, lite: system.rootPath)");
+        c.option("--region", o.cloud.region, "awsRegion of the nucleus component");
+        c.option("--role-alias", o.cloud.role_alias, "iotRoleAlias of the nucleus component");
+        c.option("--iot-data-endpoint", o.cloud.data_endpoint, "iotDataEndpoint of the nucleus component");
+        c.option("--iot-cred-endpoint", o.cloud.cred_endpoint, "iotCredEndpoint of the nucleus component");
+      });
 }
 
 }  // namespace sx::cli

@@ -143,22 +143,24 @@ int run_import(Ctx& ctx, const ImportOpts& o) {
 }  // namespace
 
 void add_import_commands(Command& app, Ctx& ctx) {
-  auto ic = std::make_shared<ImportCertOpts>();
-  Command c = app.subcommand("import-cert", "store a certificate (PEM or DER) with the label and ID of its key",
-                             [&ctx, ic] { return run_import_cert(ctx, *ic); });
-  c.required("--label,-l", ic->label, "label of the key");
-  c.required("certificate", ic->file, "certificate file");
-  c.flag("--replace", ic->replace, "renew: replace the key's certificate (the old one stays if anything fails)");
+  add_command<ImportCertOpts>(
+      app, ctx, "import-cert", "store a certificate (PEM or DER) with the label and ID of its key", run_import_cert,
+      [](Command& c, ImportCertOpts& o) {
+        c.required("--label,-l", o.label, "label of the key");
+        c.required("certificate", o.file, "certificate file");
+        c.flag("--replace", o.replace, "renew: replace the key's certificate (the old one stays if anything fails)");
+      });
 
-  auto io = std::make_shared<ImportOpts>();
-  Command i = app.subcommand("import", "put an existing private key (and its certificate) into the chip",
-                             [&ctx, io] { return run_import(ctx, *io); });
-  i.required("--label,-l", io->label, "label for key and certificate");
-  i.option("--id", io->id, "CKA_ID in hex (default: the chip object ID)");
-  i.required("--key,-k", io->key, "private key: PEM, DER, PKCS#8 (encrypted too) or PKCS#12");
-  i.option("--cert,-c", io->cert, "certificate (PEM or DER); default: the one in the PKCS#12 file");
-  i.option("--password-file", io->password_file,
-           "password of an encrypted key / PKCS#12 (else SE05X_KEY_PASSWORD, else a prompt)");
+  add_command<ImportOpts>(
+      app, ctx, "import", "put an existing private key (and its certificate) into the chip", run_import,
+      [](Command& c, ImportOpts& o) {
+        c.required("--label,-l", o.label, "label for key and certificate");
+        c.option("--id", o.id, "CKA_ID in hex (default: the chip object ID)");
+        c.required("--key,-k", o.key, "private key: PEM, DER, PKCS#8 (encrypted too) or PKCS#12");
+        c.option("--cert,-c", o.cert, "certificate (PEM or DER); default: the one in the PKCS#12 file");
+        c.option("--password-file", o.password_file,
+                 "password of an encrypted key / PKCS#12 (else SE05X_KEY_PASSWORD, else a prompt)");
+      });
 }
 
 }  // namespace sx::cli

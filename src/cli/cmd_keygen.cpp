@@ -111,21 +111,23 @@ int run_csr(Ctx& ctx, const CsrOpts& o) {
 }  // namespace
 
 void add_keygen_commands(Command& app, Ctx& ctx) {
-  auto ko = std::make_shared<KeygenOpts>();
-  Command kg = app.subcommand("keygen", "generate a key pair inside the chip (optionally with a CSR signed by it)",
-                              [&ctx, ko] { return run_keygen(ctx, *ko); });
-  kg.required("--label,-l", ko->label, "label of the key (and later of its certificate)");
-  kg.option("--id", ko->id, "CKA_ID in hex (default: the chip object ID)");
-  kg.option("--type,-t", ko->type, "ec:p256 (default), ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096");
-  kg.option("--csr", ko->csr, "write a CSR here (PEM; DER when the name ends in .der)");
-  kg.option("--subject,-s", ko->subject, "CSR subject, e.g. \"CN=my-thing,O=Acme\"");
+  add_command<KeygenOpts>(
+      app, ctx, "keygen", "generate a key pair inside the chip (optionally with a CSR signed by it)", run_keygen,
+      [](Command& c, KeygenOpts& o) {
+        c.required("--label,-l", o.label, "label of the key (and later of its certificate)");
+        c.option("--id", o.id, "CKA_ID in hex (default: the chip object ID)");
+        c.option("--type,-t", o.type, "ec:p256 (default), ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096");
+        c.option("--csr", o.csr, "write a CSR here (PEM; DER when the name ends in .der)");
+        c.option("--subject,-s", o.subject, "CSR subject, e.g. \"CN=my-thing,O=Acme\"");
+      });
 
-  auto co = std::make_shared<CsrOpts>();
-  Command cs = app.subcommand("csr", "a certificate signing request for an existing key, signed by the chip",
-                              [&ctx, co] { return run_csr(ctx, *co); });
-  cs.required("--label,-l", co->label, "label of the key");
-  cs.required("--subject,-s", co->subject, "subject, e.g. \"CN=my-thing\"");
-  cs.option("--out,-o", co->out, "file to write (default: PEM on stdout)");
+  add_command<CsrOpts>(
+      app, ctx, "csr", "a certificate signing request for an existing key, signed by the chip", run_csr,
+      [](Command& c, CsrOpts& o) {
+        c.required("--label,-l", o.label, "label of the key");
+        c.required("--subject,-s", o.subject, "subject, e.g. \"CN=my-thing\"");
+        c.option("--out,-o", o.out, "file to write (default: PEM on stdout)");
+      });
 }
 
 }  // namespace sx::cli

@@ -171,28 +171,31 @@ int run_delete(Ctx& ctx, const DeleteOpts& o) {
 }  // namespace
 
 void add_object_commands(Command& app, Ctx& ctx) {
-  auto ao = std::make_shared<AdoptOpts>();
-  Command a = app.subcommand("adopt", "present existing chip objects (factory or other tools) under one label and ID",
-                             [&ctx, ao] { return run_adopt(ctx, *ao); });
-  a.required("--key", ao->key, "chip object ID of the key, e.g. 0xF0000100");
-  a.required("--cert", ao->cert, "chip object ID of its certificate, e.g. 0xF0000101");
-  a.required("--label,-l", ao->label, "label to give both");
-  a.option("--id", ao->id, "CKA_ID in hex (default: the key's current ID)");
+  add_command<AdoptOpts>(
+      app, ctx, "adopt", "present existing chip objects (factory or other tools) under one label and ID", run_adopt,
+      [](Command& c, AdoptOpts& o) {
+        c.required("--key", o.key, "chip object ID of the key, e.g. 0xF0000100");
+        c.required("--cert", o.cert, "chip object ID of its certificate, e.g. 0xF0000101");
+        c.required("--label,-l", o.label, "label to give both");
+        c.option("--id", o.id, "CKA_ID in hex (default: the key's current ID)");
+      });
 
-  auto ro = std::make_shared<RelabelOpts>();
-  Command r = app.subcommand("relabel", "change the label and/or ID of objects",
-                             [&ctx, ro] { return run_relabel(ctx, *ro); });
-  r.option("--label,-l", ro->label, "objects with this label");
-  r.option("--object", ro->object, "or: the chip object with this ID (hex)");
-  r.option("--new-label", ro->new_label, "new label");
-  r.option("--new-id", ro->new_id, "new CKA_ID in hex");
+  add_command<RelabelOpts>(
+      app, ctx, "relabel", "change the label and/or ID of objects", run_relabel,
+      [](Command& c, RelabelOpts& o) {
+        c.option("--label,-l", o.label, "objects with this label");
+        c.option("--object", o.object, "or: the chip object with this ID (hex)");
+        c.option("--new-label", o.new_label, "new label");
+        c.option("--new-id", o.new_id, "new CKA_ID in hex");
+      });
 
-  auto dopt = std::make_shared<DeleteOpts>();
-  Command d = app.subcommand("delete", "delete objects (asks first unless --yes)",
-                             [&ctx, dopt] { return run_delete(ctx, *dopt); });
-  d.option("--label,-l", dopt->label, "objects with this label");
-  d.option("--object", dopt->object, "or: the chip object with this ID (hex)");
-  d.flag("--yes,-y", dopt->yes, "do not ask");
+  add_command<DeleteOpts>(
+      app, ctx, "delete", "delete objects (asks first unless --yes)", run_delete,
+      [](Command& c, DeleteOpts& o) {
+        c.option("--label,-l", o.label, "objects with this label");
+        c.option("--object", o.object, "or: the chip object with this ID (hex)");
+        c.flag("--yes,-y", o.yes, "do not ask");
+      });
 }
 
 }  // namespace sx::cli

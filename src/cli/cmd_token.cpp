@@ -49,30 +49,36 @@ int run_init(Ctx& ctx, const TokenOpts& o) {
                       "; now set the user PIN with `se05x token init-pin`");
 }
 
-int run_init_pin(Ctx& ctx, const TokenOpts& o) {
+// init-pin and set-pin: the same steps but for who logs in (the SO, on an
+// initialised token, or the user, who already has a PIN) and the texts.
+struct UserPinChange {
+  bool by_so;
+  const char* not_ready;  // the token lacks what the login needs
+  const char* failing;    // what failed, when the chip refuses the new PIN
+  const char* done;
+};
+
+int change_user_pin(Ctx& ctx, const TokenOpts& o, const UserPinChange& w) {
   if (auto rc = ctx.open()) return *rc;
   auto& tok = ctx.token();
-  if (!tok.info().initialized) return ctx.fail(Exit::Pin, "the token is not initialised: run `se05x token init` first");
-  if (auto rc = ctx.login_so()) return *rc;
+  if (w.by_so ? !tok.info().initialized : !tok.info().user_pin_set) return ctx.fail(Exit::Pin, w.not_ready);
+  if (auto rc = w.by_so ? ctx.login_so() : ctx.login_user()) return *rc;
   std::string pin;
   if (auto rc = read_new_pin(ctx, o.new_pin_file, "SE05X_NEW_PIN", "New user PIN", pin)) return *rc;
   auto s = tok.set_pin(token::UserType::User, pin);
   secure_wipe(pin.data(), pin.size());
-  if (!s) return ctx.fail(s.error(), "setting the user PIN");
-  return ctx.done({{"user_pin_set", true}}, "User PIN set");
+  if (!s) return ctx.fail(s.error(), w.failing);
+  return ctx.done({{"user_pin_set", true}}, w.done);
+}
+
+int run_init_pin(Ctx& ctx, const TokenOpts& o) {
+  return change_user_pin(ctx, o, {true, "the token is not initialised: run `se05x token init` first",
+                                  "setting the user PIN", "User PIN set"});
 }
 
 int run_set_pin(Ctx& ctx, const TokenOpts& o) {
-  if (auto rc = ctx.open()) return *rc;
-  auto& tok = ctx.token();
-  if (!tok.info().user_pin_set) return ctx.fail(Exit::Pin, "no user PIN yet: use `se05x token init-pin`");
-  if (auto rc = ctx.login_user()) return *rc;
-  std::string pin;
-  if (auto rc = read_new_pin(ctx, o.new_pin_file, "SE05X_NEW_PIN", "New user PIN", pin)) return *rc;
-  auto s = tok.set_pin(token::UserType::User, pin);
-  secure_wipe(pin.data(), pin.size());
-  if (!s) return ctx.fail(s.error(), "changing the user PIN");
-  return ctx.done({{"user_pin_set", true}}, "User PIN changed");
+  return change_user_pin(ctx, o, {false, "no user PIN yet: use `se05x token init-pin`", "changing the user PIN",
+                                  "User PIN changed"});
 }
 
 // The way out of a locked (or forgotten) SO PIN. The PIN is checked on the
@@ -112,25 +118,29 @@ int run_reset(Ctx& ctx, const TokenOpts& o) {
 void add_token_commands(Command& app, Ctx& ctx) {
   Command t = app.subcommand("token", "token label and PINs");
   t.require_subcommand();
-  auto io = std::make_shared<TokenOpts>();
-  Command init = t.subcommand("init", "name the token and set its SO PIN (keeps existing objects)",
-                              [&ctx, io] { return run_init(ctx, *io); });
-  init.required("--label,-l", io->label, "token label (1-32 bytes; Greengrass resolves the slot by it)");
-  auto po = std::make_shared<TokenOpts>();
-  Command ip = t.subcommand("init-pin", "set the user PIN (needs the SO PIN); also unlocks a locked user PIN",
-                            [&ctx, po] { return run_init_pin(ctx, *po); });
-  ip.option("--new-pin-file", po->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
-  auto so = std::make_shared<TokenOpts>();
-  Command sp = t.subcommand("set-pin", "change the user PIN (needs the current one)",
-                            [&ctx, so] { return run_set_pin(ctx, *so); });
-  sp.option("--new-pin-file", so->new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
-  auto ro = std::make_shared<TokenOpts>();
-  Command rs = t.subcommand("reset",
-                            "start the token over with a new SO PIN (a locked SO PIN's way out): deletes the "
-                            "module's keys and certificates, keeps factory objects",
-                            [&ctx, ro] { return run_reset(ctx, *ro); });
-  rs.required("--label,-l", ro->label, "new token label (1-32 bytes)");
-  rs.flag("--yes,-y", ro->yes, "do not ask");
+  add_command<TokenOpts>(
+      t, ctx, "init", "name the token and set its SO PIN (keeps existing objects)", run_init,
+      [](Command& c, TokenOpts& o) {
+        c.required("--label,-l", o.label, "token label (1-32 bytes; Greengrass resolves the slot by it)");
+      });
+  add_command<TokenOpts>(
+      t, ctx, "init-pin", "set the user PIN (needs the SO PIN); also unlocks a locked user PIN", run_init_pin,
+      [](Command& c, TokenOpts& o) {
+        c.option("--new-pin-file", o.new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
+      });
+  add_command<TokenOpts>(
+      t, ctx, "set-pin", "change the user PIN (needs the current one)", run_set_pin,
+      [](Command& c, TokenOpts& o) {
+        c.option("--new-pin-file", o.new_pin_file, "new user PIN (else SE05X_NEW_PIN, else a prompt)");
+      });
+  add_command<TokenOpts>(
+      t, ctx, "reset",
+      "start the token over with a new SO PIN (a locked SO PIN's way out): deletes the "
+      "module's keys and certificates, keeps factory objects",
+      run_reset, [](Command& c, TokenOpts& o) {
+        c.required("--label,-l", o.label, "new token label (1-32 bytes)");
+        c.flag("--yes,-y", o.yes, "do not ask");
+      });
 }
 
 }  // namespace sx::cli

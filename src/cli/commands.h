@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,16 @@ class Command {
   CLI::App* app_;
   Registry* reg_;
 };
+
+// A subcommand with an options struct of its own: `declare(cmd, opts)` binds
+// the options of a fresh Opts, and `run(ctx, opts)` is the action.
+template <class Opts, class Run, class Declare>
+void add_command(Command& parent, Ctx& ctx, const std::string& name, const std::string& help, Run run,
+                 Declare declare) {
+  auto opts = std::make_shared<Opts>();
+  Command c = parent.subcommand(name, help, [&ctx, opts, run] { return run(ctx, *opts); });
+  declare(c, *opts);
+}
 
 void add_info_commands(Command& app, Ctx& ctx);        // info, list
 void add_keygen_commands(Command& app, Ctx& ctx);      // keygen, csr
