@@ -4,6 +4,7 @@
 // other result ends it.
 #include <cstring>
 #include <span>
+#include <utility>
 
 #include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
@@ -75,26 +76,23 @@ CK_RV deliver(const sx::Bytes& v, CK_BYTE_PTR out, CK_ULONG_PTR out_len) {
 }
 
 // chip_mu held: runs `f(client)` with the token lock (lock file + link) held.
+// `single_apdu`: `f` sends exactly one APDU (a sign, a decrypt). Through a
+// broker that APDU is atomic by itself -- the broker never interleaves another
+// client's APDU into it and the chip executes it whole -- so the lock file and
+// the broker's LOCK/UNLOCK (two extra round trips) are skipped; on an I2C link
+// the lock is still taken (another process's T=1 frames could interleave).
+// See docs/pkcs11-module.md.
 template <class F>
-CK_RV on_chip(Module& m, F&& f) {
+CK_RV on_chip(Module& m, F&& f, bool single_apdu = false) {
   if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
-  auto hold = m.chip.token().hold();
+  auto hold = single_apdu ? m.chip.token().hold_single() : m.chip.token().hold();
   if (!hold) return rv_from_error(hold.error(), "chip lock");
   return f(m.chip.token().client());
 }
 
-// chip_mu held: as on_chip(), for `f` sending exactly one APDU (a sign, a
-// decrypt). Through a broker that APDU is atomic by itself -- the broker
-// never interleaves another client's APDU into it and the chip executes it
-// whole -- so the lock file and the broker's LOCK/UNLOCK (two extra round
-// trips) are skipped; on an I2C link the lock is still taken (another
-// process's T=1 frames could interleave). See docs/pkcs11-module.md.
 template <class F>
 CK_RV on_chip_single(Module& m, F&& f) {
-  if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
-  auto hold = m.chip.token().hold_single();
-  if (!hold) return rv_from_error(hold.error(), "chip lock");
-  return f(m.chip.token().client());
+  return on_chip(m, std::forward<F>(f), true);
 }
 
 const tk::ChipCapabilities& caps(Module& m) { return m.chip.facts().caps; }
@@ -113,6 +111,63 @@ CK_RV start_operation(Module& m, std::unique_ptr<Op>& slot, CK_MECHANISM_PTR mec
   if (CK_RV rv = init(*op, key); rv != CKR_OK) return rv;
   slot = std::move(op);
   return CKR_OK;
+}
+
+// A slot of a session: which operation an entry point works on.
+template <class Op>
+using OpSlot = std::unique_ptr<Op> Session::*;
+
+// C_VerifyInit, C_DecryptInit, C_EncryptInit: start_operation() with the
+// operation's plain init(caps, mechanism, key).
+template <Entry E, class Op>
+CK_RV plain_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey, OpSlot<Op> slot,
+                 Use use) {
+  return run<E>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    return start_operation<E>(m, s.*slot, pMechanism, hKey, use, [&](Op& op, const tk::KeyRef& key) {
+      return op.init(caps(m), *pMechanism, key);
+    });
+  });
+}
+
+// Multi-part calls of the single-part RSA mechanisms (2.40).
+template <Entry E, class Op>
+CK_RV multipart_not_supported(CK_SESSION_HANDLE hSession, OpSlot<Op> slot) {
+  return run<E>(hSession, [&](Module&, Session& s) -> CK_RV {
+    if (!(s.*slot) || !(s.*slot)->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    return CKR_FUNCTION_NOT_SUPPORTED;
+  });
+}
+
+// C_SignUpdate, C_VerifyUpdate, C_DigestUpdate: any failure ends the operation.
+template <Entry E, class Op>
+CK_RV update_part(CK_SESSION_HANDLE hSession, OpSlot<Op> slot, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
+  return run<E>(hSession, [&](Module&, Session& s) -> CK_RV {
+    std::unique_ptr<Op>& op = s.*slot;
+    if (!op || !op->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    CK_RV rv = pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : op->update(in_bytes(pPart, ulPartLen));
+    if (rv != CKR_OK) op.reset();
+    return rv;
+  });
+}
+
+// The output step of a sign/encrypt/digest (single part or final) whose
+// length is known beforehand: `args_ok` false ends the operation with
+// CKR_ARGUMENTS_BAD; `need(op)` is the output length, `produce(op, out)` makes it.
+template <class Op, class Need, class Produce>
+CK_RV output_step(std::unique_ptr<Op>& op, bool args_ok, CK_BYTE_PTR out, CK_ULONG_PTR out_len, Need need,
+                  Produce produce) {
+  if (!op || !op->active()) return CKR_OPERATION_NOT_INITIALIZED;
+  if (!args_ok) {
+    op.reset();
+    return CKR_ARGUMENTS_BAD;
+  }
+  bool done = false;
+  CK_RV rv = length_check(out, out_len, need(*op), done);
+  if (done) return rv;
+  sx::Bytes v;
+  rv = produce(*op, v);
+  op.reset();
+  return rv == CKR_OK ? deliver(v, out, out_len) : rv;
 }
 
 }  // namespace
@@ -134,60 +189,37 @@ SX_P11_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMec
 SX_P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
                            CK_ULONG_PTR pulSignatureLen) {
   return run<Entry::C_Sign>(hSession, [&](Module& m, Session& s) -> CK_RV {
-    if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    if (pulSignatureLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
-      s.sign.reset();
-      return CKR_ARGUMENTS_BAD;
-    }
-    bool done = false;
-    CK_RV rv = length_check(pSignature, pulSignatureLen, s.sign->signature_length(), done);
-    if (done) return rv;
-    sx::Bytes sig;
-    rv = chip_phase<Entry::C_Sign>(m, [&] {
-      return on_chip_single(m, [&](sx::se05x::Client& c) { return s.sign->sign(c, in_bytes(pData, ulDataLen), sig); });
-    });
-    s.sign.reset();
-    return rv == CKR_OK ? deliver(sig, pSignature, pulSignatureLen) : rv;
+    const bool args_ok = pulSignatureLen != nullptr && !(pData == nullptr && ulDataLen != 0);
+    return output_step(
+        s.sign, args_ok, pSignature, pulSignatureLen, [](tk::SignOperation& op) { return op.signature_length(); },
+        [&](tk::SignOperation& op, sx::Bytes& sig) {
+          return chip_phase<Entry::C_Sign>(m, [&] {
+            return on_chip_single(m, [&](sx::se05x::Client& c) { return op.sign(c, in_bytes(pData, ulDataLen), sig); });
+          });
+        });
   });
 }
 
 SX_P11_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
-  return run<Entry::C_SignUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    CK_RV rv = pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.sign->update(in_bytes(pPart, ulPartLen));
-    if (rv != CKR_OK) s.sign.reset();
-    return rv;
-  });
+  return update_part<Entry::C_SignUpdate>(hSession, &Session::sign, pPart, ulPartLen);
 }
 
 SX_P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) {
   return run<Entry::C_SignFinal>(hSession, [&](Module& m, Session& s) -> CK_RV {
-    if (!s.sign || !s.sign->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    if (pulSignatureLen == nullptr) {
-      s.sign.reset();
-      return CKR_ARGUMENTS_BAD;
-    }
-    bool done = false;
-    CK_RV rv = length_check(pSignature, pulSignatureLen, s.sign->signature_length(), done);
-    if (done) return rv;
-    sx::Bytes sig;
-    rv = chip_phase<Entry::C_SignFinal>(m, [&] {
-      return on_chip_single(m, [&](sx::se05x::Client& c) { return s.sign->final(c, sig); });
-    });
-    s.sign.reset();
-    return rv == CKR_OK ? deliver(sig, pSignature, pulSignatureLen) : rv;
+    return output_step(
+        s.sign, pulSignatureLen != nullptr, pSignature, pulSignatureLen,
+        [](tk::SignOperation& op) { return op.signature_length(); },
+        [&](tk::SignOperation& op, sx::Bytes& sig) {
+          return chip_phase<Entry::C_SignFinal>(
+              m, [&] { return on_chip_single(m, [&](sx::se05x::Client& c) { return op.final(c, sig); }); });
+        });
   });
 }
 
 // ---------------------------------------------------------------- verify (host only)
 
 SX_P11_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return run<Entry::C_VerifyInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
-    return start_operation<Entry::C_VerifyInit>(m, s.verify, pMechanism, hKey, Use::Verify,
-                                                [&](tk::VerifyOperation& op, const tk::KeyRef& key) {
-      return op.init(caps(m), *pMechanism, key);
-    });
-  });
+  return plain_init<Entry::C_VerifyInit>(hSession, pMechanism, hKey, &Session::verify, Use::Verify);
 }
 
 SX_P11_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
@@ -203,13 +235,7 @@ SX_P11_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_U
 }
 
 SX_P11_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
-  return run<Entry::C_VerifyUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.verify || !s.verify->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    CK_RV rv =
-        pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.verify->update(in_bytes(pPart, ulPartLen));
-    if (rv != CKR_OK) s.verify.reset();
-    return rv;
-  });
+  return update_part<Entry::C_VerifyUpdate>(hSession, &Session::verify, pPart, ulPartLen);
 }
 
 SX_P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen) {
@@ -226,12 +252,7 @@ SX_P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSigna
 // ---------------------------------------------------------------- decrypt / encrypt (RSA)
 
 SX_P11_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return run<Entry::C_DecryptInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
-    return start_operation<Entry::C_DecryptInit>(m, s.decrypt, pMechanism, hKey, Use::Decrypt,
-                                                 [&](tk::DecryptOperation& op, const tk::KeyRef& key) {
-      return op.init(caps(m), *pMechanism, key);
-    });
-  });
+  return plain_init<Entry::C_DecryptInit>(hSession, pMechanism, hKey, &Session::decrypt, Use::Decrypt);
 }
 
 // The plaintext length is known only after decrypting: a length query
@@ -265,58 +286,34 @@ SX_P11_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncrypted
 }
 
 SX_P11_EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return run<Entry::C_DecryptUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.decrypt || !s.decrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    return CKR_FUNCTION_NOT_SUPPORTED;  // the RSA mechanisms are single-part (2.40)
-  });
+  return multipart_not_supported<Entry::C_DecryptUpdate>(hSession, &Session::decrypt);
 }
 
 SX_P11_EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return run<Entry::C_DecryptFinal>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.decrypt || !s.decrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    return CKR_FUNCTION_NOT_SUPPORTED;
-  });
+  return multipart_not_supported<Entry::C_DecryptFinal>(hSession, &Session::decrypt);
 }
 
 SX_P11_EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return run<Entry::C_EncryptInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
-    return start_operation<Entry::C_EncryptInit>(m, s.encrypt, pMechanism, hKey, Use::Encrypt,
-                                                 [&](tk::EncryptOperation& op, const tk::KeyRef& key) {
-      return op.init(caps(m), *pMechanism, key);
-    });
-  });
+  return plain_init<Entry::C_EncryptInit>(hSession, pMechanism, hKey, &Session::encrypt, Use::Encrypt);
 }
 
 SX_P11_EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
                               CK_BYTE_PTR pEncryptedData, CK_ULONG_PTR pulEncryptedDataLen) {
   return run<Entry::C_Encrypt>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    if (pulEncryptedDataLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
-      s.encrypt.reset();
-      return CKR_ARGUMENTS_BAD;
-    }
-    bool done = false;
-    CK_RV rv = length_check(pEncryptedData, pulEncryptedDataLen, s.encrypt->output_length(), done);
-    if (done) return rv;
-    sx::Bytes out;
-    rv = s.encrypt->encrypt(in_bytes(pData, ulDataLen), out);
-    s.encrypt.reset();
-    return rv == CKR_OK ? deliver(out, pEncryptedData, pulEncryptedDataLen) : rv;
+    const bool args_ok = pulEncryptedDataLen != nullptr && !(pData == nullptr && ulDataLen != 0);
+    return output_step(
+        s.encrypt, args_ok, pEncryptedData, pulEncryptedDataLen,
+        [](tk::EncryptOperation& op) { return op.output_length(); },
+        [&](tk::EncryptOperation& op, sx::Bytes& out) { return op.encrypt(in_bytes(pData, ulDataLen), out); });
   });
 }
 
 SX_P11_EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return run<Entry::C_EncryptUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    return CKR_FUNCTION_NOT_SUPPORTED;
-  });
+  return multipart_not_supported<Entry::C_EncryptUpdate>(hSession, &Session::encrypt);
 }
 
 SX_P11_EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG_PTR) {
-  return run<Entry::C_EncryptFinal>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.encrypt || !s.encrypt->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    return CKR_FUNCTION_NOT_SUPPORTED;
-  });
+  return multipart_not_supported<Entry::C_EncryptFinal>(hSession, &Session::encrypt);
 }
 
 // ---------------------------------------------------------------- digest (host)
@@ -337,44 +334,23 @@ SX_P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pM
 SX_P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pDigest,
                              CK_ULONG_PTR pulDigestLen) {
   return run<Entry::C_Digest>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    if (pulDigestLen == nullptr || (pData == nullptr && ulDataLen != 0)) {
-      s.digest.reset();
-      return CKR_ARGUMENTS_BAD;
-    }
-    bool done = false;
-    CK_RV rv = length_check(pDigest, pulDigestLen, s.digest->digest_length(), done);
-    if (done) return rv;
-    sx::Bytes out;
-    rv = s.digest->digest(in_bytes(pData, ulDataLen), out);
-    s.digest.reset();
-    return rv == CKR_OK ? deliver(out, pDigest, pulDigestLen) : rv;
+    const bool args_ok = pulDigestLen != nullptr && !(pData == nullptr && ulDataLen != 0);
+    return output_step(
+        s.digest, args_ok, pDigest, pulDigestLen, [](tk::DigestOperation& op) { return op.digest_length(); },
+        [&](tk::DigestOperation& op, sx::Bytes& out) { return op.digest(in_bytes(pData, ulDataLen), out); });
   });
 }
 
 SX_P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
-  return run<Entry::C_DigestUpdate>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    CK_RV rv = pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : s.digest->update(in_bytes(pPart, ulPartLen));
-    if (rv != CKR_OK) s.digest.reset();
-    return rv;
-  });
+  return update_part<Entry::C_DigestUpdate>(hSession, &Session::digest, pPart, ulPartLen);
 }
 
 SX_P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen) {
   return run<Entry::C_DigestFinal>(hSession, [&](Module&, Session& s) -> CK_RV {
-    if (!s.digest || !s.digest->active()) return CKR_OPERATION_NOT_INITIALIZED;
-    if (pulDigestLen == nullptr) {
-      s.digest.reset();
-      return CKR_ARGUMENTS_BAD;
-    }
-    bool done = false;
-    CK_RV rv = length_check(pDigest, pulDigestLen, s.digest->digest_length(), done);
-    if (done) return rv;
-    sx::Bytes out;
-    rv = s.digest->final(out);
-    s.digest.reset();
-    return rv == CKR_OK ? deliver(out, pDigest, pulDigestLen) : rv;
+    return output_step(
+        s.digest, pulDigestLen != nullptr, pDigest, pulDigestLen,
+        [](tk::DigestOperation& op) { return op.digest_length(); },
+        [](tk::DigestOperation& op, sx::Bytes& out) { return op.final(out); });
   });
 }
 
