@@ -100,15 +100,8 @@ void print_sim_stats(const nlohmann::json& before, const nlohmann::json& after, 
   steps.say("stats", s.str());
 }
 
-}  // namespace
-
-int run_session(link::ApduChannel& channel, const std::string& connection, const SessionOptions& opt,
-                std::ostream& out) {
-  Steps steps(out);
-  se05x::Client chip(channel);
-  steps.say("connect", connection == channel.describe() ? connection : connection + " (" + channel.describe() + ")");
-  const auto stats_before = sim_totals(channel);
-
+// select, memory, random: what the chip is. 0, or the failing step's code.
+int describe_chip(se05x::Client& chip, Steps& steps) {
   auto ver = chip.select();
   if (!ver.ok()) return steps.fail("select", ver.error());
   {
@@ -123,8 +116,11 @@ int run_session(link::ApduChannel& channel, const std::string& connection, const
   auto rnd = chip.get_random(16);
   if (!rnd.ok()) return steps.fail("random", rnd.error());
   steps.say("random", "16 bytes from the chip's TRNG: " + to_hex(*rnd));
+  return 0;
+}
 
-  // Start clean: a previous run may have left its objects.
+// Start clean: a previous run may have left its objects.
+int clean_start(se05x::Client& chip, const SessionOptions& opt, Steps& steps) {
   for (uint32_t id : {opt.key_id, opt.cert_id}) {
     auto ex = chip.check_object_exists(id);
     if (!ex.ok()) return steps.fail("cleanup", ex.error());
@@ -133,6 +129,37 @@ int run_session(link::ApduChannel& channel, const std::string& connection, const
       steps.say("cleanup", "removed " + id_text(id) + " left by an earlier run");
     }
   }
+  return 0;
+}
+
+int list_objects(se05x::Client& chip, const SessionOptions& opt, Steps& steps) {
+  auto ids = chip.read_all_ids();
+  if (!ids.ok()) return steps.fail("list", ids.error());
+  steps.say("list", std::to_string(ids->size()) + " objects on the chip:");
+  for (uint32_t id : *ids) {
+    auto t = chip.read_type(id);
+    std::string what = t.ok() ? type_name(t->type) : t.error().to_string();
+    if (t.ok() && (t->type == uint8_t(se05x::ObjectType::BinaryFile))) {
+      if (auto sz = chip.read_size(id); sz.ok()) what += ", " + std::to_string(*sz) + " bytes";
+    }
+    if (id >= se05x::objid::kTrustProvisionedFirst) what += "  (factory provisioned)";
+    if (id == opt.key_id || id == opt.cert_id) what += "  (this session)";
+    steps.say("", "  " + id_text(id) + "  " + what);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_session(link::ApduChannel& channel, const std::string& connection, const SessionOptions& opt,
+                std::ostream& out) {
+  Steps steps(out);
+  se05x::Client chip(channel);
+  steps.say("connect", connection == channel.describe() ? connection : connection + " (" + channel.describe() + ")");
+  const auto stats_before = sim_totals(channel);
+
+  if (int rc = describe_chip(chip, steps)) return rc;
+  if (int rc = clean_start(chip, opt, steps)) return rc;
 
   if (auto c = chip.ensure_curve(se05x::Curve::NistP256); !c.ok()) return steps.fail("curve", c.error());
   steps.say("curve", "NIST P-256 domain parameters present on the chip");
@@ -173,19 +200,7 @@ int run_session(link::ApduChannel& channel, const std::string& connection, const
   if (*back != *cert) return steps.fail("read", make_error(Errc::Malformed, "certificate read back differs"));
   steps.say("read", "read back " + std::to_string(back->size()) + " bytes, identical; subject CN=" + subject_cn(*back));
 
-  auto ids = chip.read_all_ids();
-  if (!ids.ok()) return steps.fail("list", ids.error());
-  steps.say("list", std::to_string(ids->size()) + " objects on the chip:");
-  for (uint32_t id : *ids) {
-    auto t = chip.read_type(id);
-    std::string what = t.ok() ? type_name(t->type) : t.error().to_string();
-    if (t.ok() && (t->type == uint8_t(se05x::ObjectType::BinaryFile))) {
-      if (auto sz = chip.read_size(id); sz.ok()) what += ", " + std::to_string(*sz) + " bytes";
-    }
-    if (id >= se05x::objid::kTrustProvisionedFirst) what += "  (factory provisioned)";
-    if (id == opt.key_id || id == opt.cert_id) what += "  (this session)";
-    steps.say("", "  " + id_text(id) + "  " + what);
-  }
+  if (int rc = list_objects(chip, opt, steps)) return rc;
 
   if (!opt.keep) {
     for (uint32_t id : {opt.cert_id, opt.key_id})

@@ -48,26 +48,27 @@ Error LinuxI2c::error_from_errno(const char* op, int err) const {
   return make_error(Errc::Io, errno_text(what, err));
 }
 
+// errno is still the failed call's: nothing between the call and here sets it.
+Status LinuxI2c::check_transfer(const char* op, ssize_t n, size_t want) const {
+  if (n < 0) return error_from_errno(op, errno);
+  if (static_cast<size_t>(n) != want)
+    return make_error(Errc::Io, "i2c: " + dev_ + ": short " + op + " (" + std::to_string(n) + " of " +
+                                    std::to_string(want) + " bytes)");
+  return {};
+}
+
 Status LinuxI2c::write(std::span<const uint8_t> data) {
   ssize_t n;
   do n = ::write(fd_.get(), data.data(), data.size());
   while (n < 0 && errno == EINTR);
-  if (n < 0) return error_from_errno("write", errno);
-  if (static_cast<size_t>(n) != data.size())
-    return make_error(Errc::Io, "i2c: " + dev_ + ": short write (" + std::to_string(n) + " of " +
-                                    std::to_string(data.size()) + " bytes)");
-  return {};
+  return check_transfer("write", n, data.size());
 }
 
 Status LinuxI2c::read(std::span<uint8_t> out) {
   ssize_t n;
   do n = ::read(fd_.get(), out.data(), out.size());
   while (n < 0 && errno == EINTR);
-  if (n < 0) return error_from_errno("read", errno);
-  if (static_cast<size_t>(n) != out.size())
-    return make_error(Errc::Io, "i2c: " + dev_ + ": short read (" + std::to_string(n) + " of " +
-                                    std::to_string(out.size()) + " bytes)");
-  return {};
+  return check_transfer("read", n, out.size());
 }
 
 std::string LinuxI2c::describe() const { return "i2c:" + dev_ + ":" + addr_text(addr_); }

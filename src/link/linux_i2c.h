@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include <sys/types.h>
+
 #include "link/fd.h"
 #include "link/i2c_bus.h"
 
@@ -31,6 +33,8 @@ class LinuxI2c : public I2cBus {
  private:
   LinuxI2c(Fd fd, std::string dev, uint8_t addr) : fd_(std::move(fd)), dev_(std::move(dev)), addr_(addr) {}
   Error error_from_errno(const char* op, int err) const;
+  // Outcome of one read or write: errno failure, short transfer, or success.
+  Status check_transfer(const char* op, ssize_t n, size_t want) const;
 
   Fd fd_;
   std::string dev_;

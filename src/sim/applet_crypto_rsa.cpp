@@ -8,12 +8,23 @@ namespace sx::sim {
 namespace t = se05x::tag;
 namespace pol = se05x::policy;
 
+namespace {
+// The checks RSASign and RSAVerify share, in the card's order: the key holds
+// the half the operation needs, its policy allows it, the scheme byte is known
+// (then stored in `scheme`). 0 when all pass, else the status word to answer.
+uint16_t rsa_sig_refusal(bool has_half, const SecureObject& o, uint32_t right, uint8_t algo, RsaSignScheme& scheme) {
+  if (!has_half || !o.complete()) return sw_choice::kWrongType;
+  if (!allowed(o, right)) return sw_choice::kDenied;
+  scheme = rsa_sign_scheme(algo);
+  if (!scheme.md) return sw_choice::kBadTlv;
+  return 0;
+}
+}  // namespace
+
 Applet::Reply Applet::rsa_sign(const SecureObject& o, const Request& r) {
   op_ = {Op::RsaPrivate, o.rsa_bits, 0};
-  if (!has_private(o.kind) || !o.complete()) return sw(sw_choice::kWrongType);
-  if (!allowed(o, pol::kAllowSign)) return sw(sw_choice::kDenied);
-  const RsaSignScheme scheme = rsa_sign_scheme(r.u8(t::k2));
-  if (!scheme.md) return sw(sw_choice::kBadTlv);
+  RsaSignScheme scheme;
+  if (uint16_t no = rsa_sig_refusal(has_private(o.kind), o, pol::kAllowSign, r.u8(t::k2), scheme)) return sw(no);
   auto key = rsa_pkey(o);
   if (!key) return sw(sw_choice::kWrongType);  // e.g. a private-only key without n/e
   auto sig = sx::sim::rsa_sign(key->get(), scheme, r.bin(t::k3));
@@ -23,10 +34,8 @@ Applet::Reply Applet::rsa_sign(const SecureObject& o, const Request& r) {
 
 Applet::Reply Applet::rsa_verify(const SecureObject& o, const Request& r) {
   op_ = {Op::RsaPublic, o.rsa_bits, 0};
-  if (!has_public(o.kind) || !o.complete()) return sw(sw_choice::kWrongType);
-  if (!allowed(o, pol::kAllowVerify)) return sw(sw_choice::kDenied);
-  const RsaSignScheme scheme = rsa_sign_scheme(r.u8(t::k2));
-  if (!scheme.md) return sw(sw_choice::kBadTlv);
+  RsaSignScheme scheme;
+  if (uint16_t no = rsa_sig_refusal(has_public(o.kind), o, pol::kAllowVerify, r.u8(t::k2), scheme)) return sw(no);
   SecureObject pub = o;
   pub.kind = ObjectKind::RsaPublic;
   auto key = rsa_pkey(pub);

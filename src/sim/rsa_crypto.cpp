@@ -143,32 +143,31 @@ Status set_padding(EVP_PKEY_CTX* ctx, uint8_t algo) {
   return {};
 }
 
-}  // namespace
-
-Result<Bytes> rsa_encrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
+// Encrypt and decrypt run the same two-call OpenSSL dance; `what` names the
+// direction in the error texts ("encrypt" / "decrypt").
+Result<Bytes> rsa_crypt_with(EVP_PKEY* key, uint8_t algo, ByteView data, int (*init)(EVP_PKEY_CTX*),
+                             int (*op)(EVP_PKEY_CTX*, unsigned char*, size_t*, const unsigned char*, size_t),
+                             const std::string& what) {
   ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(crypto::libctx(), key, crypto::kPropq));
-  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1) return rsa_error("RSA encrypt init");
+  if (!ctx || init(ctx.get()) != 1) return rsa_error("RSA " + what + " init");
   SX_TRY(set_padding(ctx.get(), algo));
   size_t len = 0;
-  if (EVP_PKEY_encrypt(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) return rsa_error("RSA encrypt size");
+  if (op(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) return rsa_error("RSA " + what + " size");
   Bytes out(len);
-  if (EVP_PKEY_encrypt(ctx.get(), out.data(), &len, data.data(), data.size()) != 1)
-    return make_error(Errc::InvalidArgument, "RSA encrypt: input rejected");
+  if (op(ctx.get(), out.data(), &len, data.data(), data.size()) != 1)
+    return make_error(Errc::InvalidArgument, "RSA " + what + ": input rejected");
   out.resize(len);
   return out;
 }
 
+}  // namespace
+
+Result<Bytes> rsa_encrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
+  return rsa_crypt_with(key, algo, data, EVP_PKEY_encrypt_init, EVP_PKEY_encrypt, "encrypt");
+}
+
 Result<Bytes> rsa_decrypt(EVP_PKEY* key, uint8_t algo, ByteView data) {
-  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(crypto::libctx(), key, crypto::kPropq));
-  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1) return rsa_error("RSA decrypt init");
-  SX_TRY(set_padding(ctx.get(), algo));
-  size_t len = 0;
-  if (EVP_PKEY_decrypt(ctx.get(), nullptr, &len, data.data(), data.size()) != 1) return rsa_error("RSA decrypt size");
-  Bytes out(len);
-  if (EVP_PKEY_decrypt(ctx.get(), out.data(), &len, data.data(), data.size()) != 1)
-    return make_error(Errc::InvalidArgument, "RSA decrypt: input rejected");
-  out.resize(len);
-  return out;
+  return rsa_crypt_with(key, algo, data, EVP_PKEY_decrypt_init, EVP_PKEY_decrypt, "decrypt");
 }
 
 }  // namespace sx::sim

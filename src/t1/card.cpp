@@ -237,31 +237,25 @@ void Card::on_s(const Frame& f) {
     resend(last_meaningful_);
     return;
   }
-  const auto answer = [&](SCode c, ByteView inf = {}) { emit(make_s(kCardOut, c, true, inf), true); };
-  switch (static_cast<SCode>(code)) {
+  // Every request the card knows is answered by the matching response; some
+  // act first, some carry INF back.
+  const auto c = static_cast<SCode>(code);
+  ByteView inf;
+  switch (c) {
     case SCode::Resynch:
       fresh_sequence();
       drop_exchange();
-      answer(SCode::Resynch);
-      return;
+      break;
     case SCode::Ifs:
-      answer(SCode::Ifs, f.inf);
-      return;
+      inf = f.inf;
+      break;
     case SCode::Abort:
-      drop_exchange();
-      answer(SCode::Abort);
-      return;
     case SCode::EndApduSession:
       drop_exchange();
-      answer(SCode::EndApduSession);
-      return;
+      break;
     case SCode::ChipReset:
       chip_reset_locked();
-      answer(SCode::ChipReset);
-      return;
-    case SCode::GetAtr:
-      answer(SCode::GetAtr, config_.atr);
-      return;
+      break;
     case SCode::InterfaceReset:
       fresh_sequence();
       drop_exchange();
@@ -269,15 +263,19 @@ void Card::on_s(const Frame& f) {
         stats_.chip_resets++;
         if (on_chip_reset_) on_chip_reset_();
       }
-      answer(SCode::InterfaceReset, config_.atr);
-      return;
-    case SCode::DeepPowerDown:
-      answer(SCode::DeepPowerDown);
-      return;
-    case SCode::Wtx:  // only the SE may request WTX
+      inf = config_.atr;
       break;
+    case SCode::GetAtr:
+      inf = config_.atr;
+      break;
+    case SCode::DeepPowerDown:
+      break;
+    case SCode::Wtx:  // only the SE may request WTX
+    default:  // not an S-block code
+      emit(make_r(kCardOut, expect_host_ns_, RError::Other), false);
+      return;
   }
-  emit(make_r(kCardOut, expect_host_ns_, RError::Other), false);
+  emit(make_s(kCardOut, c, true, inf), true);
 }
 
 Status Card::read(std::span<uint8_t> out) {

@@ -115,63 +115,63 @@ Result<std::string> utf8(ByteView v, size_t max, const char* what) {
   return s;
 }
 
+// Stores a decoded field; its error when it did not decode.
+template <class T>
+Result<bool> keep(T& dst, Result<T> got) {
+  if (!got.ok()) return got.take_error();
+  dst = std::move(got).value();
+  return true;
+}
+
+// The walk every record shares: split into fields, reject a repeated tag, hand
+// each field to `field`, which returns false for a tag it does not know (kept
+// as is in `extra`).
+template <class FieldFn>
+Status decode_fields(ByteView value, const char* what, std::set<uint8_t>& seen, std::vector<ExtraField>& extra,
+                     FieldFn field) {
+  SX_ASSIGN(auto fields, split(value, what));
+  for (const auto& f : fields) {
+    if (!seen.insert(f.tag).second) return metadata_malformed(std::string(what) + ": field repeated");
+    SX_ASSIGN(bool known, field(f));
+    if (!known) extra.push_back({f.tag, Bytes(f.value.begin(), f.value.end())});
+  }
+  return {};
+}
+
 Result<ObjectRecord> decode_object(ByteView value) {
-  SX_ASSIGN(auto fields, split(value, "object record"));
   ObjectRecord r;
   std::set<uint8_t> seen;
-  for (const auto& f : fields) {
-    if (!seen.insert(f.tag).second) return metadata_malformed("object record: field repeated");
+  SX_TRY(decode_fields(value, "object record", seen, r.extra, [&](const Tlv& f) -> Result<bool> {
     switch (f.tag) {
-      case of::kChipId: {
-        SX_ASSIGN(r.chip_id, four_bytes(f.value, "chip ID"));
-        break;
-      }
+      case of::kChipId: return keep(r.chip_id, four_bytes(f.value, "chip ID"));
       case of::kState: {
         SX_ASSIGN(uint8_t s, one_byte(f.value, "state"));
         if (s != static_cast<uint8_t>(RecordState::Committed) && s != static_cast<uint8_t>(RecordState::Pending))
           return metadata_malformed("object record: unknown state");
         r.state = static_cast<RecordState>(s);
-        break;
+        return true;
       }
       case of::kClass: {
         SX_ASSIGN(uint8_t c, one_byte(f.value, "class"));
         if (!known_class(c)) return metadata_malformed("object record: unknown class");
         r.cls = static_cast<ObjectClass>(c);
-        break;
+        return true;
       }
       case of::kKeyType: {
         SX_ASSIGN(uint8_t k, one_byte(f.value, "key type"));
         if (!known_key_type(k)) return metadata_malformed("object record: unknown key type");
         r.key_type = static_cast<KeyType>(k);
-        break;
+        return true;
       }
-      case of::kLabel: {
-        SX_ASSIGN(r.label, utf8(f.value, kMaxLabel, "label"));
-        break;
-      }
-      case of::kCkaId: {
-        SX_ASSIGN(r.ckid, bounded(f.value, kMaxCkaId, "CKA_ID"));
-        break;
-      }
-      case of::kFlags: {
-        SX_ASSIGN(r.flags, four_bytes(f.value, "flags"));
-        break;
-      }
-      case of::kSubject: {
-        SX_ASSIGN(r.subject, bounded(f.value, kMaxSubject, "subject"));
-        break;
-      }
-      case of::kApplication: {
-        SX_ASSIGN(r.application, utf8(f.value, kMaxApplication, "application"));
-        break;
-      }
-      case of::kObjectId: {
-        SX_ASSIGN(r.object_id, bounded(f.value, kMaxObjectId, "object ID"));
-        break;
-      }
-      default: r.extra.push_back({f.tag, Bytes(f.value.begin(), f.value.end())}); break;
+      case of::kLabel: return keep(r.label, utf8(f.value, kMaxLabel, "label"));
+      case of::kCkaId: return keep(r.ckid, bounded(f.value, kMaxCkaId, "CKA_ID"));
+      case of::kFlags: return keep(r.flags, four_bytes(f.value, "flags"));
+      case of::kSubject: return keep(r.subject, bounded(f.value, kMaxSubject, "subject"));
+      case of::kApplication: return keep(r.application, utf8(f.value, kMaxApplication, "application"));
+      case of::kObjectId: return keep(r.object_id, bounded(f.value, kMaxObjectId, "object ID"));
+      default: return false;
     }
-  }
+  }));
   if (!seen.count(of::kChipId) || !seen.count(of::kState) || !seen.count(of::kClass))
     return metadata_malformed("object record: chip ID, state or class missing");
   if (r.chip_id == 0) return metadata_malformed("object record: chip ID 0");
@@ -179,43 +179,20 @@ Result<ObjectRecord> decode_object(ByteView value) {
 }
 
 Result<TokenRecord> decode_token(ByteView value) {
-  SX_ASSIGN(auto fields, split(value, "token record"));
   TokenRecord t;
   std::set<uint8_t> seen;
-  for (const auto& f : fields) {
-    if (!seen.insert(f.tag).second) return metadata_malformed("token record: field repeated");
+  SX_TRY(decode_fields(value, "token record", seen, t.extra, [&](const Tlv& f) -> Result<bool> {
     switch (f.tag) {
-      case tf::kLabel: {
-        SX_ASSIGN(t.label, utf8(f.value, kMaxTokenLabel, "token label"));
-        break;
-      }
-      case tf::kFlags: {
-        SX_ASSIGN(t.flags, four_bytes(f.value, "token flags"));
-        break;
-      }
-      case tf::kUserPin: {
-        SX_ASSIGN(t.user_pin, decode_verifier(f.value));
-        break;
-      }
-      case tf::kSoPin: {
-        SX_ASSIGN(t.so_pin, decode_verifier(f.value));
-        break;
-      }
-      case tf::kUserFailures: {
-        SX_ASSIGN(t.user_failures, one_byte(f.value, "user failures"));
-        break;
-      }
-      case tf::kSoFailures: {
-        SX_ASSIGN(t.so_failures, one_byte(f.value, "SO failures"));
-        break;
-      }
-      case tf::kNextId: {
-        SX_ASSIGN(t.next_id, four_bytes(f.value, "next ID"));
-        break;
-      }
-      default: t.extra.push_back({f.tag, Bytes(f.value.begin(), f.value.end())}); break;
+      case tf::kLabel: return keep(t.label, utf8(f.value, kMaxTokenLabel, "token label"));
+      case tf::kFlags: return keep(t.flags, four_bytes(f.value, "token flags"));
+      case tf::kUserPin: return keep(t.user_pin, decode_verifier(f.value));
+      case tf::kSoPin: return keep(t.so_pin, decode_verifier(f.value));
+      case tf::kUserFailures: return keep(t.user_failures, one_byte(f.value, "user failures"));
+      case tf::kSoFailures: return keep(t.so_failures, one_byte(f.value, "SO failures"));
+      case tf::kNextId: return keep(t.next_id, four_bytes(f.value, "next ID"));
+      default: return false;
     }
-  }
+  }));
   return t;
 }
 

@@ -147,6 +147,12 @@ class Token {
   }
   Status full_reload_locked();
   Status sync_locked();
+  // take_lock() then sync_locked(): how every update starts.
+  Result<std::unique_ptr<device::ChipLock>> lock_synced() {
+    SX_ASSIGN(auto l, take_lock());
+    SX_TRY(sync_locked());
+    return l;
+  }
   Status scan_locked();
   Status cleanup_locked();
   void merge();
@@ -182,6 +188,12 @@ class Token {
   // Deletes the retired object after the commit that replaced it (else the next open does).
   void delete_retired(Metadata& md, uint32_t retire);
   Status commit(Metadata next);
+  // commit() then merge() into the object list: how a metadata-only update ends.
+  Status commit_merge(Metadata next) {
+    SX_TRY(commit(std::move(next)));
+    merge();
+    return {};
+  }
   // Deletes one chip object and forgets it in the caches; a refusal names it
   // (a lost link is passed on as it is) and asks for a rescan.
   Status delete_chip_object(uint32_t id);

@@ -182,8 +182,7 @@ void Token::delete_retired(Metadata& md, uint32_t retire) {
 }
 
 Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list, uint32_t retire) {
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
+  SX_ASSIGN(auto lock, lock_synced());
   if (store_.state() == StoreState::Newer)
     return make_error(Errc::Unsupported, "metadata written by a newer module version: not writing");
   Metadata md = store_.metadata();
@@ -251,8 +250,7 @@ Result<ObjectRef> Token::create_object(Creation c) {
 Status Token::set_attributes(ObjectRef ref, const AttributeUpdate& u) { return set_attributes({{ref, u}}); }
 
 Status Token::set_attributes(const std::vector<std::pair<ObjectRef, AttributeUpdate>>& updates) {
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
+  SX_ASSIGN(auto lock, lock_synced());
   Metadata md = store_.metadata();
   std::set<uint32_t> touched;
   std::vector<std::pair<uint32_t, se05x::ObjectKind>> changed;  // chip ID, kind
@@ -307,14 +305,11 @@ Status Token::set_attributes(const std::vector<std::pair<ObjectRef, AttributeUpd
       SX_TRY(check_pair_unique(a, va, b, views_of(b.cls, changed[j].second)));
     }
   }
-  SX_TRY(commit(std::move(md)));
-  merge();
-  return {};
+  return commit_merge(std::move(md));
 }
 
 Status Token::destroy(ObjectRef ref) {
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
+  SX_ASSIGN(auto lock, lock_synced());
   const Object* o = find(ref);
   if (!o) return make_error(Errc::NotFound, "no such object");
   const uint32_t id = o->chip_id;
@@ -335,9 +330,7 @@ Status Token::destroy(ObjectRef ref) {
       rec = &md.objects.back();
     }
     rec->flags |= objflag::kPublicHidden;
-    SX_TRY(commit(std::move(md)));
-    merge();
-    return {};
+    return commit_merge(std::move(md));
   }
   if (o->factory)
     return make_error(Errc::Unsupported, default_label(id) +
@@ -355,15 +348,12 @@ Status Token::destroy(ObjectRef ref) {
 }
 
 Status Token::forget(uint32_t chip_id) {
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
+  SX_ASSIGN(auto lock, lock_synced());
   Metadata md = store_.metadata();
   const ObjectRecord* r = md.find(chip_id);
   if (!r || r->state != RecordState::Committed) return make_error(Errc::NotFound, "no metadata for this chip object");
   md.erase(chip_id);
-  SX_TRY(commit(std::move(md)));
-  merge();
-  return {};
+  return commit_merge(std::move(md));
 }
 
 Status Token::delete_chip_object(uint32_t id) {

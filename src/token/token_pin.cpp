@@ -8,8 +8,7 @@ namespace sx::token {
 Status Token::set_token_label(std::string_view label) {
   if (label.size() > kMaxTokenLabel || !valid_utf8(label))
     return make_error(Errc::InvalidArgument, "token label longer than 32 bytes or not UTF-8");
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
+  SX_ASSIGN(auto lock, lock_synced());
   Metadata md = store_.metadata();
   md.token.label = std::string(label);
   return commit(std::move(md));
@@ -18,8 +17,7 @@ Status Token::set_token_label(std::string_view label) {
 Status Token::set_pin(UserType who, std::string_view pin) {
   // The slow KDF runs before taking the chip. NUL bytes and > 64 bytes are refused there.
   SX_ASSIGN(PinVerifier v, make_pin_verifier(pin, opt_.pin_iterations));
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
+  SX_ASSIGN(auto lock, lock_synced());
   Metadata md = store_.metadata();
   if (who == UserType::User) {
     md.token.user_pin = std::move(v);
@@ -45,8 +43,7 @@ Result<PinResult> Token::check_pin(UserType who, std::string_view pin) {
   // KDF against the cached verifier outside the lock; redone only if it changed meanwhile.
   PinVerifier used = verifier(store_.metadata());
   bool ok = sx::token::check_pin(used, pin);
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
+  SX_ASSIGN(auto lock, lock_synced());
   Metadata md = store_.metadata();
   const PinVerifier now = verifier(md);
   if (!now.set()) return PinResult::NotSet;
@@ -69,8 +66,7 @@ Result<size_t> Token::reset(std::string_view label, std::string_view so_pin) {
   if (label.size() > kMaxTokenLabel || !valid_utf8(label))
     return make_error(Errc::InvalidArgument, "token label longer than 32 bytes or not UTF-8");
   SX_ASSIGN(PinVerifier v, make_pin_verifier(so_pin, opt_.pin_iterations));
-  SX_ASSIGN(auto lock, take_lock());
-  SX_TRY(sync_locked());
+  SX_ASSIGN(auto lock, lock_synced());
   // 1. The module's chip objects (Pending ones too). Each deletion alone
   // leaves a stale record, which is ignored; the metadata is not touched yet.
   size_t deleted = 0;

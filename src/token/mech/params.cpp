@@ -13,6 +13,22 @@ bool hash_pair(CK_MECHANISM_TYPE hash, CK_RSA_PKCS_MGF_TYPE mgf, const EVP_MD*& 
   return md && mgf_md;
 }
 
+// PSS and OAEP parameters: present, with a known message hash and MGF1 hash
+// (stored into out.md / out.mgf_md). Null when not.
+template <class Param, class Out>
+const Param* rsa_hashed_param(const CK_MECHANISM& m, Out& out) {
+  const auto* p = mechanism_param<Param>(m);
+  if (!p || !hash_pair(p->hashAlg, p->mgf, out.md, out.mgf_md)) return nullptr;
+  return p;
+}
+
+// The validators parse into a scratch value and keep only the verdict.
+template <class Params>
+CK_RV parse_verdict(const CK_MECHANISM& m, CK_RV (*parse)(const CK_MECHANISM&, Params&)) {
+  Params scratch;
+  return parse(m, scratch);
+}
+
 }  // namespace
 
 CK_RV validate_no_param(const CK_MECHANISM& m) {
@@ -20,9 +36,8 @@ CK_RV validate_no_param(const CK_MECHANISM& m) {
 }
 
 CK_RV parse_pss_params(const CK_MECHANISM& m, PssParams& out) {
-  const auto* p = mechanism_param<CK_RSA_PKCS_PSS_PARAMS>(m);
+  const auto* p = rsa_hashed_param<CK_RSA_PKCS_PSS_PARAMS>(m, out);
   if (!p) return CKR_MECHANISM_PARAM_INVALID;
-  if (!hash_pair(p->hashAlg, p->mgf, out.md, out.mgf_md)) return CKR_MECHANISM_PARAM_INVALID;
   if (m.mechanism != CKM_RSA_PKCS_PSS) {
     const MechanismRow* row = find_mechanism(m.mechanism);
     if (!row || row->prehash == 0 || row->prehash != p->hashAlg) return CKR_MECHANISM_PARAM_INVALID;
@@ -34,15 +49,9 @@ CK_RV parse_pss_params(const CK_MECHANISM& m, PssParams& out) {
   return CKR_OK;
 }
 
-CK_RV validate_pss_param(const CK_MECHANISM& m) {
-  PssParams p;
-  return parse_pss_params(m, p);
-}
-
 CK_RV parse_oaep_params(const CK_MECHANISM& m, OaepParams& out) {
-  const auto* p = mechanism_param<CK_RSA_PKCS_OAEP_PARAMS>(m);
+  const auto* p = rsa_hashed_param<CK_RSA_PKCS_OAEP_PARAMS>(m, out);
   if (!p) return CKR_MECHANISM_PARAM_INVALID;
-  if (!hash_pair(p->hashAlg, p->mgf, out.md, out.mgf_md)) return CKR_MECHANISM_PARAM_INVALID;
   const bool has_label = p->ulSourceDataLen != 0;
   if (has_label && p->pSourceData == nullptr) return CKR_MECHANISM_PARAM_INVALID;
   if (p->source != CKZ_DATA_SPECIFIED && !(p->source == 0 && !has_label)) return CKR_MECHANISM_PARAM_INVALID;
@@ -54,11 +63,6 @@ CK_RV parse_oaep_params(const CK_MECHANISM& m, OaepParams& out) {
     out.label.assign(b, b + p->ulSourceDataLen);
   }
   return CKR_OK;
-}
-
-CK_RV validate_oaep_param(const CK_MECHANISM& m) {
-  OaepParams p;
-  return parse_oaep_params(m, p);
 }
 
 CK_RV parse_ecdh1_params(const CK_MECHANISM& m, Ecdh1Params& out) {
@@ -73,9 +77,8 @@ CK_RV parse_ecdh1_params(const CK_MECHANISM& m, Ecdh1Params& out) {
   return CKR_OK;
 }
 
-CK_RV validate_ecdh1_param(const CK_MECHANISM& m) {
-  Ecdh1Params p;
-  return parse_ecdh1_params(m, p);
-}
+CK_RV validate_pss_param(const CK_MECHANISM& m) { return parse_verdict(m, parse_pss_params); }
+CK_RV validate_oaep_param(const CK_MECHANISM& m) { return parse_verdict(m, parse_oaep_params); }
+CK_RV validate_ecdh1_param(const CK_MECHANISM& m) { return parse_verdict(m, parse_ecdh1_params); }
 
 }  // namespace sx::token
