@@ -15,25 +15,7 @@ harness="$here/../integration/p11/run-consumer-tests.sh"
 [ -x "$harness" ] || { echo "SKIP: $harness not present"; exit 77; }
 command -v pkcs11-tool >/dev/null || { echo "SKIP: pkcs11-tool not installed"; exit 77; }
 
-work="$(mktemp -d /tmp/sx-p11-sim.XXXXXX)"
-sim_pid=""
-cleanup() {
-  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-# The repository's RSA test key as the factory RSA key: no RSA-2048 generation at start.
-export SE05X_SIM_FACTORY_RSA_KEY="$here/../support/rsa2048_test_key.pem"
-"$sim_bin" --nvm "$work/chip.nvm" --no-fsync --listen "unix:$work/sim.sock" --ready-file "$work/ready" \
-  >"$work/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 200); do grep -qx ready "$work/ready" 2>/dev/null && break; sleep 0.05; done
-grep -qx ready "$work/ready" 2>/dev/null || { echo "se05x-sim did not start"; cat "$work/sim.log"; exit 2; }
-
-export SE05X_PORT="unix:$work/sim.sock"
-export SE05X_PKCS11_CONF="$work/p11.conf"
-printf 'lock_file = %s\npin_iterations = 1000\nlog_level = warn\n' "$work/p11.lock" >"$SE05X_PKCS11_CONF"
+. "$here/sim-for-module.sh" sx-p11-sim
 so_pin="${P11_SO_PIN:-5678}"; pin="${P11_PIN:-1234}"; token_label="${P11_TOKEN_LABEL:-sx-p11-test}"
 pkcs11-tool --module "$module" --init-token --so-pin "$so_pin" --label "$token_label" >/dev/null || exit 1
 pkcs11-tool --module "$module" --init-pin --login --so-pin "$so_pin" --pin "$pin" >/dev/null || exit 1

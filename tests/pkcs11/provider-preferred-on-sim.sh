@@ -17,24 +17,7 @@ command -v openssl >/dev/null || { echo "SKIP: openssl not installed"; exit 77; 
 provider="$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')/pkcs11.so"
 [ -f "$provider" ] || { echo "SKIP: pkcs11-provider not installed ($provider)"; exit 77; }
 
-work="$(mktemp -d /tmp/sx-p11-prov.XXXXXX)"
-sim_pid=""
-cleanup() {
-  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  [ "${KEEP:-0}" = 1 ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-export SE05X_SIM_FACTORY_RSA_KEY="$(cd "$(dirname "$0")" && pwd)/../support/rsa2048_test_key.pem"
-"$sim_bin" --nvm "$work/chip.nvm" --no-fsync --listen "unix:$work/sim.sock" --ready-file "$work/ready" \
-  >"$work/sim.log" 2>&1 &
-sim_pid=$!
-for _ in $(seq 200); do grep -qx ready "$work/ready" 2>/dev/null && break; sleep 0.05; done
-grep -qx ready "$work/ready" 2>/dev/null || { echo "se05x-sim did not start"; cat "$work/sim.log"; exit 2; }
-
-export SE05X_PORT="unix:$work/sim.sock"
-export SE05X_PKCS11_CONF="$work/p11.conf"
-printf 'lock_file = %s\npin_iterations = 1000\nlog_level = warn\n' "$work/p11.lock" >"$SE05X_PKCS11_CONF"
+. "$(cd "$(dirname "$0")" && pwd)/sim-for-module.sh" sx-p11-prov
 pin=1234
 # Provisioning with OpenSSL's ordinary configuration.
 pkcs11-tool --module "$module" --init-token --so-pin 5678 --label sx-prov >/dev/null || exit 1
