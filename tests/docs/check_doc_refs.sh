@@ -6,7 +6,7 @@
 #     /work/shared/..., ../shared/docs/..., greengrass-requirements.md, prior-art 4.2, ...);
 #  3. a path "docs/X.md" or a Markdown link "(X.md)" that names a file that does not exist.
 # Usage: tests/docs/check_doc_refs.sh [ROOT]   (default: the repository this script is in)
-# scripts/dev/rewrite-protocol-refs.sh turns the old citation forms into the checked one.
+# The canonical form is `docs/se05x-protocol.md §N.M` (Appendix X likewise).
 set -euo pipefail
 ROOT="${1:-$(cd "$(dirname "$0")/../.." && pwd)}"
 cd "$ROOT"
@@ -14,7 +14,7 @@ cd "$ROOT"
 mapfile -d '' files < <(find src tests bench docs scripts cmake README.md CMakeLists.txt -type f \
   \( -name '*.h' -o -name '*.cpp' -o -name '*.c' -o -name '*.md' -o -name '*.sh' -o -name '*.cmake' \
      -o -name 'CMakeLists.txt' -o -name '*.java' -o -name '*.py' -o -name '*.in' \) \
-  -not -path 'tests/docs/*' -not -path 'scripts/dev/rewrite-protocol-refs.sh' -print0 2>/dev/null)
+  -not -path 'tests/docs/*' -print0 2>/dev/null)
 [ "${#files[@]}" -gt 0 ] || { echo "check_doc_refs: no files under $ROOT" >&2; exit 1; }
 
 perl -e '
