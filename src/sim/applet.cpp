@@ -187,11 +187,24 @@ Applet::Admission Applet::admit(const se05x::Command& c, const Cmd& apdu, const 
 // know (dispatch never finds them, so their handlers are not reached).
 bool Applet::implemented(se05x::CmdId id) {
   using se05x::CmdId;
-  return id != CmdId::CreateSession && id != CmdId::CloseSession && id != CmdId::ProcessSessionCmd;
+  switch (id) {
+    case CmdId::CreateSession:
+    case CmdId::CloseSession:
+    case CmdId::ProcessSessionCmd:
+    case CmdId::VerifySessionUserID:
+    case CmdId::ExchangeSessionData:
+    case CmdId::RefreshSession:
+    case CmdId::WriteUserID: return false;
+    default: return true;
+  }
 }
 
 Applet::Reply Applet::on_CreateSession(const Request&) { return sw(s::kInsNotSupported); }
 Applet::Reply Applet::on_CloseSession(const Request&) { return sw(s::kInsNotSupported); }
 Applet::Reply Applet::on_ProcessSessionCmd(const Request&) { return sw(s::kInsNotSupported); }
+Applet::Reply Applet::on_VerifySessionUserID(const Request&) { return sw(s::kInsNotSupported); }
+Applet::Reply Applet::on_ExchangeSessionData(const Request&) { return sw(s::kInsNotSupported); }
+Applet::Reply Applet::on_RefreshSession(const Request&) { return sw(s::kInsNotSupported); }
+Applet::Reply Applet::on_WriteUserID(const Request&) { return sw(s::kInsNotSupported); }
 
 }  // namespace sx::sim
