@@ -120,10 +120,12 @@ TEST(SimSessionWire, SessionPolicyMaxApdusClosesTheSession) {
   EXPECT_EQ(c.in(sid, inner(0x04, 0x00, 0x1F, TlvWriter().bytes(t::k1, hex("03 8000")).take())).sw, 0x6A80);
   ASSERT_EQ(c.in(sid, inner(0x04, 0x00, 0x1F, TlvWriter().bytes(t::k1, hex("04 8000 0002")).take())).sw, 0x9000);
   EXPECT_EQ(c.in(sid, inner(0x04, 0x00, 0x20)).sw, 0x9000);
-  EXPECT_EQ(c.in(sid, inner(0x04, 0x00, 0x20)).sw, 0x9000);
-  EXPECT_EQ(c.in(sid, inner(0x04, 0x00, 0x20)).sw, 0x6985);  // exhausted: closed
   c.open(kUserX);
+  EXPECT_EQ(c.last, 0x6985);  // still open
+  EXPECT_EQ(c.in(sid, inner(0x04, 0x00, 0x20)).sw, 0x9000);
+  c.open(kUserX);  // the second APDU exhausted the session: it closed at once
   EXPECT_EQ(c.last, 0x9000);
+  EXPECT_EQ(c.in(sid, inner(0x04, 0x00, 0x20)).sw, 0x6985);
 }
 
 TEST(SimSessionWire, RefreshNeedsAllowRefreshAndRearmsTheLimits) {
