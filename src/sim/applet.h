@@ -75,7 +75,8 @@ class Applet {
     uint16_t sw;
   };
   Admission admit(const se05x::Command& c, const Cmd& apdu, const Tlvs& t) const;
-  // False for rows of the description the simulator does not implement.
+  // The row filter of dispatch: every row of commands.def is implemented (kept as the one
+  // place to exclude a row again).
   static bool implemented(se05x::CmdId id);
 
   // The simulator's semantics of every command of commands.def: a command without
