@@ -87,7 +87,7 @@ class Applet {
 
   // applet_session.cpp
   Reply run_in_session(Session& s, ByteView inner);
-  static uint16_t session_refusal(const Session& s, se05x::CmdId inner);
+  static uint16_t session_refusal(const Session& s, std::optional<se05x::CmdId> inner);
   void end_sessions_of_missing_objects();
   // applet_auth.cpp
   Reply update_user_id(SecureObject& o, const Request& r);

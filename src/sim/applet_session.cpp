@@ -36,8 +36,8 @@ Applet::Reply Applet::on_ProcessSessionCmd(const Request& r) {
 
 // Why an inner command may not run in `sess` (0: it may). Commands that cannot be wrapped
 // (CreateSession, a nested wrapper) and, before the UserID is verified, everything but
-// VerifySessionUserID and CloseSession.
-uint16_t Applet::session_refusal(const Session& sess, CmdId inner) {
+// VerifySessionUserID and CloseSession (unknown commands included: nullopt).
+uint16_t Applet::session_refusal(const Session& sess, std::optional<CmdId> inner) {
   if (inner == CmdId::CreateSession || inner == CmdId::ProcessSessionCmd || inner == CmdId::Select)
     return sw_choice::kWrongType;
   if (!sess.verified && inner != CmdId::VerifySessionUserID && inner != CmdId::CloseSession)
@@ -57,7 +57,8 @@ Applet::Reply Applet::run_in_session(Session& sess, ByteView inner_bytes) {
   if (inner->header.cla != se05x::kCla || (inner->header.ins & se05x::ins::kMask) == se05x::ins::kProcess)
     return sw(sw_choice::kWrongType);
   const se05x::Matches m = se05x::find_commands(inner->header, &Applet::implemented);
-  const CmdId which = m.count ? m.items[0]->id : CmdId::Select;  // unknown: refused like SELECT
+  // Unknown commands in a verified session get the applet's usual answer (6D00 / 6A86).
+  const std::optional<CmdId> which = m.count ? std::optional(m.items[0]->id) : std::nullopt;
   if (const uint16_t no = session_refusal(sess, which)) return sw(no);
 
   session_ = &sess;

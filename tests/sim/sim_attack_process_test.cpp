@@ -98,5 +98,24 @@ TEST(SimAttackProcess, PinBoundKeyNeedsTheChipSessionAndWrongPinsAreCounted) {
   EXPECT_EQ(r.sw(kSign), 0x6986);
 }
 
+// se05x-sim --userid-locked-sw 6985: the SW a locked UserID answers with, for hosts that must
+// cope with either answer.
+TEST(SimAttackProcess, LockedSwOptionOfTheSimulatorProcess) {
+  TempDir dir;
+  auto sim = sx::testing::start_sim_in(dir, "chip.nvm", {"--variant", "SE050E", "--userid-locked-sw", "6985"});
+  ASSERT_TRUE(sim);
+  Raw r(sim->endpoints()[0]);
+  ASSERT_TRUE(r.client.open().ok());
+  ASSERT_EQ(r.sw(kSelect), 0x9000);
+  ASSERT_EQ(r.sw("80 41 07 00 12 12 02 0001 41 04 7DA00001 42 06 313233343536"), 0x9000);
+  const Bytes cs = r.tx("80 04 00 1B 06 41 04 7DA00001");
+  ASSERT_EQ(cs.size(), 12u);
+  const std::string sid = to_hex(ByteView(cs).subspan(2, 8));
+  EXPECT_EQ(r.sw(verify(sid, "393939393939")), 0x6985);
+  EXPECT_EQ(failed_attempts(r), 1);
+  EXPECT_EQ(r.sw(verify(sid, "313233343536")), 0x6985);  // locked, not compared
+  EXPECT_EQ(failed_attempts(r), 1);
+}
+
 }  // namespace
 }  // namespace sx::sim::test

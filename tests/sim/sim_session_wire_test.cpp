@@ -100,6 +100,7 @@ TEST(SimSessionWire, WrapperFramingRules) {
   EXPECT_EQ(c.in(sid, inner(0x04, 0x00, 0x1B, id_tlv(kUserX))).sw, 0x6985);  // CreateSession inside
   EXPECT_EQ(c.in(sid, hex("80 04 00 20 00")).sw, 0x6A80);                     // inner carries an Le
   EXPECT_EQ(c.in(sid, hex("00 A4 04 00 02 A0 00")).sw, 0x6985);               // no SELECT inside
+  EXPECT_EQ(c.in(sid, hex("80 0F 00 00")).sw, 0x6D00);                        // unknown INS: as outside
   // Extended inner Lc (and an extended outer APDU): a 300-byte WriteBinary.
   const Bytes data = pattern(300, 7);
   const Bytes wb = TlvWriter().u32(t::k1, 0x30000001).u16(t::k3, 300).bytes(t::k4, data).take();

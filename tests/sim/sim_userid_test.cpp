@@ -62,6 +62,7 @@ TEST(SimUserId, WrongValueCountsAndLocksCorrectValueResets) {
   SessCard c;
   ASSERT_EQ(c.tx(write_user_id(kUserX, kPinX, 3)).sw, 0x9000);
   const Bytes sid = c.open(kUserX);
+  EXPECT_EQ(c.in(sid, hex("80 0F 00 00")).sw, 0x6985);  // unverified: even unknown commands
   EXPECT_EQ(c.verify(sid, kPinY), 0x6985);
   EXPECT_EQ(c.attrs(kUserX).attempts, 1);
   // The failed verify left the session open and unverified.
