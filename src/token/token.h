@@ -29,7 +29,7 @@
 namespace sx::token {
 
 struct TokenOptions {
-  // Chip lock file (device/file_lock.h); empty: none. Only links on which the host
+  // Chip lock file (device/chip_lock.h); empty: none. Only links on which the host
   // drives the I2C bus itself need one (i2c:, vi2c:): a broker or JRCP server
   // serialises its clients.
   std::string lock_path;
