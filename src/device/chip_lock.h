@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 
 #include "base/result.h"
 #include "link/apdu_channel.h"
@@ -97,20 +98,25 @@ class ChipLockChannel : public link::ApduChannel {
 
 // Holds a channel's lock (ApduChannel::lock/unlock) for a scope. On a
 // ChipLockChannel this is the chip lock above; on a bare link only the link's.
+// Movable, so a hold is returned by value (no allocation per signature); a
+// default-constructed ChipLock holds nothing (one APDU on a broker link).
 class ChipLock {
  public:
-  explicit ChipLock(link::ApduChannel& ch) : ch_(ch), status_(ch.lock()) {}
+  ChipLock() = default;
+  explicit ChipLock(link::ApduChannel& ch) : ch_(&ch), status_(ch.lock()) {}
+  ChipLock(ChipLock&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)), status_(std::move(o.status_)) {}
   ~ChipLock() {
-    if (status_.ok()) (void)ch_.unlock();
+    if (ch_ != nullptr && status_.ok()) (void)ch_->unlock();
   }
   ChipLock(const ChipLock&) = delete;
   ChipLock& operator=(const ChipLock&) = delete;
+  ChipLock& operator=(ChipLock&&) = delete;
 
   // The result of lock(); a sequence must not run when this failed.
   const Status& status() const { return status_; }
 
  private:
-  link::ApduChannel& ch_;
+  link::ApduChannel* ch_ = nullptr;  // null: nothing held (default-constructed or moved from)
   Status status_;
 };
 
