@@ -6,7 +6,6 @@
 //   2. recovery     device/reselect_channel.h  re-SELECT after a chip reset / reconnect / re-open,
 //                                          resend when provably safe
 //   3. chip lock    device/chip_lock.h     lock file (I2C links) + broker LOCK + nesting, counted once
-//                   device/file_lock.h     the lock file itself
 //   4. capabilities device/token_open.h    what the chip can do (token::capabilities_from_version),
 //                                          model and serial
 //   5. token open   device/token_open.h    one way to open the token, for the module and the CLI

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "base/result.h"
-#include "device/file_lock.h"
+#include "device/chip_lock.h"
 #include "link/apdu_channel.h"
 #include "se05x/client.h"
 #include "token/mech/mechanism_table.h"

@@ -13,7 +13,7 @@
 #include <map>
 
 #include "base/bytes.h"
-#include "device/file_lock.h"
+#include "device/chip_lock.h"
 #include "link/endpoint.h"
 #include "token/metadata.h"
 #include "token/pin.h"

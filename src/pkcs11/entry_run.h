@@ -1,15 +1,56 @@
-// Runs an entry point's body as its row in entry_table.h says: the lookup,
-// the module mutexes, the login gate, then the body. Every C_ function is
+// Runs an entry point's body as its row in entry_table.h says: the exception
+// guard, the module and session lookup, the module mutexes, the login gate,
+// then the body. Every C_ function is
 //   return run<Entry::C_X>([hSession,] [&](Module& m[, Session& s]) -> CK_RV { ... });
 // and the body holds no lock of its own (kChipPhase rows: chip_phase<E>()).
 #pragma once
 
+#include <exception>
 #include <mutex>
+#include <string>
 
 #include "pkcs11/entry_table.h"
 #include "pkcs11/module.h"
 
 namespace sx::p11 {
+
+// No exception crosses the C ABI.
+template <class F>
+CK_RV guard(const char* fn, F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    log_error(std::string(fn) + ": internal error: " + e.what());
+  } catch (...) {
+    log_error(std::string(fn) + ": internal error");
+  }
+  return CKR_GENERAL_ERROR;
+}
+
+template <class F>
+CK_RV with_module(const char* fn, F&& f) noexcept {
+  return guard(fn, [&]() -> CK_RV {
+    Call c;
+    if (c.m == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
+    const CK_RV rv = f(*c.m);
+    if (rv == CKR_DEVICE_ERROR) {
+      // The link or the chip misbehaved: start over with the next call.
+      std::lock_guard<std::mutex> lk(c.m->chip_mu);
+      c.m->chip.reset();
+    }
+    return rv;
+  });
+}
+
+template <class F>
+CK_RV with_session(const char* fn, CK_SESSION_HANDLE h, F&& f) noexcept {
+  return with_module(fn, [&](Module& m) -> CK_RV {
+    auto s = m.sessions.get(h);
+    if (!s) return CKR_SESSION_HANDLE_INVALID;
+    std::lock_guard<std::mutex> lk(s->mu);
+    return f(m, *s);
+  });
+}
 
 // The mutexes of a row, in the lock order of module.h: auth_mu, then chip_mu.
 class EntryLocks {

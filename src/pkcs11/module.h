@@ -1,9 +1,8 @@
 // The module instance between C_Initialize and C_Finalize, the lifecycle
-// (fork detection), and the helpers every entry point uses: exception guard,
-// session lookup, handle resolution. Lock order (never the other way round):
+// (fork detection, Call), and handle resolution. Lock order (never the other way round):
 //   lifecycle (shared) -> Session::mu -> Module::auth_mu -> Module::chip_mu -> table mutexes.
 // Which of them an entry point holds is its row in entry_table.h; entry_run.h
-// takes them (with_module / with_session below are its building blocks).
+// takes them (with its exception guard and session lookup).
 #pragma once
 
 #include <p11-kit/pkcs11.h>
@@ -87,44 +86,6 @@ class Call {
  private:
   std::shared_lock<std::shared_mutex> lk_;
 };
-
-// No exception crosses the C ABI.
-template <class F>
-CK_RV guard(const char* fn, F&& f) noexcept {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    log_error(std::string(fn) + ": internal error: " + e.what());
-  } catch (...) {
-    log_error(std::string(fn) + ": internal error");
-  }
-  return CKR_GENERAL_ERROR;
-}
-
-template <class F>
-CK_RV with_module(const char* fn, F&& f) noexcept {
-  return guard(fn, [&]() -> CK_RV {
-    Call c;
-    if (c.m == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
-    const CK_RV rv = f(*c.m);
-    if (rv == CKR_DEVICE_ERROR) {
-      // The link or the chip misbehaved: start over with the next call.
-      std::lock_guard<std::mutex> lk(c.m->chip_mu);
-      c.m->chip.reset();
-    }
-    return rv;
-  });
-}
-
-template <class F>
-CK_RV with_session(const char* fn, CK_SESSION_HANDLE h, F&& f) noexcept {
-  return with_module(fn, [&](Module& m) -> CK_RV {
-    auto s = m.sessions.get(h);
-    if (!s) return CKR_SESSION_HANDLE_INVALID;
-    std::lock_guard<std::mutex> lk(s->mu);
-    return f(m, *s);
-  });
-}
 
 // A handle resolved to what the object is. For token objects, chip_mu must
 // be held while `obj` is used (it points into the token's cache).

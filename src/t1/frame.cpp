@@ -1,10 +1,32 @@
 #include "t1/frame.h"
 
+#include <array>
 #include <string>
 
-#include "t1/crc.h"
-
 namespace sx::t1 {
+
+namespace {
+
+// CRC-16/X-25 one byte at a time: every frame of every APDU passes through here
+// twice (sent and received), so the eight shift steps per byte are done once, here.
+constexpr std::array<uint16_t, 256> make_crc_table() {
+  std::array<uint16_t, 256> t{};
+  for (unsigned i = 0; i < 256; ++i) {
+    uint16_t crc = static_cast<uint16_t>(i);
+    for (int b = 0; b < 8; ++b) crc = (crc & 1) ? static_cast<uint16_t>((crc >> 1) ^ 0x8408) : static_cast<uint16_t>(crc >> 1);
+    t[i] = crc;
+  }
+  return t;
+}
+constexpr std::array<uint16_t, 256> kCrcTable = make_crc_table();
+
+}  // namespace
+
+uint16_t crc16_x25(ByteView data) {
+  uint16_t crc = 0xFFFF;
+  for (uint8_t b : data) crc = static_cast<uint16_t>((crc >> 8) ^ kCrcTable[(crc ^ b) & 0xFF]);
+  return static_cast<uint16_t>(crc ^ 0xFFFF);
+}
 
 static uint8_t nad_for(Direction d) { return d == Direction::HostToCard ? kNadHostToCard : kNadCardToHost; }
 

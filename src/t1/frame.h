@@ -1,4 +1,5 @@
-// One T=1oI2C block on the wire: NAD PCB LEN INF[LEN] CRC(LSB first).
+// One T=1oI2C block on the wire: NAD PCB LEN INF[LEN] CRC(LSB first), and the
+// CRC that exists only to protect such a block.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,17 @@ inline constexpr size_t kMinFrameSize = kHeaderSize + kCrcSize;
 inline constexpr size_t kMaxInfFromHost = 254;  // IFSC of the SE
 inline constexpr size_t kMaxInfFromCard = 255;  // what the host's 260-byte buffer takes
 inline constexpr size_t kMaxFrameSize = kHeaderSize + kMaxInfFromCard + kCrcSize;  // 260
+
+// CRC-16/X-25 as used by T=1oI2C (UM11225), covering NAD..last INF byte.
+// Reflected poly 0x8408, init 0xFFFF, final XOR 0xFFFF. crc16_x25("123456789") == 0x906E.
+uint16_t crc16_x25(ByteView data);
+
+// The wire carries the CRC least-significant byte first.
+inline void put_crc_le(Bytes& out, uint16_t crc) {
+  out.push_back(static_cast<uint8_t>(crc));
+  out.push_back(static_cast<uint8_t>(crc >> 8));
+}
+inline uint16_t get_crc_le(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
 
 enum class Direction : uint8_t { HostToCard, CardToHost };
 

@@ -1,6 +1,6 @@
 // T=1 over I2C host (NXP UM11225 flavour) as an APDU channel: the protocol rules of
-// docs/se05x-protocol.md §1.5-§1.9, over any link::I2cBus (i2c-dev or the
-// simulator's t1::Card).
+// docs/se05x-protocol.md §1.5-§1.9 (Host) and the frame I/O on the bus beneath them
+// (Pal, §1.8), over any link::I2cBus (i2c-dev or the simulator's t1::Card).
 //
 // Link resets. When the retry rules are exhausted (too many CRC errors, NACKs, timeouts,
 // wrong sequence numbers, WTX requests) the host recovers with S(INTERFACE RESET), which
@@ -22,6 +22,8 @@
 // of a chain is only detected if the sequence numbers disagree.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,9 +35,49 @@
 #include "t1/atr.h"
 #include "t1/frame.h"
 #include "t1/host_config.h"
-#include "t1/pal.h"
 
 namespace sx::t1 {
+
+// Host-side frame I/O over an I2cBus, the way the NXP middleware's PAL does it (docs/se05x-protocol.md §1.8):
+// poll delay before each transaction, three-transaction reads with header polling and
+// Linux back-off, NACK retries, and the 260-byte drain read.
+// Used by Host only.
+enum class RxStatus : uint8_t {
+  Frame,      // a complete, well-formed frame with a good CRC
+  Timeout,    // no frame start within the header polls
+  BadCrc,     // complete frame, CRC mismatch
+  Malformed,  // frame start seen but LEN/body could not be read, or bad structure
+};
+
+struct Rx {
+  RxStatus status = RxStatus::Timeout;
+  Frame frame;
+};
+
+class Pal {
+ public:
+  Pal(link::I2cBus& bus, const HostTiming& timing, const SleepFn& sleep, HostStats& stats)
+      : bus_(bus), timing_(timing), sleep_(sleep), stats_(stats) {}
+
+  // One frame in one write transaction; NACKs are retried pal_retries times.
+  Status write_frame(ByteView wire);
+  Rx read_frame();
+  // One 260-byte read whose result is discarded ("clear read buffer").
+  void drain();
+  void pause(Micros d) const;
+
+  std::string describe() const { return bus_.describe(); }
+
+ private:
+  bool read_more(uint8_t* dst, size_t n);
+
+  link::I2cBus& bus_;
+  const HostTiming& timing_;
+  const SleepFn& sleep_;
+  HostStats& stats_;
+};
+
+// ---- The protocol engine ----
 
 class Host : public link::ApduChannel {
  public:

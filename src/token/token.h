@@ -29,7 +29,7 @@
 namespace sx::token {
 
 struct TokenOptions {
-  // Chip lock file (device/file_lock.h); empty: none. Only links on which the host
+  // Chip lock file (device/chip_lock.h); empty: none. Only links on which the host
   // drives the I2C bus itself need one (i2c:, vi2c:): a broker or JRCP server
   // serialises its clients.
   std::string lock_path;
@@ -128,27 +128,27 @@ class Token {
 
   // For the crypto operations of upper layers; hold() around multi-APDU sequences.
   se05x::Client& client() { return client_; }
-  Result<std::unique_ptr<device::ChipLock>> hold() { return take_lock(); }
+  Result<device::ChipLock> hold() { return take_lock(); }
   // Around an operation that is exactly one APDU (sign, decrypt, ECDH, read):
   // on a broker link nothing (the broker never splits or interleaves an
-  // APDU; null is returned), on an I2C link the same as hold().
-  Result<std::unique_ptr<device::ChipLock>> hold_single() {
-    if (opt_.atomic_apdus) return std::unique_ptr<device::ChipLock>();
+  // APDU; an empty ChipLock is returned), on an I2C link the same as hold().
+  Result<device::ChipLock> hold_single() {
+    if (opt_.atomic_apdus) return device::ChipLock();
     return hold();
   }
 
  private:
   Token(link::ApduChannel& ch, TokenOptions opt);
   // The chip lock (device/chip_lock.h): lock file + link lock, nested holds count.
-  Result<std::unique_ptr<device::ChipLock>> take_lock() {
-    auto l = std::make_unique<device::ChipLock>(chan_);
-    SX_TRY(l->status());
+  Result<device::ChipLock> take_lock() {
+    device::ChipLock l(chan_);
+    SX_TRY(l.status());
     return l;
   }
   Status full_reload_locked();
   Status sync_locked();
   // take_lock() then sync_locked(): how every update starts.
-  Result<std::unique_ptr<device::ChipLock>> lock_synced() {
+  Result<device::ChipLock> lock_synced() {
     SX_ASSIGN(auto l, take_lock());
     SX_TRY(sync_locked());
     return l;

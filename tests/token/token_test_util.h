@@ -21,9 +21,8 @@ namespace sx::token::test {
 
 using sx::testing::RecordingChannel;
 
-// Transitional: file_lock_test.cpp (another helper's file in issue 11) still names the
-// directory's files with path(name); the rest of the token tests use sx::testing::TempDir
-// directly. Replace by `using sx::testing::TempDir;` once that file says file(name).
+// The token tests name the directory's files with path(name); new tests elsewhere use
+// sx::testing::TempDir and file(name) directly.
 struct TempDir : sx::testing::TempDir {
   std::string path(const std::string& name) const { return file(name); }
 };

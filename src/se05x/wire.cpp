@@ -1,9 +1,104 @@
-#include "se05x/tlv.h"
-
+// The SE05x wire format, one file for the bytes every command and reply is made of
+// (docs/se05x-protocol.md §4.2-§4.5): the APDU framing (se05x/apdu.h), the TLV codec of
+// command and reply bodies (se05x/tlv.h) and the status words turned into errors
+// (se05x/status.h). The command description (se05x/commands.def) is written in these terms.
 #include <cstdio>
 #include <string>
 
+#include "se05x/apdu.h"
+#include "se05x/constants.h"
+#include "se05x/status.h"
+#include "se05x/tlv.h"
+
 namespace sx::se05x {
+
+// ---- APDU framing (ISO 7816-4 as the middleware uses it) ----
+
+Bytes build_command(CommandHeader h, ByteView body, LeMode le) {
+  Bytes out{h.cla, h.ins, h.p1, h.p2};
+  const bool ext = le == LeMode::Extended || body.size() > 255 - 1;  // the MW switches at n >= 255
+  if (body.empty()) {
+    out.push_back(0x00);
+    if (le == LeMode::Extended) {
+      out.push_back(0x00);
+      out.push_back(0x00);
+    }
+    return out;
+  }
+  if (ext) {
+    out.push_back(0x00);
+    put_u16(out, static_cast<uint16_t>(body.size()));
+  } else {
+    out.push_back(static_cast<uint8_t>(body.size()));
+  }
+  append(out, body);
+  if (le == LeMode::Extended) {
+    out.push_back(0x00);
+    out.push_back(0x00);
+  }
+  return out;
+}
+
+Result<ParsedCommand> parse_command(ByteView a) {
+  if (a.size() < 4) return make_error(Errc::Malformed, "C-APDU shorter than its 4-byte header");
+  ParsedCommand c;
+  c.header = {a[0], a[1], a[2], a[3]};
+  const size_t n = a.size() - 4;
+  ByteView rest = a.subspan(4);
+  if (n == 0) return c;  // case 1
+  if (n == 1) {          // case 2 short
+    c.le = rest[0];
+    return c;
+  }
+  if (rest[0] != 0) {  // short Lc
+    const size_t lc = rest[0];
+    if (n == 1 + lc) {
+      c.body = rest.subspan(1, lc);
+      return c;
+    }
+    if (n == 2 + lc) {
+      c.body = rest.subspan(1, lc);
+      c.le = rest[1 + lc];
+      return c;
+    }
+    return make_error(Errc::Malformed, "C-APDU length does not match its Lc");
+  }
+  // rest[0] == 0: extended form (or short Le = 00 with extra bytes, which is invalid)
+  c.extended = true;
+  if (n == 3) {  // case 2 extended
+    c.le = get_u16(rest, 1);
+    return c;
+  }
+  if (n < 3) return make_error(Errc::Malformed, "C-APDU with truncated extended length");
+  const size_t lc = get_u16(rest, 1);
+  if (lc == 0) return make_error(Errc::Malformed, "C-APDU with extended Lc of zero");
+  if (n == 3 + lc) {
+    c.body = rest.subspan(3, lc);
+    return c;
+  }
+  if (n == 5 + lc) {
+    c.body = rest.subspan(3, lc);
+    c.le = get_u16(rest, 3 + lc);
+    return c;
+  }
+  return make_error(Errc::Malformed, "C-APDU length does not match its extended Lc");
+}
+
+Result<Response> split_response(ByteView r) {
+  if (r.size() < 2) return make_error(Errc::Malformed, "R-APDU shorter than its status word");
+  Response out;
+  out.data.assign(r.begin(), r.end() - 2);
+  out.sw = get_u16(r, r.size() - 2);
+  return out;
+}
+
+Bytes make_response(ByteView data, uint16_t sw) {
+  Bytes out(data.begin(), data.end());
+  put_u16(out, sw);
+  return out;
+}
+
+// ---- TLV codec ----
 
 namespace {
 
@@ -175,6 +270,60 @@ Result<std::optional<uint32_t>> TlvSet::get_u32(uint8_t tag) const {
   if (!has(tag)) return std::optional<uint32_t>{};
   SX_ASSIGN(uint32_t x, require_u32(tag));
   return std::optional<uint32_t>{x};
+}
+
+// ---- Status words ----
+
+namespace {
+
+struct SwText {
+  uint16_t sw;
+  const char* text;
+};
+
+// Meanings from the middleware's names (docs/se05x-protocol.md §4.5). The "[U]" notes
+// mark cases where the SW for a missing object is our assumption.
+constexpr SwText kSwTexts[] = {
+    {sw::kOk, "success"},
+    {sw::kWrongLength, "wrong length"},
+    {sw::kSecurityStatus, "security status not satisfied"},
+    {sw::kDataInvalid, "data invalid (e.g. invalid policy)"},
+    {sw::kConditionsNotSatisfied, "conditions not satisfied (e.g. wrong object type for this operation)"},
+    {sw::kCommandNotAllowed, "command not allowed by the object policy"},
+    {sw::kWrongData, "wrong data (possibly a non-existent object [U])"},
+    {sw::kFileNotFound, "file not found (applet not installed, or object missing [U])"},
+    {sw::kFileFull, "not enough memory"},
+    {sw::kWrongP1P2, "incorrect P1/P2"},
+    {sw::kInsNotSupported, "instruction not supported"},
+    {sw::kClaNotSupported, "class not supported"},
+    {sw::kApduThroughput, "APDU throughput error"},
+    {sw::kUnknown, "unknown error"},
+};
+
+}  // namespace
+
+const char* sw_meaning(uint16_t s) {
+  for (const auto& t : kSwTexts)
+    if (t.sw == s) return t.text;
+  return "unknown status word";
+}
+
+Error status_error(std::string_view command, uint16_t s) {
+  char hexsw[8];
+  std::snprintf(hexsw, sizeof hexsw, "%04X", static_cast<unsigned>(s));
+  std::string msg(command);
+  msg += ": ";
+  msg += sw_meaning(s);
+  msg += " (SW ";
+  msg += hexsw;
+  msg += ")";
+  const Errc code = s == sw::kFileFull ? Errc::NoMemory : Errc::StatusWord;
+  return Error{code, std::move(msg), s, false};
+}
+
+Status check(const Response& r, std::string_view command) {
+  if (r.ok()) return {};
+  return status_error(command, r.sw);
 }
 
 }  // namespace sx::se05x
