@@ -58,7 +58,7 @@ Result<SessionId> Client::create_session(uint32_t auth_id) {
     Error e = a.take_error();
     e = typed(std::move(e), sw::kFileFull, Errc::Busy, "no free session slot on the chip");
     return typed(std::move(e), sw::kConditionsNotSatisfied, Errc::Busy,
-                 "the chip opens no session (both slots taken, or this auth object has one)");
+                 "the chip opens no session on this object (it has one already, or it is no auth object)");
   }
   const ByteView v = a->fields.bytes(tag::k1);
   SessionId sid{};

@@ -15,8 +15,10 @@ namespace sx::se05x {
 // The 8 bytes CreateSession answers (docs/se05x-protocol.md §4.9.2).
 using SessionId = std::array<uint8_t, 8>;
 
-// A VerifySessionUserID on a blocked UserID (attempt counter at its maximum) is
-// answered 6983 "authentication method blocked" (docs/se05x-protocol.md §4.9.4).
+// "Authentication method blocked": what our simulator answers a VerifySessionUserID
+// on a blocked UserID (counter at its maximum). The chip's SW for that is not
+// confirmed (docs/se05x-protocol.md §4.9.4); a chip answering 6985 instead is
+// still recognised by the session layer, which reads the counter after a refusal.
 inline constexpr uint16_t kSwAuthBlocked = 0x6983;
 
 // 80 05 00 00 Lc 10 08 <session ID> 41 L <inner> for an inner C-APDU as the
