@@ -8,7 +8,7 @@
 #include "se05x/client.h"
 #include "support/recording_channel.h"
 
-namespace sx::device {
+namespace sx::device::user_session_test {
 namespace {
 
 using sx::testing::RecordingChannel;
@@ -299,4 +299,4 @@ TEST_F(UserSessionTest, NoPinBytesInAnyLogLineOrError) {
 }
 
 }  // namespace
-}  // namespace sx::device
+}  // namespace sx::device::user_session_test

@@ -5,7 +5,7 @@
 #include "fake_channel.h"
 #include "se05x/client.h"
 
-namespace sx::se05x {
+namespace sx::se05x::client_session_test {
 namespace {
 
 using testing::FakeChannel;
@@ -109,4 +109,4 @@ TEST_F(ClientSession, AttributesExposeTheAttemptCounter) {
 }
 
 }  // namespace
-}  // namespace sx::se05x
+}  // namespace sx::se05x::client_session_test

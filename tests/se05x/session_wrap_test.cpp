@@ -6,7 +6,7 @@
 
 #include "fake_channel.h"
 
-namespace sx::se05x {
+namespace sx::se05x::session_wrap_test {
 namespace {
 
 using testing::cat;
@@ -72,4 +72,4 @@ TEST(SessionWrap, RecognisesTheUnwrappedShapes) {
 }
 
 }  // namespace
-}  // namespace sx::se05x
+}  // namespace sx::se05x::session_wrap_test
