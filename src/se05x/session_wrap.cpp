@@ -11,10 +11,10 @@ namespace {
 Error refused(const char* why) { return make_error(Errc::InvalidArgument, std::string("session wrapper: ") + why); }
 
 // The inner command as the wrapper carries it: header, then Lc and data, never an Le.
-Bytes inner_without_le(const ParsedCommand& c) {
+Bytes inner_without_le(const ParsedCommand& c, bool extended) {
   Bytes out{c.header.cla, c.header.ins, c.header.p1, c.header.p2};
   if (c.body.empty()) return out;
-  if (c.extended) {
+  if (extended) {
     out.push_back(0x00);
     put_u16(out, static_cast<uint16_t>(c.body.size()));
   } else {
@@ -24,6 +24,16 @@ Bytes inner_without_le(const ParsedCommand& c) {
   return out;
 }
 
+// 10 08 <session ID> 41 L <inner>
+Bytes wrapper_body(const ParsedCommand& c, bool extended, const SessionId& sid) {
+  Bytes in = inner_without_le(c, extended);
+  TlvWriter w;
+  w.bytes(tag::kSessionId, ByteView(sid.data(), sid.size()));
+  w.bytes(tag::k1, in);
+  secure_wipe(in);  // may carry a PIN or key material
+  return w.take();
+}
+
 }  // namespace
 
 Result<Bytes> wrap_in_session(ByteView inner, const SessionId& sid) {
@@ -31,20 +41,22 @@ Result<Bytes> wrap_in_session(ByteView inner, const SessionId& sid) {
   if (!parsed) return refused(("inner C-APDU: " + parsed.error().message).c_str());
   const ParsedCommand& c = *parsed;
   if (c.header.cla == kCla && c.header.ins == ins::kProcess) return refused("the inner command is a wrapper itself");
-  Bytes in = inner_without_le(c);
-  TlvWriter w;
-  w.bytes(tag::kSessionId, ByteView(sid.data(), sid.size()));
-  w.bytes(tag::k1, in);
-  secure_wipe(in);  // may carry a PIN or key material
-  Bytes body = w.take();
-  const size_t limit = c.extended ? 0xFFFF : 0xFF;
-  if (body.size() > limit) {
+  bool extended = c.extended;
+  Bytes body = wrapper_body(c, extended, sid);
+  if (!extended && body.size() > 0xFF) {
+    // A short command that no longer fits a short wrapper: the MW's rule (an extended
+    // inner command makes the wrapper extended, docs/se05x-protocol.md §4.9.3) applied
+    // to the extended form of the same command. Our choice; the MW never sends it.
     secure_wipe(body);
-    return refused(c.extended ? "inner command too long for an extended wrapper"
-                              : "inner command too long for a short wrapper (Lc of one byte)");
+    extended = true;
+    body = wrapper_body(c, extended, sid);
+  }
+  if (body.size() > 0xFFFF) {
+    secure_wipe(body);
+    return refused("inner command too long for an extended wrapper");
   }
   Bytes out{kCla, ins::kProcess, p1::kDefault, p2::kDefault};
-  if (c.extended) {
+  if (extended) {
     out.push_back(0x00);
     put_u16(out, static_cast<uint16_t>(body.size()));
   } else {
@@ -52,7 +64,7 @@ Result<Bytes> wrap_in_session(ByteView inner, const SessionId& sid) {
   }
   append(out, body);
   secure_wipe(body);
-  if (c.extended) append(out, Bytes{0x00, 0x00});
+  if (extended) append(out, Bytes{0x00, 0x00});
   return out;
 }
 

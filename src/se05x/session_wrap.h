@@ -25,9 +25,11 @@ inline constexpr uint16_t kSwAuthBlocked = 0x6983;
 // client builds it. The inner command loses its Le; its Lc stays one byte, or
 // 00 HH LL when the inner command is an extended one, and then the outer APDU
 // is extended too (00 HH LL Lc and a closing Le 00 00). A data-less inner
-// command is its 4-byte header. Refused (Errc::InvalidArgument): an inner
-// C-APDU that does not parse, an inner wrapper (80 05), and an inner command
-// too long for the outer APDU's Lc.
+// command is its 4-byte header. A short inner command too long for a short
+// wrapper (more than 242 bytes) is sent in its extended form, in an extended
+// wrapper. Refused (Errc::InvalidArgument): an inner C-APDU that does not
+// parse, an inner wrapper (80 05), an inner command too long for an extended
+// wrapper.
 Result<Bytes> wrap_in_session(ByteView inner, const SessionId& sid);
 
 // The C-APDU shapes the session layer must let through unwrapped.
