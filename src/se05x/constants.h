@@ -113,6 +113,7 @@ namespace sw {
 inline constexpr uint16_t kOk = 0x9000;
 inline constexpr uint16_t kWrongLength = 0x6700;
 inline constexpr uint16_t kSecurityStatus = 0x6982;
+inline constexpr uint16_t kAuthBlocked = 0x6983;  // authentication method blocked (ISO 7816-4)
 inline constexpr uint16_t kDataInvalid = 0x6984;
 inline constexpr uint16_t kConditionsNotSatisfied = 0x6985;
 inline constexpr uint16_t kCommandNotAllowed = 0x6986;

@@ -10,13 +10,16 @@ namespace sx::sim {
 
 namespace s = se05x::sw;
 
-Applet::Applet(const Variant& v, Store store, FaultPlan& faults, Persist persist)
-    : v_(v), store_(std::move(store)), faults_(faults), persist_(std::move(persist)) {}
+Applet::Applet(const Variant& v, Store store, FaultPlan& faults, Persist persist, AuthOptions auth)
+    : v_(v), store_(std::move(store)), faults_(faults), persist_(std::move(persist)), auth_opts_(auth) {}
 
 void Applet::reset() {
   selected_ = false;
+  sessions_.clear();  // sessions are RAM state of the applet (docs/se05x-protocol.md §4.9.6)
   std::erase_if(store_.objects, [](const auto& kv) { return kv.second.transient; });
 }
+
+bool Applet::may(const SecureObject& o) const { return allowed(o, required_right(cmd_), auth_id()); }
 
 SecureObject* Applet::find(uint32_t id) {
   auto it = store_.objects.find(id);
@@ -57,6 +60,8 @@ Outcome Applet::process(ByteView capdu) {
   name_ = "Unknown";
   op_ = {};
   cut_ = false;
+  wrapped_ = false;
+  session_ = nullptr;
   Reply r;
   if (capdu.size() > v_.max_apdu) {
     name_ = "Oversize";
@@ -74,6 +79,7 @@ Outcome Applet::process(ByteView capdu) {
   Outcome out;
   out.name = name_;
   out.op = op_;
+  out.wrapped = wrapped_;
   if (cut_) {
     out.power_cut = true;
     return out;
@@ -112,7 +118,8 @@ Applet::Reply Applet::on_Select(const Request& r) {
   if (!std::equal(c.body.begin(), c.body.end(), se05x::kAppletAid.begin(), se05x::kAppletAid.end()))
     return sw(s::kFileNotFound);
   // Re-selecting the applet starts a fresh applet session: transient objects stay (they are
-  // tied to the chip reset, not to selection) [U].
+  // tied to the chip reset, not to selection) [U]; user sessions end (docs/se05x-protocol.md §4.9.6).
+  sessions_.clear();
   selected_ = true;
   return ok(version_bytes());
 }
@@ -148,6 +155,7 @@ Applet::Reply Applet::run(const se05x::Matches& m, const Cmd& c, const Tlvs& t) 
   if (a.sw != s::kOk) return sw(a.sw);
   const se05x::Command& cmd = *a.row;
   name_ = cmd.name;
+  cmd_ = cmd.id;
   if (!cmd.request.raw() && !se05x::check_request(cmd, t)) return sw(sw_choice::kBadTlv);
   return (this->*kHandlers[static_cast<size_t>(cmd.id)])(Request{cmd, c, t});
 }
@@ -183,28 +191,6 @@ Applet::Admission Applet::admit(const se05x::Command& c, const Cmd& apdu, const 
   return {&c, s::kOk};
 }
 
-// No user sessions yet: the simulator answers these rows exactly like commands it does not
-// know (dispatch never finds them, so their handlers are not reached).
-bool Applet::implemented(se05x::CmdId id) {
-  using se05x::CmdId;
-  switch (id) {
-    case CmdId::CreateSession:
-    case CmdId::CloseSession:
-    case CmdId::ProcessSessionCmd:
-    case CmdId::VerifySessionUserID:
-    case CmdId::ExchangeSessionData:
-    case CmdId::RefreshSession:
-    case CmdId::WriteUserID: return false;
-    default: return true;
-  }
-}
-
-Applet::Reply Applet::on_CreateSession(const Request&) { return sw(s::kInsNotSupported); }
-Applet::Reply Applet::on_CloseSession(const Request&) { return sw(s::kInsNotSupported); }
-Applet::Reply Applet::on_ProcessSessionCmd(const Request&) { return sw(s::kInsNotSupported); }
-Applet::Reply Applet::on_VerifySessionUserID(const Request&) { return sw(s::kInsNotSupported); }
-Applet::Reply Applet::on_ExchangeSessionData(const Request&) { return sw(s::kInsNotSupported); }
-Applet::Reply Applet::on_RefreshSession(const Request&) { return sw(s::kInsNotSupported); }
-Applet::Reply Applet::on_WriteUserID(const Request&) { return sw(s::kInsNotSupported); }
+bool Applet::implemented(se05x::CmdId) { return true; }
 
 }  // namespace sx::sim

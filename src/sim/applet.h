@@ -13,6 +13,7 @@
 #include "sim/fault_plan.h"
 #include "sim/latency_model.h"
 #include "sim/object.h"
+#include "sim/session.h"
 #include "sim/variant.h"
 
 namespace sx::sim {
@@ -22,6 +23,7 @@ struct Outcome {
   std::string name;         // command name for the statistics
   OpParams op;              // what the latency model charges
   bool power_cut = false;
+  bool wrapped = false;     // came inside the session wrapper (80 05); `name` is the inner command
 };
 
 // One request as a handler sees it: its row of commands.def and its TLVs, already
@@ -47,7 +49,7 @@ class Applet {
  public:
   // `persist` stores the whole persistent state (called after each persistent mutation).
   using Persist = std::function<Status(const Store&)>;
-  Applet(const Variant& v, Store store, FaultPlan& faults, Persist persist);
+  Applet(const Variant& v, Store store, FaultPlan& faults, Persist persist, AuthOptions auth = {});
 
   Outcome process(ByteView capdu);
   // Chip reset: deselect, drop transient objects and any other RAM state.
@@ -73,7 +75,8 @@ class Applet {
     uint16_t sw;
   };
   Admission admit(const se05x::Command& c, const Cmd& apdu, const Tlvs& t) const;
-  // False for rows of the description the simulator does not implement.
+  // The row filter of dispatch: every row of commands.def is implemented (kept as the one
+  // place to exclude a row again).
   static bool implemented(se05x::CmdId id);
 
   // The simulator's semantics of every command of commands.def: a command without
@@ -81,6 +84,18 @@ class Applet {
 #define SX_SE05X_CMD(id, ...) Reply on_##id(const Request& r);
 #include "se05x/commands.def"
 #undef SX_SE05X_CMD
+
+  // applet_session.cpp
+  Reply run_in_session(Session& s, ByteView inner);
+  static uint16_t session_refusal(const Session& s, std::optional<se05x::CmdId> inner);
+  void end_sessions_of_missing_objects();
+  // applet_auth.cpp
+  Reply update_user_id(SecureObject& o, const Request& r);
+  // The session a wrapped command runs in (nullptr outside the wrapper), and its auth object.
+  uint32_t auth_id() const { return session_ ? session_->auth_id : 0; }
+  // The policy check of the running command on `o` (policy.cpp's command -> right table,
+  // evaluated for the current session's auth object; docs/se05x-protocol.md §4.9.5).
+  bool may(const SecureObject& o) const;
 
   // applet_info.cpp
   Bytes version_bytes() const;
@@ -111,6 +126,11 @@ class Applet {
   Store store_;
   FaultPlan& faults_;
   Persist persist_;
+  AuthOptions auth_opts_;
+  SessionTable sessions_;
+  Session* session_ = nullptr;
+  se05x::CmdId cmd_ = se05x::CmdId::Select;
+  bool wrapped_ = false;
   bool selected_ = false;
   bool cut_ = false;
   std::string name_;

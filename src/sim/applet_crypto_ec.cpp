@@ -2,12 +2,10 @@
 #include "sim/applet.h"
 #include "sim/curves.h"
 #include "sim/ec_crypto.h"
-#include "sim/policy.h"
 
 namespace sx::sim {
 
 namespace t = se05x::tag;
-namespace pol = se05x::policy;
 
 namespace {
 
@@ -51,7 +49,7 @@ Applet::Reply Applet::ecdsa_sign(const SecureObject& o, const Request& r) {
   op_ = {Op::EcSign, c ? c->bits : 0u, 0};
   const ByteView digest = r.bin(t::k3);
   if (!has_private(o.kind) || !c) return sw(sw_choice::kWrongType);
-  if (!allowed(o, pol::kAllowSign)) return sw(sw_choice::kDenied);
+  if (!may(o)) return sw(sw_choice::kDenied);
   if (!digest_ok(r.u8(t::k2), digest)) return sw(sw_choice::kBadTlv);
   auto key = ec_pkey(o);
   if (!key) return sw(se05x::sw::kUnknown);
@@ -65,7 +63,7 @@ Applet::Reply Applet::ecdsa_verify(const SecureObject& o, const Request& r) {
   op_ = {Op::EcVerify, c ? c->bits : 0u, 0};
   const ByteView digest = r.bin(t::k3);
   if (!c || o.ec_pub.empty()) return sw(sw_choice::kWrongType);
-  if (!allowed(o, pol::kAllowVerify)) return sw(sw_choice::kDenied);
+  if (!may(o)) return sw(sw_choice::kDenied);
   if (!digest_ok(r.u8(t::k2), digest)) return sw(sw_choice::kBadTlv);
   SecureObject pub = o;  // verify with the public part only
   pub.kind = ObjectKind::EcPublic;
@@ -83,7 +81,7 @@ Applet::Reply Applet::on_ECDHGenerateSharedSecret(const Request& r) {
   const CurveInfo* c = is_ec(o->kind) ? find_curve(o->curve) : nullptr;
   if (!c || !has_private(o->kind)) return sw(sw_choice::kWrongType);
   op_ = {Op::Ecdh, c->bits, 0};
-  if (!allowed(*o, pol::kAllowKeyAgreement)) return sw(sw_choice::kDenied);
+  if (!may(*o)) return sw(sw_choice::kDenied);
   auto key = ec_pkey(*o);
   if (!key) return sw(se05x::sw::kUnknown);
   auto secret = ecdh_x(key->get(), *c, r.bin(t::k2));

@@ -1,20 +1,18 @@
 // RSASign / RSAVerify (message in, hashed on card), RSAEncrypt / RSADecrypt.
 #include "sim/applet.h"
-#include "sim/policy.h"
 #include "sim/rsa_crypto.h"
 
 namespace sx::sim {
 
 namespace t = se05x::tag;
-namespace pol = se05x::policy;
 
 namespace {
 // The checks RSASign and RSAVerify share, in the card's order: the key holds
-// the half the operation needs, its policy allows it, the scheme byte is known
+// the half the operation needs, its policy allows it (`permitted`), the scheme byte is known
 // (then stored in `scheme`). 0 when all pass, else the status word to answer.
-uint16_t rsa_sig_refusal(bool has_half, const SecureObject& o, uint32_t right, uint8_t algo, RsaSignScheme& scheme) {
+uint16_t rsa_sig_refusal(bool has_half, const SecureObject& o, bool permitted, uint8_t algo, RsaSignScheme& scheme) {
   if (!has_half || !o.complete()) return sw_choice::kWrongType;
-  if (!allowed(o, right)) return sw_choice::kDenied;
+  if (!permitted) return sw_choice::kDenied;
   scheme = rsa_sign_scheme(algo);
   if (!scheme.md) return sw_choice::kBadTlv;
   return 0;
@@ -24,7 +22,7 @@ uint16_t rsa_sig_refusal(bool has_half, const SecureObject& o, uint32_t right, u
 Applet::Reply Applet::rsa_sign(const SecureObject& o, const Request& r) {
   op_ = {Op::RsaPrivate, o.rsa_bits, 0};
   RsaSignScheme scheme;
-  if (uint16_t no = rsa_sig_refusal(has_private(o.kind), o, pol::kAllowSign, r.u8(t::k2), scheme)) return sw(no);
+  if (uint16_t no = rsa_sig_refusal(has_private(o.kind), o, may(o), r.u8(t::k2), scheme)) return sw(no);
   auto key = rsa_pkey(o);
   if (!key) return sw(sw_choice::kWrongType);  // e.g. a private-only key without n/e
   auto sig = sx::sim::rsa_sign(key->get(), scheme, r.bin(t::k3));
@@ -35,7 +33,7 @@ Applet::Reply Applet::rsa_sign(const SecureObject& o, const Request& r) {
 Applet::Reply Applet::rsa_verify(const SecureObject& o, const Request& r) {
   op_ = {Op::RsaPublic, o.rsa_bits, 0};
   RsaSignScheme scheme;
-  if (uint16_t no = rsa_sig_refusal(has_public(o.kind), o, pol::kAllowVerify, r.u8(t::k2), scheme)) return sw(no);
+  if (uint16_t no = rsa_sig_refusal(has_public(o.kind), o, may(o), r.u8(t::k2), scheme)) return sw(no);
   SecureObject pub = o;
   pub.kind = ObjectKind::RsaPublic;
   auto key = rsa_pkey(pub);
@@ -56,7 +54,7 @@ Applet::Reply Applet::rsa_crypt(const Request& r, bool encrypt) {
   if (!is_rsa(o->kind) || !o->complete() || (encrypt ? !has_public(o->kind) : !has_private(o->kind)))
     return sw(sw_choice::kWrongType);
   op_ = {encrypt ? Op::RsaPublic : Op::RsaPrivate, o->rsa_bits, 0};
-  if (!allowed(*o, encrypt ? pol::kAllowEncrypt : pol::kAllowDecrypt)) return sw(sw_choice::kDenied);
+  if (!may(*o)) return sw(sw_choice::kDenied);
   // Raw RSA takes exactly one modulus-sized block.
   if (algo == static_cast<uint8_t>(se05x::RsaEncAlgo::NoPad) && data.size() != o->rsa_bits / 8u)
     return sw(sw_choice::kBadTlv);

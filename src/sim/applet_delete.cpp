@@ -1,6 +1,5 @@
 // DeleteSecureObject and DeleteAll.
 #include "sim/applet.h"
-#include "sim/policy.h"
 
 namespace sx::sim {
 
@@ -11,18 +10,22 @@ Applet::Reply Applet::on_DeleteSecureObject(const Request& r) {
   const uint32_t key = r.u32(t::k1);
   const SecureObject* o = find(key);
   if (!o) return sw(sw_choice::kNoObject);
-  if (o->origin == se05x::Origin::Provisioned || !allowed(*o, se05x::policy::kAllowDelete))
+  if (o->origin == se05x::Origin::Provisioned || !may(*o))
     return sw(sw_choice::kDenied);
-  return sw(commit([key](Store& s) { s.objects.erase(key); }, nullptr, !o->transient));
+  const uint16_t st = commit([key](Store& s) { s.objects.erase(key); }, nullptr, !o->transient);
+  end_sessions_of_missing_objects();
+  return sw(st);
 }
 
 Applet::Reply Applet::on_DeleteAll(const Request&) {
   op_.op = Op::Delete;
   // [U] The real applet requires a FACTORY_RESET session; the simulator allows it plainly.
-  return sw(commit([](Store& s) {
+  const uint16_t st = commit([](Store& s) {
     std::erase_if(s.objects, [](const auto& kv) { return kv.second.origin != se05x::Origin::Provisioned; });
     s.curves = {};
-  }));
+  });
+  end_sessions_of_missing_objects();
+  return sw(st);
 }
 
 }  // namespace sx::sim

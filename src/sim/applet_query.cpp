@@ -1,12 +1,10 @@
 // Object queries: CheckObjectExists, ReadType, ReadSize, ReadIDList, ReadObject,
 // ReadObjectAttributes.
 #include "sim/applet.h"
-#include "sim/policy.h"
 
 namespace sx::sim {
 
 namespace t = se05x::tag;
-namespace pol = se05x::policy;
 
 Applet::Reply Applet::on_CheckObjectExists(const Request& r) {
   const uint8_t res = find(r.u32(t::k1)) ? se05x::kResultSuccess : se05x::kResultFailure;
@@ -25,6 +23,7 @@ Applet::Reply Applet::on_ReadType(const Request& r) {
 Applet::Reply Applet::on_ReadSize(const Request& r) {
   const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
+  if (o->is_auth()) return sw(sw_choice::kWrongType);  // docs/se05x-protocol.md §4.9.1
   return ok(se05x::TlvWriter().u16(t::k1, object_size(*o)).take());
 }
 
@@ -49,8 +48,8 @@ Applet::Reply Applet::on_ReadObject(const Request& r) {
   const SecureObject* o = find(r.u32(t::k1));
   if (!o) return sw(sw_choice::kNoObject);
   if (has_private(o->kind) && !has_public(o->kind)) return sw(sw_choice::kWrongType);
-  if (is_symmetric(o->kind)) return sw(sw_choice::kWrongType);
-  if (!allowed(*o, pol::kAllowRead)) return sw(sw_choice::kDenied);
+  if (is_symmetric(o->kind) || o->is_auth()) return sw(sw_choice::kWrongType);
+  if (!may(*o)) return sw(sw_choice::kDenied);
   Bytes out;
   if (o->kind == ObjectKind::Binary) {
     const size_t off = offset.value_or(0);
@@ -80,14 +79,15 @@ Applet::Reply Applet::on_ReadObjectAttributes(const Request& r) {
   Bytes a;
   put_u32(a, o->id);
   a.push_back(type_code(*o, v_.applet7));
-  a.push_back(0x01);  // not an authentication object
-  put_u16(a, 0);      // attempts counter
-  put_u32(a, 0);      // authentication object ID
-  put_u16(a, 0);      // max attempts
-  if (o->policy.empty()) {
+  // Readable by everybody, in or out of sessions: the counter is how a host shows tries left.
+  a.push_back(o->is_auth() ? 0x02 : 0x01);  // authentication indicator
+  put_u16(a, o->attempts);                  // failed attempts (bytes 6-7)
+  put_u32(a, 0);                            // authentication object ID
+  put_u16(a, o->max_attempts);              // max attempts (bytes 12-13)
+  if (o->policy.empty()) {  // the rules that apply: the default one, for everybody
     a.push_back(8);
     put_u32(a, 0);
-    put_u32(a, default_rules(o->kind));
+    put_u32(a, default_rules(*o));
   } else {
     append(a, o->policy);
   }

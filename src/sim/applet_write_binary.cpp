@@ -2,7 +2,6 @@
 #include <algorithm>
 
 #include "sim/applet.h"
-#include "sim/policy.h"
 
 namespace sx::sim {
 
@@ -52,7 +51,7 @@ Applet::Reply Applet::on_WriteBinary(const Request& r) {
   if (o->kind != ObjectKind::Binary) return sw(sw_choice::kExists);
   if (o->origin == se05x::Origin::Provisioned) return sw(sw_choice::kDenied);
   if (length && *length != o->data.size()) return sw(sw_choice::kBadTlv);  // cannot grow
-  if (!allowed(*o, se05x::policy::kAllowWrite)) return sw(sw_choice::kDenied);
+  if (!may(*o)) return sw(sw_choice::kDenied);
   if (off > o->data.size() || chunk.size() > o->data.size() - off) return sw(sw_choice::kBadTlv);
   return sw(commit([id, off, data](Store& s) { copy_into(s.objects.at(id).data, off, data); },
                    [id, off, data, keep](Store& s) {
@@ -78,7 +77,7 @@ Applet::Reply Applet::write_symmetric(const Request& r, ObjectKind kind) {
   const Bytes value(key.begin(), key.end());
   if (SecureObject* o = find(id)) {
     if (o->kind != kind) return sw(sw_choice::kExists);
-    if (o->origin == se05x::Origin::Provisioned || !allowed(*o, se05x::policy::kAllowWrite))
+    if (o->origin == se05x::Origin::Provisioned || !may(*o))
       return sw(sw_choice::kDenied);
     if (o->data.size() != value.size()) return sw(sw_choice::kBadTlv);
     return sw(commit([id, value](Store& s) { s.objects.at(id).data = value; }, nullptr, !o->transient));

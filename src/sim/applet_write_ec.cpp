@@ -2,7 +2,6 @@
 #include "sim/applet.h"
 #include "sim/curves.h"
 #include "sim/ec_crypto.h"
-#include "sim/policy.h"
 
 namespace sx::sim {
 
@@ -62,7 +61,7 @@ Applet::Reply Applet::on_WriteECKey(const Request& r) {
     // Existing object: key-part bits and policy are ignored, the curve must not change.
     if (!is_ec(o->kind)) return sw(sw_choice::kExists);
     if (curve && *curve != o->curve) return sw(sw_choice::kExists);
-    if (o->origin == se05x::Origin::Provisioned || !allowed(*o, se05x::policy::kAllowWrite))
+    if (o->origin == se05x::Origin::Provisioned || !may(*o))
       return sw(sw_choice::kDenied);
     const CurveInfo* info = find_curve(o->curve);
     if (!info) return sw(sw_choice::kWrongType);

@@ -53,7 +53,7 @@ Applet::Reply Applet::on_WriteRSAKey(const Request& r) {
     if (bits && *bits != o->rsa_bits) return sw(sw_choice::kExists);
     if (o->origin == se05x::Origin::Provisioned) return sw(sw_choice::kDenied);
     // Components of a key still being imported are part of its creation.
-    if (o->complete() && !allowed(*o, se05x::policy::kAllowWrite)) return sw(sw_choice::kDenied);
+    if (o->complete() && !may(*o)) return sw(sw_choice::kDenied);
     n = *o;
   } else {
     if (part == 0 || !bits || !valid_bits(*bits)) return sw(sw_choice::kBadTlv);

@@ -48,7 +48,10 @@ Bytes serialize_store(const Store& s, std::string_view variant) {
                      {"rsa_bits", o.rsa_bits},
                      {"ec_priv", to_hex(o.ec_priv)},
                      {"ec_pub", to_hex(o.ec_pub)},
-                     {"data", to_hex(o.data)}};
+                     {"data", to_hex(o.data)},
+                     {"auth", static_cast<int>(o.auth)},
+                     {"max_attempts", o.max_attempts},
+                     {"attempts", o.attempts}};
     nlohmann::json rsa = nlohmann::json::object();
     for (const auto& [tag, v] : o.rsa) rsa[std::to_string(tag)] = to_hex(v);
     e["rsa"] = rsa;
@@ -73,7 +76,7 @@ Bytes serialize_store(const Store& s, std::string_view variant) {
 Result<Store> deserialize_store(ByteView f, std::string_view variant) {
   if (f.size() < kHeader || std::memcmp(f.data(), kMagic, 8) != 0) return bad("not a simulator NVM image");
   const uint32_t version = get_u32(f, 8);
-  if (version != kNvmFormatVersion) return bad("unknown format version " + std::to_string(version));
+  if (version < kNvmOldestVersion || version > kNvmFormatVersion) return bad("unknown format version " + std::to_string(version));
   const uint32_t len = get_u32(f, 12);
   if (len != f.size() - kHeader) return bad("length mismatch (truncated or trailing data)");
   uint8_t digest[SHA256_DIGEST_LENGTH];
@@ -88,7 +91,7 @@ Result<Store> deserialize_store(ByteView f, std::string_view variant) {
       SecureObject o;
       o.id = e.at("id").get<uint32_t>();
       const int kind = e.at("kind").get<int>();
-      if (kind < 0 || kind > static_cast<int>(ObjectKind::Hmac)) return bad("bad object kind");
+      if (kind < 0 || kind > static_cast<int>(ObjectKind::Other)) return bad("bad object kind");
       o.kind = static_cast<ObjectKind>(kind);
       const int origin = e.at("origin").get<int>();
       if (origin < 1 || origin > 3) return bad("bad origin");
@@ -101,6 +104,14 @@ Result<Store> deserialize_store(ByteView f, std::string_view variant) {
       o.ec_pub = unhex(e.at("ec_pub"));
       o.data = unhex(e.at("data"));
       for (const auto& [tag, v] : e.at("rsa").items()) o.rsa[static_cast<uint8_t>(std::stoi(tag))] = unhex(v);
+      if (version >= 2) {
+        const int auth = e.at("auth").get<int>();
+        if (auth < 0 || auth > static_cast<int>(AuthKind::UserId)) return bad("bad authentication kind");
+        o.auth = static_cast<AuthKind>(auth);
+        o.max_attempts = e.at("max_attempts").get<uint16_t>();
+        o.attempts = e.at("attempts").get<uint16_t>();
+      }
+      if (o.kind == ObjectKind::Other && !o.is_auth()) return bad("bad object kind");
       if (!s.objects.emplace(o.id, std::move(o)).second) return bad("duplicate object");
     }
     for (const auto& c : j.at("curves")) {

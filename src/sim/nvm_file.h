@@ -14,10 +14,13 @@
 
 namespace sx::sim {
 
-inline constexpr uint32_t kNvmFormatVersion = 1;
+// 2: objects carry "auth" (AuthKind), "max_attempts" and "attempts" (UserID objects).
+// Version 1 images (without them) still load: their objects are not authentication objects.
+inline constexpr uint32_t kNvmFormatVersion = 2;
+inline constexpr uint32_t kNvmOldestVersion = 1;
 
 Bytes serialize_store(const Store& s, std::string_view variant);
-// Errors (Errc::Malformed) on a bad magic, unknown version, checksum mismatch, bad JSON,
+// Errors (Errc::Malformed) on a bad magic, a version outside [kNvmOldestVersion, kNvmFormatVersion], checksum mismatch, bad JSON,
 // or a variant different from `variant`.
 Result<Store> deserialize_store(ByteView file, std::string_view variant);
 

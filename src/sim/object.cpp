@@ -35,6 +35,7 @@ uint8_t type_code(const SecureObject& o, bool per_curve_codes) {
     // 7.2: 0x21 + 4*(curve-1) + part (P-192 21..23, P-256 29..2B, ..., BN-P256 61..63).
     return static_cast<uint8_t>(0x21 + 4 * (o.curve - 1) + part);
   }
+  if (o.auth == AuthKind::UserId) return static_cast<uint8_t>(T::UserId);
   switch (o.kind) {
     case ObjectKind::RsaPair: return static_cast<uint8_t>(o.rsa_crt ? T::RsaKeyPairCrt : T::RsaKeyPair);
     case ObjectKind::RsaPrivate: return static_cast<uint8_t>(o.rsa_crt ? T::RsaPrivateCrt : T::RsaPrivate);
@@ -82,6 +83,12 @@ uint32_t default_rules(ObjectKind k) {
     return p::kAllowSign | p::kAllowVerify | p::kAllowEncrypt | p::kAllowDecrypt | p::kAllowKdf | p::kAllowWrap |
            p::kAllowWrite | p::kAllowGen | p::kAllowDelete | p::kAllowImportExport;
   return p::kAllowRead | p::kAllowWrite | p::kAllowDelete;
+}
+
+uint32_t default_rules(const SecureObject& o) {
+  // [U] P11-4.7's idea for a UserID without a policy: anyone may change (WRITE) or DELETE it.
+  if (o.is_auth()) return se05x::policy::kAllowWrite | se05x::policy::kAllowDelete;
+  return default_rules(o.kind);
 }
 
 size_t Store::used_persistent() const {

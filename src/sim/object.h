@@ -19,6 +19,11 @@ using se05x::is_ec;
 using se05x::is_rsa;
 using se05x::is_symmetric;
 
+// Authentication objects (docs/se05x-protocol.md §4.9.1). Their ObjectKind is Other: the host
+// stack's kind enum has no UserID, and the simulator tells them apart by this field.
+// (The NVM file stores these values: append, never reorder.)
+enum class AuthKind : uint8_t { None, UserId };
+
 struct SecureObject {
   uint32_t id = 0;
   ObjectKind kind = ObjectKind::Binary;
@@ -31,7 +36,13 @@ struct SecureObject {
   Bytes ec_priv;           // EC: scalar, curve size
   Bytes ec_pub;            // EC: 04||X||Y (also kept for private-only keys, derived)
   std::map<uint8_t, Bytes> rsa;  // RSA components by WriteRSAKey tag, minimal big-endian
-  Bytes data;              // binary file content / symmetric key bytes
+  Bytes data;              // binary file content / symmetric key bytes / UserID value
+  AuthKind auth = AuthKind::None;
+  uint16_t max_attempts = 0;  // auth objects: 0 = unlimited
+  uint16_t attempts = 0;      // auth objects: failed verifications since the last success/update
+
+  bool is_auth() const { return auth != AuthKind::None; }
+  bool locked() const { return is_auth() && max_attempts != 0 && attempts >= max_attempts; }
 
   // RSA objects are imported one component per APDU; usable once all are present.
   bool complete() const;
@@ -46,6 +57,8 @@ size_t nvm_cost(const SecureObject& o);
 inline constexpr size_t kObjectOverhead = 48;  // [U] per-object header/allocation estimate
 // Default access rules (AR header) used when an object has no explicit policy (docs/se05x-protocol.md §4.7).
 uint32_t default_rules(ObjectKind k);
+// The same for a whole object: an authentication object's default differs (WRITE|DELETE).
+uint32_t default_rules(const SecureObject& o);
 
 struct CurveState {
   bool created = false;

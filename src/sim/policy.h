@@ -1,5 +1,6 @@
-// Object policies (docs/se05x-protocol.md §4.7): parse TAG_POLICY, decide access for the
-// plain (no-session) user, whose authentication object ID is 00000000.
+// Object policies (docs/se05x-protocol.md §4.7, §4.9.5): parse TAG_POLICY, decide access for
+// the authentication object of the current session (00000000 outside any session), and the
+// one table saying which right each command needs.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "base/bytes.h"
+#include "se05x/commands.h"
 #include "sim/object.h"
 
 namespace sx::sim {
@@ -20,9 +22,18 @@ struct PolicyEntry {
 // nullopt when the encoding is malformed (entry length < 8 or running past the end).
 std::optional<std::vector<PolicyEntry>> parse_policy(ByteView raw);
 
-// True when the plain user may perform `right` (one se05x::policy::kAllow* bit) on `o`.
-// No policy = default rules for the kind; an explicit policy without an entry for
-// auth ID 0 denies everything; FORBID_ALL denies everything.
-bool allowed(const SecureObject& o, uint32_t right);
+// The access rules that apply to `auth_id` (0 = no session) on `o`: no policy = the default
+// rules of the object, for everybody; otherwise the entry for `auth_id` if there is one, else
+// the entry for 00000000, else nothing.
+uint32_t effective_rules(const SecureObject& o, uint32_t auth_id);
+
+// True when a session of `auth_id` (0: outside sessions) may perform `right` (one
+// se05x::policy::kAllow* bit) on `o`. FORBID_ALL denies everything.
+bool allowed(const SecureObject& o, uint32_t right, uint32_t auth_id = 0);
+
+// The right a command needs on the object it names (0: the command needs none, e.g.
+// ReadType, CheckObjectExists, ReadObjectAttributes). Writes name WRITE: it is checked only
+// when they change an existing object.
+uint32_t required_right(se05x::CmdId id);
 
 }  // namespace sx::sim

@@ -49,7 +49,7 @@ Status Simulator::load() {
     SX_TRY(persist(store));
   }
   applet_ = std::make_unique<Applet>(variant_, std::move(store), faults_,
-                                     [this](const Store& s) { return persist(s); });
+                                     [this](const Store& s) { return persist(s); }, cfg_.auth);
   powered_ = true;
   return {};
 }
@@ -75,6 +75,7 @@ Bytes Simulator::process(ByteView capdu) {
     one.host_time = std::chrono::duration_cast<std::chrono::nanoseconds>(host);
     one.modelled_time = modelled;
     stats_.record(out.name, one);
+    if (out.wrapped) ++stats_.commands["ProcessSessionCmd"].count;
     if (out.power_cut) {
       powered_ = false;
       return {};
@@ -132,7 +133,7 @@ Status Simulator::power_on() {
     if (cfg_.nvm_path.empty()) {
       Store s = applet_->store();
       applet_ = std::make_unique<Applet>(variant_, std::move(s), faults_,
-                                         [this](const Store& st) { return persist(st); });
+                                         [this](const Store& st) { return persist(st); }, cfg_.auth);
       applet_->reset();
       powered_ = true;
       return {};
@@ -141,7 +142,7 @@ Status Simulator::power_on() {
     if (!file) return make_error(Errc::Io, "NVM file vanished: " + cfg_.nvm_path);
     SX_ASSIGN(Store s, deserialize_store(*file, variant_.name));
     applet_ = std::make_unique<Applet>(variant_, std::move(s), faults_,
-                                       [this](const Store& st) { return persist(st); });
+                                       [this](const Store& st) { return persist(st); }, cfg_.auth);
     powered_ = true;
     return {};
   } catch (const std::exception& e) {

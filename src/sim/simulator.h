@@ -9,6 +9,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "sim/fault_plan.h"
+#include "sim/session.h"
 #include "sim/stats.h"
 #include "sim/variant.h"
 
@@ -23,6 +24,7 @@ struct Config {
   bool latency_model = false;     // sleep so each APDU takes at least the modelled time
   uint32_t i2c_hz = 400'000;      // I2C clock for the modelled wire time
   bool fsync = true;              // fsync NVM writes (tests may turn it off for speed)
+  AuthOptions auth;               // [U] choices for UserID behaviour (docs/simulator.md)
 };
 
 // Proprietary statistics request (never sent to the applet, never counted):
@@ -49,6 +51,8 @@ class Simulator {
   // (empty for NVM images made before it was kept).
   Bytes factory_ca_certificate() const;
 
+  // Commands that came in the session wrapper count under their own name; the wrapper
+  // itself is counted (count only) under "ProcessSessionCmd".
   Stats stats() const;
   void reset_stats();
   // Power-cut injection; configure it while no APDU is in flight.

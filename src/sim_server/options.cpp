@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "se05x/constants.h"
 #include "sim/variant.h"
 
 namespace sx::simd {
@@ -49,6 +50,12 @@ ParseOutcome parse_options(int argc, char** argv) {
                "make every APDU take the modelled time of a real chip (chip time + I2C wire time)");
   app.add_option("--i2c-clock", clock, "I2C clock of the latency model: 100k, 400k, 1M, 3.4M")->capture_default_str();
   app.add_flag("!--no-fsync", o.sim.fsync, "do not fsync NVM writes (faster, for throw-away NVM files)");
+  std::string locked_sw = "6983";
+  app.add_flag("--userid-keep-count-on-success", o.sim.auth.keep_count_on_success,
+               "a correct UserID does not reset the object's failure counter (the real chip's choice is unknown)");
+  app.add_option("--userid-locked-sw", locked_sw,
+                 "status word of VerifySessionUserID on a locked UserID: 6983 or 6985 (unknown on a real chip)")
+      ->capture_default_str();
   app.add_option("--fault-seed", o.card_faults.seed, "seed of the fault generator");
   app.add_option("--fault-crc-rate", crc_rate, "fraction of T=1 frames (each way) with a corrupted CRC, e.g. 0.01");
   app.add_option("--fault-nack-every", o.card_faults.nack_every, "every Nth I2C transaction starts a NACK burst");
@@ -79,6 +86,11 @@ ParseOutcome parse_options(int argc, char** argv) {
     return {std::nullopt, 2};
   }
   o.sim.i2c_hz = *hz;
+  if (locked_sw != "6983" && locked_sw != "6985") {
+    std::cerr << "se05x-sim: --userid-locked-sw must be 6983 or 6985\n";
+    return {std::nullopt, 2};
+  }
+  o.sim.auth.locked_sw = locked_sw == "6983" ? se05x::sw::kAuthBlocked : se05x::sw::kConditionsNotSatisfied;
   if (crc_rate < 0 || crc_rate > 0.5) {
     std::cerr << "se05x-sim: --fault-crc-rate must be between 0 and 0.5\n";
     return {std::nullopt, 2};

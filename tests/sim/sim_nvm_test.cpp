@@ -34,7 +34,7 @@ Bytes chunk_apdu(uint32_t id, size_t off, ByteView data, std::optional<uint16_t>
 
 TEST(SimNvm, StatePersistsAcrossReopen) {
   TempDir dir;
-  const Config cfg{.nvm_path = dir.file("se.nvm"), .fsync = true};
+  const Config cfg{.nvm_path = dir.file("se.nvm"), .fsync = true, .auth = {}};
   Bytes uid, pub, cert;
   {
     Card c(cfg);

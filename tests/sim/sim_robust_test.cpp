@@ -26,7 +26,8 @@ TEST(SimRobust, MalformedApdusGiveErrorStatusWords) {
       {"80 04 00 27 0C 41 04 20 18 10 01 41 04 20 18 10 01", 0x6A80},  // duplicate tag
       {"80 04 00 27 00", 0x6A80},                       // missing ID (case 2: Le only)
       {"80 0F 00 00 00", 0x6D00},                       // unknown INS
-      {"80 41 00 00 00", 0x6D00},                       // auth-object flag
+      {"80 61 00 00 00", 0x6D00},                       // auth-object + attest flags on a write
+      {"80 41 00 00 00", 0x6A86},                       // auth-object write (WriteUserID) of no type
       {"80 04 00 77 00", 0x6A86},                       // unknown P2
       {"80 02 0B 99 00", 0x6A86},
       {"00 04 00 20 00", 0x6E00},                       // wrong CLA
