@@ -83,7 +83,10 @@ Status Client::verify_session_user_id(const SessionId& sid, ByteView value) {
   auto a = run_in_session(sid, cid, args);
   if (a) return {};
   Error e = typed(a.take_error(), sw::kConditionsNotSatisfied, Errc::PinIncorrect, "wrong PIN");
-  return typed(std::move(e), kSwAuthBlocked, Errc::PinLocked, "the PIN is blocked");
+  // 6983 for a blocked UserID is our simulator's choice: the chip's SW is not confirmed
+  // (docs/se05x-protocol.md §4.9.4). A chip answering 6985 instead is still recognised
+  // by the session layer, which reads the counter after every refusal.
+  return typed(std::move(e), sw::kAuthBlocked, Errc::PinLocked, "the PIN is blocked");
 }
 
 Status Client::exchange_session_data(const SessionId& sid, ByteView session_policy) {

@@ -15,12 +15,6 @@ namespace sx::se05x {
 // The 8 bytes CreateSession answers (docs/se05x-protocol.md §4.9.2).
 using SessionId = std::array<uint8_t, 8>;
 
-// "Authentication method blocked": what our simulator answers a VerifySessionUserID
-// on a blocked UserID (counter at its maximum). The chip's SW for that is not
-// confirmed (docs/se05x-protocol.md §4.9.4); a chip answering 6985 instead is
-// still recognised by the session layer, which reads the counter after a refusal.
-inline constexpr uint16_t kSwAuthBlocked = 0x6983;
-
 // 80 05 00 00 Lc 10 08 <session ID> 41 L <inner> for an inner C-APDU as the
 // client builds it. The inner command loses its Le; its Lc stays one byte, or
 // 00 HH LL when the inner command is an extended one, and then the outer APDU
