@@ -21,6 +21,11 @@ const char* errc_name(Errc c) {
     case Errc::Unsupported: return "unsupported";
     case Errc::Crypto: return "crypto failure";
     case Errc::PowerCut: return "power cut";
+    case Errc::PinIncorrect: return "PIN incorrect";
+    case Errc::PinLocked: return "PIN locked";
+    case Errc::NotLoggedIn: return "not logged in";
+    case Errc::AccessDenied: return "access denied";
+    case Errc::Busy: return "busy";
     case Errc::Internal: return "internal error";
   }
   return "unknown";
@@ -33,6 +38,7 @@ std::string Error::to_string() const {
     std::snprintf(buf, sizeof buf, " (SW %04X)", sw);
     s += buf;
   }
+  if (tries_left >= 0) s += " (" + std::to_string(tries_left) + (tries_left == 1 ? " try left)" : " tries left)");
   if (!message.empty()) s += ": " + message;
   return s;
 }

@@ -25,6 +25,11 @@ enum class Errc {
   Unsupported,      // not supported by this variant / this build
   Crypto,           // a cryptographic operation failed
   PowerCut,         // simulated power loss (fault injection)
+  PinIncorrect,     // the chip refused the PIN (UserID); Error::tries_left when known
+  PinLocked,        // the chip's attempt counter reached its maximum: the PIN is blocked
+  NotLoggedIn,      // no user session (never opened, or lost and not re-established)
+  AccessDenied,     // the chip's object policy refused the command (SW 6986 in Error::sw)
+  Busy,             // the chip opens no session now: both slots taken, or one is open on this auth object
   Internal,         // a bug: state that should be impossible
 };
 
@@ -35,6 +40,7 @@ struct Error {
   std::string message;
   uint16_t sw = 0;          // status word when code == StatusWord (or a typed mapping of one)
   bool retry_safe = false;  // LinkReset: the command never reached the applet, resending is safe
+  int tries_left = -1;      // PinIncorrect / PinLocked: PIN tries the chip still allows; -1 unknown or unlimited
 
   std::string to_string() const;
 };

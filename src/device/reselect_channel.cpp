@@ -32,6 +32,7 @@ Result<Bytes> ReselectChannel::open() {
 }
 
 Status ReselectChannel::replay_select(const std::string& why) {
+  ++replays_;
   auto s = inner_->transceive(select_);
   if (!s) return s.take_error();
   if (!sw_9000(*s) && warn_) warn_("re-SELECT after " + why + " answered " + to_hex(*s));
@@ -54,6 +55,7 @@ Result<Bytes> ReselectChannel::after_reset(std::span<const uint8_t> capdu, bool 
   // SELECT is idempotent, so a reset during it is always worth one more try.
   if (select) return inner_->transceive(capdu);
   if (!select_.empty()) {
+    ++replays_;
     auto s = inner_->transceive(select_);
     const bool refused = s && !sw_9000(*s);
     if (!s || refused) {

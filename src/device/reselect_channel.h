@@ -39,6 +39,10 @@ class ReselectChannel : public link::ApduChannel {
   // is deselected there. Null: no link (calls fail with Errc::Closed).
   void replace(std::unique_ptr<link::ApduChannel> inner);
   link::ApduChannel* inner() { return inner_; }
+  // How many times the SELECT was replayed (after a reset or a re-open). Every
+  // replay ends the chip's user sessions and transient objects, so the layer
+  // above (device/user_session.h) compares this count around each command.
+  uint64_t replays() const { return replays_; }
 
   Result<Bytes> open() override;
   Result<Bytes> transceive(std::span<const uint8_t> capdu) override;
@@ -56,6 +60,7 @@ class ReselectChannel : public link::ApduChannel {
   Warn warn_;
   Bytes select_;         // last applet SELECT that answered 90 00
   bool pending_ = false;  // the link was (re)opened since: replay before the next command
+  uint64_t replays_ = 0;
 };
 
 }  // namespace sx::device

@@ -4,7 +4,11 @@
 //   1. link         se05x/connect.h        T=1 over I2C (i2c:, vi2c:) or JRCP (unix:, host:port),
 //                                          the JRCP link reconnecting after its server went away
 //   2. recovery     device/reselect_channel.h  re-SELECT after a chip reset / reconnect / re-open,
-//                                          resend when provably safe
+//                                          resend when provably safe; counts its replays
+//  2b. user session device/user_session.h  (when logged in) the chip-enforced PIN: login =
+//                                          CreateSession + VerifySessionUserID, every command
+//                                          wrapped, the session re-opened after a replay;
+//                                          takes no lock (runs under layer 3's); docs/user-session.md
 //   3. chip lock    device/chip_lock.h     lock file (I2C links) + broker LOCK + nesting, counted once
 //   4. capabilities device/token_open.h    what the chip can do (token::capabilities_from_version),
 //                                          model and serial
@@ -12,9 +16,11 @@
 //
 // The module (pkcs11/chip.cpp), the CLI (cli/context.cpp) and the demo open
 // the chip through open_device(); the broker stacks layer 2 on the link it
-// re-opens itself (broker/chip.cpp). Layers still to come (a user session,
-// PlatformSCP03) are ApduChannel decorators between 2 and 3.
+// re-opens itself (broker/chip.cpp). Layer 2b is stacked by whoever logs in
+// (library sx_device_session); PlatformSCP03, still to come, is another
+// ApduChannel decorator between 2 and 3.
 #pragma once
 
 #include "device/chip_lock.h"
 #include "device/reselect_channel.h"
+// device/user_session.h (layer 2b) lives in sx_device_session: include it directly.

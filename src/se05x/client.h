@@ -20,6 +20,7 @@
 #include "se05x/apdu.h"
 #include "se05x/commands.h"
 #include "se05x/constants.h"
+#include "se05x/session_wrap.h"
 #include "se05x/types.h"
 
 namespace sx::se05x {
@@ -48,6 +49,13 @@ struct RsaKeyImport {
   ByteView policy;
   bool transient = false;
 };
+
+// PIN tries the chip still allows on an auth object: max - counter from its
+// attributes (docs/se05x-protocol.md §4.9.4); nullopt when unlimited (max 0).
+inline std::optional<int> tries_left(const ObjectAttributes& a) {
+  if (a.max_auth_attempts == 0) return std::nullopt;
+  return a.auth_attempts >= a.max_auth_attempts ? 0 : a.max_auth_attempts - a.auth_attempts;
+}
 
 class Client {
  public:
@@ -130,9 +138,29 @@ class Client {
     return run(id, std::span<const Arg>(args.begin(), args.size()), bits);
   }
 
+  // --- user sessions (client_session.cpp; docs/se05x-protocol.md §4.9). CreateSession goes
+  // outside any session; the commands that act on a session are sent inside its wrapper
+  // (se05x/session_wrap.h) by these methods themselves, so they work on any channel.
+  // The device stack's session layer (device/user_session.h) is built on them.
+  // A UserID (PIN) object, 4 to 16 bytes, max_attempts 1..255 or 0 = unlimited (§4.9.1);
+  // the policy applies on creation only.
+  Status write_user_id(uint32_t id, ByteView value, uint16_t max_attempts = 0, ByteView policy = {});
+  // Errc::Busy (SW kept) when the chip refuses because both session slots are taken or
+  // this auth object already has a session (§4.9.6: the SW is our simulator's choice).
+  Result<SessionId> create_session(uint32_t auth_id);
+  // 6985 -> Errc::PinIncorrect (tries unknown here), 6983 -> Errc::PinLocked (§4.9.4).
+  Status verify_session_user_id(const SessionId& sid, ByteView value);
+  Status exchange_session_data(const SessionId& sid, ByteView session_policy);
+  Status refresh_session(const SessionId& sid, ByteView session_policy = {});
+  Status close_session(const SessionId& sid);
+  // Any command of commands.def inside the session's wrapper.
+  Result<Answer> run_in_session(const SessionId& sid, CmdId id, std::span<const Arg> args);
+
  private:
   // client_core.cpp
   Result<Bytes> exchange(ByteView capdu);
+  // Sends a built C-APDU (wiped afterwards) and decodes the reply strictly.
+  Result<Answer> send_built(const Command& c, Bytes apdu);
   Result<VersionInfo> select_raw();
   Status run_empty(CmdId id, std::span<const Arg> args, HeaderBits bits = {});
   Status run_empty(CmdId id, std::initializer_list<Arg> args) {

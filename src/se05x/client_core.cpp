@@ -30,6 +30,10 @@ Result<Bytes> Client::exchange(ByteView capdu) { return ch_.transceive(capdu); }
 Result<Client::Answer> Client::run(CmdId id, std::span<const Arg> args, HeaderBits bits) {
   const Command& c = command(id);
   SX_ASSIGN(Bytes apdu, build_request(c, args, bits));
+  return send_built(c, std::move(apdu));
+}
+
+Result<Client::Answer> Client::send_built(const Command& c, Bytes apdu) {
   auto raw = exchange(apdu);
   secure_wipe(apdu);  // may have carried key material
   SX_ASSIGN(Bytes rapdu, named(c.name, std::move(raw)));
