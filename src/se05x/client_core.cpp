@@ -1,6 +1,7 @@
 // The client's transport core: framing, SW checks, strict single-TLV replies.
 // Recovery from chip resets (re-SELECT, resend when provably safe) is the
 // device stack's layer under the channel (device/reselect_channel.h).
+#include <cstring>
 #include <string>
 
 #include "se05x/client_internal.h"
@@ -27,6 +28,10 @@ Result<VersionInfo> Client::select() { return select_raw(); }
 
 Result<Bytes> Client::exchange(ByteView capdu) { return ch_.transceive(capdu); }
 
+// The hot path of every command (one per C_Sign): the request is built in one buffer
+// and wiped only when its row can carry secrets (request_carries_secrets); the SW is
+// cut off the reply in place and the fields decoded into the answer, so the reply's
+// bytes are neither copied nor reallocated on the way up.
 Result<Client::Answer> Client::run(CmdId id, std::span<const Arg> args, HeaderBits bits) {
   const Command& c = command(id);
   SX_ASSIGN(Bytes apdu, build_request(c, args, bits));
@@ -35,13 +40,16 @@ Result<Client::Answer> Client::run(CmdId id, std::span<const Arg> args, HeaderBi
 
 Result<Client::Answer> Client::send_built(const Command& c, Bytes apdu) {
   auto raw = exchange(apdu);
-  secure_wipe(apdu);  // may have carried key material
-  SX_ASSIGN(Bytes rapdu, named(c.name, std::move(raw)));
-  SX_ASSIGN(Response resp, named(c.name, split_response(rapdu)));
-  SX_TRY(check(resp, c.name));
+  if (request_carries_secrets(c.id)) secure_wipe(apdu);
+  if (!raw) return in_command(c.name, raw.take_error());
   Answer a;
-  a.data = std::move(resp.data);
-  SX_ASSIGN(a.fields, decode_reply(c, a.data));
+  a.data = std::move(*raw);
+  const size_t n = a.data.size();
+  if (n < 2) return in_command(c.name, make_error(Errc::Malformed, "R-APDU shorter than its status word"));
+  const auto status = static_cast<uint16_t>(a.data[n - 2] << 8 | a.data[n - 1]);
+  a.data.resize(n - 2);
+  if (status != sw::kOk) return status_error(c.name, status);
+  SX_TRY(decode_reply(c, a.data, a.fields));
   return a;
 }
 
@@ -54,7 +62,11 @@ Status Client::run_empty(CmdId id, std::span<const Arg> args, HeaderBits bits) {
 Result<Bytes> Client::run_tlv(CmdId id, std::span<const Arg> args) {
   SX_ASSIGN(Answer a, run(id, args));
   const ByteView v = a.fields.bytes(tag::k1);
-  return Bytes(v.begin(), v.end());
+  // The value moved to the front of the reply's own buffer: no second allocation.
+  const size_t len = v.size();
+  if (len) std::memmove(a.data.data(), v.data(), len);
+  a.data.resize(len);
+  return std::move(a.data);
 }
 
 Result<bool> Client::run_result(CmdId id, std::span<const Arg> args) {

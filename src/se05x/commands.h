@@ -117,8 +117,13 @@ struct HeaderBits {
 // The TLV body in the row's order; a missing required value, a value the row does
 // not know, or a kind mismatch is Errc::Internal (a bug in the caller).
 Result<Bytes> encode_request(const Command& c, std::span<const Arg> args);
-// The whole C-APDU of one call.
+// The whole C-APDU of one call, written once into a buffer of its final size.
 Result<Bytes> build_request(const Command& c, std::span<const Arg> args, HeaderBits bits = {});
+// True for the rows whose request can carry key material or a PIN's value (key
+// writes, user-ID writes and verifications, the session wrapper around them): their
+// C-APDU buffers are wiped after use. Other requests (a C_Sign's digest, object IDs)
+// are not secrets and are not wiped, which keeps the wipe off the per-sign path.
+bool request_carries_secrets(CmdId id);
 
 // --- client side: strict reply decoding
 
@@ -140,6 +145,8 @@ class ReplyFields {
 // Exactly the row's reply TLVs in order (optional ones may be left out), each of
 // its kind's size, then nothing: anything else is Errc::Malformed naming the command.
 Result<ReplyFields> decode_reply(const Command& c, ByteView data);
+// The same into `out` (the client's per-call path: no copy of the field table).
+Status decode_reply(const Command& c, ByteView data, ReplyFields& out);
 // The same strict decoding of a request body (for observers such as the broker).
 Result<ReplyFields> decode_request(const Command& c, ByteView body);
 

@@ -2,6 +2,8 @@
 // decoder and request check follow a row exactly.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "se05x/commands.h"
 
 namespace sx::se05x {
@@ -55,6 +57,59 @@ TEST(CommandCodec, EncoderRefusesCallerBugs) {
   EXPECT_EQ(encode_request(c, missing).error().code, Errc::Internal);
   EXPECT_EQ(encode_request(c, unknown).error().code, Errc::Internal);
   EXPECT_EQ(encode_request(c, wrong_kind).error().code, Errc::Internal);
+}
+
+// One value per field of the row: integers at their kind, byte fields of `len` bytes
+// (or their fixed size).
+std::vector<Arg> args_for(const Command& c, const Bytes& pool, size_t len) {
+  std::vector<Arg> out;
+  for (const Field& f : c.request) {
+    switch (f.kind) {
+      case FieldKind::U8: out.push_back(Arg::u8(f.tag, 0xA5)); break;
+      case FieldKind::U16: out.push_back(Arg::u16(f.tag, 0x1234)); break;
+      case FieldKind::U32:
+      case FieldKind::U16or32: out.push_back(Arg::u32(f.tag, 0x89ABCDEF)); break;
+      case FieldKind::Bytes: out.push_back(Arg::bin(f.tag, ByteView(pool).first(f.size ? f.size : len))); break;
+      case FieldKind::Raw: break;
+    }
+  }
+  return out;
+}
+
+// build_request writes the APDU in one buffer; it must frame exactly like
+// build_command over encode_request's body (short/extended Lc at 255, BER lengths
+// at 0x80 / 0x100, Le only on extended-Le rows), for every row and header bits.
+TEST(CommandCodec, OneBufferRequestIsByteForByteTheFramedBody) {
+  Bytes pool(700);
+  for (size_t i = 0; i < pool.size(); ++i) pool[i] = static_cast<uint8_t>(i * 7 + 1);
+  size_t compared = 0;
+  for (const Command& c : all_commands()) {
+    if (c.request.raw()) continue;
+    // 250-253: a one-field body of 253-256 bytes, around the extended-Lc switch at 255.
+    for (size_t len : {size_t{0}, size_t{1}, size_t{0x7F}, size_t{0x80}, size_t{0xF0}, size_t{250}, size_t{251},
+                       size_t{252}, size_t{253}, size_t{0xFF}, size_t{0x100}, size_t{300}}) {
+      const auto args = args_for(c, pool, len);
+      const HeaderBits bits{c.ins_flags, c.p1_vary, c.p2_vary};
+      auto body = encode_request(c, args);
+      auto apdu = build_request(c, args, bits);
+      ASSERT_TRUE(body.ok() && apdu.ok()) << c.name;
+      CommandHeader h = c.header;
+      h.ins = static_cast<uint8_t>(h.ins | bits.ins);
+      h.p1 = static_cast<uint8_t>(h.p1 | bits.p1);
+      h.p2 = static_cast<uint8_t>(h.p2 | bits.p2);
+      EXPECT_EQ(to_hex(*apdu), to_hex(build_command(h, *body, c.le))) << c.name << " with " << len << "-byte values";
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 300u);
+}
+
+TEST(CommandCodec, OnlyRequestsThatCarrySecretsAreWiped) {
+  for (CmdId id : {CmdId::WriteECKey, CmdId::WriteRSAKey, CmdId::WriteAESKey, CmdId::WriteDESKey, CmdId::WriteHMACKey,
+                   CmdId::WriteUserID, CmdId::VerifySessionUserID, CmdId::ProcessSessionCmd})
+    EXPECT_TRUE(request_carries_secrets(id)) << command(id).name;
+  for (CmdId id : {CmdId::ECDSASign, CmdId::RSASign, CmdId::ReadObject, CmdId::CreateSession, CmdId::DigestOneShot})
+    EXPECT_FALSE(request_carries_secrets(id)) << command(id).name;
 }
 
 TEST(CommandCodec, DecoderIsStrict) {

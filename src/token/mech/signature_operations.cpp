@@ -1,0 +1,260 @@
+// The signature operations of a session: what sign and verify share (mechanism and
+// key checks at init, the single-/multi-part input with its host hash), signing on
+// the chip and verifying on the host. Declared in signature_setup.h,
+// sign_operation.h and verify_operation.h.
+#include <openssl/crypto.h>
+
+#include "token/mech/chip_ops.h"
+#include "token/mech/ecdsa_codec.h"
+#include "token/mech/host_crypto.h"
+#include "token/mech/rsa_padding.h"
+#include "token/mech/sign_operation.h"
+#include "token/mech/signature_setup.h"
+#include "token/mech/verify_operation.h"
+
+namespace sx::token {
+
+// --- shared: setup and input
+
+CK_RV state_error(OpState s) {
+  return s == OpState::Updating ? CKR_OPERATION_ACTIVE : CKR_OPERATION_NOT_INITIALIZED;
+}
+
+CK_RV setup_signature(const ChipCapabilities& caps, const CK_MECHANISM& m, const KeyRef& key, CK_FLAGS usage,
+                      SignatureSetup& out) {
+  const CK_RV rv = check_mechanism(caps, m, usage, key.key_type, key.bits);
+  if (rv != CKR_OK) return rv;
+  const MechanismRow* row = find_mechanism(m.mechanism);
+  if (!row || !is_signature(row->scheme)) return CKR_MECHANISM_INVALID;
+  if (!key.public_key) return CKR_GENERAL_ERROR;  // the key model must always provide it
+  if (row->scheme == Scheme::Ecdsa) {
+    // Orders whose byte length no chip digest length can carry (see ecdsa_normalise)
+    // are refused here, where CKR_KEY_SIZE_RANGE is a legal answer.
+    Bytes probe;
+    if (ecdsa_normalise(Bytes{1}, key.order_bits, probe) == CKR_KEY_SIZE_RANGE) return CKR_KEY_SIZE_RANGE;
+  }
+  out.mechanism = m.mechanism;
+  out.row = row;
+  out.key = key;
+  if (row->scheme == Scheme::RsaPss) {
+    const CK_RV prv = parse_pss_params(m, out.pss);
+    if (prv != CKR_OK) return prv;
+    if (out.pss.salt_len > pss_max_salt(key.bits, out.pss.md)) return CKR_MECHANISM_PARAM_INVALID;
+  }
+  out.signature_len = static_cast<CK_ULONG>(key.key_type == CKK_EC ? 2 * key.ec_half_bytes() : key.modulus_bytes());
+  return CKR_OK;
+}
+
+CK_RV InputCollector::begin(CK_MECHANISM_TYPE prehash) {
+  prehashed_ = prehash != 0;
+  md_ = prehashed_ ? md_for_hash(prehash) : nullptr;
+  if (prehashed_ && (!md_ || !hasher_.init(md_))) return fail(CKR_GENERAL_ERROR);
+  state_ = OpState::Ready;
+  return CKR_OK;
+}
+
+CK_RV InputCollector::single(ByteView data, Bytes& tbs) {
+  if (state_ != OpState::Ready) return state_error(state_);
+  state_ = OpState::Done;  // C_Sign/C_Verify always end the operation
+  if (!prehashed_) {
+    tbs.assign(data.begin(), data.end());
+    return CKR_OK;
+  }
+  auto h = crypto::hash(md_, data);
+  if (!h) return CKR_GENERAL_ERROR;
+  tbs = std::move(*h);
+  return CKR_OK;
+}
+
+CK_RV InputCollector::update(ByteView part) {
+  if (state_ != OpState::Ready && state_ != OpState::Updating) return CKR_OPERATION_NOT_INITIALIZED;
+  if (!prehashed_) return fail(CKR_FUNCTION_NOT_SUPPORTED);
+  if (!hasher_.update(part)) return fail(CKR_GENERAL_ERROR);
+  state_ = OpState::Updating;
+  return CKR_OK;
+}
+
+CK_RV InputCollector::final(Bytes& tbs) {
+  if (state_ != OpState::Ready && state_ != OpState::Updating) return CKR_OPERATION_NOT_INITIALIZED;
+  if (!prehashed_) return fail(CKR_FUNCTION_NOT_SUPPORTED);
+  state_ = OpState::Done;
+  auto h = hasher_.finish();
+  if (!h) return CKR_GENERAL_ERROR;
+  tbs = std::move(*h);
+  return CKR_OK;
+}
+
+// --- C_Sign*: the private half on the chip
+
+CK_RV SignOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m, const KeyRef& key, SignOptions opt) {
+  in_ = InputCollector{};
+  SignatureSetup s;
+  CK_RV rv = setup_signature(caps, m, key, CKF_SIGN, s);
+  if (rv != CKR_OK) return rv;
+  if (key.object_id == 0) return CKR_KEY_FUNCTION_NOT_PERMITTED;  // no private half on the chip
+  setup_ = std::move(s);
+  opt_ = opt;
+  return in_.begin(setup_.row->prehash);
+}
+
+CK_RV SignOperation::sign(se05x::Client& chip, ByteView data, Bytes& signature) {
+  Bytes tbs;
+  const CK_RV rv = in_.single(data, tbs);
+  if (rv != CKR_OK) return rv;
+  return sign_tbs(chip, tbs, signature);
+}
+
+CK_RV SignOperation::update(ByteView part) { return in_.update(part); }
+
+CK_RV SignOperation::final(se05x::Client& chip, Bytes& signature) {
+  Bytes tbs;
+  const CK_RV rv = in_.final(tbs);
+  if (rv != CKR_OK) return rv;
+  return sign_tbs(chip, tbs, signature);
+}
+
+CK_RV SignOperation::sign_tbs(se05x::Client& chip, ByteView tbs, Bytes& signature) {
+  const KeyRef& key = setup_.key;
+  const size_t k = key.modulus_bytes();
+  switch (setup_.row->scheme) {
+    case Scheme::Ecdsa:
+      return sign_ecdsa(chip, tbs, signature);
+    case Scheme::RsaPkcs1: {
+      Bytes t;
+      if (setup_.row->prehash) append(t, digest_info_prefix(setup_.row->prehash));
+      append(t, tbs);
+      Bytes em;
+      const CK_RV rv = emsa_pkcs1_v15_encode(t, k, em);
+      if (rv != CKR_OK) return rv;
+      return sign_rsa_block(chip, em, signature);
+    }
+    case Scheme::RsaPss: {
+      const PssParams& p = setup_.pss;
+      if (tbs.size() != crypto::md_size(p.md)) return CKR_DATA_LEN_RANGE;
+      // Salt from OpenSSL's DRBG (seeded by the kernel): it need not be secret
+      // or chip-made, and a GetRandom APDU would add an I2C round trip under
+      // the chip lock to every signature.
+      Bytes salt(p.salt_len);
+      if (!salt.empty() && !crypto::random_bytes(salt.data(), salt.size())) return CKR_GENERAL_ERROR;
+      Bytes em;
+      if (!emsa_pss_encode(tbs, salt, key.bits, p, em)) return CKR_GENERAL_ERROR;
+      const CK_RV rv = sign_rsa_block(chip, em, signature);
+      if (rv == CKR_OK && opt_.check_signature && !host::rsa_pss_verify(key, tbs, signature, p)) {
+        secure_wipe(signature);
+        return CKR_DEVICE_ERROR;
+      }
+      return rv;
+    }
+    case Scheme::RsaRaw: {
+      if (tbs.size() > k) return CKR_DATA_LEN_RANGE;
+      Bytes block(k - tbs.size(), 0x00);
+      append(block, tbs);
+      Bytes ignored;
+      if (!host::rsa_public_raw(key, block, ignored)) return CKR_DATA_INVALID;  // value >= n
+      return sign_rsa_block(chip, block, signature);
+    }
+    default:  // not a signature scheme (setup_signature refuses those)
+      break;
+  }
+  return CKR_GENERAL_ERROR;
+}
+
+CK_RV SignOperation::sign_ecdsa(se05x::Client& chip, ByteView tbs, Bytes& signature) {
+  Bytes digest, der;
+  CK_RV rv = ecdsa_normalise(tbs, setup_.key.order_bits, digest);
+  if (rv != CKR_OK) return rv;
+  rv = chip::ecdsa_sign(chip, setup_.key, digest, der, signature);
+  if (rv != CKR_OK) return rv;
+  if (opt_.check_signature && opt_.check_ecdsa && !host::ecdsa_verify_der(setup_.key, digest, der)) {
+    signature.clear();
+    return CKR_DEVICE_ERROR;
+  }
+  return CKR_OK;
+}
+
+// Raw private op; with checking, s^e mod n must give the block back.
+CK_RV SignOperation::sign_rsa_block(se05x::Client& chip, ByteView block, Bytes& signature) {
+  const CK_RV rv = chip::rsa_private_raw(chip, setup_.key, block, signature);
+  if (rv != CKR_OK) return rv;
+  if (opt_.check_signature && setup_.row->scheme != Scheme::RsaPss) {
+    Bytes back;
+    if (!host::rsa_public_raw(setup_.key, signature, back) || back.size() != block.size() ||
+        CRYPTO_memcmp(back.data(), block.data(), block.size()) != 0) {
+      secure_wipe(signature);
+      return CKR_DEVICE_ERROR;
+    }
+  }
+  return CKR_OK;
+}
+
+// --- C_Verify*: on the host, against the public key
+
+CK_RV VerifyOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m, const KeyRef& key) {
+  in_ = InputCollector{};
+  SignatureSetup s;
+  const CK_RV rv = setup_signature(caps, m, key, CKF_VERIFY, s);
+  if (rv != CKR_OK) return rv;
+  setup_ = std::move(s);
+  return in_.begin(setup_.row->prehash);
+}
+
+CK_RV VerifyOperation::verify(ByteView data, ByteView signature) {
+  Bytes tbs;
+  const CK_RV rv = in_.single(data, tbs);
+  if (rv != CKR_OK) return rv;
+  return verify_tbs(tbs, signature);
+}
+
+CK_RV VerifyOperation::update(ByteView part) { return in_.update(part); }
+
+CK_RV VerifyOperation::final(ByteView signature) {
+  Bytes tbs;
+  const CK_RV rv = in_.final(tbs);
+  if (rv != CKR_OK) return rv;
+  return verify_tbs(tbs, signature);
+}
+
+CK_RV VerifyOperation::verify_tbs(ByteView tbs, ByteView signature) const {
+  const KeyRef& key = setup_.key;
+  const size_t k = key.modulus_bytes();
+  switch (setup_.row->scheme) {
+    case Scheme::Ecdsa: {
+      if (tbs.empty()) return CKR_DATA_LEN_RANGE;  // as for signing
+      if (signature.size() != setup_.signature_len) return CKR_SIGNATURE_LEN_RANGE;
+      Bytes der;
+      if (!ecdsa_raw_to_der(signature, der)) return CKR_SIGNATURE_LEN_RANGE;
+      // OpenSSL truncates the raw input exactly as FIPS 186-4 says.
+      return host::ecdsa_verify_der(key, tbs, der) ? CKR_OK : CKR_SIGNATURE_INVALID;
+    }
+    case Scheme::RsaPss: {
+      if (tbs.size() != crypto::md_size(setup_.pss.md)) return CKR_DATA_LEN_RANGE;
+      if (signature.size() != setup_.signature_len) return CKR_SIGNATURE_LEN_RANGE;
+      return host::rsa_pss_verify(key, tbs, signature, setup_.pss) ? CKR_OK : CKR_SIGNATURE_INVALID;
+    }
+    case Scheme::RsaPkcs1:
+    case Scheme::RsaRaw: {
+      // Encode-and-compare (RFC 8017 8.2.2): no parsing of the recovered block.
+      Bytes expected;
+      if (setup_.row->scheme == Scheme::RsaPkcs1) {
+        Bytes t;
+        if (setup_.row->prehash) append(t, digest_info_prefix(setup_.row->prehash));
+        append(t, tbs);
+        const CK_RV rv = emsa_pkcs1_v15_encode(t, k, expected);
+        if (rv != CKR_OK) return rv;
+      } else {
+        if (tbs.size() > k) return CKR_DATA_LEN_RANGE;
+        expected.assign(k - tbs.size(), 0x00);
+        append(expected, tbs);
+      }
+      if (signature.size() != setup_.signature_len) return CKR_SIGNATURE_LEN_RANGE;
+      Bytes recovered;
+      if (!host::rsa_public_raw(key, signature, recovered)) return CKR_SIGNATURE_INVALID;
+      return recovered == expected ? CKR_OK : CKR_SIGNATURE_INVALID;
+    }
+    default:  // not a signature scheme (setup_signature refuses those)
+      break;
+  }
+  return CKR_GENERAL_ERROR;
+}
+
+}  // namespace sx::token
