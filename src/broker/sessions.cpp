@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "se05x/commands.h"
@@ -153,7 +154,9 @@ Result<Bytes> VirtualSessions::forward(Virtual& v, Bytes capdu, size_t sid_at, c
   const uint32_t auth = v.auth;
   for (int attempt = 0;; ++attempt) {
     if (!ensure_chip_session(auth, send).ok()) return refused();
-    put_sid(capdu, sid_at, *auths_[auth].chip);
+    auto it = auths_.find(auth);
+    if (it == auths_.end() || !it->second.chip) return refused();  // lost again while re-opening
+    put_sid(capdu, sid_at, *it->second.chip);
     const uint64_t gen = generation_;
     auto r = send(capdu);
     if (gen == generation_ || attempt == 1 || !r) return r;

@@ -100,7 +100,7 @@ TEST_F(ChipTest, SessionsOfDepartedClientAreClosed) {
   Bytes r = chip.transceive_from(peer(7), hex("800400 1B 06 4104 00000002"));
   // A virtual session ID (docs/chip-pin.md §4): never the chip's.
   ASSERT_EQ(r.size(), 12u);
-  EXPECT_EQ(ByteView(r).first(2), hex("4108"));
+  EXPECT_EQ(Bytes(r.begin(), r.begin() + 2), hex("4108"));
   EXPECT_NE(r, hex("4108 0000000000000001 9000"));
   chip.transceive_from(peer(8), hex("800400 1B 06 4104 00000003"));  // another client's session
   EXPECT_EQ(chip.state().open_sessions.at(7), 1u);
