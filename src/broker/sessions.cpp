@@ -80,6 +80,9 @@ std::optional<Result<Bytes>> VirtualSessions::handle(const link::JrcpPeer& peer,
 }
 
 Result<Bytes> VirtualSessions::create(const link::JrcpPeer& peer, uint32_t auth, const Send& send) {
+  // Sessions of A lost in a reset are re-opened and re-verified first, for the
+  // clients already verified; if that fails they are dropped and A starts afresh.
+  if (auths_.count(auth) && !auths_[auth].chip) (void)ensure_chip_session(auth, send);
   Auth& a = auths_[auth];
   if (!a.chip) {
     const Bytes c = create_apdu(auth);

@@ -242,6 +242,17 @@ TEST_F(BrokerSessions, ChipResetAndLinkReopenAreTransparent) {
   EXPECT_EQ(sw_of(a.wrapped(sign_apdu(kKeyA), va)), 0x6985);
 }
 
+TEST_F(BrokerSessions, NewClientAfterResetDoesNotStealTheVerifiedSession) {
+  SimClient a = connect(), b = connect();
+  const auto va = a.create(kUserA);
+  ASSERT_EQ(sw_of(a.verify(va, kPin)), 0x9000);
+  fault = 1;  // the reset is found by a session-less APDU of b
+  EXPECT_EQ(sw_of(b.apdu(sign_apdu(kKeyA))), 0x6986);
+  const auto vb = b.create(kUserA);  // re-opens A's chip session and re-verifies it for a
+  EXPECT_EQ(sw_of(b.wrapped(sign_apdu(kKeyA), vb)), 0x6985);  // b itself is not verified
+  EXPECT_EQ(sw_of(a.wrapped(sign_apdu(kKeyA), va)), 0x9000);
+}
+
 // 3 clients x 500 signatures in one virtual session each, and a fourth doing
 // its own session on another auth object: 0 errors.
 TEST_F(BrokerSessions, LoadThreeSessionClientsAndOneOnAnotherAuthObject) {
