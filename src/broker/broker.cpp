@@ -203,7 +203,17 @@ std::string Broker::status_json(uint64_t asking_client) const {
   j["chip"] = {{"connection", cs.connection}, {"up", cs.up},
                {"last_error", cs.last_error}, {"opens", cs.opens},
                {"failed_opens", cs.failed_opens}, {"apdus", cs.apdus},
-               {"failed_apdus", cs.failed_apdus}, {"sessions_closed", cs.sessions_closed}};
+               {"failed_apdus", cs.failed_apdus}, {"sessions_closed", cs.sessions_closed},
+               {"session_resets", cs.session_resets}, {"selects_answered", cs.selects_answered}};
+  // Counts only: never a session ID or a verified value.
+  nlohmann::json auths = nlohmann::json::array();
+  for (const auto& a : cs.auth_sessions) {
+    char id[9];
+    std::snprintf(id, sizeof id, "%08X", a.auth_id);
+    auths.push_back({{"auth_object", id}, {"chip_session", a.chip_session},
+                     {"virtual_sessions", a.virtual_sessions}, {"verified", a.verified}});
+  }
+  j["sessions"] = std::move(auths);
   j["lock"] = {{"holder", ss.lock_owner},
                {"held_ms", static_cast<uint64_t>(ss.lock_held_for.count())},
                {"hold_max_ms", static_cast<uint64_t>(ss.lock_hold_max.count())}};

@@ -8,7 +8,9 @@ Chip::Chip(ChannelFactory factory, std::string connection, LogFn log, bool log_a
     : factory_(std::move(factory)),
       log_(std::move(log)),
       link_(nullptr, [this](const std::string& w) { this->log(LogLevel::Warning, w); }),
-      log_apdus_(log_apdus) {
+      log_apdus_(log_apdus),
+      sessions_(log_),
+      send_([this](ByteView c) { return send(c); }) {
   st_.connection = std::move(connection);
 }
 
@@ -82,9 +84,40 @@ Result<Bytes> Chip::forward(ByteView capdu) {
 
 Bytes Chip::transceive(ByteView capdu) { return transceive_from(link::JrcpPeer{}, capdu); }
 
+Result<Bytes> Chip::send(ByteView capdu) {
+  auto r = forward(capdu);
+  const bool select = is_select_by_aid(capdu);
+  if (link_.replays() != replays_seen_ || select) {
+    replays_seen_ = link_.replays();
+    sessions_.chip_reset();  // a SELECT (replayed or not) ends every session (docs/se05x-protocol.md §4.9.6)
+  }
+  if (select && r && sw_ok(*r)) {
+    select_.assign(capdu.begin(), capdu.end());
+    select_answer_ = *r;
+  }
+  return r;
+}
+
+// While the broker holds chip sessions, a client's SELECT of the applet
+// already selected is answered from the last answer: forwarding it would end
+// the sessions of every client (docs/chip-pin.md §4).
+std::optional<Bytes> Chip::cached_select(ByteView capdu) const {
+  if (!is_select_by_aid(capdu) || !sessions_.any_chip_session() || select_.empty()) return std::nullopt;
+  if (!std::equal(capdu.begin(), capdu.end(), select_.begin(), select_.end())) return std::nullopt;
+  return select_answer_;
+}
+
 Bytes Chip::transceive_from(const link::JrcpPeer& peer, ByteView capdu) {
   ++st_.apdus;
-  auto r = forward(capdu);
+  Result<Bytes> r = Bytes{};
+  if (auto cached = cached_select(capdu)) {
+    ++st_.selects_answered;
+    r = std::move(*cached);
+  } else if (auto s = sessions_.handle(peer, capdu, send_)) {
+    r = std::move(*s);
+  } else {
+    r = send(capdu);
+  }
   if (!r) {
     ++st_.failed_apdus;
     // "No answer" is what both NXP's middleware and our JrcpClient report as a
@@ -95,38 +128,13 @@ Bytes Chip::transceive_from(const link::JrcpPeer& peer, ByteView capdu) {
     log(LogLevel::Debug, peer.name + ": " + to_hex(capdu.first(std::min<size_t>(4, capdu.size()))) + " -> SW " +
                              to_hex(ByteView(*r).last(std::min<size_t>(2, r->size()))) +
                              (apdu_context_ ? apdu_context_(peer) : std::string()));
-  if (auto id = created_session(capdu, *r)) {
-    sessions_[peer.id].push_back(*id);
-    log(LogLevel::Info, peer.name + " opened SE05x session " + to_hex(*id));
-  } else if (auto cid = closed_session(capdu, *r)) {
-    auto it = sessions_.find(peer.id);
-    if (it != sessions_.end()) std::erase(it->second, *cid);
-  }
   return std::move(*r);
 }
 
 void Chip::client_gone(const link::JrcpPeer& peer, bool held_lock) {
   if (held_lock)
     log(LogLevel::Warning, peer.name + " left while holding the chip lock; its unfinished sequence is abandoned");
-  auto it = sessions_.find(peer.id);
-  if (it == sessions_.end()) return;
-  std::vector<SessionId> ids = std::move(it->second);
-  sessions_.erase(it);
-  for (const auto& id : ids) {
-    // The broker cannot MAC a CloseSession of an SCP-protected session; the
-    // chip then answers with an error and the session lives until the chip's
-    // own limits end it (documented in docs/broker.md).
-    auto* ch = link_.inner();
-    auto r = ch ? ch->transceive(close_session_apdu(id)) : Result<Bytes>(make_error(Errc::Closed, "link down"));
-    if (r && sw_ok(*r)) {
-      ++st_.sessions_closed;
-      log(LogLevel::Info, "closed SE05x session " + to_hex(id) + " left open by " + peer.name);
-    } else {
-      log(LogLevel::Warning, "could not close SE05x session " + to_hex(id) + " of " + peer.name + ": " +
-                                 (r ? "SW " + to_hex(*r) : r.error().message));
-      if (!r) mark_down(r.error());
-    }
-  }
+  sessions_.client_gone(peer, send_);
 }
 
 std::optional<link::jrcp::Message> Chip::extension(const link::JrcpPeer& peer, const link::jrcp::Message& m) {
@@ -136,8 +144,10 @@ std::optional<link::jrcp::Message> Chip::extension(const link::JrcpPeer& peer, c
 
 ChipState Chip::state() const {
   ChipState s = st_;
-  for (const auto& [id, v] : sessions_)
-    if (!v.empty()) s.open_sessions[id] = v.size();
+  s.open_sessions = sessions_.per_client();
+  s.auth_sessions = sessions_.per_auth();
+  s.sessions_closed = sessions_.chip_sessions_closed();
+  s.session_resets = sessions_.resets();
   return s;
 }
 

@@ -3,8 +3,9 @@
 // inside transceive), re-opens the link on the next request after it broke
 // (the device stack's reset-recovery layer, device/reselect_channel.h,
 // replays the last applet SELECT so clients need not notice), and keeps
-// per-client chip state clean: SE05x sessions a client created and did not
-// close are closed when it leaves.
+// per-client chip state clean. SE05x user sessions are virtual
+// (broker/sessions.h, docs/chip-pin.md §4): the broker owns the chip sessions,
+// and closes one when its last client closed or left.
 //
 // Not thread-safe: called from the JrcpServer thread only.
 #pragma once
@@ -22,6 +23,7 @@
 #include "base/result.h"
 #include "broker/apdu_watch.h"
 #include "broker/log.h"
+#include "broker/sessions.h"
 #include "device/reselect_channel.h"
 #include "link/apdu_channel.h"
 #include "link/jrcp_server.h"
@@ -43,8 +45,11 @@ struct ChipState {
   uint64_t failed_opens = 0;
   uint64_t apdus = 0;         // APDUs forwarded
   uint64_t failed_apdus = 0;  // answered with "no answer" because of the link
-  uint64_t sessions_closed = 0;  // sessions closed for clients that left
-  std::map<uint64_t, size_t> open_sessions;  // client id -> sessions it holds
+  uint64_t sessions_closed = 0;  // chip sessions closed when their last client left
+  uint64_t session_resets = 0;   // times the chip lost the sessions the broker holds
+  uint64_t selects_answered = 0;  // applet SELECTs answered from the last answer
+  std::map<uint64_t, size_t> open_sessions;  // client id -> virtual sessions it holds
+  std::vector<AuthSessionCount> auth_sessions;  // per auth object: chip session, virtual sessions
 };
 
 class Chip : public link::JrcpBackend {
@@ -77,6 +82,10 @@ class Chip : public link::JrcpBackend {
 
  private:
   Result<Bytes> forward(ByteView capdu);
+  // forward() plus what the sessions must know: a replayed or forwarded
+  // SELECT ended every chip session; the last SELECT's answer is kept.
+  Result<Bytes> send(ByteView capdu);
+  std::optional<Bytes> cached_select(ByteView capdu) const;
   void mark_down(const Error& e);
   void log(LogLevel l, const std::string& s) const;
 
@@ -87,7 +96,10 @@ class Chip : public link::JrcpBackend {
   ChipState st_;
   bool log_apdus_;
   std::function<std::string(const link::JrcpPeer&)> apdu_context_;
-  std::map<uint64_t, std::vector<SessionId>> sessions_;
+  VirtualSessions sessions_;
+  VirtualSessions::Send send_;
+  uint64_t replays_seen_ = 0;
+  Bytes select_, select_answer_;  // the last applet SELECT that answered 90 00, and that answer
   // A slow failed open (e.g. T=1 polling an I2C chip that does not answer)
   // is not retried for a second, so that one dead chip cannot make every
   // request (and the status query behind it) wait that long again.

@@ -29,6 +29,10 @@ Result<BrokerStatus> parse_status(const std::string& text) {
     s.apdus = c.value("apdus", uint64_t{0});
     s.failed_apdus = c.value("failed_apdus", uint64_t{0});
     s.sessions_closed = c.value("sessions_closed", uint64_t{0});
+    s.session_resets = c.value("session_resets", uint64_t{0});
+    for (const auto& a : j.value("sessions", json::array()))
+      s.auth_sessions.push_back({a.value("auth_object", ""), a.value("chip_session", false),
+                                 a.value("virtual_sessions", size_t{0}), a.value("verified", size_t{0})});
     const json& l = j.at("lock");
     s.lock_holder = l.value("holder", uint64_t{0});
     s.lock_held_ms = l.value("held_ms", uint64_t{0});
@@ -116,6 +120,9 @@ std::string format_status(const BrokerStatus& s) {
   } else {
     o << "  chip lock: free\n";
   }
+  for (const auto& a : s.auth_sessions)
+    o << "  auth object " << a.auth_object << ": chip session " << (a.chip_session ? "open" : "closed") << ", "
+      << a.virtual_sessions << " virtual (" << a.verified << " verified)\n";
   for (const auto& p : s.listener_problems) o << "  WARNING: socket file " << p << "\n";
   o << "  clients: " << s.clients.size() << " (refused so far: " << s.refused << ", cut off: " << s.cut_off;
   if (s.over_limit) o << ", over connection limits: " << s.over_limit;

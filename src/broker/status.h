@@ -26,9 +26,16 @@ struct ClientStatus {
   bool waiting = false;   // has a request waiting for the lock
   size_t queued = 0;
   uint64_t requests = 0;
-  size_t sessions = 0;    // SE05x sessions it opened and did not close
+  size_t sessions = 0;    // virtual SE05x sessions it holds (docs/chip-pin.md §4)
   uint64_t connected_ms = 0;
   bool is_self = false;   // the connection that asked
+};
+
+// The broker's chip session of one auth object (counts only, never IDs or values).
+struct AuthSessionStatus {
+  std::string auth_object;  // hex object ID
+  bool chip_session = false;
+  size_t virtual_sessions = 0, verified = 0;
 };
 
 struct BrokerStatus {
@@ -45,6 +52,8 @@ struct BrokerStatus {
   uint64_t over_limit = 0, timed_out = 0;   // turned away by connection limits; closed by timeouts
   std::vector<std::string> listener_problems;  // e.g. the socket file was replaced
   std::vector<ClientStatus> clients;
+  std::vector<AuthSessionStatus> auth_sessions;
+  uint64_t session_resets = 0;  // times the chip lost the broker's sessions
   std::string json;  // the raw reply
 };
 

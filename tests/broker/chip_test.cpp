@@ -98,7 +98,10 @@ TEST_F(ChipTest, LinkResetNotSafeIsNotResent) {
 
 TEST_F(ChipTest, SessionsOfDepartedClientAreClosed) {
   Bytes r = chip.transceive_from(peer(7), hex("800400 1B 06 4104 00000002"));
-  ASSERT_EQ(r, hex("4108 0000000000000001 9000"));
+  // A virtual session ID (docs/chip-pin.md §4): never the chip's.
+  ASSERT_EQ(r.size(), 12u);
+  EXPECT_EQ(Bytes(r.begin(), r.begin() + 2), hex("4108"));
+  EXPECT_NE(r, hex("4108 0000000000000001 9000"));
   chip.transceive_from(peer(8), hex("800400 1B 06 4104 00000003"));  // another client's session
   EXPECT_EQ(chip.state().open_sessions.at(7), 1u);
   size_t before = s->sent.size();
@@ -111,9 +114,19 @@ TEST_F(ChipTest, SessionsOfDepartedClientAreClosed) {
 }
 
 TEST_F(ChipTest, SessionClosedByClientIsForgotten) {
-  chip.transceive_from(peer(3), hex("800400 1B 06 4104 00000002"));
-  chip.transceive_from(peer(3), close_session_apdu(SessionId{0, 0, 0, 0, 0, 0, 0, 1}));
+  Bytes r = chip.transceive_from(peer(3), hex("800400 1B 06 4104 00000002"));
+  ASSERT_EQ(r.size(), 12u);
+  SessionId vid;
+  std::copy_n(r.begin() + 2, 8, vid.begin());
+  // The chip's real ID is unknown to the broker's clients: refused without reaching the chip.
   size_t before = s->sent.size();
+  EXPECT_EQ(chip.transceive_from(peer(3), close_session_apdu(SessionId{0, 0, 0, 0, 0, 0, 0, 1})), hex("6985"));
+  EXPECT_EQ(s->sent.size(), before);
+  // Closing the virtual session closes the chip session (its last user).
+  EXPECT_EQ(chip.transceive_from(peer(3), close_session_apdu(vid)), hex("9000"));
+  ASSERT_EQ(s->sent.size(), before + 1);
+  EXPECT_EQ(s->sent.back(), hex("80050000 10 1008 0000000000000001 4104 8004001C"));
+  before = s->sent.size();
   chip.client_gone(peer(3), false);
   EXPECT_EQ(s->sent.size(), before);  // nothing left to close
 }
