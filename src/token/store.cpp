@@ -16,7 +16,7 @@ size_t slot_capacity(size_t image) {
   return std::min(cap, kMaxSlotSize);
 }
 
-bool is_chip_answer(const Error& e) { return e.code == Errc::StatusWord; }
+bool is_chip_answer(const Error& e) { return e.code == Errc::StatusWord || e.code == Errc::AccessDenied; }
 
 }  // namespace
 
@@ -156,7 +156,7 @@ Status MetadataStore::check_pointer(bool repair) {
 Status MetadataStore::write_pointer(const Pointer& p) {
   const Bytes enc = encode_pointer(p);
   if (pointer_exists_) SX_TRY(c_.update_binary(ids_.pointer, enc));
-  else SX_TRY(c_.create_binary(ids_.pointer, enc));
+  else SX_TRY(c_.create_binary(ids_.pointer, enc, policy_));
   pointer_exists_ = true;
   pointer_bytes_ = enc;
   return {};
@@ -194,7 +194,7 @@ Status MetadataStore::commit(const Metadata& next) {
     const size_t cap = slot_capacity(image.size());
     Bytes padded = image;
     padded.resize(cap, 0);
-    SX_TRY(c_.create_binary(id, padded));
+    SX_TRY(c_.create_binary(id, padded, policy_));
     s = {true, cap};
   } else {
     SX_TRY(c_.update_binary(id, image));
