@@ -148,8 +148,12 @@ Status MetadataStore::check_pointer(bool repair) {
     }
   }
   const bool pointer_right = ptr && ptr->generation == gen_ && ptr->slot == cur_slot_;
-  if (state_ == StoreState::Loaded && !pointer_right && repair)
-    SX_TRY(write_pointer({static_cast<uint8_t>(cur_slot_), gen_}));
+  if (state_ == StoreState::Loaded && !pointer_right && repair) {
+    // A chip-PIN token's pointer refuses writes outside a session (docs/chip-pin.md §2):
+    // left as it is, the next load (in a session) repairs it.
+    auto st = write_pointer({static_cast<uint8_t>(cur_slot_), gen_});
+    if (!st && st.error().code != Errc::AccessDenied) return st;
+  }
   return {};
 }
 

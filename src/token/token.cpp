@@ -138,6 +138,8 @@ Status Token::scan_locked() {
 // with corrupt or newer-format metadata nothing is known to be ours.
 Status Token::cleanup_locked() {
   if (store_.state() != StoreState::Loaded) return {};
+  // A chip-PIN token's slots accept writes only in a session: at the first login (login()).
+  if (chip_pin() && !logged_in()) return {};
   Metadata md = store_.metadata();
   bool changed = false;
   std::vector<uint32_t> drop;

@@ -35,7 +35,9 @@ class ChipPinTest : public P11Test {
     CK_SESSION_HANDLE s = open();
     CK_RV rv = f->C_Login(s, who, reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(pin.data())),
                           static_cast<CK_ULONG>(pin.size()));
-    if (rv != CKR_OK) EXPECT_EQ(f->C_CloseSession(s), CKR_OK);
+    if (rv != CKR_OK) {
+      EXPECT_EQ(f->C_CloseSession(s), CKR_OK);
+    }
     session = rv == CKR_OK ? s : CK_INVALID_HANDLE;
     return rv;
   }
