@@ -242,7 +242,7 @@ TEST(Config, PinStorage) {
   ASSERT_TRUE(chip.ok());
   EXPECT_TRUE(chip->chip_pin);
   EXPECT_EQ(chip->pin_max_attempts, 5u);
-  EXPECT_FALSE(sx::p11::parse_config("pin_storage = chip\n", "c")->chip_pin == false);
+  EXPECT_FALSE(sx::p11::parse_config("pin_storage = host\n", "h")->chip_pin);
   EXPECT_FALSE(sx::p11::parse_config("pin_storage = disk\n", "x.conf").ok());
   EXPECT_FALSE(sx::p11::parse_config("user_pin_max_attempts = 0\n", "x.conf").ok());
   EXPECT_FALSE(sx::p11::parse_config("user_pin_max_attempts = 256\n", "x.conf").ok());
