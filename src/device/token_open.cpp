@@ -32,15 +32,27 @@ token::TokenOptions token_options(const TokenSettings& s) {
   }
   o.lock_wait = s.lock_wait;
   o.pin_iterations = s.pin_iterations;
+  o.chip_pin = s.chip_pin;
+  o.pin_max_attempts = s.pin_max_attempts;
   return o;
 }
 
 Result<std::unique_ptr<link::ApduChannel>> open_device(const TokenSettings& s) {
-  return se05x::open_channel(connection_of(s));
+  SX_ASSIGN(auto ch, se05x::open_channel(connection_of(s)));
+  if (!s.chip_pin) return ch;
+  // Layer 2b sits on the recovery layer (it counts its replays), below the chip
+  // lock the token stacks (docs/user-session.md). The same on a broker link: the
+  // broker virtualises the sessions (docs/chip-pin.md §4).
+  auto* recovery = dynamic_cast<ReselectChannel*>(ch.get());
+  if (!recovery) return make_error(Errc::Internal, "no reset-recovery layer to stack the user session on");
+  std::unique_ptr<link::ApduChannel> out = std::make_unique<SessionChannel>(std::move(ch), *recovery);
+  return out;
 }
 
 Result<std::unique_ptr<token::Token>> open_token(link::ApduChannel& ch, const TokenSettings& s) {
-  return token::Token::open(ch, token_options(s));
+  token::TokenOptions o = token_options(s);
+  if (auto* sc = dynamic_cast<SessionChannel*>(&ch)) o.session = &sc->session();
+  return token::Token::open(ch, o);
 }
 
 ChipFacts chip_facts(const se05x::Client& c) {

@@ -12,6 +12,8 @@
 
 #include "base/result.h"
 #include "device/chip_lock.h"
+#include "device/reselect_channel.h"
+#include "device/user_session.h"
 #include "link/apdu_channel.h"
 #include "se05x/client.h"
 #include "token/mech/mechanism_table.h"
@@ -26,6 +28,29 @@ struct TokenSettings {
   std::string lock_file = kDefaultLockPath;
   std::chrono::milliseconds lock_wait = kDefaultLockWait;
   uint32_t pin_iterations = token::kDefaultPinIterations;
+  // pin_storage: chip (docs/chip-pin.md): stack the user-session layer (2b) and make
+  // C_InitToken create chip-PIN tokens. Off: the stack of before, byte for byte.
+  bool chip_pin = false;
+  uint16_t pin_max_attempts = 10;  // user_pin_max_attempts, the UserIDs' maximum
+};
+
+// Layers 1-2 with layer 2b on top: the channel open_device() returns when
+// chip_pin is set. Owns the link; every call goes through the session layer.
+class SessionChannel : public link::ApduChannel {
+ public:
+  SessionChannel(std::unique_ptr<link::ApduChannel> below, ReselectChannel& recovery)
+      : below_(std::move(below)), session_(recovery) {}
+  UserSession& session() { return session_; }
+  Result<Bytes> open() override { return session_.open(); }
+  Result<Bytes> transceive(std::span<const uint8_t> capdu) override { return session_.transceive(capdu); }
+  Status close() override { return session_.close(); }
+  Status lock() override { return session_.lock(); }
+  Status unlock() override { return session_.unlock(); }
+  std::string describe() const override { return session_.describe(); }
+
+ private:
+  std::unique_ptr<link::ApduChannel> below_;  // declared first: outlives session_
+  UserSession session_;
 };
 
 // The connection string in use: settings.connection, else the default.
@@ -36,9 +61,11 @@ bool drives_i2c_bus(const std::string& connection);
 // links (JRCP) single APDUs need no lock (atomic_apdus).
 token::TokenOptions token_options(const TokenSettings& s);
 
-// Layers 1-2: the link with reset recovery, open (the ATR has been read).
+// Layers 1-2: the link with reset recovery, open (the ATR has been read); with
+// chip_pin, a SessionChannel (layer 2b on top).
 Result<std::unique_ptr<link::ApduChannel>> open_device(const TokenSettings& s);
 // Layers 3 and 5: the token on that link (SELECT, listing, metadata), under the chip lock.
+// On a SessionChannel the token gets its session layer (token::TokenOptions::session).
 Result<std::unique_ptr<token::Token>> open_token(link::ApduChannel& ch, const TokenSettings& s);
 
 // Layer 4: what the chip is and can do, from the SELECT answer (no APDU).

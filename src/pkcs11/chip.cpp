@@ -10,6 +10,8 @@ device::TokenSettings token_settings(const Config& cfg) {
   s.lock_file = cfg.lock_file;
   s.lock_wait = std::chrono::milliseconds(cfg.lock_wait_ms);
   s.pin_iterations = cfg.pin_iterations;
+  s.chip_pin = cfg.chip_pin;
+  s.pin_max_attempts = static_cast<uint16_t>(cfg.pin_max_attempts);
   return s;
 }
 
@@ -76,6 +78,20 @@ CK_RV rv_from_error(const Error& e, const char* what, CK_RV invalid) {
       break;
     case Errc::NotFound:
       rv = CKR_OBJECT_HANDLE_INVALID;
+      break;
+    // Chip-PIN tokens (docs/pkcs11-module.md, return codes): a change without a
+    // login, a chip policy refusal (6986) inside a session, the chip's PIN answers.
+    case Errc::NotLoggedIn:
+      rv = CKR_USER_NOT_LOGGED_IN;
+      break;
+    case Errc::AccessDenied:
+      rv = CKR_ACTION_PROHIBITED;
+      break;
+    case Errc::PinIncorrect:
+      rv = CKR_PIN_INCORRECT;
+      break;
+    case Errc::PinLocked:
+      rv = CKR_PIN_LOCKED;
       break;
     default:
       break;

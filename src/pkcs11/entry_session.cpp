@@ -60,6 +60,33 @@ CK_RV check(Module& m, UserType who, const std::string& pin, const char* fn) {
   return rv_from_pin(*r);
 }
 
+// Chip-PIN tokens (docs/chip-pin.md §3): the chip checks and counts; the session
+// it opens is the login.
+CK_RV chip_login(Module& m, UserType who, const std::string& pin, const char* fn) {
+  auto r = m.chip.token().login(who, pin);
+  if (!r) return rv_from_error(r.error(), fn);
+  if (*r != PinResult::Ok)
+    log_info(std::string(fn) + ": the chip rejected the " + (who == UserType::So ? "SO" : "user") + " PIN" +
+             (*r == PinResult::Locked ? " (locked)" : ""));
+  return rv_from_pin(*r);
+}
+
+// The token's login ends with the module's (C_Logout, the last session closed).
+void end_chip_login(Module& m) {
+  if (m.sessions.login() == LoginState::Public && m.chip.open()) (void)m.chip.token().logout();
+}
+
+// A chip-PIN token already initialised: the SO PIN is checked by opening the SO
+// session, the label is changed inside it.
+CK_RV reinit_chip_token(Module& m, const std::string& pin, const std::string& label) {
+  if (pin.empty()) return CKR_PIN_INCORRECT;
+  if (CK_RV rv = chip_login(m, UserType::So, pin, "C_InitToken"); rv != CKR_OK) return rv;
+  auto st = m.chip.token().set_token_label(label);
+  (void)m.chip.token().logout();
+  if (!st) return rv_from_error(st.error(), "C_InitToken", CKR_ARGUMENTS_BAD);
+  return CKR_OK;
+}
+
 CK_RV set(Module& m, UserType who, const std::string& pin, const char* fn) {
   if (auto st = m.chip.token().set_pin(who, pin); !st) return rv_from_error(st.error(), fn, CKR_PIN_INVALID);
   return CKR_OK;
@@ -88,6 +115,7 @@ SX_P11_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession) {
   return run<Entry::C_CloseSession>([&](Module& m) -> CK_RV {
     if (!m.sessions.remove(hSession)) return CKR_SESSION_HANDLE_INVALID;
     m.handles.drop_owned_by(hSession);
+    end_chip_login(m);
     return CKR_OK;
   });
 }
@@ -97,6 +125,7 @@ SX_P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID) {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     m.sessions.remove_all();
     m.handles.drop_all_session_objects();
+    end_chip_login(m);
     return CKR_OK;
   });
 }
@@ -137,7 +166,8 @@ SX_P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, C
     // refused without counting: it must not lock the token over reconnects.
     if (pin.empty()) return (want == LoginState::User ? ti.user_locked : ti.so_locked) ? CKR_PIN_LOCKED
                                                                                        : CKR_PIN_INCORRECT;
-    CK_RV rv = check(m, want == LoginState::User ? UserType::User : UserType::So, pin, "C_Login");
+    const UserType who = want == LoginState::User ? UserType::User : UserType::So;
+    CK_RV rv = ti.chip_pin ? chip_login(m, who, pin, "C_Login") : check(m, who, pin, "C_Login");
     if (rv != CKR_OK) return rv;
     m.sessions.set_login(want);
     log_debug(want == LoginState::User ? "user logged in" : "SO logged in");
@@ -148,6 +178,7 @@ SX_P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, C
 SX_P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession) {
   return run<Entry::C_Logout>(hSession, [&](Module& m, Session&) -> CK_RV {
     m.sessions.set_login(LoginState::Public);
+    end_chip_login(m);
     return CKR_OK;
   });
 }
@@ -166,6 +197,17 @@ SX_P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULON
     if (m.sessions.count(false) != 0) return CKR_SESSION_EXISTS;
     if (CK_RV rv = fresh_token(m, "C_InitToken"); rv != CKR_OK) return rv;
     auto& tok = m.chip.token();
+    if (label.empty()) label = m.cfg.token_label;
+    if (!tok.info().initialized && m.cfg.chip_pin) {
+      if (CK_RV rv = new_pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
+      if (auto st = tok.init_chip_token(label, pin); !st) return rv_from_error(st.error(), "C_InitToken", CKR_PIN_INVALID);
+      log_info("token initialised (chip-PIN token: SO UserID created)");
+      return CKR_OK;
+    }
+    if (tok.info().initialized && tok.chip_pin()) {
+      if (CK_RV rv = pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
+      return reinit_chip_token(m, pin, label);
+    }
     if (!tok.info().initialized) {
       if (CK_RV rv = new_pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
       if (CK_RV rv = set(m, UserType::So, pin, "C_InitToken"); rv != CKR_OK) return rv;
@@ -175,7 +217,6 @@ SX_P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULON
       if (pin.empty()) return CKR_PIN_INCORRECT;
       if (CK_RV rv = check(m, UserType::So, pin, "C_InitToken"); rv != CKR_OK) return rv;
     }
-    if (label.empty()) label = m.cfg.token_label;
     if (auto st = tok.set_token_label(label); !st) return rv_from_error(st.error(), "C_InitToken", CKR_ARGUMENTS_BAD);
     return CKR_OK;
   });
@@ -188,6 +229,10 @@ SX_P11_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, 
     WipeOnExit w{pin};
     if (CK_RV rv = new_pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
     if (CK_RV rv = fresh_token(m, "C_InitPIN"); rv != CKR_OK) return rv;
+    if (m.chip.token().chip_pin()) {
+      if (auto st = m.chip.token().init_chip_user_pin(pin); !st) return rv_from_error(st.error(), "C_InitPIN", CKR_PIN_INVALID);
+      return CKR_OK;
+    }
     return set(m, UserType::User, pin, "C_InitPIN");
   });
 }
@@ -203,6 +248,11 @@ SX_P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin
     const UserType who = m.sessions.login() == LoginState::So ? UserType::So : UserType::User;
     if (CK_RV rv = fresh_token(m, "C_SetPIN"); rv != CKR_OK) return rv;
     if (old_pin.empty()) return CKR_PIN_INCORRECT;
+    if (m.chip.token().chip_pin()) {
+      auto r = m.chip.token().change_chip_pin(who, old_pin, new_pin);
+      if (!r) return rv_from_error(r.error(), "C_SetPIN", CKR_PIN_INVALID);
+      return rv_from_pin(*r);
+    }
     if (CK_RV rv = check(m, who, old_pin, "C_SetPIN"); rv != CKR_OK) return rv;
     return set(m, who, new_pin, "C_SetPIN");
   });

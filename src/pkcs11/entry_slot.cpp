@@ -64,6 +64,12 @@ SX_P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
     // last): PIN counters of other processes show up.
     if (auto st = tok.refresh_within(std::chrono::milliseconds(m.cfg.freshness_ms)); !st)
       return rv_from_error(st.error(), "C_GetTokenInfo: refresh");
+    // Chip-PIN tokens: the counters live on the chip (2 ReadObjectAttributes, cached
+    // like the freshness check).
+    if (tok.chip_pin()) {
+      if (auto st = tok.read_pin_counters(std::chrono::milliseconds(m.cfg.freshness_ms)); !st)
+        return rv_from_error(st.error(), "C_GetTokenInfo: PIN counters");
+    }
     const sx::token::TokenInfo ti = tok.info();
     const ChipFacts& f = m.chip.facts();
     *pInfo = CK_TOKEN_INFO{};
@@ -74,12 +80,11 @@ SX_P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
     CK_FLAGS fl = CKF_RNG | CKF_LOGIN_REQUIRED;
     if (ti.initialized) fl |= CKF_TOKEN_INITIALIZED;
     if (ti.user_pin_set) fl |= CKF_USER_PIN_INITIALIZED;
-    using sx::token::kMaxPinFailures;
     if (ti.user_locked) fl |= CKF_USER_PIN_LOCKED;
-    else if (ti.user_failures + 1 == kMaxPinFailures) fl |= CKF_USER_PIN_FINAL_TRY;
+    else if (ti.user_failures + 1 == ti.user_max) fl |= CKF_USER_PIN_FINAL_TRY;
     else if (ti.user_failures > 0) fl |= CKF_USER_PIN_COUNT_LOW;
     if (ti.so_locked) fl |= CKF_SO_PIN_LOCKED;
-    else if (ti.so_failures + 1 == kMaxPinFailures) fl |= CKF_SO_PIN_FINAL_TRY;
+    else if (ti.so_failures + 1 == ti.so_max) fl |= CKF_SO_PIN_FINAL_TRY;
     else if (ti.so_failures > 0) fl |= CKF_SO_PIN_COUNT_LOW;
     pInfo->flags = fl;
     pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;

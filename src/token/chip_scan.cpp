@@ -38,6 +38,7 @@ bool is_link_error(const Error& e) {
     case Errc::NoMemory:
     case Errc::Unsupported:
     case Errc::Crypto:
+    case Errc::AccessDenied:  // 6986 through the user-session layer: a chip answer
     case Errc::InvalidArgument: return false;
     default: return true;
   }

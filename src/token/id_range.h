@@ -18,6 +18,10 @@ inline constexpr uint32_t kSlotA = 0x7B5EFFF0;
 inline constexpr uint32_t kSlotB = 0x7B5EFFF1;
 inline constexpr uint32_t kPointer = 0x7B5EFFF2;
 inline constexpr uint32_t kStoreFirst = 0x7B5EFFF0;
+// Chip-PIN tokens: the SO's and the user's UserID objects (docs/chip-pin.md §1),
+// in the store range, so listing hides them like the slots.
+inline constexpr uint32_t kSoUserId = 0x7B5EFFF8;
+inline constexpr uint32_t kUserUserId = 0x7B5EFFF9;
 
 inline constexpr bool in_range(uint32_t id) { return id >= kRangeFirst && id <= kRangeLast; }
 inline constexpr bool is_store_object(uint32_t id) { return id >= kStoreFirst && id <= kRangeLast; }

@@ -80,7 +80,10 @@ struct PinVerifier {
 namespace tokflag {
 inline constexpr uint32_t kInitialized = 1u << 0;  // C_InitToken done (SO PIN set)
 inline constexpr uint32_t kUserPinSet = 1u << 1;
-inline constexpr uint32_t kKnown = kInitialized | kUserPinSet;
+// The PINs live on the chip as UserID objects (docs/chip-pin.md §1): no verifier
+// and no failure counter in this record; the chip checks and counts.
+inline constexpr uint32_t kChipPin = 1u << 2;
+inline constexpr uint32_t kKnown = kInitialized | kUserPinSet | kChipPin;
 }  // namespace tokflag
 
 struct TokenRecord {

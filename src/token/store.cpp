@@ -16,7 +16,7 @@ size_t slot_capacity(size_t image) {
   return std::min(cap, kMaxSlotSize);
 }
 
-bool is_chip_answer(const Error& e) { return e.code == Errc::StatusWord; }
+bool is_chip_answer(const Error& e) { return e.code == Errc::StatusWord || e.code == Errc::AccessDenied; }
 
 }  // namespace
 
@@ -148,15 +148,19 @@ Status MetadataStore::check_pointer(bool repair) {
     }
   }
   const bool pointer_right = ptr && ptr->generation == gen_ && ptr->slot == cur_slot_;
-  if (state_ == StoreState::Loaded && !pointer_right && repair)
-    SX_TRY(write_pointer({static_cast<uint8_t>(cur_slot_), gen_}));
+  if (state_ == StoreState::Loaded && !pointer_right && repair) {
+    // A chip-PIN token's pointer refuses writes outside a session (docs/chip-pin.md §2):
+    // left as it is, the next load (in a session) repairs it.
+    auto st = write_pointer({static_cast<uint8_t>(cur_slot_), gen_});
+    if (!st && st.error().code != Errc::AccessDenied) return st;
+  }
   return {};
 }
 
 Status MetadataStore::write_pointer(const Pointer& p) {
   const Bytes enc = encode_pointer(p);
   if (pointer_exists_) SX_TRY(c_.update_binary(ids_.pointer, enc));
-  else SX_TRY(c_.create_binary(ids_.pointer, enc));
+  else SX_TRY(c_.create_binary(ids_.pointer, enc, policy_));
   pointer_exists_ = true;
   pointer_bytes_ = enc;
   return {};
@@ -194,7 +198,7 @@ Status MetadataStore::commit(const Metadata& next) {
     const size_t cap = slot_capacity(image.size());
     Bytes padded = image;
     padded.resize(cap, 0);
-    SX_TRY(c_.create_binary(id, padded));
+    SX_TRY(c_.create_binary(id, padded, policy_));
     s = {true, cap};
   } else {
     SX_TRY(c_.update_binary(id, image));

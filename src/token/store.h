@@ -45,6 +45,10 @@ class MetadataStore {
   // After an error the store must be load()ed again.
   Status commit(const Metadata& next);
 
+  // The policy the slots and the pointer get when commit() creates them (chip-PIN
+  // tokens, docs/chip-pin.md §2); empty: the chip's default.
+  void set_creation_policy(Bytes policy) { policy_ = std::move(policy); }
+
   bool loaded() const { return loaded_; }
   StoreState state() const { return state_; }
   const Metadata& metadata() const { return md_; }
@@ -88,6 +92,7 @@ class MetadataStore {
   bool pointer_exists_ = false;
   std::optional<Bytes> pointer_bytes_;  // as last read or written
   std::string problem_;
+  Bytes policy_;
 };
 
 }  // namespace sx::token

@@ -138,6 +138,8 @@ Status Token::scan_locked() {
 // with corrupt or newer-format metadata nothing is known to be ours.
 Status Token::cleanup_locked() {
   if (store_.state() != StoreState::Loaded) return {};
+  // A chip-PIN token's slots accept writes only in a session: at the first login (login()).
+  if (chip_pin() && !logged_in()) return {};
   Metadata md = store_.metadata();
   bool changed = false;
   std::vector<uint32_t> drop;
@@ -251,6 +253,17 @@ TokenInfo Token::info() const {
   i.so_failures = t.so_failures;
   i.user_locked = t.user_failures >= kMaxPinFailures;
   i.so_locked = t.so_failures >= kMaxPinFailures;
+  i.chip_pin = (t.flags & tokflag::kChipPin) != 0;
+  if (i.chip_pin) {
+    // The chip's counters (read_pin_counters()); a maximum of 0 never locks.
+    const auto clamp = [](uint16_t v) { return static_cast<uint8_t>(v > 255 ? 255 : v); };
+    i.user_failures = clamp(counters_.user);
+    i.so_failures = clamp(counters_.so);
+    i.user_max = clamp(counters_.user_max);
+    i.so_max = clamp(counters_.so_max);
+    i.user_locked = i.user_max != 0 && i.user_failures >= i.user_max;
+    i.so_locked = i.so_max != 0 && i.so_failures >= i.so_max;
+  }
   i.generation = store_.generation();
   i.store_state = store_.state();
   i.store_problem = store_.problem();

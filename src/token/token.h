@@ -17,6 +17,7 @@
 
 #include "base/result.h"
 #include "device/chip_lock.h"
+#include "device/user_session.h"
 #include "link/apdu_channel.h"
 #include "se05x/client.h"
 #include "token/chip_scan.h"
@@ -41,6 +42,15 @@ struct TokenOptions {
   // the broker lock (hold_single()). False for I2C links, where the host runs
   // T=1 itself and another process's frames could interleave with ours.
   bool atomic_apdus = false;
+  // C_InitToken of an uninitialised token makes a chip-PIN token (docs/chip-pin.md):
+  // the configuration's `pin_storage: chip`.
+  bool chip_pin = false;
+  // Maximum attempts of the chip's UserIDs (user and SO), 1..255 (docs/chip-pin.md §1).
+  uint16_t pin_max_attempts = 10;
+  // Layer 2b of the device stack (device/user_session.h), stacked under the chip
+  // lock by device::open_device when chip_pin is set; null otherwise. Needed to log
+  // in to a chip-PIN token.
+  device::UserSession* session = nullptr;
 };
 
 enum class UserType { So, User };
@@ -52,6 +62,10 @@ struct TokenInfo {
   bool user_pin_set = false;
   uint8_t user_failures = 0, so_failures = 0;
   bool user_locked = false, so_locked = false;
+  // The failures at which a PIN locks: kMaxPinFailures (host PINs) or the
+  // UserID's maximum (chip PINs; counters from the chip, read_pin_counters()).
+  uint8_t user_max = kMaxPinFailures, so_max = kMaxPinFailures;
+  bool chip_pin = false;
   uint32_t generation = 0;
   StoreState store_state = StoreState::Empty;
   std::string store_problem;
@@ -126,6 +140,35 @@ class Token {
   // old keys. Returns how many chip objects were deleted.
   Result<size_t> reset(std::string_view label, std::string_view so_pin);
 
+  // Chip-PIN tokens (docs/chip-pin.md §1-§3; token_chip_pin.cpp). The PIN values
+  // sent to the chip are derived from the PIN (chip_pin_value), never stored.
+  bool chip_pin() const { return (store_.metadata().token.flags & tokflag::kChipPin) != 0; }
+  bool logged_in() const { return opt_.session && opt_.session->logged_in(); }
+  // Uninitialised token: creates the SO UserID, then commits the token record
+  // (label, kInitialized | kChipPin) inside an SO session, which makes the
+  // metadata slots with their policy (§2). Ends logged out.
+  Status init_chip_token(std::string_view label, std::string_view so_pin);
+  // Opens the chip session of `who` (C_Login). Incorrect / Locked are answers;
+  // errors are link or chip failures (Errc::Busy: no session slot).
+  Result<PinResult> login(UserType who, std::string_view pin);
+  // Closes the chip session (C_Logout); nothing when not logged in.
+  Status logout();
+  // C_InitPIN in the SO session: writes the user UserID (created, or rewritten,
+  // which resets its counter: the SO's unlock) and sets kUserPinSet.
+  Status init_chip_user_pin(std::string_view pin);
+  // C_SetPIN: rewrites the UserID of the logged-in user (or SO) inside its session
+  // after checking the old PIN against it; the session is re-opened with the new one.
+  Result<PinResult> change_chip_pin(UserType who, std::string_view old_pin, std::string_view new_pin);
+  // Reads the attempt counters of both UserIDs (2 ReadObjectAttributes) unless the
+  // last read is younger than `window`; info() reports them.
+  Status read_pin_counters(std::chrono::steady_clock::duration window);
+  // The policy a new object of this class gets on a chip-PIN token (§2); empty otherwise.
+  Bytes creation_policy(ObjectClass cls, bool is_private) const {
+    return chip_pin() ? chip_policy(cls, is_private, false) : Bytes{};
+  }
+  // The §2 table: per class, or for the metadata slots and pointer (store_slot).
+  static Bytes chip_policy(ObjectClass cls, bool is_private, bool store_slot);
+
   // For the crypto operations of upper layers; hold() around multi-APDU sequences.
   se05x::Client& client() { return client_; }
   Result<device::ChipLock> hold() { return take_lock(); }
@@ -197,6 +240,10 @@ class Token {
   // Deletes one chip object and forgets it in the caches; a refusal names it
   // (a lost link is passed on as it is) and asks for a rescan.
   Status delete_chip_object(uint32_t id);
+  // The 16-byte UserID value for a PIN (docs/chip-pin.md §1).
+  Result<Bytes> chip_pin_value(std::string_view pin);
+  Status write_user_pin_locked(ByteView value);
+  Result<PinResult> session_login(UserType who, ByteView value);
 
   device::ChipLockChannel chan_;
   se05x::Client client_;
@@ -210,6 +257,13 @@ class Token {
   uint64_t epoch_ = 0;
   bool checked_ = false;  // checked_at_ is valid
   std::chrono::steady_clock::time_point checked_at_;
+  Bytes unique_id_;
+  Bytes session_value_;  // the logged-in UserID value (C_SetPIN's old-PIN check); wiped at logout  // the chip's (0x7FFF0206), read once for chip_pin_value()
+  struct PinCounters {
+    uint16_t user = 0, so = 0, user_max = 0, so_max = 0;
+    bool read = false;
+    std::chrono::steady_clock::time_point at;
+  } counters_;
 };
 
 }  // namespace sx::token

@@ -31,14 +31,16 @@ Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject&
       SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(spec.curve));
     }
+    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true);
     return create_object({ObjectClass::PrivateKey, KeyType::Ec, attrs, objflag::kLocal,
-                          [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve); }});
+                          [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve, pol); }});
   }
   if (spec.type == KeyType::Rsa) {
     if (spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
       return refused("RSA key generation: 2048, 3072 or 4096 bits only");
+    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true);
     return create_object({ObjectClass::PrivateKey, KeyType::Rsa, attrs, objflag::kLocal, [&](uint32_t id) {
-                            return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt);
+                            return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt, pol);
                           }});
   }
   return refused("key type must be EC or RSA");
@@ -53,7 +55,9 @@ Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewOb
       SX_TRY(client_.ensure_curve(ec->curve));
     }
     return Creation{ObjectClass::PrivateKey, KeyType::Ec, attrs, 0, [this, &key, ec](uint32_t id) {
+                      const Bytes pol = creation_policy(ObjectClass::PrivateKey, true);
                       se05x::EcKeyWrite w;
+                      w.policy = pol;
                       w.id = id;
                       w.curve = ec->curve;
                       w.part = se05x::KeyPart::Pair;
@@ -68,7 +72,9 @@ Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewOb
     const uint16_t bits = r->bits();
     if (bits != 2048 && bits != 3072 && bits != 4096) return refused("RSA import: 2048, 3072 or 4096 bits only");
     return Creation{ObjectClass::PrivateKey, KeyType::Rsa, attrs, 0, [this, &key, r, bits](uint32_t id) {
+                      const Bytes pol = creation_policy(ObjectClass::PrivateKey, true);
                       se05x::RsaKeyImport k;
+                      k.policy = pol;
                       k.id = id;
                       k.bits = bits;
                       k.part = se05x::KeyPart::Pair;
@@ -104,15 +110,19 @@ Result<std::pair<ObjectRef, ObjectRef>> Token::import_private_key_with_certifica
   std::vector<Creation> list;
   list.push_back(std::move(k));
   list.push_back(Creation{ObjectClass::Certificate, KeyType::None, ca, 0,
-                          [&](uint32_t id) { return client_.create_binary(id, cert_der); }, true});
+                          [&](uint32_t id) {
+                            return client_.create_binary(id, cert_der, creation_policy(ObjectClass::Certificate, false));
+                          },
+                          true});
   SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(list)));
   return std::make_pair(refs[0], refs[1]);
 }
 
 Result<ObjectRef> Token::create_certificate(ByteView der, const NewObject& attrs) {
   SX_TRY(check_certificate(der));
-  return create_object({ObjectClass::Certificate, KeyType::None, attrs, 0,
-                        [&](uint32_t id) { return client_.create_binary(id, der); }});
+  return create_object({ObjectClass::Certificate, KeyType::None, attrs, 0, [&](uint32_t id) {
+                          return client_.create_binary(id, der, creation_policy(ObjectClass::Certificate, false));
+                        }});
 }
 
 Result<ObjectRef> Token::replace_certificate(uint32_t old_chip_id, ByteView der, const NewObject& attrs) {
@@ -122,16 +132,19 @@ Result<ObjectRef> Token::replace_certificate(uint32_t old_chip_id, ByteView der,
   if (old->factory)
     return make_error(Errc::Unsupported, default_label(old_chip_id) + " is a factory certificate and cannot be replaced");
   std::vector<Creation> one;
-  one.push_back({ObjectClass::Certificate, KeyType::None, attrs, 0,
-                 [&](uint32_t id) { return client_.create_binary(id, der); }});
+  one.push_back({ObjectClass::Certificate, KeyType::None, attrs, 0, [&](uint32_t id) {
+                   return client_.create_binary(id, der, creation_policy(ObjectClass::Certificate, false));
+                 }});
   SX_ASSIGN(std::vector<ObjectRef> refs, create_objects(std::move(one), old_chip_id));
   return refs.front();
 }
 
 Result<ObjectRef> Token::create_data(ByteView value, const NewObject& attrs) {
   if (value.empty() || value.size() > se05x::kMaxBinaryFile) return refused("data object must be 1..32767 bytes");
-  return create_object({ObjectClass::Data, KeyType::None, attrs, 0,
-                        [&](uint32_t id) { return client_.create_binary(id, value); }});
+  const bool priv = attrs.is_private.value_or(false);
+  return create_object({ObjectClass::Data, KeyType::None, attrs, 0, [&, priv](uint32_t id) {
+                          return client_.create_binary(id, value, creation_policy(ObjectClass::Data, priv));
+                        }});
 }
 
 }  // namespace sx::token

@@ -27,6 +27,11 @@ std::set<ObjectClass> views_of(ObjectClass main, se05x::ObjectKind k) {
 }  // namespace
 
 Status Token::commit(Metadata next) {
+  // A chip-PIN token's slots accept writes only inside a session (docs/chip-pin.md §2):
+  // say so before anything is written rather than after a 6986.
+  const bool chip = (next.token.flags & tokflag::kChipPin) != 0;
+  if (chip && !logged_in()) return make_error(Errc::NotLoggedIn, "chip-PIN token: changes need a login");
+  store_.set_creation_policy(chip ? chip_policy(ObjectClass::Data, false, true) : Bytes{});
   auto st = store_.commit(next);
   if (!st.ok()) need_rescan_ = true;
   return st;

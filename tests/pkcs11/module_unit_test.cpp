@@ -233,6 +233,21 @@ TEST(Config, VerifySignatures) {
   EXPECT_NE(bad.error().message.find("x.conf:1:"), std::string::npos);
 }
 
+TEST(Config, PinStorage) {
+  auto d = sx::p11::parse_config("", "d");
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->chip_pin);  // host PINs unless asked for
+  EXPECT_EQ(d->pin_max_attempts, 10u);
+  auto chip = sx::p11::parse_config("pin_storage = chip\nuser_pin_max_attempts = 5\n", "c");
+  ASSERT_TRUE(chip.ok());
+  EXPECT_TRUE(chip->chip_pin);
+  EXPECT_EQ(chip->pin_max_attempts, 5u);
+  EXPECT_FALSE(sx::p11::parse_config("pin_storage = host\n", "h")->chip_pin);
+  EXPECT_FALSE(sx::p11::parse_config("pin_storage = disk\n", "x.conf").ok());
+  EXPECT_FALSE(sx::p11::parse_config("user_pin_max_attempts = 0\n", "x.conf").ok());
+  EXPECT_FALSE(sx::p11::parse_config("user_pin_max_attempts = 256\n", "x.conf").ok());
+}
+
 TEST(Config, ErrorsNameTheLine) {
   struct Case {
     const char* text;

@@ -6,6 +6,8 @@ namespace sx::token {
 
 CK_RV rv_from_chip_error(const Error& e) {
   if (e.code == Errc::StatusWord && e.sw == se05x::sw::kCommandNotAllowed) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+  // The same 6986 through the user-session layer (device/user_session.h).
+  if (e.code == Errc::AccessDenied) return CKR_KEY_FUNCTION_NOT_PERMITTED;
   return CKR_DEVICE_ERROR;
 }
 
