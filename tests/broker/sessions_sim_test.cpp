@@ -154,7 +154,7 @@ class BrokerSessions : public ::testing::Test {
   size_t chip_creates() const {
     auto s = sim->stats();
     auto it = s.commands.find("CreateSession");
-    return it == s.commands.end() ? 0 : it->second.count;
+    return it == s.commands.end() ? 0 : static_cast<size_t>(it->second.count);
   }
 
   std::unique_ptr<sim::Simulator> sim;

@@ -131,9 +131,9 @@ TEST_F(ChipPinTest, ChangesNeedALogin) {
   CK_SESSION_HANDLE s = open();
   CK_OBJECT_CLASS cls = CKO_DATA;
   const std::string v = "x";
-  CK_BBOOL no = CK_FALSE;
-  std::vector<CK_ATTRIBUTE> t = {attr_of(CKA_CLASS, cls), attr_of(CKA_TOKEN, CK_BBOOL{CK_TRUE}),
-                                 attr_of(CKA_PRIVATE, no), attr_str(CKA_VALUE, v)};
+  CK_BBOOL no = CK_FALSE, yes = CK_TRUE;  // named: the template points at them
+  std::vector<CK_ATTRIBUTE> t = {attr_of(CKA_CLASS, cls), attr_of(CKA_TOKEN, yes), attr_of(CKA_PRIVATE, no),
+                                 attr_str(CKA_VALUE, v)};
   CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
   EXPECT_EQ(f->C_CreateObject(s, t.data(), static_cast<CK_ULONG>(t.size()), &h), CKR_USER_NOT_LOGGED_IN);
   EXPECT_EQ(f->C_CloseSession(s), CKR_OK);
@@ -217,9 +217,10 @@ TEST_F(ChipPinTest, RawClientWithoutSessionIsRefused) {
   auto [pub, priv] = generate_ec(session, "attack-key", Bytes{2});  // chip object kFirstObject
   CK_OBJECT_CLASS cls = CKO_DATA;
   const std::string secret = "the private data";
-  std::vector<CK_ATTRIBUTE> t = {attr_of(CKA_CLASS, cls), attr_of(CKA_TOKEN, CK_BBOOL{CK_TRUE}),
-                                 attr_of(CKA_PRIVATE, CK_BBOOL{CK_TRUE}), attr_str(CKA_VALUE, secret),
-                                 attr_str(CKA_LABEL, std::string("secret"))};
+  const std::string label = "secret";
+  CK_BBOOL yes = CK_TRUE;  // named: the template points at it
+  std::vector<CK_ATTRIBUTE> t = {attr_of(CKA_CLASS, cls), attr_of(CKA_TOKEN, yes), attr_of(CKA_PRIVATE, yes),
+                                 attr_str(CKA_VALUE, secret), attr_str(CKA_LABEL, label)};
   CK_OBJECT_HANDLE data = CK_INVALID_HANDLE;
   ASSERT_EQ(f->C_CreateObject(session, t.data(), static_cast<CK_ULONG>(t.size()), &data), CKR_OK);
   EXPECT_EQ(get(session, data, CKA_VALUE), Bytes(secret.begin(), secret.end()));
