@@ -28,9 +28,10 @@ struct TokenSettings {
   std::string lock_file = kDefaultLockPath;
   std::chrono::milliseconds lock_wait = kDefaultLockWait;
   uint32_t pin_iterations = token::kDefaultPinIterations;
-  // pin_storage: chip (docs/chip-pin.md): stack the user-session layer (2b) and make
-  // C_InitToken create chip-PIN tokens. Off: the stack of before, byte for byte.
-  bool chip_pin = false;
+  // pin_storage: chip (docs/chip-pin.md, the default): stack the user-session layer
+  // (2b) and make C_InitToken create chip-PIN tokens. Off (pin_storage: host, the
+  // legacy mode): the stack of before, byte for byte.
+  bool chip_pin = true;
   uint16_t pin_max_attempts = 10;  // user_pin_max_attempts, the UserIDs' maximum
 };
 

@@ -1,5 +1,7 @@
 #include "pkcs11/chip.h"
 
+#include <utility>
+
 #include "pkcs11/log.h"
 
 namespace sx::p11 {
@@ -16,21 +18,70 @@ device::TokenSettings token_settings(const Config& cfg) {
 }
 
 Chip::~Chip() {
+  forget_login();
   token_.reset();
   if (channel_) (void)channel_->close();
 }
 
 void Chip::reset() {
+  if (std::exchange(spare_reset_, false)) return;
   if (!token_ && !channel_) return;
   log_warn("SE05x link reset after a device error; reopening on next use");
+  // The re-open's SELECT ends the chip session (docs/se05x-protocol.md §4.9.6):
+  // keep what opens it again, so that a logged-in application (a Greengrass
+  // nucleus never logs in twice) stays logged in.
+  token::UserType who = token::UserType::User;
+  Bytes value;
+  if (token_ && token_->session_credentials(who, value)) {
+    forget_login();
+    kept_ = true;
+    kept_who_ = who;
+    kept_value_ = std::move(value);
+  }
   token_.reset();
   if (channel_) (void)channel_->close();
   channel_.reset();
 }
 
+void Chip::forget_login() {
+  secure_wipe(kept_value_);
+  kept_value_.clear();
+  kept_ = false;
+}
+
 void Chip::abandon() {
+  // The child has no login of its own (it must C_Initialize and log in again).
+  forget_login();
   (void)token_.release();
   (void)channel_.release();
+}
+
+CK_RV Chip::relogin_kept() {
+  if (!kept_) return CKR_OK;
+  auto r = token_->relogin(kept_who_, kept_value_);
+  if (r && *r == token::PinResult::Ok) {
+    forget_login();
+    log_info("chip session re-opened after the link was reopened (still logged in)");
+    return CKR_OK;
+  }
+  if (!r) {
+    switch (r.error().code) {
+      // The link failed again: that says nothing about the PIN; try with the next call.
+      case Errc::Io: case Errc::Nack: case Errc::Timeout: case Errc::Protocol:
+      case Errc::LinkReset: case Errc::Closed: case Errc::PowerCut: case Errc::Malformed:
+        log_warn("re-login after the reopen failed on the link: " + r.error().to_string());
+        return CKR_DEVICE_ERROR;
+      default:
+        break;
+    }
+  }
+  // The chip refused (PIN changed or locked by another process, no session slot...):
+  // the application's login is over, as after C_Logout; it must log in again.
+  log_warn(std::string("the chip refused the re-login after the link was reopened (") +
+           (r ? "PIN no longer accepted" : r.error().to_string()) + "); logged out");
+  forget_login();
+  if (on_login_lost_) on_login_lost_();
+  return CKR_OK;
 }
 
 CK_RV Chip::ensure() {
@@ -56,6 +107,12 @@ CK_RV Chip::ensure() {
   if (auto uid = device::read_unique_id(token_->client()); uid) f.serial = device::serial_of_unique_id(*uid);
   else log_warn("unique ID (0x7FFF0206) not readable; token serial left blank");
   facts_ = f;
+  if (CK_RV rv = relogin_kept(); rv != CKR_OK) {
+    token_.reset();
+    if (channel_) (void)channel_->close();
+    channel_.reset();
+    return rv;
+  }
   if (failing_) log_info("SE05x at '" + conn + "' reachable again");
   failing_ = false;
   log_info("opened SE05x at '" + conn + "' (" + channel_->describe() + "), applet " +
@@ -93,6 +150,14 @@ CK_RV rv_from_error(const Error& e, const char* what, CK_RV invalid) {
     case Errc::PinLocked:
       rv = CKR_PIN_LOCKED;
       break;
+    case Errc::Busy:
+      // The chip opens one session per authentication object and two in all
+      // (docs/se05x-protocol.md §4.9.6): another process on a direct link holds
+      // this PIN's session. One line, saying what to do (docs/install.md).
+      log_error(std::string(what) + ": the SE05x opens no session for this PIN: another process is logged in " +
+                "with it on a direct link (the chip allows one session per PIN, two in all); run the broker " +
+                "se05xd and point every process at it (docs/install.md, \"Several processes\")");
+      return CKR_DEVICE_ERROR;
     default:
       break;
   }

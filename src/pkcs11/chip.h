@@ -5,6 +5,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,7 +34,10 @@ class Chip {
 
   // Opens the link and the token when not open yet. CKR_OK, or
   // CKR_DEVICE_ERROR with one log line naming the connection (logged once
-  // per failure streak, not on every call).
+  // per failure streak, not on every call). After a reset() that ended a chip
+  // session, logs in again with the kept value (docs/pkcs11-module.md §5a, "After
+  // a device error"); when the chip refuses that, the login is gone: on_login_lost
+  // runs and the call goes on in the public state (CKR_OK).
   CK_RV ensure();
   bool open() const { return token_ != nullptr; }
   token::Token& token() { return *token_; }
@@ -42,8 +46,18 @@ class Chip {
   // After a device error: close the token and the link so that the next call
   // reopens both (a restarted broker/simulator or a reset chip needs a fresh
   // SELECT and a fresh view of the objects). Handles stay valid: they name
-  // chip IDs, which do not change.
+  // chip IDs, which do not change. A chip-PIN login survives it: the session's
+  // UserID value is kept in RAM for ensure() (never the PIN itself).
   void reset();
+  // The module's login ended (C_Logout, last session closed): no re-login with a
+  // value kept by reset(); the value is wiped.
+  void forget_login();
+  // Called (chip mutex held) when a kept login could not be re-established.
+  void on_login_lost(std::function<void()> f) { on_login_lost_ = std::move(f); }
+
+  // The next reset() is skipped once: a CKR_DEVICE_ERROR that is a chip answer
+  // on a healthy link (no session slot free, Errc::Busy) needs no reopen.
+  void spare_next_reset() { spare_reset_ = true; }
 
   // In a forked child: the link belongs to the parent; forget it without
   // sending anything on it (the objects are leaked deliberately).
@@ -53,8 +67,19 @@ class Chip {
   Config cfg_;
   std::unique_ptr<link::ApduChannel> channel_;
   std::unique_ptr<token::Token> token_;
+  // ensure() after the token is open: the re-login of a kept session. CKR_OK
+  // (also when the chip refused it: the login is dropped) or CKR_DEVICE_ERROR
+  // when the link failed again (the value stays kept for the next try).
+  CK_RV relogin_kept();
+
   ChipFacts facts_;
   bool failing_ = false;
+  bool spare_reset_ = false;
+  // A chip session ended by reset(): its owner and UserID value; wiped once used.
+  bool kept_ = false;
+  token::UserType kept_who_ = token::UserType::User;
+  Bytes kept_value_;
+  std::function<void()> on_login_lost_;
 };
 
 // Maps a token-layer error to a CK_RV: link/chip failures CKR_DEVICE_ERROR,

@@ -32,9 +32,10 @@ struct Config {
   // How long one metadata version read vouches for freshness (freshness_ms,
   // docs/pkcs11-module.md section 9a): one connect's finds share one read.
   uint32_t freshness_ms = 250;
-  // pin_storage = chip: C_InitToken makes chip-PIN tokens and the module stacks the
-  // user-session layer (docs/chip-pin.md); host (default): PBKDF2 verifiers in the metadata.
-  bool chip_pin = false;
+  // pin_storage = chip (default): C_InitToken makes chip-PIN tokens and the module
+  // stacks the user-session layer (docs/chip-pin.md); host: the legacy PBKDF2
+  // verifiers in the metadata, for tokens made by older releases until upgraded.
+  bool chip_pin = true;
   // user_pin_max_attempts: the chip UserIDs' maximum (user and SO), 1..255.
   uint32_t pin_max_attempts = 10;
   std::string source;  // file the values came from (for log lines); empty = built-in defaults

@@ -34,7 +34,8 @@ CK_RV with_module(const char* fn, F&& f) noexcept {
     if (c.m == nullptr) return CKR_CRYPTOKI_NOT_INITIALIZED;
     const CK_RV rv = f(*c.m);
     if (rv == CKR_DEVICE_ERROR) {
-      // The link or the chip misbehaved: start over with the next call.
+      // The link or the chip misbehaved: start over with the next call (unless
+      // the body said the chip answered on a healthy link: Chip::spare_next_reset).
       std::lock_guard<std::mutex> lk(c.m->chip_mu);
       c.m->chip.reset();
     }

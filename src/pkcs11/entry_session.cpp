@@ -1,5 +1,6 @@
 // Sessions, login and PINs. Login state is token-wide (all sessions of the
 // process); it ends with C_Logout or when the last session closes.
+#include <mutex>
 #include <string>
 
 #include "pkcs11/entry_run.h"
@@ -43,6 +44,13 @@ CK_RV rv_from_pin(PinResult r) {
   }
 }
 
+// chip_mu held. rv_from_error, and a chip without a free session slot
+// (Errc::Busy) keeps its link: the chip answered, nothing needs a reopen.
+CK_RV chip_error(Module& m, const sx::Error& e, const char* fn, CK_RV invalid = CKR_ATTRIBUTE_VALUE_INVALID) {
+  if (e.code == sx::Errc::Busy) m.chip.spare_next_reset();
+  return rv_from_error(e, fn, invalid);
+}
+
 // chip_mu held: the token, opened and fresh.
 CK_RV fresh_token(Module& m, const char* fn) {
   CK_RV rv = m.chip.ensure();
@@ -64,7 +72,7 @@ CK_RV check(Module& m, UserType who, const std::string& pin, const char* fn) {
 // it opens is the login.
 CK_RV chip_login(Module& m, UserType who, const std::string& pin, const char* fn) {
   auto r = m.chip.token().login(who, pin);
-  if (!r) return rv_from_error(r.error(), fn);
+  if (!r) return chip_error(m, r.error(), fn);
   if (*r != PinResult::Ok)
     log_info(std::string(fn) + ": the chip rejected the " + (who == UserType::So ? "SO" : "user") + " PIN" +
              (*r == PinResult::Locked ? " (locked)" : ""));
@@ -72,8 +80,20 @@ CK_RV chip_login(Module& m, UserType who, const std::string& pin, const char* fn
 }
 
 // The token's login ends with the module's (C_Logout, the last session closed).
+// chip_mu held (C_Logout's row).
+void end_chip_login_locked(Module& m) {
+  if (m.sessions.login() != LoginState::Public) return;
+  m.chip.forget_login();  // a session kept over a device error is not re-opened either
+  if (m.chip.open()) (void)m.chip.token().logout();
+}
+
+// C_CloseSession / C_CloseAllSessions take no module mutex (they never wait on
+// a session's chip work); only when they end the login do they wait for chip_mu,
+// to close the chip session (the Token is not thread-safe).
 void end_chip_login(Module& m) {
-  if (m.sessions.login() == LoginState::Public && m.chip.open()) (void)m.chip.token().logout();
+  if (m.sessions.login() != LoginState::Public) return;
+  std::lock_guard<std::mutex> lk(m.chip_mu);
+  end_chip_login_locked(m);
 }
 
 // A chip-PIN token already initialised: the SO PIN is checked by opening the SO
@@ -178,7 +198,7 @@ SX_P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, C
 SX_P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession) {
   return run<Entry::C_Logout>(hSession, [&](Module& m, Session&) -> CK_RV {
     m.sessions.set_login(LoginState::Public);
-    end_chip_login(m);
+    end_chip_login_locked(m);
     return CKR_OK;
   });
 }
@@ -200,7 +220,7 @@ SX_P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULON
     if (label.empty()) label = m.cfg.token_label;
     if (!tok.info().initialized && m.cfg.chip_pin) {
       if (CK_RV rv = new_pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
-      if (auto st = tok.init_chip_token(label, pin); !st) return rv_from_error(st.error(), "C_InitToken", CKR_PIN_INVALID);
+      if (auto st = tok.init_chip_token(label, pin); !st) return chip_error(m, st.error(), "C_InitToken", CKR_PIN_INVALID);
       log_info("token initialised (chip-PIN token: SO UserID created)");
       return CKR_OK;
     }
@@ -250,7 +270,7 @@ SX_P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin
     if (old_pin.empty()) return CKR_PIN_INCORRECT;
     if (m.chip.token().chip_pin()) {
       auto r = m.chip.token().change_chip_pin(who, old_pin, new_pin);
-      if (!r) return rv_from_error(r.error(), "C_SetPIN", CKR_PIN_INVALID);
+      if (!r) return chip_error(m, r.error(), "C_SetPIN", CKR_PIN_INVALID);
       return rv_from_pin(*r);
     }
     if (CK_RV rv = check(m, who, old_pin, "C_SetPIN"); rv != CKR_OK) return rv;

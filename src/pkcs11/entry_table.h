@@ -62,13 +62,13 @@ inline constexpr Login None = kNoLogin, Any = kLoggedIn, So = kSoLoggedIn, Write
   X(C_InitPIN,             Ses,  AuthChip, So)                                                 \
   X(C_SetPIN,              Ses,  AuthChip, None)   /* the PIN of whoever is logged in */       \
   X(C_OpenSession,         Mod,  Chip,     None)                                               \
-  X(C_CloseSession,        Mod,  Free,     None)   /* never waits on the session */       \
+  X(C_CloseSession,        Mod,  Free,     None)   /* chip_mu only to end the login */    \
   X(C_CloseAllSessions,    Mod,  Free,     None)                                               \
   X(C_GetSessionInfo,      Ses,  Free,     None)                                               \
   X(C_GetOperationState,   Mod,  Free,     None)                                               \
   X(C_SetOperationState,   Mod,  Free,     None)                                               \
   X(C_Login,               Ses,  AuthChip, None)   /* login-state answers after arguments */   \
-  X(C_Logout,              Ses,  Auth,     Any)                                                \
+  X(C_Logout,              Ses,  AuthChip, Any)    /* closes the chip session */               \
   X(C_CreateObject,        Ses,  Chip,     Write | Private)                                    \
   X(C_CopyObject,          Mod,  Free,     None)                                               \
   X(C_DestroyObject,       Ses,  Chip,     Write)                                              \

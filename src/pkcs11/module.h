@@ -57,7 +57,11 @@ class ObjectCache {
 
 class Module {
  public:
-  explicit Module(const Config& c) : cfg(c), pid(::getpid()), chip(c) {}
+  explicit Module(const Config& c) : cfg(c), pid(::getpid()), chip(c) {
+    // A chip session the module could not re-open after a device error: the
+    // application is logged out (chip_mu held; the table mutex comes after it).
+    chip.on_login_lost([this] { sessions.set_login(LoginState::Public); });
+  }
 
   const Config cfg;
   const pid_t pid;

@@ -271,3 +271,32 @@ TokenInfo Token::info() const {
 }
 
 }  // namespace sx::token
+
+namespace sx::token {
+
+bool Token::session_credentials(UserType& who, Bytes& value) const {
+  if (!logged_in() || session_value_.empty()) return false;
+  who = opt_.session->auth_id() == ids::kSoUserId ? UserType::So : UserType::User;
+  value = session_value_;
+  return true;
+}
+
+// The same steps as login() after the value is derived: the module's re-open
+// has no PIN, only the value the chip accepted before (never written anywhere).
+Result<PinResult> Token::relogin(UserType who, ByteView value) {
+  if (!opt_.session) return make_error(Errc::Unsupported, "re-login: the user-session layer is not stacked");
+  if (opt_.session->logged_in()) return make_error(Errc::InvalidArgument, "already logged in");
+  SX_ASSIGN(auto lock, take_lock());
+  SX_ASSIGN(PinResult r, session_login(who, value));
+  if (r != PinResult::Ok) return r;
+  // Listed while public: private data and leftovers need the session (see login()).
+  chip_.clear();
+  need_rescan_ = true;
+  if (auto st = sync_locked(); !st) {
+    (void)logout();
+    return st.take_error();
+  }
+  return r;
+}
+
+}  // namespace sx::token

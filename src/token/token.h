@@ -153,6 +153,13 @@ class Token {
   Result<PinResult> login(UserType who, std::string_view pin);
   // Closes the chip session (C_Logout); nothing when not logged in.
   Status logout();
+  // Who holds the chip session and its UserID value (a copy: the caller wipes it),
+  // so that the module can log in again after it re-opened the link
+  // (docs/pkcs11-module.md §5a, "After a device error"). False when not logged in.
+  bool session_credentials(UserType& who, Bytes& value) const;
+  // login() with a value session_credentials() gave on the same chip: opens the
+  // session again and lists again, like login().
+  Result<PinResult> relogin(UserType who, ByteView value);
   // C_InitPIN in the SO session: writes the user UserID (created, or rewritten,
   // which resets its counter: the SO's unlock) and sets kUserPinSet.
   Status init_chip_user_pin(std::string_view pin);

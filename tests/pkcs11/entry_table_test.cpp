@@ -55,13 +55,13 @@ TEST(EntryTable, OnlyLifecycleCallsRunWithoutTheModule) {
 }
 
 // auth_mu serialises exactly the calls that read and change the login state
-// or a PIN; all of them also need the chip except C_Logout.
+// or a PIN; all of them also need the chip (C_Logout closes the chip session).
 TEST(EntryTable, AuthLockIsForLoginAndPinCalls) {
   std::set<std::string> auth;
   for (const auto& r : kEntryRules)
     if (r.lock == Lock::kAuth || r.lock == Lock::kAuthChip) auth.insert(r.name);
   EXPECT_EQ(auth, (std::set<std::string>{"C_InitToken", "C_InitPIN", "C_SetPIN", "C_Login", "C_Logout"}));
-  EXPECT_EQ(rule(Entry::C_Logout).lock, Lock::kAuth);
+  EXPECT_EQ(rule(Entry::C_Logout).lock, Lock::kAuthChip);
 }
 
 // A login gate needs a session to be logged in to; an object rule needs the

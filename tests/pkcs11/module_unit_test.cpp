@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include "device/token_open.h"
 #include "pkcs11/config.h"
 #include "pkcs11/p11_fixture.h"
 
@@ -236,7 +237,9 @@ TEST(Config, VerifySignatures) {
 TEST(Config, PinStorage) {
   auto d = sx::p11::parse_config("", "d");
   ASSERT_TRUE(d.ok());
-  EXPECT_FALSE(d->chip_pin);  // host PINs unless asked for
+  EXPECT_TRUE(d->chip_pin);  // the chip enforces the PIN unless the legacy host mode is asked for
+  EXPECT_TRUE(sx::p11::default_config().chip_pin);
+  EXPECT_TRUE(sx::device::TokenSettings{}.chip_pin);
   EXPECT_EQ(d->pin_max_attempts, 10u);
   auto chip = sx::p11::parse_config("pin_storage = chip\nuser_pin_max_attempts = 5\n", "c");
   ASSERT_TRUE(chip.ok());
