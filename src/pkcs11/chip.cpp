@@ -19,6 +19,9 @@ device::TokenSettings token_settings(const Config& cfg) {
 
 Chip::~Chip() {
   forget_login();
+  // C_Finalize ends the login: close the chip session rather than leave it to the
+  // next SELECT (on a direct link another process's login would meet it: Busy).
+  if (token_ && token_->logged_in()) (void)token_->logout();
   token_.reset();
   if (channel_) (void)channel_->close();
 }
@@ -37,6 +40,10 @@ void Chip::reset() {
     kept_ = true;
     kept_who_ = who;
     kept_value_ = std::move(value);
+  } else if (token_ && token_->chip_pin() && on_login_lost_) {
+    // The session layer already gave the session up (a re-login the chip refused):
+    // nothing to re-open; whoever believed to be logged in is not.
+    on_login_lost_();
   }
   token_.reset();
   if (channel_) (void)channel_->close();
@@ -77,8 +84,10 @@ CK_RV Chip::relogin_kept() {
   }
   // The chip refused (PIN changed or locked by another process, no session slot...):
   // the application's login is over, as after C_Logout; it must log in again.
-  log_warn(std::string("the chip refused the re-login after the link was reopened (") +
-           (r ? "PIN no longer accepted" : r.error().to_string()) + "); logged out");
+  std::string why = r ? "PIN no longer accepted" : r.error().to_string();
+  if (!r && r.error().code == Errc::Busy)
+    why = "another process holds this PIN's session; share the chip through se05xd";
+  log_warn("the chip refused the re-login after the link was reopened (" + why + "); logged out");
   forget_login();
   if (on_login_lost_) on_login_lost_();
   return CKR_OK;

@@ -220,7 +220,8 @@ SX_P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULON
     if (label.empty()) label = m.cfg.token_label;
     if (!tok.info().initialized && m.cfg.chip_pin) {
       if (CK_RV rv = new_pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
-      if (auto st = tok.init_chip_token(label, pin); !st) return chip_error(m, st.error(), "C_InitToken", CKR_PIN_INVALID);
+      if (auto st = tok.init_chip_token(label, pin); !st)
+        return chip_error(m, st.error(), "C_InitToken", CKR_PIN_INVALID);
       log_info("token initialised (chip-PIN token: SO UserID created)");
       return CKR_OK;
     }

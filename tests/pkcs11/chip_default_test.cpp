@@ -92,6 +92,13 @@ TEST_F(ChipDefaultTest, HostModeStaysAvailableAsTheLegacyMode) {
                                         "\npin_iterations = 1000\nlog_level = warn\npin_storage = host\n");
   const CK_OBJECT_HANDLE key = provision_and_key();
   EXPECT_EQ(try_sign(key), CKR_OK);
+  // The host counts wrong PINs in the metadata (docs/pkcs11-module.md §5).
+  ASSERT_EQ(f->C_Logout(session), CKR_OK);
+  EXPECT_EQ(f->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>("9999")), 4),
+            CKR_PIN_INCORRECT);
+  EXPECT_NE(token_info().flags & CKF_USER_PIN_COUNT_LOW, 0u);
+  login(session);
+  EXPECT_EQ(token_info().flags & CKF_USER_PIN_COUNT_LOW, 0u);
   ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
   // Host PINs: the chip knows nothing of them (why chip is the default).
   EXPECT_EQ(raw_sign_sw(sim->endpoints()[0], kDefFirstKey), 0x9000);
@@ -240,9 +247,13 @@ TEST_F(ChipDefaultTest, SecondProcessOnADirectLinkIsRefusedNamingTheBroker) {
   // The refusal left our session alone (the other process did not reset its link).
   EXPECT_EQ(try_sign(key), CKR_OK);
   EXPECT_EQ(state(), static_cast<CK_STATE>(CKS_RW_USER_FUNCTIONS));
-  // Once we log out, the other process gets the session.
+  // Once we log out, the other process gets the session, and we are the refused one.
   ASSERT_EQ(f->C_Logout(session), CKR_OK);
   EXPECT_EQ(other.login(), 'k') << read_text(log);
+  EXPECT_EQ(f->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(kUserPin)),
+                       static_cast<CK_ULONG>(std::strlen(kUserPin))),
+            CKR_DEVICE_ERROR);
+  EXPECT_EQ(state(), static_cast<CK_STATE>(CKS_RW_PUBLIC_SESSION));
 }
 
 }  // namespace

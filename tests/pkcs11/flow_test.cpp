@@ -135,7 +135,10 @@ TEST_F(FlowTest, GreengrassIdentity) {
   EXPECT_TRUE(verify_p256(point, digest, sign(s, keys[0], CKM_ECDSA, digest)));
 }
 
+// Parent and child logged in at once: through se05xd (a direct link holds one
+// logged-in process per PIN, docs/install.md §3.7).
 TEST_F(FlowTest, ForkedChildInitialisesAndSeesObjects) {
+  use_broker();
   init();
   provision();
   CK_SESSION_HANDLE s = open();

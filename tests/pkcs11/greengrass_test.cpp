@@ -213,7 +213,9 @@ TEST_F(Greengrass, WarmConnectIsSignaturePlusOneVersionRead) {
 
 // The freshness window never hides another process's change from a new
 // session: C_OpenSession expires it, so the first find reads the version.
+// Both processes logged in at once: through se05xd (docs/install.md §3.7).
 TEST_F(Greengrass, NewSessionSeesAnotherProcesssObjectAtOnce) {
+  use_broker();
   init();
   provision("greengrass");
   CK_SESSION_HANDLE pooled = open();

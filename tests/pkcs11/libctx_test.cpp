@@ -56,7 +56,7 @@ using LibctxTest = P11Test;
 
 TEST_F(LibctxTest, NoOpenSslCallLandsOnTheDefaultContext) {
   init();
-  provision();  // C_InitToken / C_InitPIN: PIN verifiers (PBKDF2, random salt)
+  provision();  // C_InitToken / C_InitPIN: the chip's UserID values (SHA-256)
   CK_SLOT_INFO si{};
   ASSERT_EQ(f->C_GetSlotInfo(0, &si), CKR_OK);  // the chip scan parses the factory certificates
   CK_SESSION_HANDLE s = open();
@@ -78,6 +78,19 @@ TEST_F(LibctxTest, NoOpenSslCallLandsOnTheDefaultContext) {
   ASSERT_EQ(f->C_DigestInit(s, &sha), CKR_OK);
   ASSERT_EQ(f->C_Digest(s, const_cast<CK_BYTE*>(data.data()), static_cast<CK_ULONG>(data.size()), digest, &dlen),
             CKR_OK);
+  EXPECT_EQ(g_default_context_lookups.load(), 0) << "last operation id " << g_last_operation.load();
+}
+
+// The legacy host-PIN mode: PIN verifiers (PBKDF2, random salt) at init and login.
+TEST_F(LibctxTest, HostPinVerifiersStayOffTheDefaultContext) {
+  use_config(dir->file("p11.conf"), "lock_file = " + dir->file("p11.lock") +
+                                        "\npin_iterations = 1000\nlog_level = warn\npin_storage = host\n");
+  init();
+  provision();
+  CK_SESSION_HANDLE s = open();
+  login(s);
+  ASSERT_EQ(f->C_Logout(s), CKR_OK);
+  EXPECT_EQ(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) "9999", 4), CKR_PIN_INCORRECT);
   EXPECT_EQ(g_default_context_lookups.load(), 0) << "last operation id " << g_last_operation.load();
 }
 

@@ -56,8 +56,24 @@ void P11Test::SetUp() {
 
 void P11Test::TearDown() {
   if (f != nullptr) (void)f->C_Finalize(nullptr);
+  broker.reset();
   sim.reset();
   dir.reset();
+}
+
+void P11Test::use_broker() {
+#ifdef SX_BROKER_BINARY
+  const std::string sock = dir->file("se05xd.sock");
+  std::ofstream(dir->file("se05xd.conf")) << "{ \"connection\": \"" << sim->endpoints()[0] << "\", \"socket\": \""
+                                          << sock << "\" }\n";
+  broker = std::make_unique<sx::testing::SimProcess>(
+      sx::test::binary_path("SX_TEST_BROKER", SX_BROKER_BINARY),
+      std::vector<std::string>{"--foreground", "--config", dir->file("se05xd.conf"), "--log-level", "warning"});
+  ASSERT_TRUE(broker->start()) << "se05xd did not start";
+  setenv("SE05X_PORT", ("unix:" + sock).c_str(), 1);
+#else
+  GTEST_SKIP() << "built without se05xd";
+#endif
 }
 
 void P11Test::init() { ASSERT_EQ(f->C_Initialize(nullptr), CKR_OK); }

@@ -52,6 +52,13 @@ class P11Test : public ::testing::Test {
   CK_FUNCTION_LIST* f = nullptr;
   std::unique_ptr<sx::testing::TempDir> dir;
   std::unique_ptr<sx::testing::SimProcess> sim;
+  std::unique_ptr<sx::testing::SimProcess> broker;
+
+  // se05xd in front of the simulator; SE05X_PORT becomes its socket. Tests with
+  // several processes logged in at once need it: the chip holds one session per
+  // PIN and a SELECT ends them all, the broker shares them (docs/chip-pin.md §4,
+  // docs/install.md §3.7). Before init().
+  void use_broker();
 
   void init();  // C_Initialize(NULL) must succeed
   CK_SESSION_HANDLE open(bool rw = true);

@@ -127,9 +127,12 @@ TEST_F(Threads, MixedCallsWhileSigning) {
 }
 
 // Several processes (Greengrass's JVM, the CLI, other components) on one
-// chip at once, each with its own module instance and link: the lock file and
-// the simulator's connection handling keep every signature intact.
+// chip at once, each with its own module instance and link, all logged in with
+// the same PIN: through se05xd, which shares the chip's one session per PIN
+// (docs/chip-pin.md §4; a direct link holds one logged-in process,
+// ChipDefaultTest.SecondProcessOnADirectLinkIsRefusedNamingTheBroker).
 TEST_F(Threads, ConcurrentProcesses) {
+  use_broker();
   init();
   provision();
   CK_SESSION_HANDLE s = open();
