@@ -124,8 +124,11 @@ Bytes Chip::transceive_from(const link::JrcpPeer& peer, ByteView capdu) {
     // failed exchange without inventing a status word the chip never sent.
     return {};
   }
+  // A session-wrapped command is traced by its inner header: the wrapper's
+  // 80050000 would hide whether it reads or writes.
+  const ByteView shown = inner_command(capdu);
   if (log_apdus_)
-    log(LogLevel::Debug, peer.name + ": " + to_hex(capdu.first(std::min<size_t>(4, capdu.size()))) + " -> SW " +
+    log(LogLevel::Debug, peer.name + ": " + to_hex(shown.first(std::min<size_t>(4, shown.size()))) + " -> SW " +
                              to_hex(ByteView(*r).last(std::min<size_t>(2, r->size()))) +
                              (apdu_context_ ? apdu_context_(peer) : std::string()));
   return std::move(*r);

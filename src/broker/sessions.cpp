@@ -69,6 +69,11 @@ void put_sid(Bytes& capdu, size_t at, const SessionId& id) { std::copy(id.begin(
 
 }  // namespace
 
+ByteView inner_command(ByteView capdu) {
+  auto l = layout(capdu);
+  return l ? l->inner : capdu;
+}
+
 VirtualSessions::~VirtualSessions() {
   for (auto& [id, a] : auths_) OPENSSL_cleanse(a.verified.data(), a.verified.size());
 }

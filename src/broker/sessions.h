@@ -30,6 +30,10 @@ struct AuthSessionCount {
   size_t verified = 0;
 };
 
+// The command inside a session wrapper (80 05 00 00 ..), else `capdu` itself:
+// what the chip runs, for the APDU trace (log_apdus).
+ByteView inner_command(ByteView capdu);
+
 class VirtualSessions {
  public:
   // Sends one APDU to the chip (through the reset-recovery layer).
