@@ -159,7 +159,7 @@ Result<PinResult> Token::login(UserType who, std::string_view pin) {
   if (implicit_so_) (void)logout();
   if (opt_.session->logged_in()) return make_error(Errc::InvalidArgument, "already logged in");
   // Upgraded from host PINs, the user's first login since (docs/chip-pin.md §5).
-  if (who == UserType::User && store_.metadata().token.user_pin.set()) return upgrade_at_user_login(pin);
+  if (who == UserType::User && chip_pin() && store_.metadata().token.user_pin.set()) return upgrade_at_user_login(pin);
   SX_ASSIGN(Bytes v, chip_pin_value(pin));
   WipeBytes w{v};
   SX_ASSIGN(auto lock, take_lock());

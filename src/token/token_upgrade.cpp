@@ -126,9 +126,12 @@ Result<PinResult> Token::upgrade_at_so_login(std::string_view pin) {
   if (!r) return is_link_error(r.error()) ? Result<PinResult>(r.take_error()) : PinResult::Ok;
   if (*r != PinResult::Ok) return PinResult::Ok;
   if (auto st = upgrade_switch_locked(); !st) {
+    // Not switched: the old token, with the SO logged in as on a host-PIN token
+    // unless the link failed (then nothing is known).
     (void)opt_.session->logout();
     need_rescan_ = true;
-    return st.take_error();
+    if (is_link_error(st.error())) return st.take_error();
+    return PinResult::Ok;
   }
   implicit_so_ = true;
   // The new token is committed; what is left is finished by any later login too.
@@ -160,11 +163,18 @@ Status Token::upgrade_switch_locked() {
   }
   // 1. Intent (a host-PIN commit: no policy, no session needed).
   if (!copies.empty()) SX_TRY(commit(md));
-  // 2. The copies, with their policies.
+  // 2. The copies, with their policies. A refusal (chip full) is undone in the SO
+  // session, the only one that may delete them; a lost link leaves them to the
+  // first cleanup in a session.
+  std::vector<uint32_t> new_ids;
+  for (const auto& c : copies) new_ids.push_back(c.second);
   for (const auto& [old_id, new_id] : copies) {
     const ObjectRecord& rec = *md.find(old_id);
     const Bytes pol = chip_policy(rec.cls, (rec.flags & objflag::kPrivate) != 0, false);
-    SX_TRY(client_.create_binary(new_id, chip_.at(old_id).value, pol));
+    if (auto st = client_.create_binary(new_id, chip_.at(old_id).value, pol); !st) {
+      if (!is_link_error(st.error())) (void)undo_creation(md, new_ids);
+      return st;
+    }
   }
   // 3. The switch.
   for (const auto& [old_id, new_id] : copies) {

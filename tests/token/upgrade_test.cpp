@@ -17,7 +17,8 @@
 #include "token/store.h"
 #include "token_test_util.h"
 
-namespace sx::token {
+// Own namespace: the unity build puts this file beside power_cut_test.cpp.
+namespace sx::token::upgrade_test {
 namespace {
 
 using namespace test;
@@ -368,4 +369,4 @@ TEST(ChipRights, SignFalseIsMissingEvenInTheUsersSession) {
 }
 
 }  // namespace
-}  // namespace sx::token
+}  // namespace sx::token::upgrade_test
