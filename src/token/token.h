@@ -178,13 +178,14 @@ class Token {
   // or derive with, private data another session may read, module objects anybody
   // may rewrite or delete. On a host-PIN token that is every object; on a chip-PIN
   // token the keys made before its upgrade from host PINs, adopted and factory
-  // keys. Reads each object's attributes once (the chip never changes a policy;
-  // cached by chip ID). For `se05x info` / `se05x policy show`.
+  // keys. One ReadObjectAttributes per object the first time (the chip never
+  // changes a policy; cached by chip ID), under the chip lock it takes itself; no
+  // login needed. For `se05x info` / `se05x policy show` ("not PIN-protected by the chip").
   struct UnprotectedObject {
     uint32_t chip_id = 0;
     ObjectClass cls = ObjectClass::Data;  // the main view (PrivateKey for pairs)
     std::string label;
-    std::string why;  // e.g. "any session may sign"
+    std::string why;  // English, e.g. "any session or none may sign with it"
   };
   Result<std::vector<UnprotectedObject>> unprotected_objects();
 
@@ -286,10 +287,6 @@ class Token {
   Status check_own_user_id(uint32_t id, ByteView want_policy);
   // The policy of the SO's / the user's UserID (docs/chip-pin.md §1).
   static Bytes user_id_policy(UserType who);
-  std::map<uint32_t, std::string> unprotected_cache_;  // chip ID -> why ("" = protected)
-  // The SO session an upgrade left open from check_pin() (its caller may be a
-  // C_InitToken that never logs out): the next login() closes it first.
-  bool implicit_so_ = false;
 
   device::ChipLockChannel chan_;
   se05x::Client client_;
@@ -304,6 +301,10 @@ class Token {
   bool checked_ = false;  // checked_at_ is valid
   std::chrono::steady_clock::time_point checked_at_;
   Bytes unique_id_;  // the chip's (0x7FFF0206), read once for chip_pin_value()
+  std::map<uint32_t, std::string> unprotected_cache_;  // chip ID -> why ("" = protected)
+  // The SO session an upgrade left open from check_pin() (its caller may be a
+  // C_InitToken that never logs out): the next login() closes it first.
+  bool implicit_so_ = false;
   struct PinCounters {
     uint16_t user = 0, so = 0, user_max = 0, so_max = 0;
     bool read = false;
