@@ -58,11 +58,12 @@ void private_key(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {
   m[CKA_NEVER_EXTRACTABLE] = ck_bool(born_inside);
   m[CKA_ALWAYS_AUTHENTICATE] = ck_bool(false);
   m[CKA_WRAP_WITH_TRUSTED] = ck_bool(false);
-  m[CKA_SIGN] = ck_bool(true);
+  // As granted at creation (token::Object::sign...; FALSE is missing from the chip policy).
+  m[CKA_SIGN] = ck_bool(o.sign);
   m[CKA_SIGN_RECOVER] = ck_bool(false);
-  m[CKA_DECRYPT] = ck_bool(rsa);
+  m[CKA_DECRYPT] = ck_bool(rsa && o.decrypt);
   m[CKA_UNWRAP] = ck_bool(false);
-  m[CKA_DERIVE] = ck_bool(!rsa);
+  m[CKA_DERIVE] = ck_bool(!rsa && o.derive);
 }
 
 void public_key(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {

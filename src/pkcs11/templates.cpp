@@ -32,6 +32,10 @@ CK_RV new_object_attrs(const token::AttrMap& v, token::NewObject& out) {
   if (const Bytes* a = find(v, CKA_APPLICATION)) out.application = as_string(*a);
   if (const Bytes* o = find(v, CKA_OBJECT_ID)) out.object_id = *o;
   if (auto p = token::get_bool(v, CKA_PRIVATE)) out.is_private = *p;
+  // Private keys: a FALSE use is a missing right in the key's chip policy (docs/chip-pin.md §2).
+  if (auto b = token::get_bool(v, CKA_SIGN)) out.sign = *b;
+  if (auto b = token::get_bool(v, CKA_DECRYPT)) out.decrypt = *b;
+  if (auto b = token::get_bool(v, CKA_DERIVE)) out.derive = *b;
   return CKR_OK;
 }
 
@@ -76,6 +80,10 @@ CK_RV key_pair_request(CK_MECHANISM_TYPE mech, const token::AttrMap& pub, const 
   CK_RV rv = new_object_attrs(merged, attrs);
   if (rv != CKR_OK) return rv;
   attrs.is_private = token::get_bool(priv, CKA_PRIVATE).value_or(true);
+  // The uses are the private key's (the public template's CKA_DERIVE is its own).
+  attrs.sign = token::get_bool(priv, CKA_SIGN);
+  attrs.decrypt = token::get_bool(priv, CKA_DECRYPT);
+  attrs.derive = token::get_bool(priv, CKA_DERIVE);
   return CKR_OK;
 }
 

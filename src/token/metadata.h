@@ -43,7 +43,14 @@ inline constexpr uint32_t kModifiable = 1u << 1;    // CKA_MODIFIABLE
 inline constexpr uint32_t kAdopted = 1u << 2;       // chip object not created by this module
 inline constexpr uint32_t kPublicHidden = 1u << 3;  // public view of a key pair destroyed
 inline constexpr uint32_t kLocal = 1u << 4;         // key pair generated on the chip (CKA_LOCAL)
-inline constexpr uint32_t kKnown = kPrivate | kModifiable | kAdopted | kPublicHidden | kLocal;
+// A private key created with CKA_SIGN / CKA_DECRYPT / CKA_DERIVE = FALSE (the right
+// is missing from its chip policy, docs/chip-pin.md §2). Negative bits: records of
+// older versions, without them, keep every use.
+inline constexpr uint32_t kNoSign = 1u << 5;
+inline constexpr uint32_t kNoDecrypt = 1u << 6;
+inline constexpr uint32_t kNoDerive = 1u << 7;
+inline constexpr uint32_t kKnown = kPrivate | kModifiable | kAdopted | kPublicHidden | kLocal | kNoSign | kNoDecrypt |
+                                   kNoDerive;
 }  // namespace objflag
 
 // A field this version does not know, kept verbatim so an older writer does not
@@ -83,7 +90,11 @@ inline constexpr uint32_t kUserPinSet = 1u << 1;
 // The PINs live on the chip as UserID objects (docs/chip-pin.md §1): no verifier
 // and no failure counter in this record; the chip checks and counts.
 inline constexpr uint32_t kChipPin = 1u << 2;
-inline constexpr uint32_t kKnown = kInitialized | kUserPinSet | kChipPin;
+// Set by the upgrade from host PINs (docs/chip-pin.md §5) in the commit that makes the
+// token a chip-PIN token; cleared once the other slot, still holding the host-PIN
+// image without a policy, has been recreated with one.
+inline constexpr uint32_t kUpgradeSlots = 1u << 3;
+inline constexpr uint32_t kKnown = kInitialized | kUserPinSet | kChipPin | kUpgradeSlots;
 }  // namespace tokflag
 
 struct TokenRecord {

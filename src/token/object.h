@@ -29,6 +29,9 @@ struct Object {
   bool is_private = false;  // CKA_PRIVATE
   bool modifiable = true;   // CKA_MODIFIABLE
   bool local = false;       // key pair generated on the chip by this module (CKA_LOCAL)
+  // Private keys: the uses the module granted at creation (CKA_SIGN / CKA_DECRYPT /
+  // CKA_DERIVE). FALSE was also left out of the key's chip policy (docs/chip-pin.md §2).
+  bool sign = true, decrypt = true, derive = true;
 
   Bytes subject;          // certificate: from the DER; keys: from metadata
   Bytes issuer, serial;   // certificate only (serial = DER INTEGER)
@@ -52,6 +55,10 @@ struct NewObject {
   std::string application;  // data
   Bytes object_id;          // data
   std::optional<bool> is_private;  // default: true for private keys, false otherwise
+  // Private keys: CKA_SIGN / CKA_DECRYPT / CKA_DERIVE. Unset = granted. FALSE is a
+  // missing right in the chip policy of a chip-PIN token (docs/chip-pin.md §2), so
+  // not even the user's session can use the key that way.
+  std::optional<bool> sign, decrypt, derive;
 };
 
 struct AttributeUpdate {

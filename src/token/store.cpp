@@ -151,16 +151,16 @@ Status MetadataStore::check_pointer(bool repair) {
   if (state_ == StoreState::Loaded && !pointer_right && repair) {
     // A chip-PIN token's pointer refuses writes outside a session (docs/chip-pin.md §2):
     // left as it is, the next load (in a session) repairs it.
-    auto st = write_pointer({static_cast<uint8_t>(cur_slot_), gen_});
+    auto st = write_pointer({static_cast<uint8_t>(cur_slot_), gen_}, policy_for(md_));
     if (!st && st.error().code != Errc::AccessDenied) return st;
   }
   return {};
 }
 
-Status MetadataStore::write_pointer(const Pointer& p) {
+Status MetadataStore::write_pointer(const Pointer& p, const Bytes& policy) {
   const Bytes enc = encode_pointer(p);
   if (pointer_exists_) SX_TRY(c_.update_binary(ids_.pointer, enc));
-  else SX_TRY(c_.create_binary(ids_.pointer, enc, policy_));
+  else SX_TRY(c_.create_binary(ids_.pointer, enc, policy));
   pointer_exists_ = true;
   pointer_bytes_ = enc;
   return {};
@@ -178,7 +178,7 @@ Result<bool> MetadataStore::is_current() {
   return pointer_bytes_ && *pointer_bytes_ == *raw;
 }
 
-Status MetadataStore::commit(const Metadata& next) {
+Status MetadataStore::commit(const Metadata& next, CommitMode mode) {
   if (!loaded_) return make_error(Errc::Internal, "token store: commit without a current load");
   if (state_ == StoreState::Newer)
     return make_error(Errc::Unsupported, "token store: the metadata was written by a newer module version; not overwriting it");
@@ -191,19 +191,26 @@ Status MetadataStore::commit(const Metadata& next) {
   const uint32_t id = ids_.slot[target];
   loaded_ = false;  // until both writes are done the cached view may be stale
   Slot& s = slots_[target];
-  if (!s.exists || s.size < image.size()) {
+  const Bytes policy = mode.without_policy ? Bytes{} : policy_for(next);
+  if (mode.recreate && pointer_exists_) {
+    // Before the slot: a cut between leaves the older image and no pointer (repaired).
+    SX_TRY(c_.delete_object(ids_.pointer));
+    pointer_exists_ = false;
+    pointer_bytes_.reset();
+  }
+  if (mode.recreate || !s.exists || s.size < image.size()) {
     // Safe: the other slot still holds the current image.
     if (s.exists) SX_TRY(c_.delete_object(id));
     s = {};
     const size_t cap = slot_capacity(image.size());
     Bytes padded = image;
     padded.resize(cap, 0);
-    SX_TRY(c_.create_binary(id, padded, policy_));
+    SX_TRY(c_.create_binary(id, padded, policy));
     s = {true, cap};
   } else {
     SX_TRY(c_.update_binary(id, image));
   }
-  SX_TRY(write_pointer({static_cast<uint8_t>(target), new_gen}));
+  SX_TRY(write_pointer({static_cast<uint8_t>(target), new_gen}, policy));
   md_ = next;
   gen_ = new_gen;
   max_seen_gen_ = new_gen;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -41,13 +42,29 @@ class MetadataStore {
   Status load(bool repair_pointer);
   // One ReadObject of the pointer: true when nothing was committed since load/commit.
   Result<bool> is_current();
+  // How commit() treats the files it writes (the upgrade from host PINs,
+  // docs/chip-pin.md §5; every other commit uses the defaults).
+  struct CommitMode {
+    // The pointer and the target slot are deleted and created again, so that they
+    // get the policy of `next` (a policy is only given at creation). Safe as any
+    // commit: the other slot is not touched, a missing pointer is repaired by the
+    // next load.
+    bool recreate = false;
+    // A file this commit creates gets no policy whatever `next` is: a slot torn
+    // while being created must stay writable for the image in the other slot.
+    bool without_policy = false;
+  };
   // Writes `next` into the slot not holding the current image, then the pointer.
   // After an error the store must be load()ed again.
-  Status commit(const Metadata& next);
+  Status commit(const Metadata& next, CommitMode mode);
+  Status commit(const Metadata& next) { return commit(next, CommitMode{}); }
 
   // The policy the slots and the pointer get when commit() creates them (chip-PIN
   // tokens, docs/chip-pin.md §2); empty: the chip's default.
   void set_creation_policy(Bytes policy) { policy_ = std::move(policy); }
+  // The same per image: the policy for the metadata being written, or (a pointer
+  // repaired by load()) the metadata just loaded. Takes precedence when set.
+  void set_policy_rule(std::function<Bytes(const Metadata&)> rule) { rule_ = std::move(rule); }
 
   bool loaded() const { return loaded_; }
   StoreState state() const { return state_; }
@@ -78,7 +95,8 @@ class MetadataStore {
   Status check_pointer(bool repair);
   Result<std::optional<Bytes>> read_small(uint32_t id, size_t max, size_t* file_size);
   Result<Bytes> read_rest(uint32_t id, Bytes head, size_t total);
-  Status write_pointer(const Pointer& p);
+  Status write_pointer(const Pointer& p, const Bytes& policy);
+  Bytes policy_for(const Metadata& md) const { return rule_ ? rule_(md) : policy_; }
 
   se05x::Client& c_;
   StoreIds ids_;
@@ -93,6 +111,7 @@ class MetadataStore {
   std::optional<Bytes> pointer_bytes_;  // as last read or written
   std::string problem_;
   Bytes policy_;
+  std::function<Bytes(const Metadata&)> rule_;
 };
 
 }  // namespace sx::token

@@ -63,7 +63,13 @@ Token::Token(link::ApduChannel& ch, TokenOptions opt)
     : chan_(ch, device::LockSettings{opt.lock_path, opt.lock_wait}),
       client_(chan_),
       store_(client_),
-      opt_(std::move(opt)) {}
+      opt_(std::move(opt)) {
+  // A chip-PIN image's slots and pointer are created with the §2 policy, also when
+  // a load repairs a missing pointer (docs/chip-pin.md §5).
+  store_.set_policy_rule([](const Metadata& md) {
+    return (md.token.flags & tokflag::kChipPin) ? chip_policy(ObjectClass::Data, false, true) : Bytes{};
+  });
+}
 
 Result<std::unique_ptr<Token>> Token::open(link::ApduChannel& ch, TokenOptions opt) {
   std::unique_ptr<Token> t(new Token(ch, std::move(opt)));
@@ -193,6 +199,9 @@ void Token::merge() {
     base.id = rec ? rec->ckid : default_ckid(id);
     base.modifiable = rec ? (rec->flags & objflag::kModifiable) != 0 : true;
     base.local = rec && (rec->flags & objflag::kLocal) != 0;
+    base.sign = !(rec && (rec->flags & objflag::kNoSign));
+    base.decrypt = !(rec && (rec->flags & objflag::kNoDecrypt));
+    base.derive = !(rec && (rec->flags & objflag::kNoDerive));
     base.curve = co.curve;
     if (co.curve != se05x::Curve::None) {
       if (auto p = se05x::ec_params_for_curve(co.curve); p.ok()) base.ec_params = std::move(*p);

@@ -170,11 +170,39 @@ class Token {
   // last read is younger than `window`; info() reports them.
   Status read_pin_counters(std::chrono::steady_clock::duration window);
   // The policy a new object of this class gets on a chip-PIN token (§2); empty otherwise.
-  Bytes creation_policy(ObjectClass cls, bool is_private) const {
-    return chip_pin() ? chip_policy(cls, is_private, false) : Bytes{};
+  // `withheld`: se05x::policy rights left out of the user's entry (withheld_rights()).
+  Bytes creation_policy(ObjectClass cls, bool is_private, uint32_t withheld = 0) const {
+    return chip_pin() ? chip_policy(cls, is_private, false, withheld) : Bytes{};
   }
   // The §2 table: per class, or for the metadata slots and pointer (store_slot).
-  static Bytes chip_policy(ObjectClass cls, bool is_private, bool store_slot);
+  static Bytes chip_policy(ObjectClass cls, bool is_private, bool store_slot, uint32_t withheld = 0);
+  // The uses a new private key is denied by its attributes (CKA_SIGN / CKA_DECRYPT /
+  // CKA_DERIVE = FALSE) as se05x::policy rights (SIGN, DECRYPT, KA).
+  static uint32_t withheld_rights(const NewObject& a);
+
+  // Objects whose chip policy lets a session other than the user's (or no session
+  // at all) use them (token_upgrade.cpp): keys another session may sign, decrypt
+  // or derive with, private data another session may read, module objects anybody
+  // may rewrite or delete. On a host-PIN token that is every object; on a chip-PIN
+  // token the keys made before its upgrade from host PINs, adopted and factory
+  // keys. One ReadObjectAttributes per object the first time (the chip never
+  // changes a policy; cached by chip ID), under the chip lock it takes itself; no
+  // login needed. For `se05x info` / `se05x policy show` ("not PIN-protected by the chip").
+  struct UnprotectedObject {
+    uint32_t chip_id = 0;
+    ObjectClass cls = ObjectClass::Data;  // the main view (PrivateKey for pairs)
+    std::string label;
+    std::string why;  // English, e.g. "any session or none may sign with it"
+  };
+  Result<std::vector<UnprotectedObject>> unprotected_objects();
+
+  // Upgrade state of a token written with host PINs and opened with chip_pin set
+  // (docs/chip-pin.md §5): Host before the SO's first login, UserPending after it
+  // until the user's UserID exists (the user verifier is still in the metadata),
+  // Done for a chip-PIN token without leftovers, None for a host-PIN token opened
+  // without chip_pin (no upgrade is made).
+  enum class Upgrade { None, Host, UserPending, Done };
+  Upgrade upgrade_state() const;
 
   // For the crypto operations of upper layers; hold() around multi-APDU sequences.
   se05x::Client& client() { return client_; }
@@ -251,6 +279,21 @@ class Token {
   Result<Bytes> chip_pin_value(std::string_view pin);
   Status write_user_pin_locked(ByteView value);
   Result<PinResult> session_login(UserType who, ByteView value);
+  // The value proven again inside the open session of `who` (C_SetPIN's old PIN).
+  Result<PinResult> reverify(UserType who, ByteView value);
+  // The upgrade from host PINs (token_upgrade.cpp, docs/chip-pin.md §5).
+  // check_pin(So) of a host-PIN token with chip_pin set: after the verifier matched,
+  // makes it a chip-PIN token and ends logged in as the SO.
+  Result<PinResult> upgrade_at_so_login(std::string_view pin);
+  Status upgrade_switch_locked();
+  Status upgrade_finish_locked();
+  // login(User) while the user's verifier is still in the metadata.
+  Result<PinResult> upgrade_at_user_login(std::string_view pin);
+  // The UserID `id` exists: its policy must be the one this module writes (a UserID
+  // someone else made there first would hold a value they know).
+  Status check_own_user_id(uint32_t id, ByteView want_policy);
+  // The policy of the SO's / the user's UserID (docs/chip-pin.md §1).
+  static Bytes user_id_policy(UserType who);
 
   device::ChipLockChannel chan_;
   se05x::Client client_;
@@ -264,8 +307,11 @@ class Token {
   uint64_t epoch_ = 0;
   bool checked_ = false;  // checked_at_ is valid
   std::chrono::steady_clock::time_point checked_at_;
-  Bytes unique_id_;
-  Bytes session_value_;  // the logged-in UserID value (C_SetPIN's old-PIN check); wiped at logout  // the chip's (0x7FFF0206), read once for chip_pin_value()
+  Bytes unique_id_;  // the chip's (0x7FFF0206), read once for chip_pin_value()
+  std::map<uint32_t, std::string> unprotected_cache_;  // chip ID -> why ("" = protected)
+  // The SO session an upgrade left open from check_pin() (its caller may be a
+  // C_InitToken that never logs out): the next login() closes it first.
+  bool implicit_so_ = false;
   struct PinCounters {
     uint16_t user = 0, so = 0, user_max = 0, so_max = 0;
     bool read = false;

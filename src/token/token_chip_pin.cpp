@@ -1,8 +1,6 @@
 // Chip-PIN tokens (docs/chip-pin.md §1-§3): the PINs are UserID objects on the
 // chip, checked and counted by the chip inside a user session (layer 2b,
 // device/user_session.h). Nothing derived from a PIN is written to the metadata.
-#include <openssl/crypto.h>
-
 #include <string>
 #include <vector>
 
@@ -34,7 +32,7 @@ struct WipeBytes {
 
 }  // namespace
 
-Bytes Token::chip_policy(ObjectClass cls, bool is_private, bool store_slot) {
+Bytes Token::chip_policy(ObjectClass cls, bool is_private, bool store_slot, uint32_t withheld) {
   namespace pol = se05x::policy;
   constexpr uint32_t kRwd = pol::kAllowRead | pol::kAllowWrite | pol::kAllowDelete;
   std::vector<se05x::PolicyEntry> e;
@@ -43,8 +41,10 @@ Bytes Token::chip_policy(ObjectClass cls, bool is_private, bool store_slot) {
     e = {{ids::kUserUserId, kRwd, {}}, {ids::kSoUserId, kRwd, {}}, {0, pol::kAllowRead, {}}};
   } else if (cls == ObjectClass::PrivateKey) {
     // READ of a key pair gives its public half only: listing needs it, in every session.
-    const uint32_t use = pol::kAllowSign | pol::kAllowVerify | pol::kAllowKeyAgreement | pol::kAllowEncrypt |
-                         pol::kAllowDecrypt | pol::kAllowRead | pol::kAllowDelete;
+    // A use the key's attributes deny is missing even for the user's session.
+    const uint32_t use = (pol::kAllowSign | pol::kAllowVerify | pol::kAllowKeyAgreement | pol::kAllowEncrypt |
+                          pol::kAllowDecrypt | pol::kAllowRead | pol::kAllowDelete) &
+                         ~withheld;
     e = {{ids::kUserUserId, use, {}}, {ids::kSoUserId, pol::kAllowRead | pol::kAllowDelete, {}},
          {0, pol::kAllowRead, {}}};
   } else if (is_private) {
@@ -54,6 +54,26 @@ Bytes Token::chip_policy(ObjectClass cls, bool is_private, bool store_slot) {
     e = {{ids::kUserUserId, kRwd, {}}, {ids::kSoUserId, pol::kAllowRead | pol::kAllowDelete, {}},
          {0, pol::kAllowRead, {}}};
   }
+  return se05x::encode_policy(e);
+}
+
+uint32_t Token::withheld_rights(const NewObject& a) {
+  namespace pol = se05x::policy;
+  uint32_t w = 0;
+  if (a.sign == false) w |= pol::kAllowSign;
+  if (a.decrypt == false) w |= pol::kAllowDecrypt;
+  if (a.derive == false) w |= pol::kAllowKeyAgreement;
+  return w;
+}
+
+Bytes Token::user_id_policy(UserType who) {
+  namespace pol = se05x::policy;
+  if (who == UserType::So) {
+    const se05x::PolicyEntry so{ids::kSoUserId, pol::kAllowWrite, {}};
+    return se05x::encode_policy({&so, 1});
+  }
+  const std::vector<se05x::PolicyEntry> e = {{ids::kSoUserId, pol::kAllowWrite | pol::kAllowDelete, {}},
+                                             {ids::kUserUserId, pol::kAllowWrite, {}}};
   return se05x::encode_policy(e);
 }
 
@@ -79,10 +99,7 @@ Result<Bytes> Token::chip_pin_value(std::string_view pin) {
 Result<PinResult> Token::session_login(UserType who, ByteView value) {
   counters_.read = false;
   auto st = opt_.session->login(auth_of(who), value);
-  if (st) {
-    session_value_.assign(value.begin(), value.end());
-    return PinResult::Ok;
-  }
+  if (st) return PinResult::Ok;
   if (st.error().code == Errc::PinIncorrect) return PinResult::Incorrect;
   if (st.error().code == Errc::PinLocked) return PinResult::Locked;
   return st.take_error();
@@ -99,10 +116,7 @@ Status Token::init_chip_token(std::string_view label, std::string_view so_pin) {
     return make_error(Errc::Exists, "token already initialised");
   // An SO UserID left by a cut init keeps its value: it must be the same SO PIN.
   SX_ASSIGN(bool exists, client_.check_object_exists(ids::kSoUserId));
-  if (!exists) {
-    const se05x::PolicyEntry so{ids::kSoUserId, se05x::policy::kAllowWrite, {}};
-    SX_TRY(client_.write_user_id(ids::kSoUserId, v, opt_.pin_max_attempts, se05x::encode_policy({&so, 1})));
-  }
+  if (!exists) SX_TRY(client_.write_user_id(ids::kSoUserId, v, opt_.pin_max_attempts, user_id_policy(UserType::So)));
   SX_ASSIGN(PinResult r, session_login(UserType::So, v));
   if (r != PinResult::Ok)
     return make_error(r == PinResult::Locked ? Errc::PinLocked : Errc::PinIncorrect,
@@ -120,9 +134,32 @@ Status Token::init_chip_token(std::string_view label, std::string_view so_pin) {
   return st;
 }
 
+// VerifySessionUserID sent plainly through the session layer, which wraps it into
+// the open session (docs/se05x-protocol.md §4.9.2-§4.9.3): the chip checks the value
+// again and counts a failure. The simulator keeps the session after a failed
+// re-verify (docs/simulator.md); a chip that drops it is [U] (docs/chip-pin.md §3).
+Result<PinResult> Token::reverify(UserType who, ByteView value) {
+  SX_ASSIGN(auto lock, take_lock());
+  counters_.read = false;
+  const se05x::Arg args[] = {se05x::Arg::bin(se05x::tag::k1, value)};
+  auto a = client_.run(se05x::CmdId::VerifySessionUserID, args);
+  if (a) return PinResult::Ok;
+  Error e = a.take_error();
+  const bool refused = e.code == Errc::StatusWord &&
+                       (e.sw == se05x::sw::kConditionsNotSatisfied || e.sw == se05x::sw::kAuthBlocked);
+  if (!refused) return e;
+  SX_ASSIGN(se05x::ObjectAttributes at, client_.read_object_attributes(auth_of(who)));
+  const bool locked = e.sw == se05x::sw::kAuthBlocked ||
+                      (at.max_auth_attempts != 0 && at.auth_attempts >= at.max_auth_attempts);
+  return locked ? PinResult::Locked : PinResult::Incorrect;
+}
+
 Result<PinResult> Token::login(UserType who, std::string_view pin) {
   if (!opt_.session) return no_session_layer();
+  if (implicit_so_) (void)logout();
   if (opt_.session->logged_in()) return make_error(Errc::InvalidArgument, "already logged in");
+  // Upgraded from host PINs, the user's first login since (docs/chip-pin.md §5).
+  if (who == UserType::User && chip_pin() && store_.metadata().token.user_pin.set()) return upgrade_at_user_login(pin);
   SX_ASSIGN(Bytes v, chip_pin_value(pin));
   WipeBytes w{v};
   SX_ASSIGN(auto lock, take_lock());
@@ -132,7 +169,10 @@ Result<PinResult> Token::login(UserType who, std::string_view pin) {
   // list again, and finish interrupted operations now that commits are allowed.
   chip_.clear();
   need_rescan_ = true;
-  if (auto st = sync_locked(); !st) {
+  Status st = sync_locked();
+  // An upgrade cut before its end is finished by whoever logs in next.
+  if (st && (store_.metadata().token.flags & tokflag::kUpgradeSlots)) st = upgrade_finish_locked();
+  if (!st) {
     (void)logout();
     return st.take_error();
   }
@@ -140,9 +180,8 @@ Result<PinResult> Token::login(UserType who, std::string_view pin) {
 }
 
 Status Token::logout() {
-  secure_wipe(session_value_);
-  session_value_.clear();
   counters_.read = false;
+  implicit_so_ = false;
   if (!opt_.session || !opt_.session->logged_in()) return {};
   SX_ASSIGN(auto lock, take_lock());
   return opt_.session->logout();
@@ -151,11 +190,13 @@ Status Token::logout() {
 Status Token::write_user_pin_locked(ByteView value) {
   SX_ASSIGN(bool exists, client_.check_object_exists(ids::kUserUserId));
   counters_.read = false;
-  if (exists) return client_.write_user_id(ids::kUserUserId, value, opt_.pin_max_attempts);
-  namespace pol = se05x::policy;
-  const std::vector<se05x::PolicyEntry> e = {{ids::kSoUserId, pol::kAllowWrite | pol::kAllowDelete, {}},
-                                             {ids::kUserUserId, pol::kAllowWrite, {}}};
-  return client_.write_user_id(ids::kUserUserId, value, opt_.pin_max_attempts, se05x::encode_policy(e));
+  const Bytes pol = user_id_policy(UserType::User);
+  if (exists) {
+    // Rewriting a UserID someone else put there first would keep their policy.
+    SX_TRY(check_own_user_id(ids::kUserUserId, pol));
+    return client_.write_user_id(ids::kUserUserId, value, opt_.pin_max_attempts);
+  }
+  return client_.write_user_id(ids::kUserUserId, value, opt_.pin_max_attempts, pol);
 }
 
 Status Token::init_chip_user_pin(std::string_view pin) {
@@ -166,8 +207,11 @@ Status Token::init_chip_user_pin(std::string_view pin) {
   SX_ASSIGN(auto lock, lock_synced());
   SX_TRY(write_user_pin_locked(v));
   Metadata md = store_.metadata();
-  if (md.token.flags & tokflag::kUserPinSet) return {};
+  // After an upgrade from host PINs the user's old verifier goes with it (§5).
+  if ((md.token.flags & tokflag::kUserPinSet) && !md.token.user_pin.set()) return {};
   md.token.flags |= tokflag::kUserPinSet;
+  md.token.user_pin = {};
+  md.token.user_failures = 0;
   return commit_merge(std::move(md));
 }
 
@@ -179,11 +223,11 @@ Result<PinResult> Token::change_chip_pin(UserType who, std::string_view old_pin,
   WipeBytes w2{newv};
   const bool was_in = opt_.session->logged_in();
   if (was_in) {
-    // The chip checked this value at login; a wrong old PIN is refused here
-    // without a chip attempt (the caller is in the session already).
     if (opt_.session->auth_id() != auth_of(who)) return make_error(Errc::NotLoggedIn, "logged in as the other user");
-    if (session_value_.size() != oldv.size() || CRYPTO_memcmp(session_value_.data(), oldv.data(), oldv.size()) != 0)
-      return PinResult::Incorrect;
+    // The chip checks the old PIN and counts a wrong one: a process that is logged
+    // in (it may never have known the PIN) gets no uncounted oracle here.
+    SX_ASSIGN(PinResult r, reverify(who, oldv));
+    if (r != PinResult::Ok) return r;
   } else {
     SX_ASSIGN(PinResult r, login(who, old_pin));
     if (r != PinResult::Ok) return r;
@@ -193,8 +237,6 @@ Result<PinResult> Token::change_chip_pin(UserType who, std::string_view old_pin,
   Status st = client_.write_user_id(auth_of(who), newv, opt_.pin_max_attempts);
   // The session layer keeps the old value for re-logins: open the session again.
   (void)opt_.session->logout();
-  secure_wipe(session_value_);
-  session_value_.clear();
   if (!st) return st.take_error();
   if (!was_in) return PinResult::Ok;
   SX_ASSIGN(PinResult r, session_login(who, newv));

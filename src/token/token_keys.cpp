@@ -15,6 +15,13 @@ bool curve_allowed(se05x::Curve c) {
   return c == se05x::Curve::NistP256 || c == se05x::Curve::NistP384 || c == se05x::Curve::NistP521;
 }
 
+// The record flags of the uses a new key is denied (objflag::kNoSign...): the
+// key's attributes say what its chip policy withholds (Token::withheld_rights).
+uint32_t denied_flags(const NewObject& a) {
+  return (a.sign == false ? objflag::kNoSign : 0) | (a.decrypt == false ? objflag::kNoDecrypt : 0) |
+         (a.derive == false ? objflag::kNoDerive : 0);
+}
+
 Status check_certificate(ByteView der) {
   if (der.size() > se05x::kMaxBinaryFile) return refused("certificate larger than a chip file (32767 bytes)");
   if (!crypto::parse_x509(der).ok()) return refused("not a DER X.509 certificate");
@@ -31,15 +38,15 @@ Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject&
       SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(spec.curve));
     }
-    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true);
-    return create_object({ObjectClass::PrivateKey, KeyType::Ec, attrs, objflag::kLocal,
+    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld_rights(attrs));
+    return create_object({ObjectClass::PrivateKey, KeyType::Ec, attrs, objflag::kLocal | denied_flags(attrs),
                           [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve, pol); }});
   }
   if (spec.type == KeyType::Rsa) {
     if (spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
       return refused("RSA key generation: 2048, 3072 or 4096 bits only");
-    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true);
-    return create_object({ObjectClass::PrivateKey, KeyType::Rsa, attrs, objflag::kLocal, [&](uint32_t id) {
+    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld_rights(attrs));
+    return create_object({ObjectClass::PrivateKey, KeyType::Rsa, attrs, objflag::kLocal | denied_flags(attrs), [&](uint32_t id) {
                             return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt, pol);
                           }});
   }
@@ -54,8 +61,9 @@ Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewOb
       SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(ec->curve));
     }
-    return Creation{ObjectClass::PrivateKey, KeyType::Ec, attrs, 0, [this, &key, ec](uint32_t id) {
-                      const Bytes pol = creation_policy(ObjectClass::PrivateKey, true);
+    const uint32_t withheld = withheld_rights(attrs);
+    return Creation{ObjectClass::PrivateKey, KeyType::Ec, attrs, denied_flags(attrs), [this, &key, ec, withheld](uint32_t id) {
+                      const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld);
                       se05x::EcKeyWrite w;
                       w.policy = pol;
                       w.id = id;
@@ -71,8 +79,9 @@ Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewOb
   if (RsaKeyMaterial* r = key.rsa()) {
     const uint16_t bits = r->bits();
     if (bits != 2048 && bits != 3072 && bits != 4096) return refused("RSA import: 2048, 3072 or 4096 bits only");
-    return Creation{ObjectClass::PrivateKey, KeyType::Rsa, attrs, 0, [this, &key, r, bits](uint32_t id) {
-                      const Bytes pol = creation_policy(ObjectClass::PrivateKey, true);
+    const uint32_t withheld = withheld_rights(attrs);
+    return Creation{ObjectClass::PrivateKey, KeyType::Rsa, attrs, denied_flags(attrs), [this, &key, r, bits, withheld](uint32_t id) {
+                      const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld);
                       se05x::RsaKeyImport k;
                       k.policy = pol;
                       k.id = id;

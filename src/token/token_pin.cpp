@@ -59,6 +59,8 @@ Result<PinResult> Token::check_pin(UserType who, std::string_view pin) {
   // refused too (the count stays, a later success resets it).
   failures = 0;
   SX_TRY(commit(std::move(md)));
+  // A module set to chip PINs upgrades a host-PIN token at the SO's login (token_upgrade.cpp).
+  if (who == UserType::So && upgrade_state() == Upgrade::Host) return upgrade_at_so_login(pin);
   return PinResult::Ok;
 }
 

@@ -260,5 +260,132 @@ TEST_F(ChipPinTest, RawClientWithoutSessionIsRefused) {
   }
 }
 
+// A raw session of the user's UserID (link/ only): CreateSession, then the wrapped
+// VerifySessionUserID (docs/se05x-protocol.md §4.9.2-§4.9.3). Returns the session ID.
+Bytes wrap(const Bytes& sid, const Bytes& inner) {
+  return apdu(0x05, 0x00, 0x00, cat({tlv(0x10, sid), tlv(0x41, inner)}), false);
+}
+Bytes raw_user_session(RawClient& raw, const Bytes& value) {
+  const Bytes r = raw.send({0x80, 0x04, 0x00, 0x1B, 0x06, 0x41, 0x04, 0x7B, 0x5E, 0xFF, 0xF9});
+  EXPECT_EQ(sw(r), 0x9000);
+  if (r.size() != 12) return {};
+  const Bytes sid(r.begin() + 2, r.begin() + 10);
+  EXPECT_EQ(sw(raw.send(wrap(sid, apdu(0x04, 0x00, 0x2C, tlv(0x41, value), false)))), 0x9000);
+  return sid;
+}
+Bytes raw_uid(RawClient& raw) {
+  Bytes r = raw.read(0x7FFF0206);
+  return r.size() > 4 ? Bytes(r.begin() + 2, r.end() - 2) : Bytes{};
+}
+
+// CKA_SIGN = FALSE is a missing right on the chip: even a session of the user's
+// UserID (opened by a raw client that knows the PIN) cannot sign with the key.
+TEST_F(ChipPinTest, SignFalseKeyRefusedEvenInTheUsersSession) {
+  chip_provision();
+  ASSERT_EQ(login_as(CKU_USER, kUserPin), CKR_OK);
+  static const Bytes p256 = hex("06082A8648CE3D030107");
+  CK_BBOOL yes = CK_TRUE, no = CK_FALSE;  // named: the templates point at them
+  const std::string label = "no-sign";
+  const Bytes id = {7};
+  std::vector<CK_ATTRIBUTE> pub = {attr_bytes(CKA_EC_PARAMS, p256), attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, label),
+                                   attr_bytes(CKA_ID, id)};
+  std::vector<CK_ATTRIBUTE> priv = {attr_of(CKA_TOKEN, yes), attr_of(CKA_PRIVATE, yes), attr_str(CKA_LABEL, label),
+                                    attr_bytes(CKA_ID, id), attr_of(CKA_SIGN, no)};
+  CK_MECHANISM m{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+  CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
+  ASSERT_EQ(f->C_GenerateKeyPair(session, &m, pub.data(), static_cast<CK_ULONG>(pub.size()), priv.data(),
+                                 static_cast<CK_ULONG>(priv.size()), &hpub, &hpriv),
+            CKR_OK);  // chip object kFirstObject
+  auto [pub2, signer] = generate_ec(session, "signer", Bytes{8});  // kFirstObject + 1
+  EXPECT_EQ(get(session, hpriv, CKA_SIGN), Bytes{CK_FALSE});
+  CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+  EXPECT_EQ(f->C_SignInit(session, &ecdsa, hpriv), CKR_KEY_FUNCTION_NOT_PERMITTED);
+  EXPECT_EQ(sign(session, signer, CKM_ECDSA, Bytes(32, 1)).size(), 64u);
+  logout_close();
+  ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
+
+  RawClient raw(sim->endpoints()[0]);
+  const Bytes uid = raw_uid(raw);
+  ASSERT_FALSE(uid.empty());
+  const Bytes sid = raw_user_session(raw, pin_value(uid, kUserPin));
+  ASSERT_EQ(sid.size(), 8u);
+  auto sign_cmd = [](uint32_t key) {
+    return apdu(0x03, 0x0C, 0x09, cat({tlv(0x41, u32(key)), tlv(0x42, {0x21}), tlv(0x43, Bytes(32, 1))}), false);
+  };
+  EXPECT_EQ(sw(raw.send(wrap(sid, sign_cmd(kFirstObject)))), 0x6986);
+  EXPECT_EQ(sw(raw.send(wrap(sid, sign_cmd(kFirstObject + 1)))), 0x9000);
+  EXPECT_EQ(sw(raw.send(wrap(sid, {0x80, 0x04, 0x00, 0x1C}))), 0x9000);
+}
+
+// C_SetPIN in the user's session: the chip checks the old PIN and counts a wrong one.
+TEST_F(ChipPinTest, SetPinOldPinCountedByTheChip) {
+  chip_provision();
+  ASSERT_EQ(login_as(CKU_USER, kUserPin), CKR_OK);
+  auto u = [](const std::string& s) { return reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(s.data())); };
+  const std::string wrong = "1111", next = "97531";
+  EXPECT_EQ(f->C_SetPIN(session, u(wrong), 4, u(next), 5), CKR_PIN_INCORRECT);
+  EXPECT_EQ(flags() & kUserCounterFlags, CKF_USER_PIN_COUNT_LOW);
+  EXPECT_EQ(f->C_SetPIN(session, u(wrong), 4, u(next), 5), CKR_PIN_INCORRECT);
+  EXPECT_EQ(flags() & kUserCounterFlags, CKF_USER_PIN_FINAL_TRY);
+  EXPECT_EQ(f->C_SetPIN(session, u(wrong), 4, u(next), 5), CKR_PIN_LOCKED);
+  EXPECT_EQ(flags() & kUserCounterFlags, CKF_USER_PIN_LOCKED);
+  // Locked: not even the right old PIN changes it now.
+  EXPECT_EQ(f->C_SetPIN(session, u(kUserPin), 4, u(next), 5), CKR_PIN_LOCKED);
+  logout_close();
+  EXPECT_EQ(login_as(CKU_USER, kUserPin), CKR_PIN_LOCKED);
+}
+
+// A token made with host PINs (the previous release) is upgraded at the SO's first
+// login through the module set to chip PINs; the user's next login finishes it.
+TEST_F(ChipPinTest, HostPinTokenUpgradedAtTheSoLogin) {
+  use_config(dir->file("host.conf"), "lock_file = " + dir->file("p11.lock") + "\nlog_level = warn\npin_storage = host\n");
+  init();
+  CK_UTF8CHAR label[32];
+  std::fill(std::begin(label), std::end(label), ' ');
+  ASSERT_EQ(f->C_InitToken(0, reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(kSoPin)), 8, label), CKR_OK);
+  ASSERT_EQ(login_as(CKU_SO, kSoPin), CKR_OK);
+  ASSERT_EQ(init_pin(kUserPin), CKR_OK);
+  logout_close();
+  ASSERT_EQ(login_as(CKU_USER, kUserPin), CKR_OK);
+  (void)generate_ec(session, "old-key", Bytes{1});  // kFirstObject
+  CK_OBJECT_CLASS cls = CKO_DATA;
+  const std::string secret = "host-era secret", dlabel = "secret";
+  CK_BBOOL yes = CK_TRUE;  // named: the template points at it
+  std::vector<CK_ATTRIBUTE> t = {attr_of(CKA_CLASS, cls), attr_of(CKA_TOKEN, yes), attr_of(CKA_PRIVATE, yes),
+                                 attr_str(CKA_VALUE, secret), attr_str(CKA_LABEL, dlabel)};
+  CK_OBJECT_HANDLE data = CK_INVALID_HANDLE;
+  ASSERT_EQ(f->C_CreateObject(session, t.data(), static_cast<CK_ULONG>(t.size()), &data), CKR_OK);  // + 1
+  logout_close();
+  ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
+
+  use_chip_config();
+  init();
+  EXPECT_EQ(login_as(CKU_SO, "00000000"), CKR_PIN_INCORRECT);
+  ASSERT_EQ(login_as(CKU_SO, kSoPin), CKR_OK);  // the upgrade
+  logout_close();
+  EXPECT_EQ(login_as(CKU_USER, kUserPin), CKR_OK);  // the user's UserID
+  const std::string old_label = "old-key";
+  CK_OBJECT_CLASS pcls = CKO_PRIVATE_KEY;
+  auto keys = find(session, {attr_of(CKA_CLASS, pcls), attr_str(CKA_LABEL, old_label)});
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(sign(session, keys[0], CKM_ECDSA, Bytes(32, 3)).size(), 64u);
+  auto datas = find(session, {attr_of(CKA_CLASS, cls), attr_str(CKA_LABEL, dlabel)});
+  ASSERT_EQ(datas.size(), 1u);
+  EXPECT_EQ(get(session, datas[0], CKA_VALUE), Bytes(secret.begin(), secret.end()));
+  logout_close();
+  // The chip counts the user's PIN now.
+  EXPECT_EQ(login_as(CKU_USER, "0000"), CKR_PIN_INCORRECT);
+  EXPECT_EQ(flags() & kUserCounterFlags, CKF_USER_PIN_COUNT_LOW);
+  ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
+
+  RawClient raw(sim->endpoints()[0]);
+  // The private data object was copied under a new ID with its policy; the original is gone.
+  EXPECT_NE(sw(raw.send(apdu(0x02, 0x00, 0x07, tlv(0x41, u32(kFirstObject + 1)), true))), 0x9000);
+  EXPECT_EQ(sw(raw.read(kFirstObject + 2)), 0x6986);
+  // The key made before the upgrade keeps its old policy (listed as not PIN-protected).
+  const Bytes sign_cmd = cat({tlv(0x41, u32(kFirstObject)), tlv(0x42, {0x21}), tlv(0x43, Bytes(32, 1))});
+  EXPECT_EQ(sw(raw.send(apdu(0x03, 0x0C, 0x09, sign_cmd, true))), 0x9000);
+}
+
 }  // namespace
 }  // namespace sx::p11test
