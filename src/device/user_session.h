@@ -57,6 +57,10 @@ class UserSession : public link::ApduChannel {
   Status logout();
   bool logged_in() const { return logged_in_; }
   uint32_t auth_id() const { return auth_id_; }
+  // The value the chip accepted at login (RAM only, wiped at logout): what a
+  // caller that must rebuild the whole stack (the module after a device error)
+  // keeps to log in again without the PIN.
+  const Bytes& accepted_value() const { return pin_; }
   // How many times a lost session was re-established (tests, diagnostics).
   unsigned relogins() const { return relogins_; }
 

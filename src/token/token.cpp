@@ -284,9 +284,9 @@ TokenInfo Token::info() const {
 namespace sx::token {
 
 bool Token::session_credentials(UserType& who, Bytes& value) const {
-  if (!logged_in() || session_value_.empty()) return false;
+  if (!logged_in() || !opt_.session || opt_.session->accepted_value().empty()) return false;
   who = opt_.session->auth_id() == ids::kSoUserId ? UserType::So : UserType::User;
-  value = session_value_;
+  value = opt_.session->accepted_value();
   return true;
 }
 
