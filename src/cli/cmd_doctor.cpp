@@ -221,14 +221,14 @@ void check_config_pin(Checks& c, Ctx& ctx, const ConfigView& v) {
   }
   const auto ti = ctx.token().info();
   if (ti.user_locked) return;  // reported by the "user PIN" check
-  const int left = token::kMaxPinFailures - ti.user_failures;
+  const int left = static_cast<int>(ti.user_max) - static_cast<int>(ti.user_failures);
   if (left <= 1) {
     c.add("config PIN", false, "not tried: only 1 try is left before the user PIN locks",
           "check the PIN by hand, or set a new one with se05x token init-pin (SO PIN)", true);
     return;
   }
   ctx.note("doctor: trying the configuration's PIN (a wrong PIN costs one of " + std::to_string(left) + " tries left)");
-  auto r = ctx.token().check_pin(token::UserType::User, *v.pin);
+  auto r = ctx.check_pin(token::UserType::User, *v.pin);
   const bool ok = r && *r == token::PinResult::Ok;
   c.add("config PIN", ok,
         ok ? "the token accepts the configuration's PIN"
