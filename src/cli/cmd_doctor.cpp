@@ -308,8 +308,11 @@ void check_token(Checks& c, Ctx& ctx, const DoctorOpts& o, const ConfigView& cv,
   c.add("token label", !ti.label.empty(), ti.label.empty() ? "token has no label" : "token '" + ti.label + "'",
         "se05x token init --label NAME");
   // With the SO PIN locked, init-pin cannot help: the way out is a reset.
+  // A chip-PIN token's SO UserID cannot be replaced: only the chip's DeleteAll (docs/cli.md).
   const std::string reset_fix =
-      "se05x token reset --yes --label NAME (new SO PIN; deletes the module's keys and certificates, factory objects stay)";
+      ti.chip_pin ? "se05x token reset --factory (destroys every key, certificate and PIN on the chip; factory objects stay)"
+                  : "se05x token reset --yes --label NAME (new SO PIN; deletes the module's keys and certificates, "
+                    "factory objects stay)";
   if (ti.initialized)
     c.add("SO PIN", !ti.so_locked, ti.so_locked ? "SO PIN is locked" : "SO PIN set, not locked", reset_fix);
   c.add("user PIN", ti.user_pin_set && !ti.user_locked,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli_harness.h"
+#include "support/test_binary.h"
 
 namespace sx::cli::test {
 namespace {
@@ -128,6 +129,19 @@ TEST_F(CliChipPin, LockedSoPinIsRecoveredByFactoryReset) {
   EXPECT_NE(r.err.find("se05x token reset --factory"), std::string::npos) << r.err;
   r = se05x({"info"});
   EXPECT_NE(r.out.find("SO PIN:        LOCKED (recover with `se05x token reset --factory`"), std::string::npos) << r.out;
+  // doctor names the same way out.
+  write("p11.conf", conf_lines() + "lock_file = " + file("lock") + "\n");
+  r = se05x({"--json", "doctor", "--module", sx::test::binary_path("SX_TEST_MODULE", SX_P11_MODULE)},
+            {{"SE05X_PKCS11_CONF", file("p11.conf")}});
+  EXPECT_EQ(r.rc, 10) << r.err;
+  bool so_check = false;
+  const auto doc = r.json();  // kept alive: a range-for over a temporary's member dangles
+  for (const auto& c : doc["checks"])
+    if (c["check"] == "SO PIN") {
+      so_check = true;
+      EXPECT_NE(c["fix"].get<std::string>().find("se05x token reset --factory"), std::string::npos) << c.dump();
+    }
+  EXPECT_TRUE(so_check) << r.out;
   // The host-PIN reset cannot help here and says so.
   r = se05x({"token", "reset", "--yes", "--label", "x"}, {{"SE05X_SO_PIN", "11112222"}});
   EXPECT_CLI_ERROR(r, 2);
