@@ -81,6 +81,11 @@ int run_policy_show(Ctx& ctx, const PolicyOpts& o) {
     nlohmann::json j = policy_json(*p);
     j["object"] = describe(v, id);
     if (v != nullptr) j["label"] = v->label;
+    // "Protected" speaks of using a key: said of private keys only.
+    if (v == nullptr || v->cls != token::ObjectClass::PrivateKey) {
+      j.erase("pin_protected_by_chip");
+      j.erase("uses_outside_user_session");
+    }
     arr.push_back(j);
     t << hex_id(id) << "  " << describe(v, id) << "\n";
     for (const auto& line : policy_lines(*p)) t << "  " << line << "\n";

@@ -129,7 +129,7 @@ int run_set_pin(Ctx& ctx, const TokenOpts& o) {
 // whoever resets would otherwise set a user PIN and use keys they never had
 // the right to. Factory objects cannot be deleted and stay (as unadopted).
 // Asked on a terminal; without one (or with --json) only --yes goes on.
-std::optional<int> confirm(Ctx& ctx, const TokenOpts& o, const std::string& what, const std::string& question) {
+std::optional<int> confirm_reset(Ctx& ctx, const TokenOpts& o, const std::string& what, const std::string& question) {
   if (o.yes) return std::nullopt;
   if (!::isatty(STDIN_FILENO) || ctx.json())
     return ctx.fail(Exit::Declined, "refusing to reset the token without --yes (it " + what + ")");
@@ -154,7 +154,7 @@ int run_factory_reset(Ctx& ctx, const TokenOpts& o) {
   const std::string what = "destroys every object on the chip that NXP did not provision: " + std::to_string(listed) +
                            " key(s), certificate(s) and data object(s) of the module and of other tools, both PINs "
                            "and the token metadata; only the factory objects stay";
-  if (auto rc = confirm(ctx, o, what,
+  if (auto rc = confirm_reset(ctx, o, what,
                         "FACTORY RESET: this " + what + ". Nothing can be recovered. Continue?"))
     return *rc;
   (void)tok.logout();
@@ -194,7 +194,7 @@ int run_reset(Ctx& ctx, const TokenOpts& o) {
   for (const auto& ob : tok.objects())
     if (!ob.adopted && ob.cls != token::ObjectClass::PublicKey) ++ours;
   const std::string n = std::to_string(ours);
-  if (auto rc = confirm(ctx, o, "deletes the module's " + n + " key(s), certificate(s) and data object(s)",
+  if (auto rc = confirm_reset(ctx, o, "deletes the module's " + n + " key(s), certificate(s) and data object(s)",
                         "Reset the token: delete the module's " + n + " object(s) (keys, certificates, data) and both PINs?"))
     return *rc;
   std::string so;

@@ -7,7 +7,7 @@
 namespace sx::cli {
 namespace {
 
-std::string hex32(uint32_t v) {
+std::string pin_hex32(uint32_t v) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%08X", v);
   return b;
@@ -49,11 +49,11 @@ void Ctx::pin_state(nlohmann::json& j, std::string& text) {
   j["so_pin_tries_left"] = so_left;
   j["so_pin_max_tries"] = ti.so_max;
   if (chip) {
-    j["user_pin_auth_object"] = hex32(token::ids::kUserUserId);
-    j["so_pin_auth_object"] = hex32(token::ids::kSoUserId);
+    j["user_pin_auth_object"] = pin_hex32(token::ids::kUserUserId);
+    j["so_pin_auth_object"] = pin_hex32(token::ids::kSoUserId);
   }
   std::string by;
-  if (chip) by = "chip (UserID " + hex32(token::ids::kUserUserId) + ")";
+  if (chip) by = "chip (UserID " + pin_hex32(token::ids::kUserUserId) + ")";
   else if (ti.initialized) by = "host (legacy): the chip does not enforce the PIN (docs/chip-pin.md)";
   else if (module_settings().chip_pin) by = "chip, once `se05x token init` has run (pin_storage = chip)";
   else by = "host (pin_storage = host in the module configuration)";
