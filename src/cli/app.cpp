@@ -280,6 +280,7 @@ int run(int argc, char** argv) {
     add_token_commands(root, ctx);
     add_greengrass_commands(root, ctx);
     add_doctor_command(root, ctx);
+    add_policy_commands(root, ctx);
     // Never parsed as itself: prescan() turns `help X` into `X --help`.
     app.add_subcommand("help", "help for a command: `se05x help token init` = `se05x token init --help`");
 

@@ -221,14 +221,14 @@ void check_config_pin(Checks& c, Ctx& ctx, const ConfigView& v) {
   }
   const auto ti = ctx.token().info();
   if (ti.user_locked) return;  // reported by the "user PIN" check
-  const int left = token::kMaxPinFailures - ti.user_failures;
+  const int left = static_cast<int>(ti.user_max) - static_cast<int>(ti.user_failures);
   if (left <= 1) {
     c.add("config PIN", false, "not tried: only 1 try is left before the user PIN locks",
           "check the PIN by hand, or set a new one with se05x token init-pin (SO PIN)", true);
     return;
   }
   ctx.note("doctor: trying the configuration's PIN (a wrong PIN costs one of " + std::to_string(left) + " tries left)");
-  auto r = ctx.token().check_pin(token::UserType::User, *v.pin);
+  auto r = ctx.check_pin(token::UserType::User, *v.pin);
   const bool ok = r && *r == token::PinResult::Ok;
   c.add("config PIN", ok,
         ok ? "the token accepts the configuration's PIN"
@@ -308,8 +308,11 @@ void check_token(Checks& c, Ctx& ctx, const DoctorOpts& o, const ConfigView& cv,
   c.add("token label", !ti.label.empty(), ti.label.empty() ? "token has no label" : "token '" + ti.label + "'",
         "se05x token init --label NAME");
   // With the SO PIN locked, init-pin cannot help: the way out is a reset.
+  // A chip-PIN token's SO UserID cannot be replaced: only the chip's DeleteAll (docs/cli.md).
   const std::string reset_fix =
-      "se05x token reset --yes --label NAME (new SO PIN; deletes the module's keys and certificates, factory objects stay)";
+      ti.chip_pin ? "se05x token reset --factory (destroys every key, certificate and PIN on the chip; factory objects stay)"
+                  : "se05x token reset --yes --label NAME (new SO PIN; deletes the module's keys and certificates, "
+                    "factory objects stay)";
   if (ti.initialized)
     c.add("SO PIN", !ti.so_locked, ti.so_locked ? "SO PIN is locked" : "SO PIN set, not locked", reset_fix);
   c.add("user PIN", ti.user_pin_set && !ti.user_locked,

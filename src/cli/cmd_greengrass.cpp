@@ -93,7 +93,7 @@ std::optional<int> read_checked_pin(Ctx& ctx, GgParams& p) {
     secure_wipe(pin->data(), pin->size());
     return ctx.fail(Exit::Pin, "the user PIN has at least 4 characters; nothing written");
   }
-  auto r = ctx.token().check_pin(token::UserType::User, *pin);
+  auto r = ctx.check_pin(token::UserType::User, *pin);
   if (!r) {
     secure_wipe(pin->data(), pin->size());
     return ctx.fail(r.error(), "PIN check");

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "broker/status.h"
+#include "cli/chip_policy.h"
 #include "cli/commands.h"
 #include "cli/keys.h"
 #include "cli/objects.h"
@@ -39,13 +40,6 @@ void add_broker(const broker::BrokerStatus& st, nlohmann::json& j, std::ostrings
   t << "Clients:       " << st.clients.size() << " connected (incl. this query), " << st.apdus << " APDUs forwarded\n";
 }
 
-// " (3 failed tries, 7 left)" after wrong PINs, else nothing.
-std::string tries_note(unsigned failures) {
-  if (failures == 0) return "";
-  const unsigned left = failures < token::kMaxPinFailures ? token::kMaxPinFailures - failures : 0u;
-  return " (" + std::to_string(failures) + " failed tries, " + std::to_string(left) + (left == 1 ? " try" : " tries") + " left)";
-}
-
 // The chip cannot be opened. Behind se05xd the broker still answers: its
 // section comes first (docs/cli.md), then the one error line; the exit code
 // stays the failure's.
@@ -68,6 +62,29 @@ int info_without_chip(Ctx& ctx, const std::string& err, bool no_chip) {
   std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   std::cerr << "se05x: error: " << err << "\n";
   return code(e);
+}
+
+// Keys the chip lets a session other than the user's use (docs/chip-pin.md §5):
+// factory keys, keys of other tools, keys made while the PIN was checked by the host.
+// A chip that does not answer ReadObjectAttributes ([U] on applet 3.x,
+// docs/se05x-protocol.md §4.9.4) leaves the rest of `info` intact.
+void add_unprotected(Ctx& ctx, nlohmann::json& j, std::ostringstream& t) {
+  auto list = unprotected_keys(ctx.token());
+  if (!list) {
+    j["policy_error"] = list.error().message;
+    t << "Chip policies: not readable (" << printable(list.error().message) << ")\n";
+    return;
+  }
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& u : *list)
+    arr.push_back({{"chip_id", hex_id(u.chip_id)}, {"label", u.label}, {"kind", u.who}, {"uses_without_pin", u.uses}});
+  j["not_pin_protected_by_chip"] = arr;
+  if (list->empty()) return;
+  t << "Not PIN-protected by the chip (" << list->size() << "): any process that reaches the chip can use "
+    << (list->size() == 1 ? "this key" : "these keys") << " without the PIN\n";
+  for (const auto& u : *list) t << "  " << unprotected_text(u) << "\n";
+  t << "  Generate a new key (`se05x keygen`) on a chip-PIN token for what the PIN must protect;\n"
+    << "  `se05x policy show OBJECT` prints a policy in words.\n";
 }
 
 int run_info(Ctx& ctx) {
@@ -103,12 +120,9 @@ int run_info(Ctx& ctx) {
   if (auto fm = tok.client().get_free_memory(se05x::MemoryType::Persistent); fm) j["free_persistent_bytes"] = *fm;
   j["token"] = {{"label", ti.label},
                 {"initialized", ti.initialized},
-                {"user_pin_set", ti.user_pin_set},
-                {"user_pin_failures", ti.user_failures},
-                {"user_pin_locked", ti.user_locked},
-                {"so_pin_failures", ti.so_failures},
-                {"so_pin_locked", ti.so_locked},
                 {"metadata", token::store_state_name(ti.store_state)}};
+  std::string pins;
+  ctx.pin_state(j["token"], pins);
   j["objects"] = tok.objects().size();
   std::ostringstream t;
   t << "Connection:    " << ctx.connection() << "\n";
@@ -121,19 +135,10 @@ int run_info(Ctx& ctx) {
   if (j.contains("free_persistent_bytes")) t << "Free memory:   " << j["free_persistent_bytes"].get<uint32_t>() << " bytes\n";
   t << "Token label:   " << (ti.label.empty() ? "(none: run `se05x token init`)" : printable(ti.label)) << "\n";
   t << "Initialized:   " << (ti.initialized ? "yes" : "no") << "\n";
-  t << "User PIN:      "
-    << (!ti.user_pin_set ? "not set"
-        : ti.user_locked ? (ti.so_locked ? "LOCKED (and the SO PIN too: see below)"
-                                         : "LOCKED (recover with `se05x token init-pin`, needs the SO PIN)")
-                         : "set" + tries_note(ti.user_failures))
-    << "\n";
-  t << "SO PIN:        "
-    << (!ti.initialized ? "not set"
-        : ti.so_locked  ? "LOCKED (recover with `se05x token reset --yes --label LABEL`: deletes the module's keys)"
-                        : "set" + tries_note(ti.so_failures))
-    << "\n";
+  t << pins;
   t << "Metadata:      " << token::store_state_name(ti.store_state) << "\n";
-  t << "Objects:       " << tok.objects().size();
+  t << "Objects:       " << tok.objects().size() << "\n";
+  add_unprotected(ctx, j, t);
   return ctx.done(j, t.str());
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/chip_policy.h"
 #include "cli/commands.h"
 #include "cli/keys.h"
 #include "cli/objects.h"
@@ -52,6 +53,18 @@ std::vector<token::ObjectRef> per_chip_object(const std::vector<const token::Obj
   return out;
 }
 
+// Adopting gives a key a label, not a policy: the chip keeps the policy the key
+// was made with (docs/chip-pin.md §5). Empty when only the user's session may use it.
+std::string adopt_policy_warning(Ctx& ctx, uint32_t key) {
+  auto p = read_object_policy(ctx.token(), key);
+  if (!p) return "the chip policy of key " + hex_id(key) + " could not be read (" + p.error().message + ")";
+  const uint32_t foreign = uses_outside_user_session(*p);
+  if (foreign == 0) return "";
+  return "key " + hex_id(key) + " is not PIN-protected by the chip: its policy lets sessions other than the user's (" +
+         se05x::rights_in_words(foreign) + ") use it without the PIN, and adopting cannot change a policy; "
+         "`se05x policy show " + hex_id(key) + "` shows it, `se05x keygen` makes a protected key";
+}
+
 int run_adopt(Ctx& ctx, const AdoptOpts& o) {
   if (auto s = check_label(o.label); !s) return ctx.fail(Exit::Usage, s.error().message);
   auto kid = parse_chip_id(o.key);
@@ -88,7 +101,14 @@ int run_adopt(Ctx& ctx, const AdoptOpts& o) {
   if (auto s = tok.set_attributes({{{*kid, token::ObjectClass::PrivateKey}, u}, {{*cid, token::ObjectClass::Certificate}, u}});
       !s)
     return ctx.fail(s.error(), "adopting the key and certificate (nothing changed)");
-  return ctx.done({{"label", o.label}, {"id", id_text(ckid)}, {"key_chip_id", hex_id(*kid)}, {"cert_chip_id", hex_id(*cid)}},
+  nlohmann::json warnings = nlohmann::json::array();
+  if (const std::string w = adopt_policy_warning(ctx, *kid); !w.empty()) {
+    // On stderr with --json too: a warning is for whoever runs the command.
+    std::cerr << "se05x: warning: " << w << "\n";
+    warnings.push_back(w);
+  }
+  return ctx.done({{"label", o.label}, {"id", id_text(ckid)}, {"key_chip_id", hex_id(*kid)}, {"cert_chip_id", hex_id(*cid)},
+                   {"warnings", warnings}},
                   "Key " + hex_id(*kid) + " and certificate " + hex_id(*cid) + " are now '" + o.label + "' (ID " +
                       id_text(ckid) + ")");
 }

@@ -60,8 +60,9 @@ void add_keygen_commands(Command& app, Ctx& ctx);      // keygen, csr
 void add_import_commands(Command& app, Ctx& ctx);      // import-cert, import
 void add_object_commands(Command& app, Ctx& ctx);      // adopt, relabel, delete
 void add_export_commands(Command& app, Ctx& ctx);      // export-cert, export-pubkey
-void add_token_commands(Command& app, Ctx& ctx);       // token init|set-pin|init-pin
+void add_token_commands(Command& app, Ctx& ctx);       // token init|set-pin|init-pin|reset|info
 void add_greengrass_commands(Command& app, Ctx& ctx);  // greengrass-config
 void add_doctor_command(Command& app, Ctx& ctx);       // doctor
+void add_policy_commands(Command& app, Ctx& ctx);      // policy show
 
 }  // namespace sx::cli

@@ -137,6 +137,8 @@ Exit exit_for(const Error& e) {
     case Errc::Exists: return Exit::Conflict;
     case Errc::NotFound: return Exit::NotFound;
     case Errc::InvalidArgument: return Exit::Usage;
+    case Errc::PinIncorrect:
+    case Errc::PinLocked: return Exit::Pin;
     case Errc::Io:
     case Errc::Nack:
     case Errc::Timeout:
@@ -249,6 +251,13 @@ bool Ctx::try_open(std::string& error, bool& no_chip) {
     return false;
   }
   token_ = std::move(*t);
+  // Chip-PIN tokens: the PIN state is the chip's counters (docs/chip-pin.md §3).
+  if (token_->chip_pin())
+    if (auto st = token_->read_pin_counters(std::chrono::steady_clock::duration::zero()); !st) {
+      no_chip = exit_for(st.error()) == Exit::NoChip;
+      error = "cannot read the PIN counters at " + conn + ": " + without_connection(st.error().message, conn);
+      return false;
+    }
   return true;
 }
 
@@ -266,55 +275,118 @@ namespace {
 // the token starts over and the module's keys go with it (docs/cli.md
 // "Locked PINs").
 // so_locked: a user PIN cannot be reset by a locked SO either; then only the reset helps.
-std::string pin_recovery(bool so, bool so_locked = false) {
-  return so || so_locked ? "recover with `se05x token reset --yes --label LABEL` (a new SO PIN; deletes the module's keys and "
-              "certificates, factory objects stay)"
-            : "recover with `se05x token init-pin` (needs the SO PIN)";
+std::string pin_recovery(bool so, bool so_locked, bool chip) {
+  if (so || so_locked) {
+    // A chip-PIN token: nothing can rewrite the SO's UserID without its session
+    // (docs/chip-pin.md §1); only the chip's DeleteAll starts over.
+    if (chip)
+      return "recover with `se05x token reset --factory` (destroys every key, certificate and PIN on the chip; "
+             "factory objects stay)";
+    return "recover with `se05x token reset --yes --label LABEL` (a new SO PIN; deletes the module's keys and "
+           "certificates, factory objects stay)";
+  }
+  return "recover with `se05x token init-pin` (needs the SO PIN)";
 }
 
-std::string pin_locked_text(bool so, bool so_locked) {
-  return std::string(so ? "SO" : "user") + " PIN is locked (too many wrong PINs); " + pin_recovery(so, so_locked);
+std::string pin_locked_text(bool so, bool so_locked, bool chip) {
+  return std::string(so ? "SO" : "user") + " PIN is locked (too many wrong PINs" + (chip ? ", counted by the chip" : "") +
+         "); " + pin_recovery(so, so_locked, chip);
 }
 
-std::string pin_wrong_text(bool so, unsigned left, bool so_locked) {
+std::string pin_wrong_text(bool so, unsigned left, bool so_locked, bool chip) {
   std::string s = std::string("wrong ") + (so ? "SO" : "user") + " PIN (";
-  if (left == 1) return s + "1 try left: the next wrong PIN locks it; " + pin_recovery(so, so_locked) + ")";
+  if (left == 1) return s + "1 try left: the next wrong PIN locks it; " + pin_recovery(so, so_locked, chip) + ")";
   return s + std::to_string(left) + " tries left)";
+}
+
+unsigned tries_left(const token::TokenInfo& i, bool so) {
+  const unsigned failures = so ? i.so_failures : i.user_failures;
+  const unsigned max = so ? i.so_max : i.user_max;
+  return failures < max ? max - failures : 0u;
 }
 
 }  // namespace
 
-std::optional<int> Ctx::login(token::UserType who) {
+Ctx::~Ctx() {
+  // A chip session left open would hold one of the chip's two session slots
+  // (docs/se05x-protocol.md §4.9.6) until the next SELECT: close it.
+  if (token_ && token_->logged_in()) (void)token_->logout();
+}
+
+std::optional<int> Ctx::login(token::UserType who, std::string* keep) {
   const auto info = token_->info();
   const bool so = who == token::UserType::So;
-  if (so ? !info.initialized : !info.user_pin_set) return std::nullopt;  // nothing to check yet
-  if (so ? info.so_locked : info.user_locked) return fail(Exit::Pin, pin_locked_text(so, info.so_locked));
+  if (so ? !info.initialized : !info.user_pin_set) {
+    // A chip-PIN token's keys and metadata are writable only in a session
+    // (docs/chip-pin.md §2): without a user PIN nothing can be made yet.
+    if (!so && info.chip_pin)
+      return fail(Exit::Pin, "the token has no user PIN yet: set one with `se05x token init-pin` (needs the SO PIN)");
+    return std::nullopt;  // nothing to check yet
+  }
+  if (so ? info.so_locked : info.user_locked) return fail(Exit::Pin, pin_locked_text(so, info.so_locked, info.chip_pin));
+  auto pin = read_pin(so);
+  if (!pin) return fail(Exit::Pin, pin.error().message);
+  if (keep != nullptr) *keep = *pin;
+  return info.chip_pin ? chip_login(who, *pin) : host_login(who, *pin);
+}
+
+Result<std::string> Ctx::read_pin(bool so) const {
   const std::string& file = so ? g_.so_pin_file : g_.pin_file;
   const char* env = so ? "SE05X_SO_PIN" : "SE05X_PIN";
   // Scripts (systemd units, fleet provisioning) have no terminal: say exactly
   // which option or variable gives the PIN.
   if (file.empty() && std::getenv(env) == nullptr && !::isatty(STDIN_FILENO))
-    return fail(Exit::Pin, std::string(so ? "SO" : "user") + " PIN needed: no terminal to ask (use " +
-                               (so ? "--so-pin-file" : "--pin-file") + " FILE or " + env + ")");
-  auto pin = read_secret(file, env, so ? "SO PIN" : "User PIN");
-  if (!pin) return fail(Exit::Pin, pin.error().message);
-  auto r = token_->check_pin(who, *pin);
-  secure_wipe(pin->data(), pin->size());
+    return make_error(Errc::NotFound, std::string(so ? "SO" : "user") + " PIN needed: no terminal to ask (use " +
+                                          (so ? "--so-pin-file" : "--pin-file") + " FILE or " + env + ")");
+  return read_secret(file, env, so ? "SO PIN" : "User PIN");
+}
+
+std::optional<int> Ctx::host_login(token::UserType who, std::string& pin) {
+  const bool so = who == token::UserType::So;
+  auto r = token_->check_pin(who, pin);
+  secure_wipe(pin.data(), pin.size());
   if (!r) return fail(r.error(), "PIN check");
   switch (*r) {
     case token::PinResult::Ok:
     case token::PinResult::NotSet: return std::nullopt;
-    case token::PinResult::Locked: return fail(Exit::Pin, pin_locked_text(so, info.so_locked));
+    case token::PinResult::Locked: return fail(Exit::Pin, pin_locked_text(so, token_->info().so_locked, false));
     case token::PinResult::Incorrect: break;
   }
   // check_pin() committed the count: the cached metadata has it.
   const auto after = token_->info();
-  const unsigned failures = so ? after.so_failures : after.user_failures;
-  const unsigned left = failures < token::kMaxPinFailures ? token::kMaxPinFailures - failures : 0u;
-  return fail(Exit::Pin, pin_wrong_text(so, left, after.so_locked));
+  return fail(Exit::Pin, pin_wrong_text(so, tries_left(after, so), after.so_locked, false));
+}
+
+// The chip checks and counts (docs/chip-pin.md §3): the session it opens is the
+// login, kept until the command ends (~Ctx).
+std::optional<int> Ctx::chip_login(token::UserType who, std::string& pin) {
+  const bool so = who == token::UserType::So;
+  auto r = token_->login(who, pin);
+  secure_wipe(pin.data(), pin.size());
+  if (!r) {
+    if (r.error().code == Errc::Busy)
+      return fail(Exit::Error, "the chip has no free session for this PIN: another process is logged in with it "
+                               "directly (use the broker, se05xd, to share the chip)");
+    return fail(r.error(), "PIN check on the chip");
+  }
+  if (*r == token::PinResult::Ok || *r == token::PinResult::NotSet) return std::nullopt;
+  // The counter the chip just moved: read it again.
+  (void)token_->read_pin_counters(std::chrono::steady_clock::duration::zero());
+  const auto after = token_->info();
+  if (*r == token::PinResult::Locked) return fail(Exit::Pin, pin_locked_text(so, after.so_locked, true));
+  return fail(Exit::Pin, pin_wrong_text(so, tries_left(after, so), after.so_locked, true));
+}
+
+Result<token::PinResult> Ctx::check_pin(token::UserType who, const std::string& pin) {
+  if (!token_->chip_pin()) return token_->check_pin(who, pin);
+  SX_ASSIGN(token::PinResult r, token_->login(who, pin));
+  if (r == token::PinResult::Ok) (void)token_->logout();
+  (void)token_->read_pin_counters(std::chrono::steady_clock::duration::zero());
+  return r;
 }
 
 std::optional<int> Ctx::login_user() { return login(token::UserType::User); }
 std::optional<int> Ctx::login_so() { return login(token::UserType::So); }
+std::optional<int> Ctx::login_user_keeping(std::string& pin) { return login(token::UserType::User, &pin); }
 
 }  // namespace sx::cli

@@ -35,6 +35,9 @@ Result<std::string> read_new_secret(const std::string& file, const char* env, co
 class Ctx {
  public:
   explicit Ctx(GlobalOptions& g) : g_(g) {}
+  ~Ctx();
+  Ctx(const Ctx&) = delete;
+  Ctx& operator=(const Ctx&) = delete;
   GlobalOptions& opt() { return g_; }
   bool json() const { return g_.json; }
 
@@ -70,9 +73,23 @@ class Ctx {
   // has a user PIN. Counts failures on the chip like the module does.
   std::optional<int> login_user();
   std::optional<int> login_so();
+  // login_user() that hands back the PIN it logged in with (C_SetPIN of a
+  // chip-PIN token needs the old PIN again); the caller wipes it.
+  std::optional<int> login_user_keeping(std::string& pin);
+  // A PIN checked the way the token checks it (host verifier, or a chip session
+  // that is closed again); a wrong one counts. Does not report.
+  Result<token::PinResult> check_pin(token::UserType who, const std::string& pin);
+  // The PIN lines shared by `info` and `token info`: who checks the PINs, tries
+  // left of the maximum, locked and the way out.
+  void pin_state(nlohmann::json& j, std::string& text);
 
  private:
-  std::optional<int> login(token::UserType who);
+  std::optional<int> login(token::UserType who, std::string* keep = nullptr);
+  // The PIN to log in with: file, environment or prompt (a clear error without a terminal).
+  Result<std::string> read_pin(bool so) const;
+  // PBKDF2 verifiers in the metadata (host PINs) / a chip session (chip PINs); the PIN is wiped.
+  std::optional<int> host_login(token::UserType who, std::string& pin);
+  std::optional<int> chip_login(token::UserType who, std::string& pin);
   // The module's configuration, read on first use; defaults when it cannot be read.
   const device::TokenSettings& module_settings() const;
   GlobalOptions& g_;

@@ -144,8 +144,9 @@ TEST_F(CliErrors, DoctorNamesAProcessHoldingTheChip) {
 }
 
 TEST_F(CliErrors, ChipFull) {
-  // Metadata slots exist before the chip fills up (as on any used chip).
-  ASSERT_EQ(se05x({"token", "init", "--label", "t"}, {{"SE05X_SO_PIN", "87654321"}}).rc, 0);
+  // Metadata slots exist before the chip fills up (as on any used chip); a
+  // user PIN too, which a chip-PIN token needs before any key is made.
+  init_token();
   {
     auto ch = se05x::open_channel(port());
     ASSERT_TRUE(ch.ok()) << ch.error().to_string();
@@ -159,10 +160,10 @@ TEST_F(CliErrors, ChipFull) {
     }
   }
   expect_refused({"keygen", "--label", "big", "--type", "ec:p256", "--csr", file("big.csr"), "--subject", "CN=big"}, 9,
-                 {}, "full");
+                 kPin, "full");
   EXPECT_FALSE(sh("test -e big.csr"));  // no empty CSR left behind
   make_key_cert("a");
-  expect_refused({"import", "--label", "imp", "--key", file("a.key.pem"), "--cert", file("a.crt.pem")}, 9, {}, "full");
+  expect_refused({"import", "--label", "imp", "--key", file("a.key.pem"), "--cert", file("a.crt.pem")}, 9, kPin, "full");
 }
 
 // A PIN with a NUL byte would equal its prefix in the verifier: refused

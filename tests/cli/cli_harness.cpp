@@ -64,6 +64,8 @@ void CliTest::write(const std::string& name, const std::string& data) const {
 CliRun CliTest::se05x(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
   CliRun r;
   const std::string out = file("stdout"), err = file("stderr");
+  const std::string conf = file("harness-p11.conf");
+  if (!pin_storage_.empty()) write("harness-p11.conf", conf_lines());
   // Under qemu-user the child goes through SX_TEST_EXEC_WRAPPER (see exec_wrapper.h).
   std::vector<std::string> argv_s = sx::test::child_argv(cli_path(), args);
   std::vector<char*> argv;
@@ -74,7 +76,9 @@ CliRun CliTest::se05x(const std::vector<std::string>& args, const std::map<std::
     setenv("SE05X_PORT", port().c_str(), 1);
     setenv("SE05X_LOCK_FILE", file("lock").c_str(), 1);
     setenv("SE05X_T1_TIMING", "immediate", 1);
-    for (const char* v : {"SE05X_PIN", "SE05X_SO_PIN", "SE05X_NEW_PIN", "SE05X_KEY_PASSWORD"}) unsetenv(v);
+    for (const char* v : {"SE05X_PIN", "SE05X_SO_PIN", "SE05X_NEW_PIN", "SE05X_KEY_PASSWORD", "SE05X_PKCS11_CONF"})
+      unsetenv(v);
+    if (!pin_storage_.empty()) setenv("SE05X_PKCS11_CONF", conf.c_str(), 1);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     const int in = open("/dev/null", O_RDONLY);
     const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);

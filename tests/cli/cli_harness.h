@@ -51,10 +51,18 @@ class CliTest : public ::testing::Test {
   // token init + init-pin with SO PIN "87654321" and user PIN "1234".
   void init_token();
   std::string port() const { return "unix:" + file("sim.sock"); }
+  // The module configuration's `pin_storage` for every se05x run ("host",
+  // "chip"; empty: the built-in default, none written). Tests about one kind of
+  // token set it, so that they hold whatever the default is.
+  void use_pin_storage(const std::string& mode) { pin_storage_ = mode; }
+  // The configuration lines every run gets (a test writing its own
+  // SE05X_PKCS11_CONF file starts it with these).
+  std::string conf_lines() const { return pin_storage_.empty() ? "" : "pin_storage = " + pin_storage_ + "\n"; }
 
   std::unique_ptr<sx::testing::TempDir> dir_;
   std::unique_ptr<sx::testing::SimProcess> sim_;
   bool ca_ = false;
+  std::string pin_storage_;
 };
 
 // The environment that gives se05x the user PIN set by init_token().

@@ -91,6 +91,9 @@ TEST_F(CliStateTest, WrongUserPinCountsDownAndWarnsBeforeTheLock) {
 // token and destroys the module's keys (nobody may use them without the SO);
 // factory objects stay.
 TEST_F(CliStateTest, LockedSoPinIsRecoveredByResetThatDestroysTheModulesKeys) {
+  // A host-PIN token: the reset with a new SO PIN is its way out (a chip-PIN
+  // token's is `token reset --factory`, CliChipPin.LockedSoPinIsRecoveredByFactoryReset).
+  use_pin_storage("host");
   init_token();
   ASSERT_EQ(se05x({"keygen", "--label", "mine"}, kPin).rc, 0);
   const std::map<std::string, std::string> bad{{"SE05X_SO_PIN", "00000000"}, {"SE05X_NEW_PIN", "9999"}};
@@ -111,7 +114,7 @@ TEST_F(CliStateTest, LockedSoPinIsRecoveredByResetThatDestroysTheModulesKeys) {
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_NE(r.out.find("SO PIN:        LOCKED"), std::string::npos) << r.out;
   // doctor names the reset, not init-pin (which needs the locked SO PIN).
-  write("p11.conf", "lock_file = " + file("lock") + "\n");
+  write("p11.conf", conf_lines() + "lock_file = " + file("lock") + "\n");
   r = se05x({"--json", "doctor", "--label", "mine", "--module", state_module()}, {{"SE05X_PKCS11_CONF", file("p11.conf")}});
   EXPECT_EQ(r.rc, 10) << r.err;
   {
@@ -353,6 +356,7 @@ TEST_F(CliStateCut, ReplaceCertificateSurvivesAPowerCutAtEveryWrite) {
 }
 
 TEST_F(CliStateCut, TokenResetSurvivesAPowerCutAtEveryWriteAndNeverKeepsKeysUnderANewPin) {
+  use_pin_storage("host");  // the host-PIN reset (chip-PIN tokens: FactoryReset… below)
   init_token();
   ASSERT_EQ(se05x({"keygen", "--label", "mine"}, kPin).rc, 0);
   make_key_cert("k");
@@ -368,6 +372,27 @@ TEST_F(CliStateCut, TokenResetSurvivesAPowerCutAtEveryWriteAndNeverKeepsKeysUnde
     return label == "gg-token" ? StateSeen::Old : StateSeen::Mixed;
   });
   EXPECT_EQ(se05x({"token", "init-pin"}, {{"SE05X_SO_PIN", "11112222"}, {"SE05X_NEW_PIN", "1234"}}).rc, 0);
+}
+
+// `token reset --factory` (the chip's DeleteAll): a cut leaves the old token,
+// locked SO PIN, keys and all, or nothing but the factory objects.
+TEST_F(CliStateCut, FactoryResetSurvivesAPowerCutAtEveryWrite) {
+  use_pin_storage("chip");
+  init_token();
+  ASSERT_EQ(se05x({"keygen", "--label", "mine"}, kPin).rc, 0);
+  state_cut_everywhere({"token", "reset", "--factory", "--yes"}, {}, [&] {
+    const auto list = snapshot();
+    const bool mine = state_has_label(list, "mine");
+    const auto info = se05x({"--json", "info"}).json();
+    const bool init = info["token"]["initialized"].get<bool>();
+    if (mine && init) return StateSeen::Old;
+    if (mine || init) return StateSeen::Mixed;
+    for (const auto& o : list["objects"])
+      if (o["chip_id"].get<std::string>().rfind("0xF0", 0) != 0) return StateSeen::Mixed;
+    return StateSeen::New;
+  });
+  init_token();
+  EXPECT_EQ(se05x({"keygen", "--label", "again"}, kPin).rc, 0);
 }
 
 }  // namespace
