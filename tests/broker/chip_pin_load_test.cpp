@@ -163,7 +163,8 @@ struct Watch {
 
 TEST_F(BrokerChipPinLoad, ThreePkcs11ProcessesAndARawSessionClient500SignaturesEach) {
   kids.push_back(p11_client("provision"));
-  while (!kids.back().poll()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto prov_bound = Clock::now() + std::chrono::seconds(120);  // a hang detector
+  while (!kids.back().poll() && Clock::now() < prov_bound) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(kids.back().status, 0) << "chip-PIN token provisioning through the broker";
   kids.clear();
   const std::string raw_pub = provision_raw();
