@@ -25,31 +25,11 @@ std::string id_hex(uint32_t id) {
   return b;
 }
 
-// length(1) || auth object(4) || rules(4) || extension (docs/se05x-protocol.md §4.7);
-// nullopt when malformed.
-std::optional<std::vector<se05x::PolicyEntry>> parse_entries(ByteView raw) {
-  std::vector<se05x::PolicyEntry> out;
-  size_t i = 0;
-  while (i < raw.size()) {
-    const size_t len = raw[i];
-    if (len < 8 || i + 1 + len > raw.size()) return std::nullopt;
-    const uint8_t* p = raw.data() + i + 1;
-    se05x::PolicyEntry e;
-    e.auth_object_id = static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-                       static_cast<uint32_t>(p[2]) << 8 | p[3];
-    e.rules = static_cast<uint32_t>(p[4]) << 24 | static_cast<uint32_t>(p[5]) << 16 |
-              static_cast<uint32_t>(p[6]) << 8 | p[7];
-    out.push_back(e);
-    i += 1 + len;
-  }
-  return out;
-}
-
 // Why a policy lets somebody other than the user's session use the object; "" when
 // it does not. The SO's session may read and delete (§2), never use a key.
 std::string weakness(const Object& o, ByteView raw) {
   namespace pol = se05x::policy;
-  auto entries = parse_entries(raw);
+  auto entries = se05x::decode_policy(raw);  // docs/se05x-protocol.md §4.7
   if (!entries) return "unreadable policy";
   const bool key = o.cls == ObjectClass::PrivateKey;
   const bool secret_data = o.cls == ObjectClass::Data && o.is_private;
