@@ -165,9 +165,7 @@ Status Token::cleanup_locked() {
       drop.push_back(r.chip_id);
       continue;
     }
-    auto it = chip_.find(r.chip_id);
-    const bool listed = std::find(all_ids_.begin(), all_ids_.end(), r.chip_id) != all_ids_.end();
-    if (!listed || (it != chip_.end() && !compatible(r, it->second))) drop.push_back(r.chip_id);
+    if (record_stale(r)) drop.push_back(r.chip_id);
   }
   for (uint32_t id : drop) {
     md.erase(id);
@@ -175,6 +173,19 @@ Status Token::cleanup_locked() {
   }
   if (changed) SX_TRY(store_.commit(std::move(md)));
   return {};
+}
+
+bool Token::record_stale(const ObjectRecord& r) const {
+  auto it = chip_.find(r.chip_id);
+  const bool listed = std::find(all_ids_.begin(), all_ids_.end(), r.chip_id) != all_ids_.end();
+  return !listed || (it != chip_.end() && !compatible(r, it->second));
+}
+
+bool Token::has_leftovers() const {
+  if (store_.state() != StoreState::Loaded) return false;
+  const Metadata& md = store_.metadata();
+  return std::any_of(md.objects.begin(), md.objects.end(),
+                     [&](const ObjectRecord& r) { return r.state == RecordState::Pending || record_stale(r); });
 }
 
 void Token::merge() {
@@ -299,9 +310,7 @@ Result<PinResult> Token::relogin(UserType who, ByteView value) {
   SX_ASSIGN(PinResult r, session_login(who, value));
   if (r != PinResult::Ok) return r;
   // Listed while public: private data and leftovers need the session (see login()).
-  chip_.clear();
-  need_rescan_ = true;
-  if (auto st = sync_locked(); !st) {
+  if (auto st = after_login_locked(); !st) {
     (void)logout();
     return st.take_error();
   }

@@ -233,6 +233,12 @@ class Token {
   }
   Status scan_locked();
   Status cleanup_locked();
+  // A record whose chip object is gone or was replaced: cleanup_locked() drops it.
+  bool record_stale(const ObjectRecord& r) const;
+  // cleanup_locked() would change something (Pending records or stale ones).
+  bool has_leftovers() const;
+  // After the chip accepted a login: re-reads what the public listing could not read.
+  Status after_login_locked();
   void merge();
   // The next free chip ID given the metadata about to be committed.
   Result<uint32_t> allocate_id(const Metadata& md);

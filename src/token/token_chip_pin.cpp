@@ -154,6 +154,26 @@ Result<PinResult> Token::reverify(UserType who, ByteView value) {
   return locked ? PinResult::Locked : PinResult::Incorrect;
 }
 
+// Lock held, the chip session just opened (login(), relogin()). The public
+// listing read all a session-less client may; the session adds only what it
+// could not (private data objects, objects another tool's policy hides): those
+// are described again, nothing else is listed again (docs/chip-pin.md §3).
+// One read of the metadata pointer keeps the freshness rules of refresh(); a
+// change behind it, or leftovers to clean (commits, allowed only now), take
+// the full sync_locked() that every update starts with.
+Status Token::after_login_locked() {
+  for (auto& [id, co] : chip_) {
+    if (co.problem.empty()) continue;
+    SX_ASSIGN(ChipObject again, describe_object(client_, id, applet7_));
+    co = std::move(again);
+  }
+  SX_ASSIGN(bool current, store_.is_current());
+  const bool upgrading = (store_.metadata().token.flags & tokflag::kUpgradeSlots) != 0;
+  if (!current || need_rescan_ || upgrading || has_leftovers()) return sync_locked();
+  merge();
+  return {};
+}
+
 Result<PinResult> Token::login(UserType who, std::string_view pin) {
   if (!opt_.session) return no_session_layer();
   if (implicit_so_) (void)logout();
@@ -165,11 +185,7 @@ Result<PinResult> Token::login(UserType who, std::string_view pin) {
   SX_ASSIGN(auto lock, take_lock());
   SX_ASSIGN(PinResult r, session_login(who, v));
   if (r != PinResult::Ok) return r;
-  // The public listing could not read what only the session may (private data):
-  // list again, and finish interrupted operations now that commits are allowed.
-  chip_.clear();
-  need_rescan_ = true;
-  Status st = sync_locked();
+  Status st = after_login_locked();
   // An upgrade cut before its end is finished by whoever logs in next.
   if (st && (store_.metadata().token.flags & tokflag::kUpgradeSlots)) st = upgrade_finish_locked();
   if (!st) {
