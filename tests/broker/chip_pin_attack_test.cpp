@@ -34,6 +34,7 @@ constexpr uint32_t kAttackFirst = 0x7B5E0001;
 constexpr uint32_t kAttackSlotA = 0x7B5EFFF0, kAttackSlotB = 0x7B5EFFF1, kAttackPointer = 0x7B5EFFF2;
 constexpr uint32_t kAttackUserAuth = 0x7B5EFFF9, kAttackUniqueId = 0x7FFF0206;
 constexpr int kAttackMaxAttempts = 3;  // user_pin_max_attempts in the module configuration
+constexpr const char* kNewUserPin = "24680";  // the SO's C_InitPIN after the lock
 
 // --- The attacker's raw client: src/link and bytes, nothing else ----------------
 
@@ -200,6 +201,11 @@ class ChipPinAttack : public P11Test, public ::testing::WithParamInterface<Via> 
   }
   void make_token();
   void make_keys();
+  void refused_without_session(Attacker& raw);
+  Bytes public_metadata(Attacker& raw, std::initializer_list<const char*> pins);
+  uint16_t raw_login(Attacker& raw, const Bytes& value, bool try_sign);
+  void guesses_lock(Attacker& raw);
+  void module_sees_lock_and_so_unlocks();
 
   std::string endpoint;
   CK_SESSION_HANDLE session = CK_INVALID_HANDLE;
@@ -261,86 +267,113 @@ void ChipPinAttack::make_keys() {
 
 // --- The attack --------------------------------------------------------------
 
-TEST_P(ChipPinAttack, RawClientGetsNothingAndItsGuessesLockThePin) {
-  make_token();
-  if (HasFatalFailure()) return;
-  const uint32_t ec_key = kAttackFirst, rsa_key = kAttackFirst + 1, priv_data = kAttackFirst + 2;
-  Attacker raw(endpoint);
+constexpr uint32_t kEcKey = kAttackFirst, kRsaKey = kAttackFirst + 1, kPrivData = kAttackFirst + 2;
 
-  // The objects are where the attacker thinks: public halves and sizes are public.
-  EXPECT_EQ(tlv_value(raw.read(ec_key)), ec_point);
-  EXPECT_EQ(tlv_value(raw.read_modulus(rsa_key)), rsa_modulus);
-  EXPECT_EQ(tlv_value(raw.read_size(priv_data)), (Bytes{0x00, static_cast<uint8_t>(secret.size())}));
-
-  // Use of the user's keys without a session: ECDSASign, RSA decrypt, ECDH → 6986.
-  EXPECT_EQ(sw_of(raw.send(ecdsa_sign(ec_key, true))), 0x6986);
-  EXPECT_EQ(sw_of(raw.send(rsa_decrypt_raw(rsa_key))), 0x6986);
-  EXPECT_EQ(sw_of(raw.send(ecdh(ec_key, ec_point))), 0x6986);
-  // The private data object cannot be read.
-  const Bytes leaked = raw.read(priv_data);
+// Without a session: the objects are where the attacker thinks (public halves and sizes
+// are public), but no use of the user's keys, no private data, no write, no delete.
+void ChipPinAttack::refused_without_session(Attacker& raw) {
+  EXPECT_EQ(tlv_value(raw.read(kEcKey)), ec_point);
+  EXPECT_EQ(tlv_value(raw.read_modulus(kRsaKey)), rsa_modulus);
+  EXPECT_EQ(tlv_value(raw.read_size(kPrivData)), (Bytes{0x00, static_cast<uint8_t>(secret.size())}));
+  // ECDSASign, RSA decrypt, ECDH with the user's keys → 6986 (docs/se05x-protocol.md §4.9.5).
+  EXPECT_EQ(sw_of(raw.send(ecdsa_sign(kEcKey, true))), 0x6986);
+  EXPECT_EQ(sw_of(raw.send(rsa_decrypt_raw(kRsaKey))), 0x6986);
+  EXPECT_EQ(sw_of(raw.send(ecdh(kEcKey, ec_point))), 0x6986);
+  const Bytes leaked = raw.read(kPrivData);
   EXPECT_EQ(sw_of(leaked), 0x6986);
   EXPECT_FALSE(holds(leaked, Bytes(secret.begin(), secret.end())));
-  // Metadata and objects can be neither rewritten nor deleted (WriteBinary §4.6.6,
-  // DeleteSecureObject §4.6.7).
+  // WriteBinary into the current metadata slot (§4.6.6), DeleteSecureObject (§4.6.7).
   const Bytes wb = join({tl(0x41, be32(kAttackSlotA)), tl(0x44, Bytes(8, 0))});
   EXPECT_EQ(sw_of(raw.send(cmd(0x01, 0x06, 0x00, wb, false))), 0x6986);
-  for (uint32_t id : {ec_key, rsa_key, priv_data, kAttackSlotA, kAttackSlotB, kAttackPointer, kAttackUserAuth})
+  for (uint32_t id : {kEcKey, kRsaKey, kPrivData, kAttackSlotA, kAttackSlotB, kAttackPointer, kAttackUserAuth})
     EXPECT_EQ(sw_of(raw.send(delete_object(id))), 0x6986) << std::hex << id;
-  // Nothing derived from a PIN in the metadata, which is public to read: neither the
-  // UserID value (nor half of it) nor the PIN, in the current image or the one before.
+}
+
+// Both metadata slots (the current image and the one before it): public to read, and
+// nothing in them derived from these PINs — neither the UserID value (nor half of it)
+// nor the PIN itself.
+Bytes ChipPinAttack::public_metadata(Attacker& raw, std::initializer_list<const char*> pins) {
   const Bytes uid = tlv_value(raw.read(kAttackUniqueId));
-  ASSERT_EQ(uid.size(), 18u);
+  EXPECT_EQ(uid.size(), 18u);
   const Bytes slots = join({raw.read_file(kAttackSlotA), raw.read_file(kAttackSlotB)});
-  ASSERT_TRUE(holds(slots, Bytes{'a', 't', 't', 'a', 'c', 'k', '-', 'e', 'c'}));  // the reads work
-  for (const std::string pin : {kUserPin, kSoPin}) {
+  EXPECT_TRUE(holds(slots, Bytes{'a', 't', 't', 'a', 'c', 'k', '-', 'e', 'c'}));  // the reads work
+  for (const std::string pin : pins) {
     const Bytes v = user_id_value(uid, pin);
     EXPECT_FALSE(holds(slots, v)) << pin;
     EXPECT_FALSE(holds(slots, Bytes(v.begin(), v.begin() + 8))) << pin;
     EXPECT_FALSE(holds(slots, Bytes(pin.begin(), pin.end()))) << pin;
   }
+  return slots;
+}
 
-  // Guessing in raw sessions of the user's UserID: each wrong value counts on the chip.
+// One raw session of the user's UserID: CreateSession, VerifySessionUserID(value) in the
+// wrapper (§4.9.2-§4.9.3), optionally an ECDSASign in it, CloseSession. The verify's SW.
+uint16_t ChipPinAttack::raw_login(Attacker& raw, const Bytes& value, bool try_sign) {
+  const Bytes r = raw.send(create_session(kAttackUserAuth));
+  EXPECT_EQ(sw_of(r), 0x9000);
+  const Bytes sid = tlv_value(r);
+  EXPECT_EQ(sid.size(), 8u);
+  const uint16_t sw = sw_of(raw.send(in_session(sid, verify_user_id(value))));
+  if (try_sign) {  // an unproven session is no way around the policy
+    EXPECT_NE(sw_of(raw.send(in_session(sid, ecdsa_sign(kEcKey, false)))), 0x9000);
+  }
+  EXPECT_EQ(sw_of(raw.send(in_session(sid, kCloseSession))), 0x9000);
+  return sw;
+}
+
+// Guessing: every wrong value counts on the chip (ReadObjectAttributes, §4.9.4), and at
+// the maximum the chip refuses even the right value without comparing (docs/simulator.md).
+void ChipPinAttack::guesses_lock(Attacker& raw) {
+  const Bytes uid = tlv_value(raw.read(kAttackUniqueId));
   ASSERT_EQ(raw.counter(kAttackUserAuth), 0);
   ASSERT_EQ(raw.max_attempts(kAttackUserAuth), kAttackMaxAttempts);
-  auto attempt = [&](const Bytes& value, bool try_sign) {
-    const Bytes r = raw.send(create_session(kAttackUserAuth));
-    EXPECT_EQ(sw_of(r), 0x9000);
-    const Bytes sid = tlv_value(r);
-    EXPECT_EQ(sid.size(), 8u);
-    const uint16_t sw = sw_of(raw.send(in_session(sid, verify_user_id(value))));
-    if (try_sign) {  // an unproven session is no way around the policy
-      EXPECT_NE(sw_of(raw.send(in_session(sid, ecdsa_sign(ec_key, false)))), 0x9000);
-    }
-    EXPECT_EQ(sw_of(raw.send(in_session(sid, kCloseSession))), 0x9000);
-    return sw;
-  };
   for (int i = 1; i <= kAttackMaxAttempts; ++i) {
-    const Bytes wrong = user_id_value(uid, "000" + std::to_string(i));
-    EXPECT_EQ(attempt(wrong, i == 1), 0x6985) << "guess " << i;
+    EXPECT_EQ(raw_login(raw, user_id_value(uid, "000" + std::to_string(i)), i == 1), 0x6985) << "guess " << i;
     EXPECT_EQ(raw.counter(kAttackUserAuth), i) << "after guess " << i;
   }
-  // Locked: the chip refuses even the right value without comparing (docs/simulator.md).
-  EXPECT_EQ(attempt(user_id_value(uid, kUserPin), true), 0x6983);
+  EXPECT_EQ(raw_login(raw, user_id_value(uid, kUserPin), true), 0x6983);
   EXPECT_EQ(raw.counter(kAttackUserAuth), kAttackMaxAttempts);
-  EXPECT_EQ(sw_of(raw.send(ecdsa_sign(ec_key, true))), 0x6986);
-  (void)raw.link.close();
+  EXPECT_EQ(sw_of(raw.send(ecdsa_sign(kEcKey, true))), 0x6986);
+}
 
-  // The module sees the chip's lock; the SO's C_InitPIN unlocks it.
+// The module sees the chip's lock; the SO's C_InitPIN (with a new PIN) unlocks it.
+void ChipPinAttack::module_sees_lock_and_so_unlocks() {
   init();
   EXPECT_TRUE(token_info().flags & CKF_USER_PIN_LOCKED);
   EXPECT_EQ(login_as(CKU_USER, kUserPin), CKR_PIN_LOCKED);
   ASSERT_EQ(login_as(CKU_SO, kSoPin), CKR_OK);
-  ASSERT_EQ(init_pin(kUserPin), CKR_OK);
+  ASSERT_EQ(init_pin(kNewUserPin), CKR_OK);
   logout_close();
   EXPECT_EQ(token_info().flags & CKF_USER_PIN_LOCKED, 0u);
-  ASSERT_EQ(login_as(CKU_USER, kUserPin), CKR_OK);
+  ASSERT_EQ(login_as(CKU_USER, kNewUserPin), CKR_OK);
   const auto keys = find_label(session, "attack-ec", CKO_PRIVATE_KEY);  // handles of before C_Finalize are gone
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(sign(session, keys[0], CKM_ECDSA, Bytes(32, 2)).size(), 64u);
   logout_close();
   ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
-  Attacker after(endpoint);
-  EXPECT_EQ(after.counter(kAttackUserAuth), 0);
+}
+
+TEST_P(ChipPinAttack, RawClientGetsNothingAndItsGuessesLockThePin) {
+  make_token();
+  if (HasFatalFailure()) return;
+  Bytes slots;
+  {
+    Attacker raw(endpoint);
+    refused_without_session(raw);
+    slots = public_metadata(raw, {kUserPin, kSoPin});
+    guesses_lock(raw);
+    (void)raw.link.close();
+  }
+  if (HasFatalFailure()) return;
+  module_sees_lock_and_so_unlocks();
+  if (HasFatalFailure()) return;
+  Attacker raw(endpoint);
+  EXPECT_EQ(raw.counter(kAttackUserAuth), 0);  // the chip's counter, reset by the SO
+  // Only the user PIN changed: metadata that held anything derived from it (a verifier,
+  // a salt-and-hash) would differ now. It is byte for byte the same.
+  const Bytes now = public_metadata(raw, {kNewUserPin});
+  EXPECT_TRUE(now == slots) << "the metadata slots changed with the user PIN (" << slots.size() << " -> " << now.size()
+                            << " bytes)";
 }
 
 INSTANTIATE_TEST_SUITE_P(Via, ChipPinAttack, ::testing::Values(Via::Broker, Via::Simulator),
