@@ -178,6 +178,7 @@ class ChipPinAttack : public P11Test, public ::testing::WithParamInterface<Via> 
                                           "user_pin_max_attempts = " +
                                           std::to_string(kAttackMaxAttempts) + "\n");
     if (GetParam() == Via::Broker) use_broker();  // SE05X_PORT becomes se05xd's socket
+    if (HasFatalFailure()) return;
     endpoint = std::getenv("SE05X_PORT");
   }
   CK_RV login_as(CK_USER_TYPE who, const std::string& pin) {
