@@ -94,12 +94,8 @@ nlohmann::json policy_json(const ObjectPolicy& p) {
 
 uint32_t uses_outside_user_session(const ObjectPolicy& p) {
   if (p.none || p.malformed) return kUses;
-  auto uses = [](uint32_t rules) { return (rules & pol::kForbidAll) ? 0u : rules & kUses; };
-  // Entry 0: no session, and every session whose auth object has no entry of its own.
-  uint32_t out = uses(se05x::rules_for_session(p.entries, 0));
-  for (const auto& e : p.entries)
-    if (e.auth_object_id != 0 && e.auth_object_id != token::ids::kUserUserId)
-      out |= uses(se05x::rules_for_session(p.entries, e.auth_object_id));
+  uint32_t out = 0;
+  for (const auto& s : se05x::rules_of_other_sessions(p.entries, token::ids::kUserUserId)) out |= s.rules & kUses;
   return out;
 }
 

@@ -46,6 +46,20 @@ uint32_t rules_for_session(std::span<const PolicyEntry> entries, uint32_t auth_i
   return rules_of(0).value_or(0);
 }
 
+std::vector<SessionRules> rules_of_other_sessions(std::span<const PolicyEntry> entries, uint32_t owner) {
+  std::vector<SessionRules> out;
+  auto add = [&](uint32_t id) {
+    if (id == owner) return;
+    for (const auto& s : out)
+      if (s.auth_id == id) return;
+    const uint32_t r = rules_for_session(entries, id);
+    out.push_back({id, (r & policy::kForbidAll) ? 0u : r});
+  };
+  add(0);
+  for (const auto& e : entries) add(e.auth_object_id);
+  return out;
+}
+
 std::string rights_in_words(uint32_t rules) {
   // Names of the applet 3.x bits (§4.7), in the order of the bits.
   static constexpr struct {

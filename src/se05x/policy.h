@@ -31,6 +31,17 @@ std::optional<std::vector<PolicyEntry>> decode_policy(ByteView raw);
 // Not meaningful for an empty policy (the chip's defaults apply; §4.7).
 uint32_t rules_for_session(std::span<const PolicyEntry> entries, uint32_t auth_id);
 
+// Every session other than `owner`'s that a policy distinguishes — 0 (no session,
+// and every auth object without an entry of its own) and each other auth object
+// with an entry — with the rules it gets (rules_for_session; FORBID_ALL gives 0).
+// The one answer to "who besides the owner may use this object?" (docs/chip-pin.md §2).
+// Not meaningful for an empty policy (the chip's defaults: everything for everybody).
+struct SessionRules {
+  uint32_t auth_id = 0;
+  uint32_t rules = 0;
+};
+std::vector<SessionRules> rules_of_other_sessions(std::span<const PolicyEntry> entries, uint32_t owner);
+
 // The rights in words, in bit order: "sign, verify, read, delete"; "nothing"
 // for 0; bits without a name as hex ("0x00000010").
 std::string rights_in_words(uint32_t rules);

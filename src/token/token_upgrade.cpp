@@ -33,17 +33,17 @@ std::string weakness(const Object& o, ByteView raw) {
   if (!entries) return "unreadable policy";
   const bool key = o.cls == ObjectClass::PrivateKey;
   const bool secret_data = o.cls == ObjectClass::Data && o.is_private;
-  for (const auto& e : *entries) {
-    if (e.auth_object_id == ids::kUserUserId) continue;
-    const std::string who = e.auth_object_id == 0 ? "any session or none" : "the session of " + id_hex(e.auth_object_id);
-    if (e.rules & pol::kForbidAll) continue;
-    if (key && (e.rules & pol::kAllowSign)) return who + " may sign with it";
-    if (key && (e.rules & pol::kAllowDecrypt)) return who + " may decrypt with it";
-    if (key && (e.rules & pol::kAllowKeyAgreement)) return who + " may derive (ECDH) with it";
-    if (key && (e.rules & (pol::kAllowImportExport | pol::kAllowWrap | pol::kAllowKdf)))
+  // An empty policy leaves the chip's defaults: everything for everybody (§4.7).
+  if (entries->empty()) return "no policy: any session or none may use it";
+  for (const auto& s : se05x::rules_of_other_sessions(*entries, ids::kUserUserId)) {
+    const std::string who = s.auth_id == 0 ? "any session or none" : "the session of " + id_hex(s.auth_id);
+    if (key && (s.rules & pol::kAllowSign)) return who + " may sign with it";
+    if (key && (s.rules & pol::kAllowDecrypt)) return who + " may decrypt with it";
+    if (key && (s.rules & pol::kAllowKeyAgreement)) return who + " may derive (ECDH) with it";
+    if (key && (s.rules & (pol::kAllowImportExport | pol::kAllowWrap | pol::kAllowKdf)))
       return who + " may export, wrap or derive keys with it";
-    if (secret_data && (e.rules & pol::kAllowRead)) return who + " may read it";
-    if (e.auth_object_id != ids::kSoUserId && (e.rules & (pol::kAllowWrite | pol::kAllowDelete)))
+    if (secret_data && (s.rules & pol::kAllowRead)) return who + " may read it";
+    if (s.auth_id != ids::kSoUserId && (s.rules & (pol::kAllowWrite | pol::kAllowDelete)))
       return who + " may rewrite or delete it";
   }
   return "";

@@ -59,6 +59,31 @@ TEST(ChipPolicy, TheSessionsOwnEntryElseEntryZeroElseNothing) {
   EXPECT_EQ(se05x::rules_for_session(only_user, 0), 0u);
 }
 
+// The sessions besides the owner's that a policy tells apart: 0 first (no session and
+// every auth object without an entry), then each other named auth object, once.
+TEST(ChipPolicy, RulesOfTheOtherSessions) {
+  const std::vector<se05x::PolicyEntry> e{{kUserUserId, pol::kAllowSign, {}},
+                                          {kSoUserId, pol::kAllowRead, {}},
+                                          {kSoUserId, pol::kAllowDelete, {}},
+                                          {0x7DA00001, pol::kForbidAll | pol::kAllowSign, {}}};
+  auto o = se05x::rules_of_other_sessions(e, kUserUserId);
+  ASSERT_EQ(o.size(), 3u);
+  EXPECT_EQ(o[0].auth_id, 0u);
+  EXPECT_EQ(o[0].rules, 0u);  // no entry 0: nothing outside the named sessions
+  EXPECT_EQ(o[1].auth_id, kSoUserId);
+  EXPECT_EQ(o[1].rules, pol::kAllowRead | pol::kAllowDelete);
+  EXPECT_EQ(o[2].auth_id, 0x7DA00001u);
+  EXPECT_EQ(o[2].rules, 0u);  // FORBID_ALL wins
+  // With an entry 0, sessions without their own entry get it; the owner is never listed.
+  auto z = se05x::rules_of_other_sessions(std::vector<se05x::PolicyEntry>{{0, pol::kAllowSign, {}}}, kUserUserId);
+  ASSERT_EQ(z.size(), 1u);
+  EXPECT_EQ(z[0].rules, pol::kAllowSign);
+  auto u = se05x::rules_of_other_sessions(std::vector<se05x::PolicyEntry>{{kUserUserId, pol::kAllowSign, {}}}, 0);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].auth_id, kUserUserId);
+  EXPECT_EQ(u[0].rules, pol::kAllowSign);
+}
+
 TEST(ChipPolicy, RightsInWords) {
   EXPECT_EQ(se05x::rights_in_words(pol::kAllowSign | pol::kAllowVerify | pol::kAllowRead | pol::kAllowDelete),
             "sign, verify, read, delete");
