@@ -29,7 +29,7 @@ SecureObject* Applet::find(uint32_t id) {
 uint16_t Applet::check_new_object(const SecureObject& o) const {
   if (o.id == 0 || (o.id >= se05x::objid::kReservedFirst && o.id <= se05x::objid::kReservedLast))
     return sw_choice::kBadTlv;
-  if (!o.policy.empty() && !parse_policy(o.policy)) return sw_choice::kBadPolicy;
+  if (!o.policy.empty() && !policy_well_formed(o.policy)) return sw_choice::kBadPolicy;
   if (o.transient) {
     if (store_.used_transient() + nvm_cost(o) > v_.transient_ram) return sw_choice::kFull;
   } else if (store_.used_persistent() + nvm_cost(o) > v_.user_nvm) {

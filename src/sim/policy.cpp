@@ -4,38 +4,16 @@ namespace sx::sim {
 
 namespace pol = se05x::policy;
 
-std::optional<std::vector<PolicyEntry>> parse_policy(ByteView raw) {
-  std::vector<PolicyEntry> out;
-  size_t p = 0;
-  while (p < raw.size()) {
-    const size_t len = raw[p];
-    if (len < 8 || len > raw.size() - p - 1) return std::nullopt;
-    PolicyEntry e;
-    e.auth_id = get_u32(raw, p + 1);
-    e.rules = get_u32(raw, p + 5);
-    e.extension.assign(raw.begin() + static_cast<std::ptrdiff_t>(p + 9),
-                       raw.begin() + static_cast<std::ptrdiff_t>(p + 1 + len));
-    out.push_back(std::move(e));
-    p += 1 + len;
-  }
-  if (out.empty()) return std::nullopt;
-  return out;
+bool policy_well_formed(ByteView raw) {
+  auto entries = se05x::decode_policy(raw);
+  return entries && !entries->empty();
 }
 
 uint32_t effective_rules(const SecureObject& o, uint32_t auth_id) {
   if (o.policy.empty()) return default_rules(o);
-  auto entries = parse_policy(o.policy);
-  if (!entries) return 0;
-  // Rules of several entries for the same ID add up (the MW never writes such policies).
-  auto rules_for = [&](uint32_t id) -> std::optional<uint32_t> {
-    std::optional<uint32_t> r;
-    for (const auto& e : *entries)
-      if (e.auth_id == id) r = r.value_or(0) | e.rules;
-    return r;
-  };
-  if (auth_id != 0)
-    if (auto r = rules_for(auth_id)) return *r;
-  return rules_for(0).value_or(0);
+  auto entries = se05x::decode_policy(o.policy);
+  if (!entries || entries->empty()) return 0;
+  return se05x::rules_for_session(*entries, auth_id);
 }
 
 bool allowed(const SecureObject& o, uint32_t right, uint32_t auth_id) {

@@ -9,18 +9,16 @@
 
 #include "base/bytes.h"
 #include "se05x/commands.h"
+#include "se05x/policy.h"
 #include "sim/object.h"
 
 namespace sx::sim {
 
-struct PolicyEntry {
-  uint32_t auth_id = 0;
-  uint32_t rules = 0;  // AR header
-  Bytes extension;
-};
-
-// nullopt when the encoding is malformed (entry length < 8 or running past the end).
-std::optional<std::vector<PolicyEntry>> parse_policy(ByteView raw);
+// The policy is decoded by se05x::decode_policy and the entry for a session chosen by
+// se05x::rules_for_session (se05x/policy.h): the host and the card read one encoding.
+// True when the encoding is well formed and has at least one entry (an empty TAG_POLICY
+// is refused: docs/se05x-protocol.md §4.7).
+bool policy_well_formed(ByteView raw);
 
 // The access rules that apply to `auth_id` (0 = no session) on `o`: no policy = the default
 // rules of the object, for everybody; otherwise the entry for `auth_id` if there is one, else
