@@ -26,6 +26,7 @@ const char* errc_name(Errc c) {
     case Errc::NotLoggedIn: return "not logged in";
     case Errc::AccessDenied: return "access denied";
     case Errc::Busy: return "busy";
+    case Errc::SecureChannel: return "secure channel failure";
     case Errc::Internal: return "internal error";
   }
   return "unknown";

@@ -30,6 +30,7 @@ enum class Errc {
   NotLoggedIn,      // no user session (never opened, or lost and not re-established)
   AccessDenied,     // the chip's object policy refused the command (SW 6986 in Error::sw)
   Busy,             // the chip opens no session now: both slots taken, or one is open on this auth object
+  SecureChannel,    // PlatformSCP03 failed: wrong keys, a bad MAC either way, or the card dropped the channel
   Internal,         // a bug: state that should be impossible
 };
 
