@@ -36,6 +36,13 @@ bool ends_ok(const Bytes& rapdu) {
   return rapdu.size() >= 2 && rapdu[rapdu.size() - 2] == 0x90 && rapdu[rapdu.size() - 1] == 0x00;
 }
 
+// CLA of a wrapped command: secure-messaging bit in the interindustry class (00..0F) or GP's
+// proprietary one (80..8F); CLA FF and others are not secure messaging.
+bool wrapped_cla(uint8_t cla) {
+  const uint8_t group = cla & 0xF0;
+  return (group == 0x00 || group == 0x80) && (cla & kClaSecureMessaging);
+}
+
 Bytes random_challenge() {
   Bytes b(scp::kChallengeSize);
   if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) b.clear();
@@ -60,7 +67,7 @@ scp::StaticKeys SecurityDomain::current_keys(const Store& st) const {
 
 Outcome SecurityDomain::process(Applet& a, ByteView capdu) {
   if (capdu.size() > v_.max_apdu) return a.process(capdu);  // the applet's "Oversize" answer
-  if (capdu.size() >= 4 && (capdu[0] & kClaSecureMessaging)) {
+  if (capdu.size() >= 4 && wrapped_cla(capdu[0])) {
     // Wrapped, or malformed as such: the channel's business (a malformed one fails its C-MAC).
     if (capdu[0] == (kClaGp | kClaSecureMessaging) && capdu[1] == kInsExtAuth) return external_authenticate(capdu);
     return secured(a, capdu);

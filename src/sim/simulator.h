@@ -28,7 +28,7 @@ struct Config {
   bool fsync = true;              // fsync NVM writes (tests may turn it off for speed)
   // Card challenge of each PlatformSCP03 INITIALIZE UPDATE (8 bytes); empty = random. Tests
   // inject one to reproduce docs/scp03.md's worked example.
-  std::function<Bytes()> card_challenge;
+  std::function<Bytes()> card_challenge{};
   AuthOptions auth;               // [U] choices for UserID behaviour (docs/simulator.md)
 };
 
