@@ -80,7 +80,8 @@ Outcome SecurityDomain::process(Applet& a, ByteView capdu) {
 // Every SELECT ends the channel (GP; docs/scp03.md §9), whether it selects anything or not.
 Outcome SecurityDomain::select(Applet& a, const se05x::ParsedCommand& c, ByteView capdu) {
   drop();
-  if (std::equal(c.body.begin(), c.body.end(), kSsdAid.begin(), kSsdAid.end())) {
+  const bool by_name = c.header.p1 == 0x04 && c.header.p2 == 0x00;
+  if (by_name && std::equal(c.body.begin(), c.body.end(), kSsdAid.begin(), kSsdAid.end())) {
     a.deselect();
     target_ = Target::Ssd;
     return answer("Select", s::kOk, kSsdFci, Op::Select);
@@ -103,13 +104,7 @@ Outcome SecurityDomain::secured(Applet& a, ByteView capdu) {
     return answer("PlatformSCP", scp::kSwSecurityStatus);
   }
   auto parsed = se05x::parse_command(*unwrapped);
-  if (!parsed) {
-    Outcome out = a.process(*unwrapped, true);
-    auto w = channel_->wrap(out.rapdu);
-    if (w) out.rapdu = std::move(*w);
-    return out;
-  }
-  Outcome out = plain(a, *parsed, *unwrapped, true);
+  Outcome out = parsed ? plain(a, *parsed, *unwrapped, true) : a.process(*unwrapped, true);
   secure_wipe(*unwrapped);
   out.scp = true;
   if (out.power_cut || !channel_open()) return out;  // a SELECT inside ended the channel: plain answer
@@ -130,7 +125,7 @@ Outcome SecurityDomain::plain(Applet& a, const se05x::ParsedCommand& c, ByteView
       case kInsInitUpdate:  // plain only: inside a channel it cannot start another [U]
         return secure ? answer("InitializeUpdate", s::kConditionsNotSatisfied) : initialize_update(a, c);
       case kInsGetData:
-        if (target_ == Target::Isd || target_ == Target::None) return get_data(c);
+        if (target_ != Target::Applet) return get_data(c);  // a security domain's command
         break;
       case kInsPutKey:
         if (target_ == Target::Ssd) return put_key(a, capdu, secure);
@@ -182,8 +177,8 @@ Outcome SecurityDomain::external_authenticate(ByteView capdu) {
   return answer(kName, s::kOk);
 }
 
-// GET DATA DF28 (docs/scp03.md §8): the configuration with the variant's OEF ID; plain or not,
-// and also while platform SCP is required [U].
+// GET DATA DF28 (docs/scp03.md §8) on the ISD or the SSD: the configuration with the variant's
+// OEF ID; plain or through the SSD's channel, and also while platform SCP is required [U].
 Outcome SecurityDomain::get_data(const se05x::ParsedCommand& c) const {
   constexpr const char* kName = "GetData";
   static const Bytes kTagList = {0xDF, 0x28};

@@ -33,6 +33,11 @@ TEST(SimScp03Keys, GetDataDf28NamesTheVariantsOefId) {
     EXPECT_NE(c.tx(kGetDataDf28).sw, 0x9000);
     EXPECT_EQ(c.tx(kSelectIsd).sw, 0x9000);
     EXPECT_EQ(c.tx("80 CA 00 FE 02 DF 29 00").sw, 0x6A88);
+    // the SSD answers it too, also through its channel
+    EXPECT_EQ(c.tx(kSelectSsd).sw, 0x9000);
+    ASSERT_TRUE(c.open_channel(scp::default_keys_for_oef(*oef)->keys(), rule_of(v)).ok());
+    auto wrapped = c.stx(kGetDataDf28);
+    EXPECT_TRUE(scp::parse_oef_id(se05x::make_response(wrapped.data, wrapped.sw)).ok());
   }
 }
 
