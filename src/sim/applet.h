@@ -59,7 +59,6 @@ class Applet {
   void reset();
   // Another application (a security domain) was selected: as a SELECT of the ISD.
   void deselect() { reset(); }
-  bool selected() const { return selected_; }
   const Store& store() const { return store_; }
   // A persistent change made by the card manager (PUT KEY): one atomic NVM write through the
   // same fault plan as the applet's own. Returns the SW; *power_cut tells a cut at this write.
