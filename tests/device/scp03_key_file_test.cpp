@@ -236,6 +236,15 @@ TEST(Scp03KeyFile, SettleRollsBackWhenCurrentKeysStillWork) {
   EXPECT_FALSE(j.has(".prev"));
   ASSERT_TRUE(settle_key_file(j.path, (*c)[0]).ok());
   EXPECT_EQ(j.keys(""), j.old_keys);
+
+  // A rotation started from published keys (no key file) that never reached
+  // the chip: those keys opened the channel, the .next goes, no file appears.
+  Journal d;
+  d.pending();
+  const KeyCandidate published{keys_of(0x99), "", false};
+  ASSERT_TRUE(settle_key_file(d.path, published).ok());
+  EXPECT_FALSE(d.has(""));
+  EXPECT_FALSE(d.has(".next"));
 }
 
 TEST(Scp03KeyFile, SettleFinishesAfterACutBetweenItsSteps) {
