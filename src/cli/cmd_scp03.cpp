@@ -195,10 +195,10 @@ std::string state_text(const StatusFacts& f) {
   if (s == "unknown-keys")
     return "unknown keys: neither the key file nor any published key set opens a channel (the chip's keys are not on this host)";
   std::string keys = !f.opened ? "but no key set known here opens the channel"
-                     : f.opened->file ? "device keys from " + f.opened->file->path
+                     : f.opened->file ? "device keys from " + f.key_file
                                       : "NXP's published keys of " + f.opened->variant + ": anyone can open the channel";
   if (s == "required") return "required (the chip refuses plain APDUs); " + keys;
-  if (s == "device-keys") return "device keys (" + keys + "); plain APDUs still accepted";
+  if (s == "device-keys") return "device keys (the key file " + f.key_file + " opens the channel); plain APDUs still accepted";
   return "default keys (" + keys + "); plain APDUs accepted — rotate with `se05x scp03 rotate --from-default-keys`";
 }
 
