@@ -204,5 +204,19 @@ TEST_F(CliScp03, RequireMakesTheChipRefusePlainApdus) {
   EXPECT_EQ(plain_get_version_sw(), 0x6982);
 }
 
+TEST_F(CliScp03, RequireKilledAfterWritingTheUserIdFinishesWhenRunAgain) {
+  ASSERT_EQ(se05x({"scp03", "rotate", "--from-default-keys"}, env()).rc, 0);
+  for (const char* step : {"userid-journal", "userid-written", "required"}) {
+    SCOPED_TRACE(std::string("killed at ") + step);
+    const CliRun killed = se05x({"scp03", "require", "--yes"}, env(step));
+    EXPECT_EQ(killed.rc, 128 + 9) << killed.err;
+  }
+  // The UserID's value was kept for exactly this: the run that finishes.
+  const CliRun r = se05x({"scp03", "require", "--yes"}, env());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_FALSE(fs::exists(keys() + ".require"));
+  EXPECT_EQ(plain_get_version_sw(), 0x6982);
+}
+
 }  // namespace
 }  // namespace sx::cli::test
