@@ -20,7 +20,6 @@
 #include "cli/scp03_cmd.h"
 #include "crypto/digest.h"
 #include "se05x/client.h"
-#include "se05x/session_wrap.h"
 
 namespace sx::cli {
 
@@ -124,18 +123,10 @@ Result<Bytes> user_id_value(se05x::Client& c, const std::string& journal, bool& 
 }
 
 // SetPlatformSCPRequest(required) inside the UserID's session.
-// TODO(h-sim merge): se05x::Client's method once commands.def has the row.
-Status set_required(se05x::Client& c, ScpLink& link, ByteView value) {
+Status set_required(se05x::Client& c, ByteView value) {
   SX_ASSIGN(se05x::SessionId sid, c.create_session(kPlatformScpUserId));
   Status st = c.verify_session_user_id(sid, value);
-  if (st) {
-    const Bytes inner{0x80, 0x04, 0x00, 0x52, 0x03, 0x41, 0x01, 0x01};  // docs/scp03.md §7
-    auto outer = se05x::wrap_in_session(inner, sid);
-    auto r = outer ? link.transceive(*outer) : Result<Bytes>(outer.take_error());
-    if (!r) st = r.take_error();
-    else if (sw_of(*r) != 0x9000)
-      st = Error{Errc::StatusWord, "the chip refused SetPlatformSCPRequest (" + sw_text(*r) + ")", sw_of(*r)};
-  }
+  if (st) st = c.set_platform_scp_required(sid, true);
   kill_point("required");
   const Status closed = c.close_session(sid);
   if (!st) return st;
@@ -159,7 +150,7 @@ int run_scp03_require(Ctx& ctx, const Scp03Opts& o) {
   bool written = false;
   auto value = user_id_value(client, journal, written);
   if (!value) return ctx.fail(value.error(), "preparing UserID 0x7FFF0207");
-  Status st = set_required(client, link, *value);
+  Status st = set_required(client, *value);
   secure_wipe(*value);
   if (!st) return ctx.fail(st.error(), "requiring PlatformSCP03" + std::string(written ? " (UserID 0x7FFF0207 written; "
                                                                                         "run the command again)" : ""));
