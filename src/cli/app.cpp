@@ -281,6 +281,7 @@ int run(int argc, char** argv) {
     add_greengrass_commands(root, ctx);
     add_doctor_command(root, ctx);
     add_policy_commands(root, ctx);
+    add_scp03_commands(root, ctx);
     // Never parsed as itself: prescan() turns `help X` into `X --help`.
     app.add_subcommand("help", "help for a command: `se05x help token init` = `se05x token init --help`");
 

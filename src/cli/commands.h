@@ -64,5 +64,6 @@ void add_token_commands(Command& app, Ctx& ctx);       // token init|set-pin|ini
 void add_greengrass_commands(Command& app, Ctx& ctx);  // greengrass-config
 void add_doctor_command(Command& app, Ctx& ctx);       // doctor
 void add_policy_commands(Command& app, Ctx& ctx);      // policy show
+void add_scp03_commands(Command& app, Ctx& ctx);       // scp03 status|rotate|require
 
 }  // namespace sx::cli
