@@ -1,6 +1,8 @@
 #include "device/scp03_setup.h"
 
 #include <cstdio>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "se05x/scp03_defaults.h"
@@ -74,6 +76,9 @@ Result<std::shared_ptr<Scp03KeyRing>> file_key_ring(const Scp03Settings& s, Scp0
   if (!cands) {
     Error e = cands.take_error();
     e.message = "scp03 = required: " + e.message + " (the chip is never used without the channel)";
+    // The key file is root's (docs/scp03.md §10): other users share the chip through the broker.
+    if (::geteuid() != 0)
+      e.message += "; a program not running as root reaches the chip through se05xd, which owns the channel";
     return e;
   }
   const std::string path = s.key_file;
@@ -138,11 +143,20 @@ Result<std::shared_ptr<Scp03KeyRing>> scp03_key_ring(const Scp03Settings& s, Scp
 
 Result<se05x::ConnectOptions> with_scp03(se05x::ConnectOptions base, const Scp03Settings& s, Scp03Warn warn) {
   SX_ASSIGN(std::shared_ptr<Scp03KeyRing> ring, scp03_key_ring(s, std::move(warn)));
+  return with_scp03(std::move(base), std::move(ring));
+}
+
+se05x::ConnectOptions with_scp03(se05x::ConnectOptions base, std::shared_ptr<Scp03KeyRing> ring) {
   if (!ring) return base;
   base.secure_link = [ring](std::unique_ptr<link::ApduChannel> plain) -> std::unique_ptr<link::ApduChannel> {
     return std::make_unique<Scp03Channel>(std::move(plain), ring);
   };
   return base;
+}
+
+Result<std::shared_ptr<Scp03KeyRing>> scp03_ring_for(const Scp03Settings& configured, Scp03Warn warn) {
+  SX_ASSIGN(Scp03Settings s, scp03_with_env(configured));
+  return scp03_key_ring(s, std::move(warn));
 }
 
 }  // namespace sx::device

@@ -54,5 +54,11 @@ std::vector<KeyCandidate> all_default_candidates();
 // The connect options that stack the channel layer for these settings
 // (se05x::ConnectOptions::secure_link); `base` keeps its other fields.
 Result<se05x::ConnectOptions> with_scp03(se05x::ConnectOptions base, const Scp03Settings& s, Scp03Warn warn = {});
+// The same with a key ring already built (null: nothing stacked). A caller
+// that opens the chip more than once keeps its ring: keys loaded once, one
+// warning, the working set remembered.
+se05x::ConnectOptions with_scp03(se05x::ConnectOptions base, std::shared_ptr<Scp03KeyRing> ring);
+// The effective settings (environment applied) and their ring, in one step.
+Result<std::shared_ptr<Scp03KeyRing>> scp03_ring_for(const Scp03Settings& configured, Scp03Warn warn = {});
 
 }  // namespace sx::device

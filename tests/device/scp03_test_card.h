@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <vector>
 
 #include "crypto/digest.h"
 #include "link/apdu_channel.h"
@@ -29,6 +30,7 @@ class ScpCard : public link::ApduChannel {
   int wrapped = 0;        // wrapped commands accepted
   int plain_commands = 0; // plain non-SELECT, non-handshake commands that reached the applet
   int refused = 0;        // 69 82 answers
+  std::vector<Bytes> plain_log;  // every applet command as the applet received it (after unwrapping)
   bool open_channel() const { return card_ && card_->open(); }
   void drop_channel() { card_.reset(); }
   void set_keys(se05x::scp03::StaticKeys k) { keys_ = std::move(k); }
@@ -49,6 +51,7 @@ class ScpCard : public link::ApduChannel {
     if (capdu.size() >= 1 && (capdu[0] & 0x04)) return secured(capdu);
     if (required) return refuse();
     ++plain_commands;
+    plain_log.emplace_back(capdu.begin(), capdu.end());
     return ch_.transceive(capdu);
   }
 
@@ -94,6 +97,7 @@ class ScpCard : public link::ApduChannel {
     auto plain = card_->unwrap(capdu);
     if (!plain) return refuse();
     ++wrapped;
+    plain_log.push_back(*plain);
     Bytes r = sim_.process(*plain);
     if (r.empty()) return make_error(Errc::Timeout, "simulator gave no answer");
     auto w = card_->wrap(r);
