@@ -44,4 +44,18 @@ std::string Error::to_string() const {
   return s;
 }
 
+bool is_link_failure(Errc c) {
+  switch (c) {
+    case Errc::Io:
+    case Errc::Nack:
+    case Errc::Timeout:
+    case Errc::Protocol:
+    case Errc::LinkReset:
+    case Errc::Closed:
+    case Errc::PowerCut:
+    case Errc::SecureChannel: return true;
+    default: return false;
+  }
+}
+
 }  // namespace sx

@@ -36,6 +36,12 @@ enum class Errc {
 
 const char* errc_name(Errc c);
 
+// The link or the secure channel failed, not the chip's judgement of the
+// command: the one list of such codes (a PIN may still be right, a command may
+// be tried again after the link recovers). Malformed answers are not in it:
+// callers that also distrust those say so themselves.
+bool is_link_failure(Errc c);
+
 struct Error {
   Errc code = Errc::Internal;
   std::string message;

@@ -11,20 +11,6 @@ namespace {
 // Times a session is opened again when the chip keeps losing the selection meanwhile.
 constexpr int kOpenTries = 3;
 
-// The link failed, not the chip's judgement: the PIN may still be right.
-bool is_link_failure(const Error& e) {
-  switch (e.code) {
-    case Errc::Io:
-    case Errc::Nack:
-    case Errc::Timeout:
-    case Errc::Protocol:
-    case Errc::LinkReset:
-    case Errc::Closed:
-    case Errc::PowerCut: return true;
-    default: return false;
-  }
-}
-
 std::string id_hex(uint32_t id) {
   char b[12];
   std::snprintf(b, sizeof b, "0x%08X", static_cast<unsigned>(id));
@@ -67,7 +53,7 @@ Result<se05x::SessionId> UserSession::open_session(uint32_t auth_id, ByteView pi
     auto v = c.verify_session_user_id(sid, pin);
     if (below_.replays() != created) {
       // Lost mid-Verify without an answer: it may have run and counted; no second try.
-      if (!v && is_link_failure(v.error())) return v.take_error();
+      if (!v && is_link_failure(v.error().code)) return v.take_error();
       continue;  // it was answered, carrying a dead session's ID: it did not run
     }
     if (!v) return failed_verify(c, auth_id, sid, v.take_error());
@@ -78,7 +64,7 @@ Result<se05x::SessionId> UserSession::open_session(uint32_t auth_id, ByteView pi
 }
 
 Error UserSession::failed_verify(se05x::Client& c, uint32_t auth_id, const se05x::SessionId& sid, Error e) {
-  if (is_link_failure(e)) return e;
+  if (is_link_failure(e.code)) return e;  // the link failed, not the PIN
   // Whether the chip keeps a half-open session after a refused Verify is not
   // confirmed (docs/se05x-protocol.md §4.9.4): close it, whatever it answers.
   (void)c.close_session(sid);
@@ -110,7 +96,7 @@ Status UserSession::relogin() {
   }
   Error e = sid.take_error();
   // A link still failing says nothing about the PIN: keep it and try again with the next command.
-  if (is_link_failure(e)) return e;
+  if (is_link_failure(e.code)) return e;  // the link failed, not the PIN
   Error out = make_error(Errc::NotLoggedIn, "the chip lost the user session of auth object " + id_hex(auth_id_) +
                                                 " and logging in again failed: " + e.to_string());
   out.sw = e.sw;

@@ -74,14 +74,10 @@ CK_RV Chip::relogin_kept() {
     return CKR_OK;
   }
   if (!r) {
-    switch (r.error().code) {
-      // The link failed again: that says nothing about the PIN; try with the next call.
-      case Errc::Io: case Errc::Nack: case Errc::Timeout: case Errc::Protocol:
-      case Errc::LinkReset: case Errc::Closed: case Errc::PowerCut: case Errc::Malformed:
-        log_warn("re-login after the reopen failed on the link: " + r.error().to_string());
-        return CKR_DEVICE_ERROR;
-      default:
-        break;
+    // The link failed again: that says nothing about the PIN; try with the next call.
+    if (is_link_failure(r.error().code) || r.error().code == Errc::Malformed) {
+      log_warn("re-login after the reopen failed on the link: " + r.error().to_string());
+      return CKR_DEVICE_ERROR;
     }
   }
   // The chip refused (PIN changed or locked by another process, no session slot...):
