@@ -166,8 +166,14 @@ Result<bool> Scp03Channel::try_keys(const KeyCandidate& c) {
 }
 
 Result<Bytes> Scp03Channel::wrapped(std::span<const uint8_t> capdu) {
-  SX_ASSIGN(Bytes w, channel_->wrap(capdu));
-  auto r = link_->transceive(w);
+  auto w = channel_->wrap(capdu);
+  if (!w) {
+    // Nothing was sent, but the counter may have moved: start a fresh channel.
+    channel_.reset();
+    lost_why_ = "a command could not be wrapped: " + w.error().message;
+    return w.take_error();
+  }
+  auto r = link_->transceive(*w);
   if (!r) {
     // The MAC chain may have moved on the card without us: this channel is
     // over (a LinkReset goes up unchanged; reset recovery re-selects).
