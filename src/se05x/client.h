@@ -155,6 +155,10 @@ class Client {
   Status close_session(const SessionId& sid);
   // Any command of commands.def inside the session's wrapper.
   Result<Answer> run_in_session(const SessionId& sid, CmdId id, std::span<const Arg> args);
+  // SetPlatformSCPRequest (client_mgmt.cpp; docs/scp03.md §7): makes PlatformSCP03 mandatory
+  // for every applet command, persistently (or not, with false). The chip takes it only inside
+  // a session of the reserved UserID objid::kPlatformScpAuth and through a channel.
+  Status set_platform_scp_required(const SessionId& sid, bool required);
 
  private:
   // client_core.cpp

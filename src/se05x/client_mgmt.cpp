@@ -25,4 +25,12 @@ Result<uint32_t> Client::get_free_memory(MemoryType type) {
   return a.fields.u32(tag::k1);
 }
 
+Status Client::set_platform_scp_required(const SessionId& sid, bool required) {
+  constexpr uint8_t kRequired = 0x01, kNotRequired = 0x02;  // docs/scp03.md §7
+  const Arg args[] = {Arg::u8(tag::k1, required ? kRequired : kNotRequired)};
+  SX_ASSIGN(Answer a, run_in_session(sid, CmdId::SetPlatformSCPRequest, args));
+  (void)a;
+  return {};
+}
+
 }  // namespace sx::se05x

@@ -86,6 +86,7 @@ inline constexpr uint8_t kParam = 0x40;
 inline constexpr uint8_t kDeleteCurve = 0x41;
 inline constexpr uint8_t kRandom = 0x49;
 inline constexpr uint8_t kRaw = 0x4F;
+inline constexpr uint8_t kScp = 0x52;  // SetPlatformSCPRequest (docs/scp03.md §7)
 }  // namespace p2
 
 namespace tag {
@@ -259,6 +260,8 @@ inline constexpr uint32_t kUserLast = 0x7BFFFFFF;
 inline constexpr uint32_t kReservedFirst = 0x7FFF0000;
 inline constexpr uint32_t kReservedLast = 0x7FFFFFFF;
 inline constexpr uint32_t kUniqueId = 0x7FFF0206;
+// The reserved UserID whose session may change "platform SCP required" (docs/scp03.md §7).
+inline constexpr uint32_t kPlatformScpAuth = 0x7FFF0207;
 inline constexpr uint32_t kTrustProvisionedFirst = 0xF0000000;
 // Factory (trust-provisioned) credentials shipped in the simulator image.
 inline constexpr uint32_t kFactoryEcKey = 0xF0000100;

@@ -27,7 +27,10 @@ SecureObject* Applet::find(uint32_t id) {
 }
 
 uint16_t Applet::check_new_object(const SecureObject& o) const {
-  if (o.id == 0 || (o.id >= se05x::objid::kReservedFirst && o.id <= se05x::objid::kReservedLast))
+  // The one reserved ID a user may create: the platform-SCP UserID, written by whoever finds it
+  // absent, as NXP's example does (docs/scp03.md §7).
+  const bool platform_scp_auth = o.id == se05x::objid::kPlatformScpAuth && o.auth == AuthKind::UserId;
+  if (o.id == 0 || (o.id >= se05x::objid::kReservedFirst && o.id <= se05x::objid::kReservedLast && !platform_scp_auth))
     return sw_choice::kBadTlv;
   if (!o.policy.empty() && !policy_well_formed(o.policy)) return sw_choice::kBadPolicy;
   if (o.transient) {
@@ -49,6 +52,9 @@ uint16_t Applet::commit(const std::function<void(Store&)>& apply, const std::fun
     if (*cut == CutMode::TornWrite && torn) {
       torn(store_);
       (void)persist_(store_);  // what reached the NVM before the power died
+    } else if (*cut == CutMode::AfterWrite) {
+      apply(store_);
+      (void)persist_(store_);  // the whole write landed; only the answer is lost
     }
     return s::kOk;
   }
@@ -56,11 +62,20 @@ uint16_t Applet::commit(const std::function<void(Store&)>& apply, const std::fun
   return persist_(store_).ok() ? s::kOk : s::kUnknown;
 }
 
-Outcome Applet::process(ByteView capdu) {
+uint16_t Applet::persist_change(const std::function<void(Store&)>& apply, bool* power_cut) {
+  cut_ = false;
+  const uint16_t st = commit(apply);
+  *power_cut = cut_;
+  cut_ = false;
+  return st;
+}
+
+Outcome Applet::process(ByteView capdu, bool secure) {
   name_ = "Unknown";
   op_ = {};
   cut_ = false;
   wrapped_ = false;
+  secure_ = secure;
   session_ = nullptr;
   Reply r;
   if (capdu.size() > v_.max_apdu) {
@@ -80,6 +95,7 @@ Outcome Applet::process(ByteView capdu) {
   out.name = name_;
   out.op = op_;
   out.wrapped = wrapped_;
+  out.scp = secure;
   if (cut_) {
     out.power_cut = true;
     return out;

@@ -24,6 +24,7 @@ struct Outcome {
   OpParams op;              // what the latency model charges
   bool power_cut = false;
   bool wrapped = false;     // came inside the session wrapper (80 05); `name` is the inner command
+  bool scp = false;         // came through the PlatformSCP03 channel; `name` is the plain command
 };
 
 // One request as a handler sees it: its row of commands.def and its TLVs, already
@@ -51,10 +52,18 @@ class Applet {
   using Persist = std::function<Status(const Store&)>;
   Applet(const Variant& v, Store store, FaultPlan& faults, Persist persist, AuthOptions auth = {});
 
-  Outcome process(ByteView capdu);
+  // `secure`: the command came through a PlatformSCP03 channel at security level 33
+  // (sim/security_domain.h unwrapped it).
+  Outcome process(ByteView capdu, bool secure = false);
   // Chip reset: deselect, drop transient objects and any other RAM state.
   void reset();
+  // Another application (a security domain) was selected: as a SELECT of the ISD.
+  void deselect() { reset(); }
+  bool selected() const { return selected_; }
   const Store& store() const { return store_; }
+  // A persistent change made by the card manager (PUT KEY): one atomic NVM write through the
+  // same fault plan as the applet's own. Returns the SW; *power_cut tells a cut at this write.
+  uint16_t persist_change(const std::function<void(Store&)>& apply, bool* power_cut);
 
  private:
   struct Reply {
@@ -131,6 +140,7 @@ class Applet {
   Session* session_ = nullptr;
   se05x::CmdId cmd_ = se05x::CmdId::Select;
   bool wrapped_ = false;
+  bool secure_ = false;  // the running command came through the PlatformSCP03 channel
   bool selected_ = false;
   bool cut_ = false;
   std::string name_;

@@ -10,6 +10,7 @@ namespace sx::sim {
 enum class CutMode {
   BeforeWrite,  // nothing of the N-th write is persisted
   TornWrite,    // a WriteBinary chunk persists only a prefix; atomic writes behave like BeforeWrite
+  AfterWrite,   // the N-th write is persisted whole, then power dies before the answer leaves
 };
 
 class FaultPlan {

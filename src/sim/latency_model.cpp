@@ -35,6 +35,8 @@ constexpr int64_t kWriteKey = 12'000;
 constexpr int64_t kDelete = 8'000;
 constexpr int64_t kDigestBase = 1'000, kDigestPer100 = 200;
 constexpr int64_t kRandomBase = 1'000, kRandomPer32 = 300;
+// PlatformSCP03 per wrapped APDU [U]: two CMACs and the CBC passes, in the AES coprocessor.
+constexpr int64_t kScpBase = 300, kScpPerBlock = 10;
 
 constexpr size_t kIfs = 254;   // INF bytes per I-block
 constexpr size_t kFrame = 5;   // NAD PCB LEN + CRC16
@@ -81,6 +83,11 @@ Micros wire_time(size_t capdu_len, size_t rapdu_len, uint32_t i2c_hz) {
   if (i2c_hz == 0) return Micros(0);
   const uint64_t bytes = one_way(capdu_len, true) + one_way(rapdu_len, false);
   return Micros(static_cast<int64_t>(bytes * 9u * 1'000'000u / i2c_hz));
+}
+
+Micros scp_time(size_t capdu_len, size_t rapdu_len) {
+  const auto blocks = static_cast<int64_t>((capdu_len + 15) / 16 + (rapdu_len + 15) / 16);
+  return Micros(kScpBase + kScpPerBlock * blocks);
 }
 
 Micros modelled_time(std::string_view, size_t capdu_len, size_t rapdu_len, const OpParams& p, uint32_t i2c_hz) {

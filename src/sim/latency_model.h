@@ -39,6 +39,9 @@ using Micros = std::chrono::microseconds;
 Micros chip_time(const OpParams& p);
 // I2C time for one APDU exchange with T=1 framing at `i2c_hz`.
 Micros wire_time(size_t capdu_len, size_t rapdu_len, uint32_t i2c_hz);
+// Chip time of PlatformSCP03 secure messaging for one wrapped exchange (unwrap the command,
+// wrap the answer), estimates by AES block (docs/simulator.md, "Latency model").
+Micros scp_time(size_t capdu_len, size_t rapdu_len);
 // chip_time + wire_time. `command` is informational (stats key); the op decides.
 Micros modelled_time(std::string_view command, size_t capdu_len, size_t rapdu_len, const OpParams& p,
                      uint32_t i2c_hz);

@@ -61,6 +61,9 @@ Bytes serialize_store(const Store& s, std::string_view variant) {
   for (size_t i = 0; i < s.curves.size(); ++i)
     if (s.curves[i].created) j["curves"].push_back({{"id", i}, {"params", s.curves[i].params_set}});
   j["factory_ca"] = to_hex(s.factory_ca_cert);
+  nlohmann::json scp{{"required", s.scp_required}};
+  if (s.scp_keys) scp["keys"] = {{"enc", to_hex(s.scp_keys->enc)}, {"mac", to_hex(s.scp_keys->mac)}, {"dek", to_hex(s.scp_keys->dek)}};
+  j["scp"] = std::move(scp);
   const std::string payload = j.dump();
 
   Bytes out(kMagic, kMagic + 8);
@@ -121,6 +124,16 @@ Result<Store> deserialize_store(ByteView f, std::string_view variant) {
       s.curves[id].params_set = c.at("params").get<uint8_t>();
     }
     if (j.contains("factory_ca")) s.factory_ca_cert = unhex(j.at("factory_ca"));  // absent in older images
+    if (version >= 3) {
+      const auto& scp = j.at("scp");
+      s.scp_required = scp.at("required").get<bool>();
+      if (scp.contains("keys")) {
+        const auto& k = scp.at("keys");
+        se05x::scp03::StaticKeys keys(unhex(k.at("enc")), unhex(k.at("mac")), unhex(k.at("dek")));
+        if (!keys.check().ok()) return bad("bad PlatformSCP03 key set");
+        s.scp_keys = std::move(keys);
+      }
+    }
     return s;
   } catch (const std::exception& e) {
     return bad(std::string("bad content: ") + e.what());

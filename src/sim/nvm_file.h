@@ -16,7 +16,9 @@ namespace sx::sim {
 
 // 2: objects carry "auth" (AuthKind), "max_attempts" and "attempts" (UserID objects).
 // Version 1 images (without them) still load: their objects are not authentication objects.
-inline constexpr uint32_t kNvmFormatVersion = 2;
+// 3: "scp" {"keys": {"enc","mac","dek"} or absent, "required"} (PlatformSCP03, docs/scp03.md).
+// Older images load with the variant's factory key set and SCP not required.
+inline constexpr uint32_t kNvmFormatVersion = 3;
 inline constexpr uint32_t kNvmOldestVersion = 1;
 
 Bytes serialize_store(const Store& s, std::string_view variant);

@@ -4,9 +4,11 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 
 #include "base/bytes.h"
 #include "se05x/constants.h"
+#include "se05x/scp03.h"
 #include "se05x/types.h"
 
 namespace sx::sim {
@@ -71,6 +73,11 @@ struct Store {
   // object (NXP publishes its CAs), kept so users can trust the simulated device certificates.
   Bytes factory_ca_cert;
   std::array<CurveState, 0x12> curves{};  // indexed by curve ID 1..0x11
+  // PlatformSCP03 (docs/scp03.md): the static key set after a PUT KEY (none: the variant's
+  // published factory set, docs/scp03.md §8), and the persistent "platform SCP required" state
+  // of SetPlatformSCPRequest (docs/scp03.md §7). Not objects: no NVM accounting.
+  std::optional<se05x::scp03::StaticKeys> scp_keys;
+  bool scp_required = false;
 
   size_t used_persistent() const;  // user NVM in use (provisioned objects do not count)
   size_t used_transient() const;

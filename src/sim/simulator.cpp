@@ -8,6 +8,7 @@
 #include "sim/factory.h"
 #include "sim/latency_model.h"
 #include "sim/nvm_file.h"
+#include "sim/security_domain.h"
 
 namespace sx::sim {
 
@@ -19,7 +20,8 @@ const uint8_t kAtr[35] = {0x00, 0xA0, 0x00, 0x00, 0x03, 0x96, 0x04, 0x03, 0xE8, 
 
 }  // namespace
 
-Simulator::Simulator(const Config& cfg, const Variant& v) : cfg_(cfg), variant_(v) {}
+Simulator::Simulator(const Config& cfg, const Variant& v)
+    : cfg_(cfg), variant_(v), sd_(std::make_unique<SecurityDomain>(v, cfg.card_challenge)) {}
 Simulator::~Simulator() = default;
 
 Result<std::unique_ptr<Simulator>> Simulator::open(const Config& cfg) {
@@ -65,9 +67,10 @@ Bytes Simulator::process(ByteView capdu) {
     if (!powered_) return {};
     const auto t0 = std::chrono::steady_clock::now();
     if (capdu.size() >= 4 && capdu[0] == kStatsCla && capdu[1] == kStatsIns) return stats_request(capdu);
-    Outcome out = applet_->process(capdu);
+    Outcome out = sd_->process(*applet_, capdu);
     const auto host = std::chrono::steady_clock::now() - t0;
-    const auto modelled = modelled_time(out.name, capdu.size(), out.rapdu.size(), out.op, cfg_.i2c_hz);
+    auto modelled = modelled_time(out.name, capdu.size(), out.rapdu.size(), out.op, cfg_.i2c_hz);
+    if (out.scp) modelled += scp_time(capdu.size(), out.rapdu.size());
     CommandStats one;
     one.count = 1;
     one.capdu_bytes = capdu.size();
@@ -76,8 +79,10 @@ Bytes Simulator::process(ByteView capdu) {
     one.modelled_time = modelled;
     stats_.record(out.name, one);
     if (out.wrapped) ++stats_.commands["ProcessSessionCmd"].count;
+    if (out.scp) ++stats_.commands["PlatformSCP"].count;
     if (out.power_cut) {
       powered_ = false;
+      sd_->reset();
       return {};
     }
     if (cfg_.latency_model && modelled > host) std::this_thread::sleep_for(modelled - host);
@@ -103,6 +108,7 @@ Bytes Simulator::stats_request(ByteView capdu) {
 void Simulator::chip_reset() {
   std::lock_guard lock(mu_);
   if (applet_) applet_->reset();
+  sd_->reset();
 }
 
 Bytes Simulator::factory_ca_certificate() const {
@@ -129,6 +135,7 @@ bool Simulator::powered() const {
 
 Status Simulator::power_on() {
   std::lock_guard lock(mu_);
+  sd_->reset();
   try {
     if (cfg_.nvm_path.empty()) {
       Store s = applet_->store();

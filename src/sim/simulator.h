@@ -2,6 +2,7 @@
 // Transports (T=1 over a virtual I2C bus, JRCP) sit on top of process().
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@
 namespace sx::sim {
 
 class Applet;
+class SecurityDomain;
 struct Store;
 
 struct Config {
@@ -24,6 +26,9 @@ struct Config {
   bool latency_model = false;     // sleep so each APDU takes at least the modelled time
   uint32_t i2c_hz = 400'000;      // I2C clock for the modelled wire time
   bool fsync = true;              // fsync NVM writes (tests may turn it off for speed)
+  // Card challenge of each PlatformSCP03 INITIALIZE UPDATE (8 bytes); empty = random. Tests
+  // inject one to reproduce docs/scp03.md's worked example.
+  std::function<Bytes()> card_challenge{};
   AuthOptions auth;               // [U] choices for UserID behaviour (docs/simulator.md)
 };
 
@@ -52,7 +57,9 @@ class Simulator {
   Bytes factory_ca_certificate() const;
 
   // Commands that came in the session wrapper count under their own name; the wrapper
-  // itself is counted (count only) under "ProcessSessionCmd".
+  // itself is counted (count only) under "ProcessSessionCmd". Likewise a command that came
+  // through the PlatformSCP03 channel counts under its own name with its wrapped (wire) sizes,
+  // and once more (count only) under "PlatformSCP".
   Stats stats() const;
   void reset_stats();
   // Power-cut injection; configure it while no APDU is in flight.
@@ -76,6 +83,7 @@ class Simulator {
   mutable std::mutex mu_;
   FaultPlan faults_;
   std::unique_ptr<Applet> applet_;
+  std::unique_ptr<SecurityDomain> sd_;  // the card manager in front of the applet (SELECT routing, PlatformSCP03)
   Stats stats_;
   bool powered_ = false;
 };

@@ -19,6 +19,8 @@ struct Variant {
   size_t max_apdu;                  // largest C-APDU / R-APDU
   size_t user_nvm;                  // user NVM in bytes [U]
   size_t transient_ram;             // transient object RAM in bytes [U]
+  uint16_t oef_id;                  // OEF ID of GET DATA DF28 = the factory PlatformSCP03 key set
+                                    // (docs/scp03.md §8; which part of a family: docs/simulator.md)
 
   // Objects per ReadIDList page: as many 4-byte IDs as fit one response.
   size_t idlist_page() const { return (max_apdu - 16) / 4; }

@@ -17,7 +17,7 @@ TEST(SimBasic, AtrIsTheDocumented35Bytes) {
 TEST(SimBasic, CommandsWithoutSelectedAppletAreRefused) {
   Card c;
   EXPECT_EQ(c.tx("80 04 00 20 00").sw, 0x6D00);  // [U] chosen SW: CLA 80 reaches the card manager
-  EXPECT_EQ(c.tx("84 04 00 20 00").sw, 0x6E00);
+  EXPECT_EQ(c.tx("84 04 00 20 00").sw, 0x6982);  // CLA 84: secure messaging without a PlatformSCP03 channel
 }
 
 TEST(SimBasic, SelectReturnsVersionPerVariant) {
