@@ -75,9 +75,9 @@ class Scp03BusCapture : public P11Test {
     auto s = sim::Simulator::open(cfg);
     ASSERT_TRUE(s.ok()) << s.error().to_string();
     chip = std::move(*s);
-    // The published keys of one variant: default-keys finds them (every set is tried,
-    // since this card does not answer the OEF ID read-out).
-    scp_card = std::make_unique<testing::ScpCard>(*chip, se05x::scp03::default_key_sets()[0].keys());
+    // The published keys of the simulated SE050C1 (OEF ID A200): default-keys reads that ID
+    // through the issuer security domain, which the simulator answers.
+    scp_card = std::make_unique<testing::ScpCard>(*chip, se05x::scp03::default_keys_for_oef(0xA200)->keys());
     t1 = std::make_unique<t1::Card>(
         [this](ByteView c) {
           auto r = scp_card->transceive(c);

@@ -83,7 +83,8 @@ TEST_F(Scp03ChannelTest, SelectOpensTheChannelAndEverythingElseIsWrapped) {
   EXPECT_EQ(st->scp.handshakes(), 1u);
   EXPECT_EQ(st->card.initialize_updates, 1);
   ASSERT_TRUE(st->client.get_version().ok());  // no data: the 3.x counter rule
-  ASSERT_TRUE(st->client.create_binary(kFile, hex("0102030405")).ok());
+  auto cb = st->client.create_binary(kFile, hex("0102030405"));
+  ASSERT_TRUE(cb.ok()) << cb.error().to_string();
   auto back = st->client.read_binary(kFile);
   ASSERT_TRUE(back.ok()) << back.error().to_string();
   EXPECT_EQ(*back, hex("0102030405"));
