@@ -69,15 +69,7 @@ Status check_socket_dir(const std::string& socket) {
 Broker::Broker(const Config& cfg, LogFn log, ChannelFactory factory) : cfg_(cfg), log_(std::move(log)) {
   policy_.uids = cfg.allow_uids;
   policy_.gids = cfg.allow_gids;
-  std::string conn = cfg.connection.empty() ? std::string(link::kDefaultEndpoint) : cfg.connection;
-  if (!factory) {
-    factory = [conn]() -> Result<OpenedChannel> {
-      se05x::ConnectOptions o;
-      o.reconnect = false;  // the Chip re-opens itself, and must see every failure
-      SX_ASSIGN(se05x::OpenedLink l, se05x::open_link(conn, o));
-      return OpenedChannel{std::move(l.channel), std::move(l.atr)};
-    };
-  }
+  std::string conn = connection_of(cfg);
   chip_ = std::make_unique<Chip>(std::move(factory), conn, log_, cfg.log_apdus);
 
   ServiceOptions so;
@@ -120,8 +112,32 @@ void Broker::log(LogLevel l, const std::string& s) const {
   if (log_) log_(l, s);
 }
 
+std::string Broker::connection_of(const Config& cfg) {
+  return cfg.connection.empty() ? std::string(link::kDefaultEndpoint) : cfg.connection;
+}
+
+// The chip link: PlatformSCP03 (when configured) directly on it, under the
+// Chip's own reset recovery (docs/scp03.md §9). The key ring outlives every
+// re-open: keys read once, the working set remembered, one warning.
+Result<ChannelFactory> Broker::default_factory(const Config& cfg, const LogFn& log) {
+  auto warn = [log](const std::string& w) {
+    if (log) log(LogLevel::Warning, w);
+  };
+  SX_ASSIGN(std::shared_ptr<device::Scp03KeyRing> ring, device::scp03_ring_for(cfg.scp03, warn));
+  if (ring && log) log(LogLevel::Info, "PlatformSCP03 on the chip link; clients send plain APDUs");
+  se05x::ConnectOptions o = device::with_scp03(se05x::ConnectOptions{}, ring);
+  o.reconnect = false;  // the Chip re-opens itself, and must see every failure
+  return ChannelFactory([conn = connection_of(cfg), o]() -> Result<OpenedChannel> {
+    SX_ASSIGN(se05x::OpenedLink l, se05x::open_link(conn, o));
+    return OpenedChannel{std::move(l.channel), std::move(l.atr)};
+  });
+}
+
 Result<std::unique_ptr<Broker>> Broker::create(const Config& cfg, LogFn log, ChannelFactory factory) {
   SX_TRY(validate(cfg));
+  if (!factory) {
+    SX_ASSIGN(factory, default_factory(cfg, log));
+  }
   std::unique_ptr<Broker> b(new Broker(cfg, std::move(log), std::move(factory)));
   SX_TRY(b->bind());
   return b;

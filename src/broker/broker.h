@@ -43,6 +43,8 @@ class Broker {
 
  private:
   Broker(const Config& cfg, LogFn log, ChannelFactory factory);
+  static std::string connection_of(const Config& cfg);
+  static Result<ChannelFactory> default_factory(const Config& cfg, const LogFn& log);
   Status bind();
   std::string listener_list() const;  // "unix:..., jrcp:..."
   void log(LogLevel l, const std::string& s) const;

@@ -76,9 +76,11 @@ Bytes Chip::atr() {
 Result<Bytes> Chip::forward(ByteView capdu) {
   SX_TRY(ensure_open());
   auto r = link_.transceive(capdu);
-  // A reset the recovery layer could not make good leaves the link usable;
-  // anything else closes it until the next request.
-  if (!r && r.error().code != Errc::LinkReset) mark_down(r.error());
+  // A reset the recovery layer could not make good leaves the link usable, and
+  // so does a failed PlatformSCP03 check (the recovery layer re-selects, which
+  // re-opens the channel, before the next command); anything else closes it
+  // until the next request.
+  if (!r && r.error().code != Errc::LinkReset && r.error().code != Errc::SecureChannel) mark_down(r.error());
   return r;
 }
 

@@ -137,6 +137,15 @@ Result<Config> parse_object(const json& j, const std::string& origin) {
       auto l = parse_log_level(s);
       if (!l) return bad(origin, "log_level must be error, warning, info or debug");
       c.log_level = *l;
+    } else if (k == "scp03") {
+      SX_ASSIGN(std::string s, get_str(v, origin, "scp03"));
+      auto m = device::parse_scp03_mode(s);
+      if (!m) return bad(origin, "scp03 must be off, default-keys or required");
+      c.scp03.mode = *m;
+    } else if (k == "scp03_key_file") {
+      SX_ASSIGN(c.scp03.key_file, get_str(v, origin, "scp03_key_file"));
+      if (c.scp03.key_file.empty() || c.scp03.key_file[0] != '/')
+        return bad(origin, "scp03_key_file must be an absolute path");
     } else if (k == "log_apdus") {
       if (!v.is_boolean()) return bad(origin, "log_apdus must be true or false");
       c.log_apdus = v.get<bool>();

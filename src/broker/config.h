@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "broker/log.h"
+#include "device/scp03_setup.h"
 #include "link/endpoint.h"
 
 namespace sx::broker {
@@ -41,6 +42,10 @@ struct Config {
   uint32_t max_payload = 8192;            // largest JRCP message accepted from a client
   LogLevel log_level = LogLevel::Info;
   bool log_apdus = false;                 // log every C-APDU header and SW (debug level)
+  // "scp03": "off" | "default-keys" | "required", "scp03_key_file": PATH. The
+  // broker owns the chip's PlatformSCP03 channel (docs/scp03.md §9); its
+  // clients send plain. SE05X_SCP03 / SE05X_SCP03_KEY_FILE override them.
+  device::Scp03Settings scp03;
 };
 
 // Parses the JSON text; `origin` names it in error messages.

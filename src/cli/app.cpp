@@ -265,6 +265,13 @@ int run(int argc, char** argv) {
     app.add_option("--lock-wait", g.lock_wait_s, "seconds to wait for the chip lock file before giving up")
         ->check(CLI::Range(0u, 600u))
         ->default_str("the module's lock_wait_ms, 30 s");
+    app.add_option("--scp03", g.scp03,
+                   "PlatformSCP03 on a direct link: off, default-keys (the variant's public keys, with a warning) "
+                   "or required (the keys of --scp03-key-file); default: SE05X_SCP03, else the module's scp03")
+        ->check(CLI::IsMember({"off", "default-keys", "required"}));
+    app.add_option("--scp03-key-file", g.scp03_key_file,
+                   "the root-only PlatformSCP03 key file (ENC/MAC/DEK lines); default: SE05X_SCP03_KEY_FILE, else "
+                   "the module's scp03_key_file");
     app.add_flag("--json", g.json, "machine-readable output on stdout");
     app.footer(exit_code_footer());
     app.require_subcommand(1);

@@ -199,7 +199,20 @@ device::TokenSettings Ctx::token_settings() const {
   s.connection = connection();
   s.lock_file = lock_path();
   if (g_.lock_wait_s) s.lock_wait = std::chrono::seconds(*g_.lock_wait_s);
+  if (!g_.scp03_key_file.empty()) s.scp03.key_file = g_.scp03_key_file;
+  if (auto m = device::parse_scp03_mode(g_.scp03); m) s.scp03.mode = *m;
+  // Warnings reach the user even with --json (stderr).
+  s.scp03_warn = [](const std::string& w) { std::cerr << "se05x: warning: " << w << "\n"; };
   return s;
+}
+
+Result<std::shared_ptr<device::Scp03KeyRing>> Ctx::scp03_ring(const device::TokenSettings& s) const {
+  // Given on the command line: exactly that, whatever the environment says.
+  if (!g_.scp03.empty()) return device::scp03_key_ring(s.scp03, s.scp03_warn);
+  device::Scp03Settings configured = s.scp03;
+  SX_ASSIGN(device::Scp03Settings eff, device::scp03_with_env(configured));
+  if (!g_.scp03_key_file.empty()) eff.key_file = g_.scp03_key_file;
+  return device::scp03_key_ring(eff, s.scp03_warn);
 }
 
 namespace {
@@ -225,8 +238,16 @@ std::string without_connection(std::string message, const std::string& conn) {
 }  // namespace
 
 bool Ctx::try_open(std::string& error, bool& no_chip) {
-  const device::TokenSettings settings = token_settings();
+  device::TokenSettings settings = token_settings();
   const std::string& conn = settings.connection;
+  auto ring = scp03_ring(settings);
+  if (!ring) {
+    no_chip = false;
+    error = ring.error().message;
+    return false;
+  }
+  settings.scp03_ring = *ring;
+  if (!*ring) settings.scp03 = device::Scp03Settings{};
   // Through se05xd, opening waits in the broker's queue while another client
   // holds the chip (up to the broker's hold limit): say who, instead of hanging
   // silently. The status query itself never waits.

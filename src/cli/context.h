@@ -23,6 +23,10 @@ struct GlobalOptions {
   bool json = false;
   std::string lock_file;   // empty: SE05X_LOCK_FILE, else the module's lock_file
   std::optional<unsigned> lock_wait_s;  // bounded wait for the lock file; unset: the module's lock_wait_ms
+  // PlatformSCP03 (--scp03, --scp03-key-file): over SE05X_SCP03 / SE05X_SCP03_KEY_FILE
+  // and the module configuration's scp03 / scp03_key_file. Empty: not given.
+  std::string scp03;
+  std::string scp03_key_file;
 };
 
 // Where PINs and passwords come from, in this order: a file given on the
@@ -90,6 +94,9 @@ class Ctx {
   // PBKDF2 verifiers in the metadata (host PINs) / a chip session (chip PINs); the PIN is wiped.
   std::optional<int> host_login(token::UserType who, std::string& pin);
   std::optional<int> chip_login(token::UserType who, std::string& pin);
+  // The PlatformSCP03 keys for these settings: the command line over the
+  // environment over the configuration; null when off.
+  Result<std::shared_ptr<device::Scp03KeyRing>> scp03_ring(const device::TokenSettings& s) const;
   // The module's configuration, read on first use; defaults when it cannot be read.
   const device::TokenSettings& module_settings() const;
   GlobalOptions& g_;

@@ -46,6 +46,7 @@ Result<Bytes> ReselectChannel::transceive(std::span<const uint8_t> capdu) {
   pending_ = false;
   auto r = inner_->transceive(capdu);
   if (!r && r.error().code == Errc::LinkReset) r = after_reset(capdu, select, r.take_error());
+  else if (!r && r.error().code == Errc::SecureChannel && !select) r = after_channel_loss(capdu, r.take_error());
   if (r && select && sw_9000(*r)) select_.assign(capdu.begin(), capdu.end());
   return r;
 }
@@ -66,6 +67,22 @@ Result<Bytes> ReselectChannel::after_reset(std::span<const uint8_t> capdu, bool 
     }
   }
   if (!reset.retry_safe) return reset;
+  return inner_->transceive(capdu);
+}
+
+// The PlatformSCP03 layer below (device/scp03_channel.h) lost its channel:
+// only a SELECT opens a new one, so this is a lost selection. A command the
+// layer refused unsent (retry_safe) is resent after the replay at once; one
+// that may have run (a bad MAC on its answer) is not: the error goes up and
+// the SELECT is replayed before the next command (docs/scp03.md §9).
+Result<Bytes> ReselectChannel::after_channel_loss(std::span<const uint8_t> capdu, Error lost) {
+  if (select_.empty()) return lost;
+  if (!lost.retry_safe) {
+    pending_ = true;
+    return lost;
+  }
+  if (warn_) warn_("secure channel lost (" + lost.message + "); selecting the applet again");
+  SX_TRY(replay_select("a lost secure channel"));
   return inner_->transceive(capdu);
 }
 

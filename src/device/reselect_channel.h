@@ -11,6 +11,11 @@
 //    SELECT interrupted that way is simply sent again (idempotent).
 //  - the link below was replaced or re-opened (replace(), open()): replay the
 //    SELECT before the next command that is not itself a SELECT.
+//  - the PlatformSCP03 layer below (device/scp03_channel.h) reports
+//    Errc::SecureChannel: its channel is gone and only a SELECT opens a new
+//    one. The error goes up and the SELECT is replayed before the next
+//    command; a command the layer refused unsent (retry_safe) is resent after
+//    an immediate replay instead (docs/scp03.md §9).
 // Nothing is replayed before a SELECT was seen: the applet was never selected.
 #pragma once
 
@@ -54,6 +59,7 @@ class ReselectChannel : public link::ApduChannel {
  private:
   Status replay_select(const std::string& why);
   Result<Bytes> after_reset(std::span<const uint8_t> capdu, bool select, Error reset);
+  Result<Bytes> after_channel_loss(std::span<const uint8_t> capdu, Error lost);
 
   std::unique_ptr<link::ApduChannel> owned_;
   link::ApduChannel* inner_ = nullptr;

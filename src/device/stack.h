@@ -3,6 +3,10 @@
 //
 //   1. link         se05x/connect.h        T=1 over I2C (i2c:, vi2c:) or JRCP (unix:, host:port),
 //                                          the JRCP link reconnecting after its server went away
+//  1b. PlatformSCP03 device/scp03_channel.h  (scp03 = default-keys | required) directly on the link:
+//                                          a SELECT of the applet opens the channel, everything
+//                                          else is wrapped; never towards se05xd, which owns it
+//                                          (device/scp03_setup.h, docs/scp03.md §9)
 //   2. recovery     device/reselect_channel.h  re-SELECT after a chip reset / reconnect / re-open,
 //                                          resend when provably safe; counts its replays
 //  2b. user session device/user_session.h  (when logged in) the chip-enforced PIN: login =
@@ -16,9 +20,8 @@
 //
 // The module (pkcs11/chip.cpp), the CLI (cli/context.cpp) and the demo open
 // the chip through open_device(); the broker stacks layer 2 on the link it
-// re-opens itself (broker/chip.cpp). Layer 2b is stacked by whoever logs in
-// (library sx_device_session); PlatformSCP03, still to come, is another
-// ApduChannel decorator between 2 and 3.
+// re-opens itself (broker/chip.cpp), with layer 1b under it when configured.
+// Layer 2b is stacked by whoever logs in (library sx_device_session).
 #pragma once
 
 #include "device/chip_lock.h"

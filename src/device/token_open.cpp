@@ -38,7 +38,11 @@ token::TokenOptions token_options(const TokenSettings& s) {
 }
 
 Result<std::unique_ptr<link::ApduChannel>> open_device(const TokenSettings& s) {
-  SX_ASSIGN(auto ch, se05x::open_channel(connection_of(s)));
+  std::shared_ptr<Scp03KeyRing> ring = s.scp03_ring;
+  if (!ring) {
+    SX_ASSIGN(ring, scp03_ring_for(s.scp03, s.scp03_warn));
+  }
+  SX_ASSIGN(auto ch, se05x::open_channel(connection_of(s), with_scp03(se05x::ConnectOptions{}, ring)));
   if (!s.chip_pin) return ch;
   // Layer 2b sits on the recovery layer (it counts its replays), below the chip
   // lock the token stacks (docs/user-session.md). The same on a broker link: the

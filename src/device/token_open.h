@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "device/chip_lock.h"
 #include "device/reselect_channel.h"
+#include "device/scp03_setup.h"
 #include "device/user_session.h"
 #include "link/apdu_channel.h"
 #include "se05x/client.h"
@@ -33,6 +34,12 @@ struct TokenSettings {
   // legacy mode): the stack of before, byte for byte.
   bool chip_pin = true;
   uint16_t pin_max_attempts = 10;  // user_pin_max_attempts, the UserIDs' maximum
+  // PlatformSCP03 (docs/scp03.md): `scp03`, `scp03_key_file`; SE05X_SCP03 and
+  // SE05X_SCP03_KEY_FILE override them (device/scp03_setup.h).
+  Scp03Settings scp03;
+  Scp03Warn scp03_warn;  // the one warning about public default keys, a settled rotation
+  // Built by a caller that opens the chip repeatedly (the module); else from scp03.
+  std::shared_ptr<Scp03KeyRing> scp03_ring;
 };
 
 // Layers 1-2 with layer 2b on top: the channel open_device() returns when

@@ -14,6 +14,8 @@ device::TokenSettings token_settings(const Config& cfg) {
   s.pin_iterations = cfg.pin_iterations;
   s.chip_pin = cfg.chip_pin;
   s.pin_max_attempts = static_cast<uint16_t>(cfg.pin_max_attempts);
+  s.scp03 = cfg.scp03;
+  s.scp03_warn = [](const std::string& w) { log_warn(w); };
   return s;
 }
 
@@ -91,7 +93,7 @@ CK_RV Chip::relogin_kept() {
 
 CK_RV Chip::ensure() {
   if (token_) return CKR_OK;
-  const device::TokenSettings settings = token_settings(cfg_);
+  device::TokenSettings settings = token_settings(cfg_);
   const std::string conn = device::connection_of(settings);
   auto fail = [&](const std::string& why) {
     if (!failing_) log_error("SE05x at '" + conn + "' not reachable: " + why);
@@ -100,6 +102,16 @@ CK_RV Chip::ensure() {
     channel_.reset();
     return CKR_DEVICE_ERROR;
   };
+  // PlatformSCP03 keys: loaded once per C_Initialize and kept across reopens
+  // (one warning about public keys, the working set tried first).
+  if (!scp03_loaded_) {
+    auto ring = device::scp03_ring_for(settings.scp03, settings.scp03_warn);
+    if (!ring) return fail(ring.error().to_string());
+    scp03_ring_ = std::move(*ring);
+    scp03_loaded_ = true;
+  }
+  settings.scp03_ring = scp03_ring_;
+  if (!scp03_ring_) settings.scp03 = device::Scp03Settings{};  // off, environment included
   auto ch = device::open_device(settings);
   if (!ch) return fail(ch.error().to_string());
   channel_ = std::move(*ch);

@@ -73,6 +73,8 @@ class Chip {
   CK_RV relogin_kept();
 
   ChipFacts facts_;
+  std::shared_ptr<device::Scp03KeyRing> scp03_ring_;  // null: PlatformSCP03 off
+  bool scp03_loaded_ = false;
   bool failing_ = false;
   bool spare_reset_ = false;
   // A chip session ended by reset(): its owner and UserID value; wiped once used.

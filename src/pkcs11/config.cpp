@@ -22,10 +22,11 @@ namespace sx::p11 {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> kKeys = {"port",           "token_label",  "log_level",
+constexpr std::array<std::string_view, 13> kKeys = {"port",           "token_label",  "log_level",
                                                    "log_target",     "lock_file",    "lock_wait_ms",
                                                    "pin_iterations", "freshness_ms", "verify_signatures",
-                                                   "pin_storage", "user_pin_max_attempts"};
+                                                   "pin_storage", "user_pin_max_attempts", "scp03",
+                                                   "scp03_key_file"};
 
 // A larger file is no configuration of ours (and is not read into memory).
 constexpr size_t kMaxConfigBytes = 64 * 1024;
@@ -61,7 +62,7 @@ std::string unknown_key(std::string_view key) {
   for (std::string_view k : kKeys)
     if (distance(key, k) <= 2) return "unknown key (did you mean '" + std::string(k) + "'?)";
   return "unknown key (known: port, token_label, log_level, log_target, lock_file, lock_wait_ms, pin_iterations, "
-         "freshness_ms, verify_signatures, pin_storage, user_pin_max_attempts)";
+         "freshness_ms, verify_signatures, pin_storage, user_pin_max_attempts, scp03, scp03_key_file)";
 }
 
 // A decimal number in [lo, hi]; nothing else (no sign, no suffix, no overflow).
@@ -143,6 +144,13 @@ Result<Config> parse_config(std::string_view text, std::string_view origin) {
     } else if (key == "pin_storage") {
       if (val != "host" && val != "chip") return line_error(origin, n, "pin_storage: host or chip");
       c.chip_pin = val == "chip";
+    } else if (key == "scp03") {
+      auto mode = device::parse_scp03_mode(val);
+      if (!mode) return line_error(origin, n, "scp03: off, default-keys or required");
+      c.scp03.mode = *mode;
+    } else if (key == "scp03_key_file") {
+      if (val.empty() || val.front() != '/') return line_error(origin, n, "scp03_key_file: an absolute path");
+      c.scp03.key_file = std::string(val);
     } else if (key == "user_pin_max_attempts") {
       if (!number_in(val, 1, 255, c.pin_max_attempts))
         return line_error(origin, n, "user_pin_max_attempts: a number from 1 to 255");

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "device/scp03_setup.h"
 #include "pkcs11/log.h"
 
 namespace sx::p11 {
@@ -38,6 +39,10 @@ struct Config {
   bool chip_pin = true;
   // user_pin_max_attempts: the chip UserIDs' maximum (user and SO), 1..255.
   uint32_t pin_max_attempts = 10;
+  // scp03 = off | default-keys | required, scp03_key_file = PATH: PlatformSCP03
+  // on links where this process talks to the chip itself (docs/scp03.md §9);
+  // SE05X_SCP03 / SE05X_SCP03_KEY_FILE override them when the chip is opened.
+  device::Scp03Settings scp03;
   std::string source;  // file the values came from (for log lines); empty = built-in defaults
 };
 

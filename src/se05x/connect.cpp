@@ -160,6 +160,21 @@ t1::HostTiming pick_timing(const ConnectOptions& o) {
 
 }  // namespace
 
+bool is_broker(const link::Endpoint& ep) {
+  // The broker's status request (broker/status.h: message type 53, empty);
+  // another JRCP server answers "unsupported type" with an error message.
+  constexpr uint8_t kBrokerStatus = 0x53;
+  constexpr int kTimeoutMs = 2000;
+  Result<link::Fd> fd = ep.kind == link::Endpoint::Kind::JrcpUnix ? link::unix_connect(ep.path)
+                                                                  : link::tcp_connect(ep.host, ep.port, kTimeoutMs);
+  if (!fd) return false;  // the real open reports it
+  auto req = link::jrcp::encode(kBrokerStatus, ByteView{});
+  uint8_t h[4];
+  if (!req || !link::write_all(fd->get(), *req, kTimeoutMs) || !link::read_exact(fd->get(), h, kTimeoutMs))
+    return false;
+  return h[0] == kBrokerStatus;
+}
+
 std::string broker_socket_path() { return link::broker_socket_path(); }
 
 std::string default_connection() { return link::default_connection(); }
@@ -179,6 +194,12 @@ Result<OpenedLink> open_link(std::string_view connection, const ConnectOptions& 
       ch = std::make_unique<T1Channel>(std::move(bus), pick_timing(options));
       break;
     }
+  }
+  // PlatformSCP03 directly on the link, below reset recovery (docs/scp03.md §9),
+  // unless the link leads to se05xd, which owns the channel.
+  if (ch && options.secure_link) {
+    const bool jrcp = ep.kind == link::Endpoint::Kind::JrcpTcp || ep.kind == link::Endpoint::Kind::JrcpUnix;
+    if (!jrcp || !is_broker(ep)) ch = options.secure_link(std::move(ch));
   }
   // The bare link for a caller that recovers by itself (the broker); every
   // other program gets the reset-recovery layer on top.

@@ -3,12 +3,14 @@
 // Every program uses this one entry point, so all accept the same strings.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "link/apdu_channel.h"
+#include "link/endpoint.h"
 #include "t1/host_config.h"
 
 namespace sx::se05x {
@@ -25,6 +27,15 @@ struct ConnectOptions {
   // re-SELECT after a chip reset or a reconnect). False: the bare link, for a
   // caller that re-opens and recovers by itself (the broker's Chip).
   bool reconnect = true;
+  // PlatformSCP03 (docs/scp03.md §9): the channel layer stacked directly on
+  // the link, below reset recovery; built from the `scp03` setting by
+  // device::with_scp03 (device/scp03_setup.h). Empty: plain APDUs.
+  // Stacked where this process talks to the chip itself: i2c:, vi2c: and a
+  // JRCP server that is not se05xd (a simulator). Never on a link to se05xd
+  // (unix: or jrcp:): the broker owns the chip's channel, its clients send
+  // plain and never hold a key; a JRCP server is se05xd when it answers the
+  // broker's status query.
+  std::function<std::unique_ptr<link::ApduChannel>(std::unique_ptr<link::ApduChannel>)> secure_link;
 };
 
 // The broker's socket: SE05X_BROKER_SOCKET, else /run/se05x/se05xd.sock.
@@ -42,6 +53,10 @@ struct OpenedLink {
 };
 // open_channel() that also returns the ATR.
 Result<OpenedLink> open_link(std::string_view connection, const ConnectOptions& options = {});
+
+// Whether the JRCP server at this endpoint is se05xd (it answers the broker's
+// status query; any other JRCP server refuses the message type).
+bool is_broker(const link::Endpoint& ep);
 
 // Parses the string and opens the link (open() is called: the ATR has been read).
 Result<std::unique_ptr<link::ApduChannel>> open_channel(std::string_view connection,

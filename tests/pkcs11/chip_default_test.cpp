@@ -226,6 +226,7 @@ size_t count_lines(const std::string& text) {
 // Direct link (JRCP straight to the simulator, no broker): one session per
 // authentication object, so a second process with the same PIN is refused.
 TEST_F(ChipDefaultTest, SecondProcessOnADirectLinkIsRefusedNamingTheBroker) {
+  SX_SKIP_WITH_SCP03();
   init();
   provision();
   session = open();

@@ -97,6 +97,7 @@ TEST_F(ChipLoginCostTest, LoginDoesNotListTheTokenAgain) {
 // A private data object created by another process after this one listed the token
 // (publicly: its value was refused) is visible with its value once logged in.
 TEST_F(ChipLoginCostTest, PrivateDataFromAnotherProcessReadAfterLogin) {
+  SX_SKIP_WITH_SCP03();
   chip_provision();
   ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
   int go[2];
