@@ -41,6 +41,12 @@ Applet::Reply Applet::on_ReadIDList(const Request& r) {
   return ok(se05x::TlvWriter().u8(t::k1, more).bytes(t::k2, list).take());
 }
 
+// No crypto objects ever exist here: an empty TAG_1 list, 9000 (not 6A86, which
+// NXP's middleware treats as a failure of its erase and start-up paths).
+Applet::Reply Applet::on_ReadCryptoObjectList(const Request&) {
+  return ok(se05x::TlvWriter().bytes(t::k1, Bytes{}).take());
+}
+
 Applet::Reply Applet::on_ReadObject(const Request& r) {
   op_.op = Op::Read;
   const auto offset = r.opt_u16(t::k2), length = r.opt_u16(t::k3);

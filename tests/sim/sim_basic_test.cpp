@@ -52,6 +52,16 @@ TEST(SimBasic, GetVersion) {
   EXPECT_EQ(c.tx("80 04 00 20").sw, 0x9000);
 }
 
+// NXP's middleware lists crypto objects while starting up and in its erase routine;
+// an error there ends its examples (docs/se05x-protocol.md §4.6.2).
+TEST(SimBasic, ReadCryptoObjectListIsAnEmptyList) {
+  Card c;
+  c.select();
+  auto r = c.tx("80 02 10 25");
+  EXPECT_EQ(r.sw, 0x9000);
+  EXPECT_EQ(to_hex(r.data), "4100");
+}
+
 TEST(SimBasic, GetRandomExtendedAndShort) {
   Card c;
   c.select();
