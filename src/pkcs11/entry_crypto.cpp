@@ -23,18 +23,25 @@ sx::ByteView in_bytes(CK_BYTE_PTR p, CK_ULONG n) {
 
 enum class Use { Sign, Verify, Decrypt, Encrypt, Derive };
 
-// chip_mu held. The key of an operation and the checks of 2.40 for it.
-template <Entry E>
-CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, tk::KeyRef& key) {
-  if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
-  if (m.handles.session_object(h)) return CKR_KEY_TYPE_INCONSISTENT;  // host secrets: no mechanism uses them
-  auto ref = m.handles.ref(h);
-  if (!ref) return CKR_KEY_HANDLE_INVALID;
-  const tk::Object* o = m.chip.token().find(*ref);
-  if (o == nullptr) return CKR_KEY_HANDLE_INVALID;
-  if (CK_RV rv = may_use_private<E>(m, o->is_private); rv != CKR_OK) return rv;
-  const bool priv = o->cls == tk::ObjectClass::PrivateKey;
-  const bool pub = o->cls == tk::ObjectClass::PublicKey;
+// The mechanism exists on this chip and does `use` (CKF_SIGN, ...).
+CK_RV mechanism_for(Module& m, CK_MECHANISM_TYPE mech, Use use) {
+  CK_MECHANISM_INFO info{};
+  if (tk::mechanism_info(m.chip.facts().caps, mech, info) != CKR_OK) return CKR_MECHANISM_INVALID;
+  CK_FLAGS need = 0;
+  switch (use) {
+    case Use::Sign: need = CKF_SIGN; break;
+    case Use::Verify: need = CKF_VERIFY; break;
+    case Use::Decrypt: need = CKF_DECRYPT; break;
+    case Use::Encrypt: need = CKF_ENCRYPT; break;
+    case Use::Derive: need = CKF_DERIVE; break;
+  }
+  return (info.flags & need) != 0 ? CKR_OK : CKR_MECHANISM_INVALID;
+}
+
+// The key's class fits the use, and its usage attribute allows it.
+CK_RV usable_for(Use use, CK_OBJECT_CLASS cls, const tk::AttrMap& attrs) {
+  const bool priv = cls == CKO_PRIVATE_KEY;
+  const bool pub = cls == CKO_PUBLIC_KEY;
   CK_ATTRIBUTE_TYPE usage = 0;
   switch (use) {
     case Use::Sign: usage = CKA_SIGN; break;
@@ -45,7 +52,32 @@ CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, tk::KeyRef& key) {
   }
   const bool needs_private = use == Use::Sign || use == Use::Decrypt || use == Use::Derive;
   if (needs_private ? !priv : !(priv || pub)) return CKR_KEY_TYPE_INCONSISTENT;
-  if (usage != 0 && tk::get_bool(cached_attributes(m, *o), usage) != true) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+  if (usage != 0 && tk::get_bool(attrs, usage) != true) return CKR_KEY_FUNCTION_NOT_PERMITTED;
+  return CKR_OK;
+}
+
+// chip_mu held. The key of an operation and the checks of 2.40 for it, in the order
+// the spec's function descriptions imply: the mechanism (`mech`, when given), then the
+// key handle, then the key's type and usage. Token keys and session keys (a session
+// public key imported to verify, a session key pair's transient private key) alike.
+template <Entry E>
+CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, tk::KeyRef& key, const CK_MECHANISM* mech = nullptr) {
+  if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
+  if (mech != nullptr)
+    if (CK_RV rv = mechanism_for(m, mech->mechanism, use); rv != CKR_OK) return rv;
+  if (auto so = m.handles.session_object(h)) {
+    if (CK_RV rv = may_use_private<E>(m, tk::get_bool(so->values, CKA_PRIVATE) == true); rv != CKR_OK) return rv;
+    if (CK_RV rv = usable_for(use, so->kind.cls, so->values); rv != CKR_OK) return rv;
+    if (!so->key) return CKR_KEY_TYPE_INCONSISTENT;
+    key = *so->key;
+    return CKR_OK;
+  }
+  auto ref = m.handles.ref(h);
+  if (!ref) return CKR_KEY_HANDLE_INVALID;
+  const tk::Object* o = m.chip.token().find(*ref);
+  if (o == nullptr) return CKR_KEY_HANDLE_INVALID;
+  if (CK_RV rv = may_use_private<E>(m, o->is_private); rv != CKR_OK) return rv;
+  if (CK_RV rv = usable_for(use, kind_of(*o).cls, cached_attributes(m, *o)); rv != CKR_OK) return rv;
   return key_ref_of(m, *o, key);
 }
 
@@ -106,7 +138,7 @@ CK_RV start_operation(Module& m, std::unique_ptr<Op>& slot, CK_MECHANISM_PTR mec
   if (mech == nullptr) return CKR_ARGUMENTS_BAD;
   if (slot && slot->active()) return CKR_OPERATION_ACTIVE;
   tk::KeyRef key;
-  if (CK_RV rv = op_key<E>(m, hKey, use, key); rv != CKR_OK) return rv;
+  if (CK_RV rv = op_key<E>(m, hKey, use, key, mech); rv != CKR_OK) return rv;
   auto op = std::make_unique<Op>();
   if (CK_RV rv = init(*op, key); rv != CKR_OK) return rv;
   slot = std::move(op);
