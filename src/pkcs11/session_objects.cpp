@@ -110,7 +110,7 @@ CK_RV generate_session_pair(Module& m, CK_SESSION_HANDLE owner, CK_MECHANISM_TYP
   if (rv == CKR_OK) rv = make_session_object(owner, pk, std::move(pubv), p);
   if (rv != CKR_OK) {
     release_session_keys_locked(m, {made->id});
-    return CKR_DEVICE_ERROR;  // the chip's own public key did not parse
+    return CKR_FUNCTION_FAILED;  // the chip's own public key did not parse
   }
   privv[CKA_TOKEN] = tk::ck_bool(false);
   v->values = std::move(privv);
