@@ -310,6 +310,44 @@ TEST_F(SessionObjectsTest, SessionKeyPairsSignTakeNoNvmAndGoWithTheSession) {
   EXPECT_EQ(chip.free_nvm(), nvm_before);
 }
 
+// A session EC key derives (ECDH, the same secret as a token key's from the other side);
+// a session RSA key decrypts what its session public key encrypted.
+TEST_F(SessionObjectsTest, SessionKeysDeriveAndDecrypt) {
+  start(true);
+  const CK_SESSION_HANDLE s = keeper;
+  CK_OBJECT_HANDLE spub = 0, spriv = 0;
+  ASSERT_EQ(session_pair(s, CKM_EC_KEY_PAIR_GEN, spub, spriv), CKR_OK);
+  auto [tpub, tpriv] = generate_ec(s, "dh", Bytes{3});
+  auto derive = [&](CK_OBJECT_HANDLE key, const Bytes& peer) {
+    CK_ECDH1_DERIVE_PARAMS prm{CKD_NULL, 0, nullptr, static_cast<CK_ULONG>(peer.size()),
+                               const_cast<uint8_t*>(peer.data())};
+    CK_MECHANISM m{CKM_ECDH1_DERIVE, &prm, sizeof prm};
+    CK_OBJECT_CLASS sc = CKO_SECRET_KEY;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
+    CK_ATTRIBUTE t[] = {attr_of(CKA_CLASS, sc), attr_of(CKA_KEY_TYPE, kt), attr_of(CKA_TOKEN, no),
+                        attr_of(CKA_SENSITIVE, no), attr_of(CKA_EXTRACTABLE, yes)};
+    CK_OBJECT_HANDLE out = 0;
+    EXPECT_EQ(f->C_DeriveKey(s, &m, key, t, 5, &out), CKR_OK);
+    return out == 0 ? Bytes{} : get(s, out, CKA_VALUE);
+  };
+  const Bytes a = derive(spriv, get(s, tpub, CKA_EC_POINT)), b = derive(tpriv, get(s, spub, CKA_EC_POINT));
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_EQ(a, b);
+
+  CK_OBJECT_HANDLE rpub = 0, rpriv = 0;
+  ASSERT_EQ(session_pair(s, CKM_RSA_PKCS_KEY_PAIR_GEN, rpub, rpriv), CKR_OK);
+  CK_MECHANISM pkcs{CKM_RSA_PKCS, nullptr, 0};
+  Bytes msg = {'s', 'e', 'c', 'r', 'e', 't'}, ct(256), plain(256);
+  CK_ULONG ctlen = 256, plen = 256;
+  ASSERT_EQ(f->C_EncryptInit(s, &pkcs, rpub), CKR_OK);
+  ASSERT_EQ(f->C_Encrypt(s, msg.data(), static_cast<CK_ULONG>(msg.size()), ct.data(), &ctlen), CKR_OK);
+  ASSERT_EQ(f->C_DecryptInit(s, &pkcs, rpriv), CKR_OK);
+  ASSERT_EQ(f->C_Decrypt(s, ct.data(), ctlen, plain.data(), &plen), CKR_OK);
+  plain.resize(plen);
+  EXPECT_EQ(plain, msg);
+}
+
 TEST_F(SessionObjectsTest, SessionKeysAreDeletedByDestroyAndFinalize) {
   start(true);
   RawChip chip(port());
