@@ -8,6 +8,7 @@
 
 #include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
+#include "pkcs11/op_key.h"
 #include "token/attr/attr_template.h"
 #include "token/attr/attr_types.h"
 #include "token/mech/derive_ecdh.h"
@@ -19,34 +20,6 @@ namespace {
 
 sx::ByteView in_bytes(CK_BYTE_PTR p, CK_ULONG n) {
   return p == nullptr ? sx::ByteView{} : sx::ByteView(p, n);
-}
-
-enum class Use { Sign, Verify, Decrypt, Encrypt, Derive };
-
-// chip_mu held. The key of an operation and the checks of 2.40 for it.
-template <Entry E>
-CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, tk::KeyRef& key) {
-  if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
-  if (m.handles.session_object(h)) return CKR_KEY_TYPE_INCONSISTENT;  // host secrets: no mechanism uses them
-  auto ref = m.handles.ref(h);
-  if (!ref) return CKR_KEY_HANDLE_INVALID;
-  const tk::Object* o = m.chip.token().find(*ref);
-  if (o == nullptr) return CKR_KEY_HANDLE_INVALID;
-  if (CK_RV rv = may_use_private<E>(m, o->is_private); rv != CKR_OK) return rv;
-  const bool priv = o->cls == tk::ObjectClass::PrivateKey;
-  const bool pub = o->cls == tk::ObjectClass::PublicKey;
-  CK_ATTRIBUTE_TYPE usage = 0;
-  switch (use) {
-    case Use::Sign: usage = CKA_SIGN; break;
-    case Use::Decrypt: usage = CKA_DECRYPT; break;
-    case Use::Derive: usage = CKA_DERIVE; break;
-    case Use::Verify: usage = pub ? CKA_VERIFY : 0; break;   // our own private key: its public half
-    case Use::Encrypt: usage = pub ? CKA_ENCRYPT : 0; break;
-  }
-  const bool needs_private = use == Use::Sign || use == Use::Decrypt || use == Use::Derive;
-  if (needs_private ? !priv : !(priv || pub)) return CKR_KEY_TYPE_INCONSISTENT;
-  if (usage != 0 && tk::get_bool(cached_attributes(m, *o), usage) != true) return CKR_KEY_FUNCTION_NOT_PERMITTED;
-  return key_ref_of(m, *o, key);
 }
 
 // Answers a length query / too-small buffer; CKR_OK means "go ahead".
@@ -106,7 +79,7 @@ CK_RV start_operation(Module& m, std::unique_ptr<Op>& slot, CK_MECHANISM_PTR mec
   if (mech == nullptr) return CKR_ARGUMENTS_BAD;
   if (slot && slot->active()) return CKR_OPERATION_ACTIVE;
   tk::KeyRef key;
-  if (CK_RV rv = op_key<E>(m, hKey, use, key); rv != CKR_OK) return rv;
+  if (CK_RV rv = op_key<E>(m, hKey, use, key, mech); rv != CKR_OK) return rv;
   auto op = std::make_unique<Op>();
   if (CK_RV rv = init(*op, key); rv != CKR_OK) return rv;
   slot = std::move(op);

@@ -1,12 +1,14 @@
 // Object management: create (certificates, data objects, private-key import,
-// host-held secret keys), key-pair generation on the chip, destroy,
-// attributes, find. Token objects are written only by a logged-in user in an
-// R/W session (docs/pkcs11-module.md, "Objects").
+// session objects), key-pair generation on the chip (token keys and transient
+// session keys), destroy, attributes, find. Token objects are written only by a
+// logged-in user in an R/W session (docs/pkcs11-module.md, "Objects"); session
+// objects by any session ("Session objects").
 #include <optional>
 #include <span>
 
 #include "pkcs11/entry_run.h"
 #include "pkcs11/export.h"
+#include "pkcs11/session_objects.h"
 #include "pkcs11/templates.h"
 #include "token/attr/attr_get.h"
 #include "token/attr/attr_template.h"
@@ -41,14 +43,16 @@ struct WipeMap {
   }
 };
 
-CK_RV create_session_secret(Module& m, Session& s, const tk::ObjectKind& kind, tk::AttrMap values,
-                            CK_OBJECT_HANDLE* out) {
-  if (tk::get_bool(values, CKA_TOKEN).value_or(false)) return CKR_ATTRIBUTE_VALUE_INVALID;  // host-held only
-  if (CK_RV rv = may_use_private<Entry::C_CreateObject>(m, tk::get_bool(values, CKA_PRIVATE).value_or(true));
-      rv != CKR_OK)
-    return rv;
+// CKA_TOKEN = FALSE: a session object in host memory (R/O sessions too; a private
+// one needs the user). Private keys are not imported as session keys.
+CK_RV create_session(Module& m, Session& s, const tk::ObjectKind& kind, tk::AttrMap values, CK_OBJECT_HANDLE* out) {
+  if (kind.cls == CKO_PRIVATE_KEY) return CKR_TEMPLATE_INCONSISTENT;
+  const bool priv = tk::get_bool(values, CKA_PRIVATE).value_or(kind.cls == CKO_SECRET_KEY);
+  if (CK_RV rv = may_use_private<Entry::C_CreateObject>(m, priv); rv != CKR_OK) return rv;
   tk::set_key_origin(kind, tk::KeyOrigin::Imported, CK_UNAVAILABLE_INFORMATION, values);
-  *out = m.handles.add(s.handle, kind, std::move(values));
+  std::shared_ptr<SessionObject> o;
+  if (CK_RV rv = make_session_object(s.handle, kind, std::move(values), o); rv != CKR_OK) return rv;
+  *out = m.handles.add(std::move(o));
   return CKR_OK;
 }
 
@@ -67,10 +71,10 @@ SX_P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR 
     tk::AttrMap values;
     WipeMap w{values, kind.cls == CKO_PRIVATE_KEY || kind.cls == CKO_SECRET_KEY};
     if (CK_RV rv = tk::validate_template(tk::Phase::Create, kind, t, values); rv != CKR_OK) return rv;
-    if (kind.cls == CKO_SECRET_KEY) return create_session_secret(m, s, kind, values, phObject);
-    // Certificates, data objects and keys live on the chip only.
-    if (!tk::get_bool(values, CKA_TOKEN).value_or(false)) return CKR_TEMPLATE_INCONSISTENT;
-    if (kind.cls == CKO_PUBLIC_KEY) return CKR_ATTRIBUTE_VALUE_INVALID;  // no public-key-only import (yet)
+    const bool token = tk::get_bool(values, CKA_TOKEN).value_or(false);
+    if (kind.cls == CKO_SECRET_KEY && token) return CKR_ATTRIBUTE_VALUE_INVALID;  // host-held only
+    if (!token) return create_session(m, s, kind, std::move(values), phObject);
+    if (kind.cls == CKO_PUBLIC_KEY) return CKR_ATTRIBUTE_VALUE_INVALID;  // no public-key-only token object
     if (CK_RV rv = may_write_token<Entry::C_CreateObject>(m, s); rv != CKR_OK) return rv;
     tk::NewObject attrs;
     if (CK_RV rv = new_object_attrs(values, attrs); rv != CKR_OK) return rv;
@@ -113,19 +117,33 @@ SX_P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_P
     if (CK_RV rv = tk::classify_template(priv, CKO_PRIVATE_KEY, kt, vk); rv != CKR_OK) return rv;
     if (CK_RV rv = tk::validate_template(tk::Phase::Generate, pk, pub, pubv); rv != CKR_OK) return rv;
     if (CK_RV rv = tk::validate_template(tk::Phase::Generate, vk, priv, privv); rv != CKR_OK) return rv;
-    // Keys are made in the chip and stay there: session keys do not exist here.
-    if (given_bool(pub, CKA_TOKEN) == false || given_bool(priv, CKA_TOKEN) == false)
-      return CKR_TEMPLATE_INCONSISTENT;
-    if (CK_RV rv = may_write_token<Entry::C_GenerateKeyPair>(m, s); rv != CKR_OK) return rv;
+    // CKA_TOKEN FALSE (the default) makes a session key: a transient chip object
+    // (session_objects.h). A session private key with a token public key cannot be.
+    const bool token_priv = given_bool(priv, CKA_TOKEN).value_or(false);
+    const bool token_pub = given_bool(pub, CKA_TOKEN).value_or(false);
+    if (!token_priv && token_pub) return CKR_TEMPLATE_INCONSISTENT;
+    if (token_priv) {
+      if (CK_RV rv = may_write_token<Entry::C_GenerateKeyPair>(m, s); rv != CKR_OK) return rv;
+    } else if (CK_RV rv = may_use_private<Entry::C_GenerateKeyPair>(m, tk::get_bool(privv, CKA_PRIVATE) != false);
+               rv != CKR_OK) {
+      return rv;
+    }
     tk::KeySpec spec;
     tk::NewObject attrs;
     if (CK_RV rv = key_pair_request(pMechanism->mechanism, pubv, privv, spec, attrs); rv != CKR_OK) return rv;
     if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
     CK_MECHANISM_INFO info{};
     if (tk::mechanism_info(m.chip.facts().caps, pMechanism->mechanism, info) != CKR_OK) return CKR_MECHANISM_INVALID;
+    if (!token_priv) {
+      // The key gets the user-only chip policy of a chip-PIN token: it needs the user's session.
+      if (m.chip.token().chip_pin() && !m.user()) return CKR_USER_NOT_LOGGED_IN;
+      return generate_session_pair(m, s.handle, pMechanism->mechanism, spec, attrs, std::move(pubv), std::move(privv),
+                                   phPublicKey, phPrivateKey);
+    }
     auto ref = m.chip.token().generate_key_pair(spec, attrs);
     if (!ref) return rv_from_error(ref.error(), "C_GenerateKeyPair");
     *phPrivateKey = m.handles.for_ref(*ref);
+    if (!token_pub) return session_public_half(m, s.handle, *ref, pubv, phPublicKey);
     *phPublicKey = m.handles.for_ref({ref->chip_id, tk::ObjectClass::PublicKey});
     return CKR_OK;
   });
@@ -139,7 +157,9 @@ SX_P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE
       return rv;
     }
     if (r.session_obj) {
+      if (tk::get_bool(r.session_obj->values, CKA_DESTROYABLE) == false) return CKR_ACTION_PROHIBITED;
       m.handles.erase(hObject);
+      if (r.session_obj->chip_id != 0) release_session_keys_locked(m, {r.session_obj->chip_id});
       return CKR_OK;
     }
     if (CK_RV rv = may_write_token<Entry::C_DestroyObject>(m, s); rv != CKR_OK) return rv;
@@ -180,6 +200,8 @@ SX_P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HA
     if (CK_RV rv = template_arg(pTemplate, ulCount, t); rv != CKR_OK) return rv;
     Resolved r;
     if (CK_RV rv = resolve(m, hObject, r); rv != CKR_OK) return rv;
+    // A session object never modifiable is an action the object forbids (SoftHSM2 too).
+    if (r.session_obj && tk::get_bool(r.values, CKA_MODIFIABLE) == false) return CKR_ACTION_PROHIBITED;
     tk::AttrMap changes;
     if (CK_RV rv = tk::validate_set(r.kind, r.values, t, changes); rv != CKR_OK) return rv;
     if (r.session_obj) {

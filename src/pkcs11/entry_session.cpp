@@ -4,6 +4,7 @@
 #include <string>
 
 #include "pkcs11/entry_run.h"
+#include "pkcs11/session_objects.h"
 #include "pkcs11/export.h"
 #include "token/pin.h"
 
@@ -134,7 +135,7 @@ SX_P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR
 SX_P11_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession) {
   return run<Entry::C_CloseSession>([&](Module& m) -> CK_RV {
     if (!m.sessions.remove(hSession)) return CKR_SESSION_HANDLE_INVALID;
-    m.handles.drop_owned_by(hSession);
+    release_session_keys(m, m.handles.drop_owned_by(hSession));  // before a logout: chip-PIN policies
     end_chip_login(m);
     return CKR_OK;
   });
@@ -144,7 +145,7 @@ SX_P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID) {
   return run<Entry::C_CloseAllSessions>([&](Module& m) -> CK_RV {
     if (slotID != kSlotId) return CKR_SLOT_ID_INVALID;
     m.sessions.remove_all();
-    m.handles.drop_all_session_objects();
+    release_session_keys(m, m.handles.drop_all_session_objects());
     end_chip_login(m);
     return CKR_OK;
   });

@@ -70,7 +70,7 @@ inline constexpr Login None = kNoLogin, Any = kLoggedIn, So = kSoLoggedIn, Write
   X(C_Login,               Ses,  AuthChip, None)   /* login-state answers after arguments */   \
   X(C_Logout,              Ses,  AuthChip, Any)    /* closes the chip session */               \
   X(C_CreateObject,        Ses,  Chip,     Write | Private)                                    \
-  X(C_CopyObject,          Mod,  Free,     None)                                               \
+  X(C_CopyObject,          Ses,  Chip,     Write | Private)                                    \
   X(C_DestroyObject,       Ses,  Chip,     Write)                                              \
   X(C_GetObjectSize,       Ses,  Chip,     None)                                               \
   X(C_GetAttributeValue,   Ses,  Chip,     None)                                               \
@@ -108,7 +108,7 @@ inline constexpr Login None = kNoLogin, Any = kLoggedIn, So = kSoLoggedIn, Write
   X(C_SignEncryptUpdate,   Mod,  Free,     None)                                               \
   X(C_DecryptVerifyUpdate, Mod,  Free,     None)                                               \
   X(C_GenerateKey,         Mod,  Free,     None)                                               \
-  X(C_GenerateKeyPair,     Ses,  Chip,     Write)                                              \
+  X(C_GenerateKeyPair,     Ses,  Chip,     Write | Private) /* session keys: Private */        \
   X(C_WrapKey,             Mod,  Free,     None)                                               \
   X(C_UnwrapKey,           Mod,  Free,     None)                                               \
   X(C_DeriveKey,           Ses,  Chip,     Private)                                            \

@@ -30,6 +30,10 @@ CK_OBJECT_HANDLE Handles::add(CK_SESSION_HANDLE owner, const token::ObjectKind& 
   o->owner = owner;
   o->kind = kind;
   o->values = std::move(values);
+  return add(std::move(o));
+}
+
+CK_OBJECT_HANDLE Handles::add(std::shared_ptr<SessionObject> o) {
   std::lock_guard<std::mutex> lk(mu_);
   CK_OBJECT_HANDLE h = next_++;
   session_[h] = std::move(o);
@@ -64,14 +68,24 @@ bool Handles::gone_with_pair(CK_OBJECT_HANDLE h) const {
   return gone_.count(h) != 0;
 }
 
-void Handles::drop_owned_by(CK_SESSION_HANDLE s) {
+std::vector<uint32_t> Handles::drop_owned_by(CK_SESSION_HANDLE s) {
   std::lock_guard<std::mutex> lk(mu_);
-  std::erase_if(session_, [s](const auto& kv) { return kv.second->owner == s; });
+  std::vector<uint32_t> keys;
+  std::erase_if(session_, [s, &keys](const auto& kv) {
+    if (kv.second->owner != s) return false;
+    if (kv.second->chip_id != 0) keys.push_back(kv.second->chip_id);
+    return true;
+  });
+  return keys;
 }
 
-void Handles::drop_all_session_objects() {
+std::vector<uint32_t> Handles::drop_all_session_objects() {
   std::lock_guard<std::mutex> lk(mu_);
+  std::vector<uint32_t> keys;
+  for (const auto& [h, o] : session_)
+    if (o->chip_id != 0) keys.push_back(o->chip_id);
   session_.clear();
+  return keys;
 }
 
 }  // namespace sx::p11

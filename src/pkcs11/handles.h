@@ -1,6 +1,8 @@
 // Object handles: token objects (by chip ID and class, stable for the life of
-// the process and never reused) and session objects (host-held secret keys
-// from C_DeriveKey / C_CreateObject with CKA_TOKEN = FALSE).
+// the process and never reused) and session objects (CKA_TOKEN = FALSE: data,
+// certificates, public keys and secret keys held in host memory; the private
+// half of a session key pair, a transient chip object; docs/pkcs11-module.md
+// "Session objects").
 #pragma once
 
 #include <p11-kit/pkcs11.h>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "token/attr/attr_rules.h"
+#include "token/mech/key_ref.h"
 #include "token/types.h"
 
 namespace sx::p11 {
@@ -21,6 +24,10 @@ struct SessionObject {
   CK_SESSION_HANDLE owner = 0;
   token::ObjectKind kind;
   token::AttrMap values;
+  // Session private keys: the transient chip object holding the key (ids::kSessionFirst..Last).
+  uint32_t chip_id = 0;
+  // Public and private keys: the operation key (public point / modulus; chip_id).
+  std::optional<token::KeyRef> key;
   ~SessionObject();  // wipes CKA_VALUE
 };
 
@@ -31,6 +38,7 @@ class Handles {
 
   // A new session object of session `owner` (dropped when it closes).
   CK_OBJECT_HANDLE add(CK_SESSION_HANDLE owner, const token::ObjectKind& kind, token::AttrMap values);
+  CK_OBJECT_HANDLE add(std::shared_ptr<SessionObject> o);
   std::shared_ptr<SessionObject> session_object(CK_OBJECT_HANDLE h) const;
   std::vector<CK_OBJECT_HANDLE> session_handles() const;
   bool erase(CK_OBJECT_HANDLE h);
@@ -39,8 +47,10 @@ class Handles {
   // (tools such as pkcs11-tool delete both halves one after the other).
   void mark_gone_with_pair(CK_OBJECT_HANDLE h);
   bool gone_with_pair(CK_OBJECT_HANDLE h) const;
-  void drop_owned_by(CK_SESSION_HANDLE s);
-  void drop_all_session_objects();
+  // Both return the chip IDs of the session keys dropped: the caller deletes them
+  // from the chip (release_session_keys, session_objects.h).
+  [[nodiscard]] std::vector<uint32_t> drop_owned_by(CK_SESSION_HANDLE s);
+  [[nodiscard]] std::vector<uint32_t> drop_all_session_objects();
 
  private:
   static uint64_t key(token::ObjectRef r) {

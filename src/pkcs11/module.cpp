@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "pkcs11/session_objects.h"
 #include "token/attr/attr_types.h"
 
 namespace sx::p11 {
@@ -64,6 +65,8 @@ CK_RV finalize() {
   std::unique_lock<std::shared_mutex> lk(*g_life);
   if (g_module == nullptr || g_module->pid != ::getpid()) return CKR_CRYPTOKI_NOT_INITIALIZED;
   g_module->sessions.remove_all();
+  // Session keys are chip objects: deleted now, not at the next chip reset.
+  release_session_keys(*g_module, g_module->handles.drop_all_session_objects());
   delete g_module;
   g_module = nullptr;
   return CKR_OK;

@@ -19,7 +19,8 @@ void storage(const token::Object& o, CK_OBJECT_CLASS cls, AttrMap& m) {
   m[CKA_TOKEN] = ck_bool(true);
   m[CKA_PRIVATE] = ck_bool(o.is_private);
   m[CKA_MODIFIABLE] = ck_bool(o.modifiable);
-  m[CKA_COPYABLE] = ck_bool(false);
+  // C_CopyObject copies data, certificates and public keys; a private key cannot leave the chip.
+  m[CKA_COPYABLE] = ck_bool(cls != CKO_PRIVATE_KEY);
   // Factory (NXP trust-provisioned) objects cannot be deleted.
   m[CKA_DESTROYABLE] = ck_bool(!o.factory);
   m[CKA_LABEL] = str_bytes(o.label);

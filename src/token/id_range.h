@@ -12,7 +12,12 @@ inline constexpr uint32_t kRangeFirst = 0x7B5E0000;
 inline constexpr uint32_t kRangeLast = 0x7B5EFFFF;
 // New key / certificate / data objects.
 inline constexpr uint32_t kAllocFirst = 0x7B5E0001;
-inline constexpr uint32_t kAllocLast = 0x7B5EFFEF;
+inline constexpr uint32_t kAllocLast = 0x7B5EFEFF;
+// Session keys (docs/pkcs11-module.md "Session objects"): TRANSIENT key pairs of
+// C_GenerateKeyPair with CKA_TOKEN = FALSE. Never listed, never adopted, no
+// metadata record: the process that made one tracks it and deletes it.
+inline constexpr uint32_t kSessionFirst = 0x7B5EFF00;
+inline constexpr uint32_t kSessionLast = 0x7B5EFFEF;
 // The metadata store: two image slots and the generation pointer. 0x7B5EFFF3-FFFF reserved.
 inline constexpr uint32_t kSlotA = 0x7B5EFFF0;
 inline constexpr uint32_t kSlotB = 0x7B5EFFF1;
@@ -25,6 +30,7 @@ inline constexpr uint32_t kUserUserId = 0x7B5EFFF9;
 
 inline constexpr bool in_range(uint32_t id) { return id >= kRangeFirst && id <= kRangeLast; }
 inline constexpr bool is_store_object(uint32_t id) { return id >= kStoreFirst && id <= kRangeLast; }
+inline constexpr bool is_session_key(uint32_t id) { return id >= kSessionFirst && id <= kSessionLast; }
 inline constexpr bool is_applet_reserved(uint32_t id) { return id >= 0x7FFF0000 && id <= 0x7FFFFFFF; }
 // NXP trust-provisioned / EdgeLock 2GO objects: shown, adoptable, never deleted by us.
 inline constexpr bool is_factory(uint32_t id) { return id >= 0xF0000000; }

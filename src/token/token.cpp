@@ -125,7 +125,8 @@ Status Token::scan_locked() {
   SX_ASSIGN(std::vector<uint32_t> ids, client_.read_all_ids());
   std::map<uint32_t, ChipObject> next;
   for (uint32_t id : ids) {
-    if (ids::is_applet_reserved(id) || ids::is_store_object(id)) continue;
+    // Session keys belong to the process that made them (any process): never shown.
+    if (ids::is_applet_reserved(id) || ids::is_store_object(id) || ids::is_session_key(id)) continue;
     if (auto it = chip_.find(id); it != chip_.end()) {
       next.emplace(id, std::move(it->second));
       continue;

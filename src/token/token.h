@@ -180,6 +180,17 @@ class Token {
   // CKA_DERIVE = FALSE) as se05x::policy rights (SIGN, DECRYPT, KA).
   static uint32_t withheld_rights(const NewObject& a);
 
+  // --- session keys (h-sess; token_session_keys.cpp, docs/pkcs11-module.md "Session objects")
+  // A key pair generated as a TRANSIENT chip object (docs/se05x-protocol.md §4.3) in the
+  // session-key ID range (id_range.h): no metadata record, no NVM, gone at chip reset,
+  // never listed. The ID is checked free on the chip under the chip lock (other processes
+  // hold session keys too). The key gets the policy a token private key gets. Returns the
+  // chip's description of the new object (ID, public point / modulus).
+  Result<ChipObject> generate_session_key(const KeySpec& spec, const NewObject& attrs);
+  // Deletes a session key; one the chip no longer has counts as deleted.
+  Status delete_session_key(uint32_t chip_id);
+  // --- end of session keys
+
   // Objects whose chip policy lets a session other than the user's (or no session
   // at all) use them (token_upgrade.cpp): keys another session may sign, decrypt
   // or derive with, private data another session may read, module objects anybody
