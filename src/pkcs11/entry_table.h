@@ -65,8 +65,8 @@ inline constexpr Login None = kNoLogin, Any = kLoggedIn, So = kSoLoggedIn, Write
   X(C_CloseSession,        Mod,  Free,     None)   /* chip_mu only to end the login */    \
   X(C_CloseAllSessions,    Mod,  Free,     None)                                               \
   X(C_GetSessionInfo,      Ses,  Free,     None)                                               \
-  X(C_GetOperationState,   Mod,  Free,     None)                                               \
-  X(C_SetOperationState,   Mod,  Free,     None)                                               \
+  X(C_GetOperationState,   Ses,  Free,     None)                                               \
+  X(C_SetOperationState,   Ses,  Chip,     None)   /* reads the capabilities if open */        \
   X(C_Login,               Ses,  AuthChip, None)   /* login-state answers after arguments */   \
   X(C_Logout,              Ses,  AuthChip, Any)    /* closes the chip session */               \
   X(C_CreateObject,        Ses,  Chip,     Write | Private)                                    \
