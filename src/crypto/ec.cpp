@@ -72,4 +72,19 @@ bool ec_point_valid(int nid, size_t field_bytes, ByteView point) {
          EC_POINT_is_on_curve(g->get(), pt.get(), nullptr) == 1;
 }
 
+std::optional<Bytes> ec_point_uncompressed(int nid, ByteView point) {
+  auto g = ec_group(nid);
+  if (!g.ok() || point.empty()) return std::nullopt;
+  ossl::Point pt(EC_POINT_new(g->get()));
+  if (!pt || EC_POINT_oct2point(g->get(), pt.get(), point.data(), point.size(), nullptr) != 1 ||
+      EC_POINT_is_at_infinity(g->get(), pt.get()) || EC_POINT_is_on_curve(g->get(), pt.get(), nullptr) != 1)
+    return std::nullopt;
+  const size_t len = EC_POINT_point2oct(g->get(), pt.get(), POINT_CONVERSION_UNCOMPRESSED, nullptr, 0, nullptr);
+  if (len == 0) return std::nullopt;
+  Bytes out(len);
+  if (EC_POINT_point2oct(g->get(), pt.get(), POINT_CONVERSION_UNCOMPRESSED, out.data(), out.size(), nullptr) != len)
+    return std::nullopt;
+  return out;
+}
+
 }  // namespace sx::crypto

@@ -34,5 +34,9 @@ Bytes ec_point_der(ByteView point);
 std::optional<Bytes> ec_point_from_der(ByteView der);
 // An uncompressed point of `field_bytes` coordinates that lies on the curve.
 bool ec_point_valid(int nid, size_t field_bytes, ByteView point);
+// A peer's point in any SEC 1 encoding (uncompressed, compressed, hybrid) on
+// the curve `nid`: the uncompressed form (1 + 2 * field bytes), or nullopt when
+// it does not decode, lies off the curve or is the point at infinity.
+std::optional<Bytes> ec_point_uncompressed(int nid, ByteView point);
 
 }  // namespace sx::crypto

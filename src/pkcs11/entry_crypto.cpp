@@ -3,6 +3,7 @@
 // the length and keeps the operation; CKR_BUFFER_TOO_SMALL keeps it; every
 // other result ends it.
 #include <cstring>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -329,48 +330,63 @@ SX_P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDiges
 
 // ---------------------------------------------------------------- derive (ECDH)
 
-// CKM_ECDH1_DERIVE on the chip; the secret becomes a host-held session
-// object (CKO_SECRET_KEY, CKK_GENERIC_SECRET unless the template says AES).
-// CKA_VALUE_LEN keeps the leading bytes of the shared secret.
+namespace {
+
+// C_DeriveKey's template: a host-held CKO_SECRET_KEY (CKK_GENERIC_SECRET
+// unless it says otherwise), never a token object; its CKA_VALUE_LEN (AES:
+// required, 16/24/32).
+CK_RV derive_template(Module& m, std::span<const CK_ATTRIBUTE> t, tk::ObjectKind& kind, tk::AttrMap& values,
+                      std::optional<CK_ULONG>& value_len) {
+  bool typed = false;
+  for (const auto& a : t) typed = typed || a.type == CKA_KEY_TYPE;
+  if (CK_RV rv = tk::classify_template(t, CKO_SECRET_KEY, typed ? CK_UNAVAILABLE_INFORMATION : CKK_GENERIC_SECRET,
+                                       kind);
+      rv != CKR_OK)
+    return rv;
+  if (CK_RV rv = tk::validate_template(tk::Phase::Generate, kind, t, values); rv != CKR_OK) return rv;
+  if (tk::get_bool(values, CKA_TOKEN).value_or(false)) return CKR_TEMPLATE_INCONSISTENT;  // host-held only
+  if (CK_RV rv = may_use_private<Entry::C_DeriveKey>(m, tk::get_bool(values, CKA_PRIVATE).value_or(true));
+      rv != CKR_OK)
+    return rv;
+  value_len = tk::get_ulong(values, CKA_VALUE_LEN);
+  if (kind.sub == CKK_AES) {
+    if (!value_len) return CKR_TEMPLATE_INCOMPLETE;
+    if (*value_len != 16 && *value_len != 24 && *value_len != 32) return CKR_ATTRIBUTE_VALUE_INVALID;
+  }
+  return CKR_OK;
+}
+
+}  // namespace
+
+// CKM_ECDH1_DERIVE: the chip's shared secret, cut or run through the X9.63
+// KDF (token/mech/derive_ecdh.h), becomes a host-held session object.
+// Checks in this order (docs/pkcs11-module.md, "Return-code audit"):
+// arguments, mechanism and its parameter, base key (handle, login, class,
+// usage, type), template, the peer's point and the length, then the chip.
 SX_P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey,
                                 CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey) {
   return run<Entry::C_DeriveKey>(hSession, [&](Module& m, Session& s) -> CK_RV {
     if (pMechanism == nullptr || phKey == nullptr || (pTemplate == nullptr && ulAttributeCount != 0))
       return CKR_ARGUMENTS_BAD;
-    std::span<const CK_ATTRIBUTE> t =
-        pTemplate == nullptr ? std::span<const CK_ATTRIBUTE>{} : std::span<const CK_ATTRIBUTE>(pTemplate, ulAttributeCount);
-    bool typed = false;
-    for (const auto& a : t) typed = typed || a.type == CKA_KEY_TYPE;
-    tk::ObjectKind kind;
-    if (CK_RV rv = tk::classify_template(t, CKO_SECRET_KEY, typed ? CK_UNAVAILABLE_INFORMATION : CKK_GENERIC_SECRET,
-                                         kind);
-        rv != CKR_OK)
-      return rv;
-    tk::AttrMap values;
-    if (CK_RV rv = tk::validate_template(tk::Phase::Generate, kind, t, values); rv != CKR_OK) return rv;
-    if (tk::get_bool(values, CKA_TOKEN).value_or(false)) return CKR_TEMPLATE_INCONSISTENT;  // host-held only
-    if (CK_RV rv = may_use_private<Entry::C_DeriveKey>(m, tk::get_bool(values, CKA_PRIVATE).value_or(true));
-        rv != CKR_OK)
-      return rv;
+    if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
+    if (CK_RV rv = tk::ecdh1_check(caps(m), *pMechanism); rv != CKR_OK) return rv;
     tk::KeyRef key;
     if (CK_RV rv = op_key<Entry::C_DeriveKey>(m, hBaseKey, Use::Derive, key); rv != CKR_OK) return rv;
-    sx::Bytes secret;
-    CK_RV rv = on_chip(m, [&](sx::se05x::Client& c) { return tk::ecdh1_derive(c, caps(m), *pMechanism, key, secret); });
+    if (CK_RV rv = tk::ecdh1_check_key(caps(m), *pMechanism, key); rv != CKR_OK) return rv;
+    std::span<const CK_ATTRIBUTE> t =
+        pTemplate == nullptr ? std::span<const CK_ATTRIBUTE>{} : std::span<const CK_ATTRIBUTE>(pTemplate, ulAttributeCount);
+    tk::ObjectKind kind;
+    tk::AttrMap values;
+    std::optional<CK_ULONG> value_len;
+    if (CK_RV rv = derive_template(m, t, kind, values, value_len); rv != CKR_OK) return rv;
+    tk::Ecdh1Plan plan;
+    if (CK_RV rv = tk::ecdh1_plan(*pMechanism, key, value_len, plan); rv != CKR_OK) return rv;
+    sx::Bytes value;
+    CK_RV rv = on_chip(m, [&](sx::se05x::Client& c) { return tk::ecdh1_run(c, key, plan, value); });
     if (rv != CKR_OK) return rv;
-    auto len = tk::get_ulong(values, CKA_VALUE_LEN);
-    if (kind.sub == CKK_AES && (!len || (*len != 16 && *len != 24 && *len != 32))) rv = CKR_TEMPLATE_INCOMPLETE;
-    else if (len && *len > secret.size()) rv = CKR_TEMPLATE_INCONSISTENT;
-    if (rv != CKR_OK) {
-      sx::secure_wipe(secret);
-      return rv;
-    }
-    if (len) {
-      for (size_t i = *len; i < secret.size(); ++i) secret[i] = 0;
-      secret.resize(*len);
-    }
-    values[CKA_VALUE_LEN] = tk::ck_ulong(static_cast<CK_ULONG>(secret.size()));
-    values[CKA_VALUE] = std::move(secret);
-    tk::set_key_origin(kind, tk::KeyOrigin::Derived, CKM_ECDH1_DERIVE, values);
+    values[CKA_VALUE_LEN] = tk::ck_ulong(static_cast<CK_ULONG>(value.size()));
+    values[CKA_VALUE] = std::move(value);
+    tk::set_key_origin(kind, tk::KeyOrigin::Derived, pMechanism->mechanism, values);
     *phKey = m.handles.add(s.handle, kind, std::move(values));
     return CKR_OK;
   });
@@ -378,9 +394,13 @@ SX_P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMe
 
 // ---------------------------------------------------------------- random
 
-SX_P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG) {
-  return run<Entry::C_SeedRandom>(hSession,
-                      [&](Module&, Session&) { return CK_RV{CKR_RANDOM_SEED_NOT_SUPPORTED}; });
+// The chip's RNG takes no seed. The arguments are checked first (2.40 §5.15:
+// CKR_ARGUMENTS_BAD is a listed answer; the missing feature is the last one).
+SX_P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen) {
+  return run<Entry::C_SeedRandom>(hSession, [&](Module&, Session&) -> CK_RV {
+    if (pSeed == nullptr && ulSeedLen != 0) return CKR_ARGUMENTS_BAD;
+    return CKR_RANDOM_SEED_NOT_SUPPORTED;
+  });
 }
 
 SX_P11_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData, CK_ULONG ulRandomLen) {

@@ -11,7 +11,13 @@ SX_P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
 
 SX_P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved) {
   return run<Entry::C_Finalize>([&]() -> CK_RV {
-    if (pReserved != nullptr) return CKR_ARGUMENTS_BAD;
+    if (pReserved != nullptr) {
+      // CKR_CRYPTOKI_NOT_INITIALIZED comes first (docs/pkcs11-module.md,
+      // "Return-code audit"); the probe's lifecycle lock is released before
+      // finalize() would take it exclusively.
+      Call probe;
+      return probe.m == nullptr ? CKR_CRYPTOKI_NOT_INITIALIZED : CKR_ARGUMENTS_BAD;
+    }
     return finalize();
   });
 }

@@ -142,4 +142,28 @@ Bytes rsa_encrypt(EVP_PKEY* key, const std::string& pad, ByteView data, const EV
   return out;
 }
 
+Bytes x963_kdf(const EVP_MD* md, ByteView z, ByteView info, size_t n) {
+  Bytes out;
+  for (uint32_t counter = 1; out.size() < n; ++counter) {
+    Bytes block(z.begin(), z.end());
+    for (int shift = 24; shift >= 0; shift -= 8) block.push_back(static_cast<uint8_t>(counter >> shift));
+    block.insert(block.end(), info.begin(), info.end());
+    append(out, digest(md, block));
+  }
+  out.resize(n);
+  return out;
+}
+
+Bytes ecdh_secret(EVP_PKEY* mine, EVP_PKEY* peer) {
+  ossl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, mine, nullptr));
+  size_t len = 0;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 || EVP_PKEY_derive_set_peer(ctx.get(), peer) != 1 ||
+      EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1)
+    return {};
+  Bytes out(len);
+  if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) return {};
+  out.resize(len);
+  return out;
+}
+
 }  // namespace sx::testing

@@ -50,4 +50,11 @@ Bytes cert_for_point(ByteView ec_point_der, const std::string& cn);
 // A fresh EC private key on curve `nid`, as i2d_PrivateKey writes it.
 Bytes ec_private_der(int nid);
 
+// ANSI X9.63 KDF written out with one-shot digests (SEC 1 v2 §3.6.1: H(Z || counter
+// big-endian 32-bit from 1 || info) blocks, cut to n bytes): the independent check of
+// the module's CKD_SHA*_KDF, which uses OpenSSL's X963KDF.
+Bytes x963_kdf(const EVP_MD* md, ByteView z, ByteView info, size_t n);
+// ECDH (the X coordinate) of a private key with a peer public key, by OpenSSL.
+Bytes ecdh_secret(EVP_PKEY* mine, EVP_PKEY* peer);
+
 }  // namespace sx::testing

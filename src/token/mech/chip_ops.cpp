@@ -20,7 +20,14 @@ CK_RV left_pad(Bytes& v, size_t want) {
     secure_wipe(v);
     return CKR_DEVICE_ERROR;
   }
-  v.insert(v.begin(), want - v.size(), 0x00);
+  if (v.size() < want) {
+    // A new buffer, the old one wiped: an insert that reallocates would free
+    // secret bytes (an ECDH Z, an RSA plaintext) without wiping them.
+    Bytes padded(want - v.size(), 0x00);
+    append(padded, v);
+    secure_wipe(v);
+    v = std::move(padded);
+  }
   return CKR_OK;
 }
 

@@ -68,11 +68,28 @@ CK_RV parse_oaep_params(const CK_MECHANISM& m, OaepParams& out) {
 CK_RV parse_ecdh1_params(const CK_MECHANISM& m, Ecdh1Params& out) {
   const auto* p = mechanism_param<CK_ECDH1_DERIVE_PARAMS>(m);
   if (!p) return CKR_MECHANISM_PARAM_INVALID;
-  if (p->kdf != CKD_NULL) return CKR_MECHANISM_PARAM_INVALID;
-  // CKD_NULL: "pSharedData must be NULL and ulSharedDataLen must be zero".
-  if (p->ulSharedDataLen != 0 || p->pSharedData != nullptr) return CKR_MECHANISM_PARAM_INVALID;
+  std::optional<crypto::Digest> digest;
+  switch (p->kdf) {
+    case CKD_NULL: break;
+    case CKD_SHA1_KDF: digest = crypto::Digest::Sha1; break;
+    case CKD_SHA224_KDF: digest = crypto::Digest::Sha224; break;
+    case CKD_SHA256_KDF: digest = crypto::Digest::Sha256; break;
+    case CKD_SHA384_KDF: digest = crypto::Digest::Sha384; break;
+    case CKD_SHA512_KDF: digest = crypto::Digest::Sha512; break;
+    default: return CKR_MECHANISM_PARAM_INVALID;
+  }
+  if (!digest) {
+    // CKD_NULL: "pSharedData must be NULL and ulSharedDataLen must be zero".
+    if (p->ulSharedDataLen != 0 || p->pSharedData != nullptr) return CKR_MECHANISM_PARAM_INVALID;
+  } else if ((p->ulSharedDataLen != 0 && p->pSharedData == nullptr) || p->ulSharedDataLen > kMaxSharedData) {
+    return CKR_MECHANISM_PARAM_INVALID;
+  }
   if (p->ulPublicDataLen == 0 || p->pPublicData == nullptr || p->ulPublicDataLen > 1024)
     return CKR_MECHANISM_PARAM_INVALID;
+  out.kdf = p->kdf;
+  out.kdf_digest = digest;
+  out.shared_data.clear();
+  if (p->ulSharedDataLen != 0) out.shared_data.assign(p->pSharedData, p->pSharedData + p->ulSharedDataLen);
   out.public_data.assign(p->pPublicData, p->pPublicData + p->ulPublicDataLen);
   return CKR_OK;
 }

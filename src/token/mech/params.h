@@ -5,6 +5,9 @@
 
 #include <openssl/evp.h>
 
+#include <optional>
+
+#include "crypto/digest.h"
 #include "token/mech/ck.h"
 
 namespace sx::token {
@@ -34,9 +37,17 @@ CK_RV parse_oaep_params(const CK_MECHANISM& m, OaepParams& out);
 CK_RV validate_oaep_param(const CK_MECHANISM& m);
 
 struct Ecdh1Params {
+  CK_ULONG kdf = CKD_NULL;  // CK_EC_KDF_TYPE (p11-kit names it ck_ec_kdf_t)
+  // The hash of CKD_SHA*_KDF (ANSI X9.63 KDF over the shared secret); nullopt for CKD_NULL.
+  std::optional<crypto::Digest> kdf_digest;
+  Bytes shared_data;  // X9.63 SharedInfo (CKD_SHA*_KDF only; may be empty)
   Bytes public_data;  // as given: raw point or DER OCTET STRING (see derive_ecdh.h)
 };
-// kdf must be CKD_NULL with no shared data; public data non-empty.
+// kdf: CKD_NULL (no shared data: pointer NULL and length 0, 2.40 curr. mech.
+// "CK_ECDH1_DERIVE_PARAMS") or CKD_SHA1/224/256/384/512_KDF (optional shared
+// data, pointer and length agreeing, at most kMaxSharedData bytes); any other
+// kdf is CKR_MECHANISM_PARAM_INVALID. Public data non-empty.
+inline constexpr CK_ULONG kMaxSharedData = 4096;
 CK_RV parse_ecdh1_params(const CK_MECHANISM& m, Ecdh1Params& out);
 CK_RV validate_ecdh1_param(const CK_MECHANISM& m);
 
