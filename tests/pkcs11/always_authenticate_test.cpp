@@ -10,8 +10,13 @@
 #include <openssl/obj_mac.h>
 #include <openssl/x509.h>
 
-#include <cstring>
+#include <nlohmann/json.hpp>
 
+#include <cstring>
+#include <iostream>
+
+#include "link/endpoint.h"
+#include "link/jrcp_client.h"
 #include "pkcs11/p11_fixture.h"
 #include "support/ossl_check.h"
 
@@ -69,6 +74,17 @@ class AlwaysAuthTest : public P11Test, public ::testing::WithParamInterface<bool
     return rv;
   }
   CK_FLAGS counter_flags() { return token_info().flags & kAuthUserCounterFlags; }
+  // The simulator's APDU count so far (FF 53 00 00 on our own connection, not counted itself).
+  double sim_apdus() {
+    link::JrcpClient c(*link::parse_endpoint(sim->endpoints()[0]));
+    if (!c.open().ok()) return -1;
+    const uint8_t req[] = {0xFF, 0x53, 0x00, 0x00};
+    auto r = c.transceive(req);
+    if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90) return -1;
+    auto j = nlohmann::json::parse(r->begin(), r->end() - 2, nullptr, false);
+    if (j.is_discarded() || !j.contains("total")) return -1;
+    return j["total"].value("count", -1.0);
+  }
 
   CK_SESSION_HANDLE s = 0;
 };
@@ -97,6 +113,26 @@ TEST_P(AlwaysAuthTest, EachSignatureNeedsItsOwnContextLogin) {
   CK_SESSION_INFO si{};
   ASSERT_EQ(f->C_GetSessionInfo(s, &si), CKR_OK);
   EXPECT_EQ(si.state, CKS_RW_USER_FUNCTIONS);
+}
+
+// What one context login costs on the wire: on a chip-PIN token the PIN is proven
+// inside the open chip session (one wrapped VerifySessionUserID); on a host-PIN
+// token it is a counted check_pin (metadata reads and the two counter commits).
+TEST_P(AlwaysAuthTest, ContextLoginCost) {
+  auto [pub, priv] = gen("always-cost", false);
+  ASSERT_EQ(sign_init(priv), CKR_OK);
+  const double before = sim_apdus();
+  ASSERT_EQ(context_login(kUserPin), CKR_OK);
+  const double after = sim_apdus();
+  ASSERT_GE(before, 0) << "simulator statistics unreadable";
+  std::cout << "context login, " << (GetParam() ? "host-PIN" : "chip-PIN") << " token: " << after - before
+            << " APDUs\n";
+  if (GetParam())
+    EXPECT_LE(after - before, 16);
+  else
+    EXPECT_EQ(after - before, 1);
+  Bytes sig;
+  EXPECT_EQ(sign(sig), CKR_OK);
 }
 
 TEST_P(AlwaysAuthTest, MultiPartSignature) {
