@@ -301,6 +301,17 @@ void check_module_token(Checks& c, Ctx& ctx, const std::optional<ModuleProbe>& p
             "): set port in /etc/se05x-pkcs11.conf (or SE05X_PKCS11_CONF / SE05X_PORT), or start se05xd");
 }
 
+// RSA below 2048 bits is made for legacy clients only (docs/mechanisms.md, RSA
+// sizes): a warning for each such key on the chip, whatever its label.
+void check_rsa_sizes(Checks& c, token::Token& tok) {
+  for (const auto& o : tok.objects()) {
+    if (o.cls != token::ObjectClass::PrivateKey || o.key_type != token::KeyType::Rsa || o.modulus_bits >= 2048) continue;
+    c.add("weak rsa key " + o.label, false,
+          "'" + o.label + "': RSA-" + std::to_string(o.modulus_bits) + " at " + hex_id(o.chip_id) + " (below 2048 bits)",
+          "replace it with an RSA >= 2048 or EC key (se05x keygen --type rsa:2048)", true);
+  }
+}
+
 // The token's label and PINs, then the labels to check: the config's, --label's
 // or every key with a certificate.
 void check_token(Checks& c, Ctx& ctx, const DoctorOpts& o, const ConfigView& cv, const token::TokenInfo& ti) {
@@ -340,6 +351,7 @@ void check_token(Checks& c, Ctx& ctx, const DoctorOpts& o, const ConfigView& cv,
           "se05x keygen / import / adopt, then se05x import-cert");
   }
   for (const auto& l : labels) check_label(c, tok, l, caps);
+  check_rsa_sizes(c, tok);
 }
 
 int run_doctor(Ctx& ctx, const DoctorOpts& o) {

@@ -116,7 +116,7 @@ void add_keygen_commands(Command& app, Ctx& ctx) {
       [](Command& c, KeygenOpts& o) {
         c.required("--label,-l", o.label, "label of the key (and later of its certificate)");
         c.option("--id", o.id, "CKA_ID in hex (default: the chip object ID)");
-        c.option("--type,-t", o.type, "ec:p256 (default), ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096");
+        c.option("--type,-t", o.type, "ec:p256 (default), ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096; legacy, weak: rsa:1024, rsa:1152");
         c.option("--csr", o.csr, "write a CSR here (PEM; DER when the name ends in .der)");
         c.option("--subject,-s", o.subject, "CSR subject, e.g. \"CN=my-thing,O=Acme\"");
       });

@@ -128,12 +128,14 @@ Result<token::KeySpec> parse_key_type(std::string_view s) {
   if (s == "ec:p256") { k.type = token::KeyType::Ec; k.curve = se05x::Curve::NistP256; }
   else if (s == "ec:p384") { k.type = token::KeyType::Ec; k.curve = se05x::Curve::NistP384; }
   else if (s == "ec:p521") { k.type = token::KeyType::Ec; k.curve = se05x::Curve::NistP521; }
-  else if (s == "rsa:2048" || s == "rsa:3072" || s == "rsa:4096") {
+  else if (s == "rsa:1024" || s == "rsa:1152" || s == "rsa:2048" || s == "rsa:3072" || s == "rsa:4096") {
+    // 1024 and 1152 for legacy clients only; `se05x doctor` warns about them.
     k.type = token::KeyType::Rsa;
     k.curve = se05x::Curve::None;
-    k.rsa_bits = s == "rsa:2048" ? 2048 : s == "rsa:3072" ? 3072 : 4096;
+    k.rsa_bits = s == "rsa:1024" ? 1024 : s == "rsa:1152" ? 1152 : s == "rsa:2048" ? 2048 : s == "rsa:3072" ? 3072 : 4096;
   } else {
-    return bad("unknown key type '" + std::string(s) + "' (ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096)");
+    return bad("unknown key type '" + std::string(s) +
+               "' (ec:p256, ec:p384, ec:p521, rsa:2048, rsa:3072, rsa:4096; legacy: rsa:1024, rsa:1152)");
   }
   return k;
 }

@@ -103,6 +103,28 @@ CK_RV plain_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJ
   });
 }
 
+using ContextAuth = Session::ContextAuth;
+
+// chip_mu held, after a successful C_SignInit / C_DecryptInit: whether the key
+// is CKA_ALWAYS_AUTHENTICATE, i.e. the operation waits for a context login.
+ContextAuth context_auth_for(Module& m, CK_OBJECT_HANDLE h) {
+  auto ref = m.handles.ref(h);
+  const tk::Object* o = ref ? m.chip.token().find(*ref) : nullptr;
+  return o && o->cls == tk::ObjectClass::PrivateKey && o->always_authenticate ? ContextAuth::Pending
+                                                                              : ContextAuth::None;
+}
+
+// An operation still waiting for its context login (CKA_ALWAYS_AUTHENTICATE)
+// ends with CKR_USER_NOT_LOGGED_IN, as in SoftHSM2: the PIN comes before the
+// data (docs/pkcs11-module.md, "Context-specific login").
+template <class Op>
+CK_RV context_gate(std::unique_ptr<Op>& op, ContextAuth& auth) {
+  if (!op || !op->active() || auth != ContextAuth::Pending) return CKR_OK;
+  op.reset();
+  auth = ContextAuth::None;
+  return CKR_USER_NOT_LOGGED_IN;
+}
+
 // Multi-part calls of the single-part RSA mechanisms (2.40).
 template <Entry E, class Op>
 CK_RV multipart_not_supported(CK_SESSION_HANDLE hSession, OpSlot<Op> slot) {
@@ -113,11 +135,15 @@ CK_RV multipart_not_supported(CK_SESSION_HANDLE hSession, OpSlot<Op> slot) {
 }
 
 // C_SignUpdate, C_VerifyUpdate, C_DigestUpdate: any failure ends the operation.
+// `auth`: the operation's context-login state (C_SignUpdate), else none.
 template <Entry E, class Op>
-CK_RV update_part(CK_SESSION_HANDLE hSession, OpSlot<Op> slot, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
+CK_RV update_part(CK_SESSION_HANDLE hSession, OpSlot<Op> slot, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
+                  ContextAuth Session::*auth = nullptr) {
   return run<E>(hSession, [&](Module&, Session& s) -> CK_RV {
     std::unique_ptr<Op>& op = s.*slot;
     if (!op || !op->active()) return CKR_OPERATION_NOT_INITIALIZED;
+    if (auth != nullptr && !(pPart == nullptr && ulPartLen != 0))
+      if (CK_RV rv = context_gate(op, s.*auth); rv != CKR_OK) return rv;
     CK_RV rv = pPart == nullptr && ulPartLen != 0 ? CKR_ARGUMENTS_BAD : op->update(in_bytes(pPart, ulPartLen));
     if (rv != CKR_OK) op.reset();
     return rv;
@@ -150,13 +176,15 @@ CK_RV output_step(std::unique_ptr<Op>& op, bool args_ok, CK_BYTE_PTR out, CK_ULO
 
 SX_P11_EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
   return run<Entry::C_SignInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
-    return start_operation<Entry::C_SignInit>(m, s.sign, pMechanism, hKey, Use::Sign,
-                                              [&](tk::SignOperation& op, const tk::KeyRef& key) {
+    CK_RV rv = start_operation<Entry::C_SignInit>(m, s.sign, pMechanism, hKey, Use::Sign,
+                                                  [&](tk::SignOperation& op, const tk::KeyRef& key) {
       tk::SignOptions so;
       so.check_signature = key.key_type == CKK_EC || m.cfg.verify_rsa;
       so.check_ecdsa = m.cfg.verify_ecdsa;
       return op.init(caps(m), *pMechanism, key, so);
     });
+    if (rv == CKR_OK) s.sign_auth = context_auth_for(m, hKey);
+    return rv;
   });
 }
 
@@ -164,6 +192,8 @@ SX_P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULO
                            CK_ULONG_PTR pulSignatureLen) {
   return run<Entry::C_Sign>(hSession, [&](Module& m, Session& s) -> CK_RV {
     const bool args_ok = pulSignatureLen != nullptr && !(pData == nullptr && ulDataLen != 0);
+    if (args_ok)
+      if (CK_RV rv = context_gate(s.sign, s.sign_auth); rv != CKR_OK) return rv;
     return output_step(
         s.sign, args_ok, pSignature, pulSignatureLen, [](tk::SignOperation& op) { return op.signature_length(); },
         [&](tk::SignOperation& op, sx::Bytes& sig) {
@@ -175,11 +205,13 @@ SX_P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULO
 }
 
 SX_P11_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen) {
-  return update_part<Entry::C_SignUpdate>(hSession, &Session::sign, pPart, ulPartLen);
+  return update_part<Entry::C_SignUpdate>(hSession, &Session::sign, pPart, ulPartLen, &Session::sign_auth);
 }
 
 SX_P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen) {
   return run<Entry::C_SignFinal>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pulSignatureLen != nullptr)
+      if (CK_RV rv = context_gate(s.sign, s.sign_auth); rv != CKR_OK) return rv;
     return output_step(
         s.sign, pulSignatureLen != nullptr, pSignature, pulSignatureLen,
         [](tk::SignOperation& op) { return op.signature_length(); },
@@ -226,7 +258,13 @@ SX_P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSigna
 // ---------------------------------------------------------------- decrypt / encrypt (RSA)
 
 SX_P11_EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return plain_init<Entry::C_DecryptInit>(hSession, pMechanism, hKey, &Session::decrypt, Use::Decrypt);
+  return run<Entry::C_DecryptInit>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    CK_RV rv = start_operation<Entry::C_DecryptInit>(
+        m, s.decrypt, pMechanism, hKey, Use::Decrypt,
+        [&](tk::DecryptOperation& op, const tk::KeyRef& key) { return op.init(caps(m), *pMechanism, key); });
+    if (rv == CKR_OK) s.decrypt_auth = context_auth_for(m, hKey);
+    return rv;
+  });
 }
 
 // The plaintext length is known only after decrypting: a length query
@@ -240,6 +278,7 @@ SX_P11_EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pEncrypted
       s.decrypt.reset();
       return CKR_ARGUMENTS_BAD;
     }
+    if (CK_RV rv = context_gate(s.decrypt, s.decrypt_auth); rv != CKR_OK) return rv;
     sx::Bytes plain;
     CK_RV rv = on_chip_single(m, [&](sx::se05x::Client& c) {
       return s.decrypt->decrypt(c, in_bytes(pEncryptedData, ulEncryptedDataLen), plain);

@@ -108,6 +108,33 @@ CK_RV reinit_chip_token(Module& m, const std::string& pin, const std::string& la
   return CKR_OK;
 }
 
+// C_Login(CKU_CONTEXT_SPECIFIC): the PIN again for the session's sign / decrypt
+// operation with a CKA_ALWAYS_AUTHENTICATE key (spec 2.40 §5.5, §4.9). The module
+// keeps the per-operation rule; the PIN check is the login's own -- counted on the
+// chip: host-PIN tokens through the failure counter, chip-PIN tokens by the chip
+// itself (VerifySessionUserID in the user's open session). chip_mu held.
+CK_RV context_login(Module& m, Session& s, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
+  using CA = Session::ContextAuth;
+  std::string pin;
+  WipeOnExit w{pin};
+  if (CK_RV rv = pin_arg(pPin, ulPinLen, pin); rv != CKR_OK) return rv;
+  const bool sign = s.sign && s.sign->active() && s.sign_auth != CA::None;
+  const bool decrypt = s.decrypt && s.decrypt->active() && s.decrypt_auth != CA::None;
+  if (!sign && !decrypt) return CKR_OPERATION_NOT_INITIALIZED;
+  if (m.sessions.login() != LoginState::User) return CKR_USER_NOT_LOGGED_IN;
+  if (pin.empty()) return CKR_PIN_INCORRECT;  // never counted, as C_Login's
+  if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
+  auto r = m.chip.token().verify_again(UserType::User, pin);
+  if (!r) return chip_error(m, r.error(), "C_Login", CKR_PIN_INVALID);
+  if (*r != PinResult::Ok) {
+    log_info(std::string("C_Login: context-specific user PIN rejected") + (*r == PinResult::Locked ? " (locked)" : ""));
+    return rv_from_pin(*r);
+  }
+  if (sign) s.sign_auth = CA::Given;
+  if (decrypt) s.decrypt_auth = CA::Given;
+  return CKR_OK;
+}
+
 CK_RV set(Module& m, UserType who, const std::string& pin, const char* fn) {
   if (auto st = m.chip.token().set_pin(who, pin); !st) return rv_from_error(st.error(), fn, CKR_PIN_INVALID);
   return CKR_OK;
@@ -169,8 +196,8 @@ SX_P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO
 
 SX_P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
                             CK_ULONG ulPinLen) {
-  return run<Entry::C_Login>(hSession, [&](Module& m, Session&) -> CK_RV {
-    if (userType == CKU_CONTEXT_SPECIFIC) return CKR_OPERATION_NOT_INITIALIZED;  // no always-authenticate keys
+  return run<Entry::C_Login>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (userType == CKU_CONTEXT_SPECIFIC) return context_login(m, s, pPin, ulPinLen);
     if (userType != CKU_USER && userType != CKU_SO) return CKR_USER_TYPE_INVALID;
     std::string pin;
     WipeOnExit w{pin};

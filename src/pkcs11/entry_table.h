@@ -67,7 +67,9 @@ inline constexpr Login None = kNoLogin, Any = kLoggedIn, So = kSoLoggedIn, Write
   X(C_GetSessionInfo,      Ses,  Free,     None)                                               \
   X(C_GetOperationState,   Ses,  Free,     None)                                               \
   X(C_SetOperationState,   Ses,  Chip,     None)   /* reads the capabilities if open */        \
-  X(C_Login,               Ses,  AuthChip, None)   /* login-state answers after arguments */   \
+  /* C_Login: login-state answers after arguments; CKU_CONTEXT_SPECIFIC needs the user      */ \
+  /* (its body checks: an operation waiting for the PIN comes first, docs §8c)             */ \
+  X(C_Login,               Ses,  AuthChip, None)                                               \
   X(C_Logout,              Ses,  AuthChip, Any)    /* closes the chip session */               \
   X(C_CreateObject,        Ses,  Chip,     Write | Private)                                    \
   X(C_CopyObject,          Ses,  Chip,     Write | Private)                                    \

@@ -49,7 +49,6 @@ void key_common(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {
 void private_key(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {
   storage(o, CKO_PRIVATE_KEY, m);
   key_common(o, kt, m);
-  const bool rsa = kt == CKK_RSA;
   m[CKA_SENSITIVE] = ck_bool(true);
   m[CKA_EXTRACTABLE] = ck_bool(false);
   // A key imported through the module existed outside the chip; generated and
@@ -57,25 +56,25 @@ void private_key(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {
   const bool born_inside = o.local || o.factory;
   m[CKA_ALWAYS_SENSITIVE] = ck_bool(born_inside);
   m[CKA_NEVER_EXTRACTABLE] = ck_bool(born_inside);
-  m[CKA_ALWAYS_AUTHENTICATE] = ck_bool(false);
+  m[CKA_ALWAYS_AUTHENTICATE] = ck_bool(o.always_authenticate);
   m[CKA_WRAP_WITH_TRUSTED] = ck_bool(false);
-  // As granted at creation (token::Object::sign...; FALSE is missing from the chip policy).
+  // As created (token::Object's usage, resolved for the key type; docs/pkcs11-module.md, "Key usage").
   m[CKA_SIGN] = ck_bool(o.sign);
-  m[CKA_SIGN_RECOVER] = ck_bool(false);
-  m[CKA_DECRYPT] = ck_bool(rsa && o.decrypt);
-  m[CKA_UNWRAP] = ck_bool(false);
-  m[CKA_DERIVE] = ck_bool(!rsa && o.derive);
+  m[CKA_SIGN_RECOVER] = ck_bool(o.sign_recover);
+  m[CKA_DECRYPT] = ck_bool(o.decrypt);
+  m[CKA_UNWRAP] = ck_bool(o.unwrap);
+  m[CKA_DERIVE] = ck_bool(o.derive);
 }
 
 void public_key(const token::Object& o, CK_KEY_TYPE kt, AttrMap& m) {
   storage(o, CKO_PUBLIC_KEY, m);
   key_common(o, kt, m);
   const bool rsa = kt == CKK_RSA;
-  m[CKA_VERIFY] = ck_bool(true);
-  m[CKA_VERIFY_RECOVER] = ck_bool(false);
-  m[CKA_ENCRYPT] = ck_bool(rsa);
-  m[CKA_WRAP] = ck_bool(false);
-  m[CKA_DERIVE] = ck_bool(false);
+  m[CKA_VERIFY] = ck_bool(o.verify);
+  m[CKA_VERIFY_RECOVER] = ck_bool(o.verify_recover);
+  m[CKA_ENCRYPT] = ck_bool(o.encrypt);
+  m[CKA_WRAP] = ck_bool(o.wrap);
+  m[CKA_DERIVE] = ck_bool(o.pub_derive);
   m[CKA_TRUSTED] = ck_bool(false);
   if (rsa) {
     m[CKA_MODULUS_BITS] = ck_ulong(o.modulus_bits);

@@ -32,6 +32,14 @@ struct Session {
   std::unique_ptr<token::EncryptOperation> encrypt;
   std::unique_ptr<token::DigestOperation> digest;
 
+  // A sign / decrypt operation with a CKA_ALWAYS_AUTHENTICATE key needs
+  // C_Login(CKU_CONTEXT_SPECIFIC) before its first C_Sign* / C_Decrypt: Pending
+  // from its init until that login makes it Given. Every init sets it afresh, so
+  // one login serves one operation (docs/pkcs11-module.md, "Context-specific login").
+  enum class ContextAuth : uint8_t { None, Pending, Given };
+  ContextAuth sign_auth = ContextAuth::None;
+  ContextAuth decrypt_auth = ContextAuth::None;
+
   bool rw() const { return (flags & CKF_RW_SESSION) != 0; }
 };
 

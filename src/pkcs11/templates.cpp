@@ -17,6 +17,36 @@ std::string as_string(const Bytes& b) { return std::string(b.begin(), b.end()); 
 
 bool label_ok(const Bytes& b) { return b.size() <= 255; }
 
+// The usage attributes of a private key / of the public half of a pair, as given
+// (validated maps carry the rule defaults too). Stored by the token, reported
+// as given, enforced on use (docs/pkcs11-module.md, "Key usage").
+void private_uses(const token::AttrMap& v, token::NewObject& out) {
+  out.sign = token::get_bool(v, CKA_SIGN);
+  out.decrypt = token::get_bool(v, CKA_DECRYPT);
+  out.derive = token::get_bool(v, CKA_DERIVE);
+  out.unwrap = token::get_bool(v, CKA_UNWRAP);
+  out.sign_recover = token::get_bool(v, CKA_SIGN_RECOVER);
+  out.always_authenticate = token::get_bool(v, CKA_ALWAYS_AUTHENTICATE);
+}
+
+void public_uses(const token::AttrMap& v, token::NewObject& out) {
+  out.verify = token::get_bool(v, CKA_VERIFY);
+  out.encrypt = token::get_bool(v, CKA_ENCRYPT);
+  out.wrap = token::get_bool(v, CKA_WRAP);
+  out.verify_recover = token::get_bool(v, CKA_VERIFY_RECOVER);
+  out.pub_derive = token::get_bool(v, CKA_DERIVE);
+}
+
+// A usage the chip cannot restrict is refused, not half-honoured: RSA signing is
+// the chip's raw private operation, its DECRYPT right (docs/se05x-protocol.md
+// §4.6.10), so CKA_SIGN and CKA_DECRYPT of an RSA key go together.
+CK_RV check_uses(CK_ULONG key_type, const token::NewObject& a) {
+  if (key_type == CKK_RSA && a.sign.value_or(true) != a.decrypt.value_or(true)) return CKR_TEMPLATE_INCONSISTENT;
+  return CKR_OK;
+}
+
+bool rsa_size_ok(CK_ULONG bits) { return bits <= 4096 && token::rsa_bits_supported(static_cast<uint32_t>(bits)); }
+
 }  // namespace
 
 CK_RV new_object_attrs(const token::AttrMap& v, token::NewObject& out) {
@@ -33,9 +63,12 @@ CK_RV new_object_attrs(const token::AttrMap& v, token::NewObject& out) {
   if (const Bytes* o = find(v, CKA_OBJECT_ID)) out.object_id = *o;
   if (auto p = token::get_bool(v, CKA_PRIVATE)) out.is_private = *p;
   // Private keys: a FALSE use is a missing right in the key's chip policy (docs/chip-pin.md §2).
-  if (auto b = token::get_bool(v, CKA_SIGN)) out.sign = *b;
-  if (auto b = token::get_bool(v, CKA_DECRYPT)) out.decrypt = *b;
-  if (auto b = token::get_bool(v, CKA_DERIVE)) out.derive = *b;
+  const auto cls = token::get_ulong(v, CKA_CLASS);
+  if (cls == CK_ULONG{CKO_PRIVATE_KEY}) {
+    private_uses(v, out);
+    return check_uses(token::get_ulong(v, CKA_KEY_TYPE).value_or(CK_UNAVAILABLE_INFORMATION), out);
+  }
+  if (cls == CK_ULONG{CKO_PUBLIC_KEY}) public_uses(v, out);
   return CKR_OK;
 }
 
@@ -55,7 +88,7 @@ CK_RV key_pair_request(CK_MECHANISM_TYPE mech, const token::AttrMap& pub, const 
   } else if (mech == CKM_RSA_PKCS_KEY_PAIR_GEN) {
     auto bits = token::get_ulong(pub, CKA_MODULUS_BITS);
     if (!bits) return CKR_TEMPLATE_INCOMPLETE;
-    if (*bits != 2048 && *bits != 3072 && *bits != 4096) return CKR_KEY_SIZE_RANGE;
+    if (!rsa_size_ok(*bits)) return CKR_KEY_SIZE_RANGE;
     if (const Bytes* e = find(pub, CKA_PUBLIC_EXPONENT)) {
       // The chip generates with e = 65537 only.
       size_t i = 0;
@@ -77,14 +110,14 @@ CK_RV key_pair_request(CK_MECHANISM_TYPE mech, const token::AttrMap& pub, const 
   token::AttrMap merged = pub;
   for (const auto& [t, val] : priv)
     if (!val.empty() || merged.find(t) == merged.end()) merged[t] = val;
+  merged.erase(CKA_CLASS);  // the uses come from each half below
   CK_RV rv = new_object_attrs(merged, attrs);
   if (rv != CKR_OK) return rv;
   attrs.is_private = token::get_bool(priv, CKA_PRIVATE).value_or(true);
-  // The uses are the private key's (the public template's CKA_DERIVE is its own).
-  attrs.sign = token::get_bool(priv, CKA_SIGN);
-  attrs.decrypt = token::get_bool(priv, CKA_DECRYPT);
-  attrs.derive = token::get_bool(priv, CKA_DERIVE);
-  return CKR_OK;
+  // Each half has its own uses (the public template's CKA_DERIVE is the public key's).
+  private_uses(priv, attrs);
+  public_uses(pub, attrs);
+  return check_uses(spec.type == token::KeyType::Rsa ? CKK_RSA : CKK_EC, attrs);
 }
 
 CK_RV private_key_material(const token::ObjectKind& kind, const token::AttrMap& v, token::PrivateKeyMaterial& out) {
@@ -116,7 +149,7 @@ CK_RV private_key_material(const token::ObjectKind& kind, const token::AttrMap& 
       *p.dst = *b;
     }
     const uint16_t bits = r.bits();
-    if (bits != 2048 && bits != 3072 && bits != 4096) return CKR_KEY_SIZE_RANGE;
+    if (!rsa_size_ok(bits)) return CKR_KEY_SIZE_RANGE;
     out = token::PrivateKeyMaterial(std::move(r));
     return CKR_OK;
   }

@@ -8,6 +8,7 @@
 #include "crypto/libctx.h"
 #include "crypto/ossl.h"
 #include "se05x/curves.h"
+#include "token/object.h"
 
 namespace sx::token {
 
@@ -101,7 +102,7 @@ Result<PrivateKeyMaterial> parse_private_key_der(ByteView der) {
     RsaKeyMaterial r;
     SX_ASSIGN(r.n, bn_param(pk.get(), OSSL_PKEY_PARAM_RSA_N));
     const uint16_t bits = r.bits();
-    if (bits != 2048 && bits != 3072 && bits != 4096) return bad("RSA size must be 2048, 3072 or 4096 bits");
+    if (!rsa_bits_supported(bits)) return bad("RSA size must be 1024, 1152, 2048, 3072 or 4096 bits");
     const size_t half = bits / 16;
     SX_ASSIGN(r.e, bn_param(pk.get(), OSSL_PKEY_PARAM_RSA_E));
     SX_ASSIGN(r.d, bn_param(pk.get(), OSSL_PKEY_PARAM_RSA_D, size_t{bits} / 8));

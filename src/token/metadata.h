@@ -49,8 +49,26 @@ inline constexpr uint32_t kLocal = 1u << 4;         // key pair generated on the
 inline constexpr uint32_t kNoSign = 1u << 5;
 inline constexpr uint32_t kNoDecrypt = 1u << 6;
 inline constexpr uint32_t kNoDerive = 1u << 7;
-inline constexpr uint32_t kKnown = kPrivate | kModifiable | kAdopted | kPublicHidden | kLocal | kNoSign | kNoDecrypt |
-                                   kNoDerive;
+// The other usage attributes of a key pair (docs/pkcs11-module.md, "Key usage").
+// A record without any of these bits reads as before they existed: private SIGN,
+// DECRYPT (RSA) / DERIVE (EC); public VERIFY, ENCRYPT (RSA); everything else FALSE.
+// So a bit says "TRUE" where the old default is FALSE and "FALSE" where it is TRUE.
+inline constexpr uint32_t kDecrypt = 1u << 8;       // private CKA_DECRYPT TRUE (EC: default FALSE)
+inline constexpr uint32_t kDerive = 1u << 9;        // private CKA_DERIVE TRUE (RSA: default FALSE)
+inline constexpr uint32_t kUnwrap = 1u << 10;       // private CKA_UNWRAP TRUE
+inline constexpr uint32_t kSignRecover = 1u << 11;  // private CKA_SIGN_RECOVER TRUE
+inline constexpr uint32_t kPubNoVerify = 1u << 12;  // public CKA_VERIFY FALSE
+inline constexpr uint32_t kPubNoEncrypt = 1u << 13; // public CKA_ENCRYPT FALSE (RSA: default TRUE)
+inline constexpr uint32_t kPubEncrypt = 1u << 14;   // public CKA_ENCRYPT TRUE (EC: default FALSE)
+inline constexpr uint32_t kPubWrap = 1u << 15;      // public CKA_WRAP TRUE
+inline constexpr uint32_t kPubVerifyRecover = 1u << 16;  // public CKA_VERIFY_RECOVER TRUE
+inline constexpr uint32_t kPubDerive = 1u << 17;    // public CKA_DERIVE TRUE
+// CKA_ALWAYS_AUTHENTICATE TRUE: every sign/decrypt needs C_Login(CKU_CONTEXT_SPECIFIC).
+inline constexpr uint32_t kAlwaysAuthenticate = 1u << 18;
+inline constexpr uint32_t kUsage = kNoSign | kNoDecrypt | kNoDerive | kDecrypt | kDerive | kUnwrap | kSignRecover |
+                                   kPubNoVerify | kPubNoEncrypt | kPubEncrypt | kPubWrap | kPubVerifyRecover |
+                                   kPubDerive | kAlwaysAuthenticate;
+inline constexpr uint32_t kKnown = kPrivate | kModifiable | kAdopted | kPublicHidden | kLocal | kUsage;
 }  // namespace objflag
 
 // A field this version does not know, kept verbatim so an older writer does not

@@ -29,9 +29,17 @@ struct Object {
   bool is_private = false;  // CKA_PRIVATE
   bool modifiable = true;   // CKA_MODIFIABLE
   bool local = false;       // key pair generated on the chip by this module (CKA_LOCAL)
-  // Private keys: the uses the module granted at creation (CKA_SIGN / CKA_DECRYPT /
-  // CKA_DERIVE). FALSE was also left out of the key's chip policy (docs/chip-pin.md §2).
-  bool sign = true, decrypt = true, derive = true;
+  // Key usage as created (docs/pkcs11-module.md, "Key usage"), resolved for the key
+  // type; keys without a record (adopted, factory) keep the defaults below.
+  // Private half: CKA_SIGN / CKA_DECRYPT / CKA_DERIVE (a FALSE one is also left
+  // out of a chip-PIN token's key policy, docs/chip-pin.md §2), CKA_UNWRAP,
+  // CKA_SIGN_RECOVER. Defaults: SIGN, DECRYPT for RSA, DERIVE for EC.
+  bool sign = true, decrypt = false, derive = false, unwrap = false, sign_recover = false;
+  // Public half: CKA_VERIFY / CKA_ENCRYPT / CKA_WRAP / CKA_VERIFY_RECOVER / CKA_DERIVE.
+  // Defaults: VERIFY, ENCRYPT for RSA.
+  bool verify = true, encrypt = false, wrap = false, verify_recover = false, pub_derive = false;
+  // CKA_ALWAYS_AUTHENTICATE of the private half.
+  bool always_authenticate = false;
 
   Bytes subject;          // certificate: from the DER; keys: from metadata
   Bytes issuer, serial;   // certificate only (serial = DER INTEGER)
@@ -55,10 +63,14 @@ struct NewObject {
   std::string application;  // data
   Bytes object_id;          // data
   std::optional<bool> is_private;  // default: true for private keys, false otherwise
-  // Private keys: CKA_SIGN / CKA_DECRYPT / CKA_DERIVE. Unset = granted. FALSE is a
-  // missing right in the chip policy of a chip-PIN token (docs/chip-pin.md §2), so
-  // not even the user's session can use the key that way.
-  std::optional<bool> sign, decrypt, derive;
+  // Key usage (keys only; unset = the key type's default, as Object's). Private:
+  // CKA_SIGN / CKA_DECRYPT / CKA_DERIVE -- FALSE is a missing right in the chip
+  // policy of a chip-PIN token (docs/chip-pin.md §2), so not even the user's
+  // session can use the key that way -- CKA_UNWRAP, CKA_SIGN_RECOVER.
+  std::optional<bool> sign, decrypt, derive, unwrap, sign_recover;
+  // The public half of a pair: CKA_VERIFY, CKA_ENCRYPT, CKA_WRAP, CKA_VERIFY_RECOVER, CKA_DERIVE.
+  std::optional<bool> verify, encrypt, wrap, verify_recover, pub_derive;
+  std::optional<bool> always_authenticate;
 };
 
 struct AttributeUpdate {
@@ -73,8 +85,14 @@ struct AttributeUpdate {
 struct KeySpec {
   KeyType type = KeyType::Ec;
   se05x::Curve curve = se05x::Curve::NistP256;  // EC: P-256, P-384, P-521
-  uint16_t rsa_bits = 2048;                     // RSA: 2048, 3072, 4096
+  uint16_t rsa_bits = 2048;                     // RSA: rsa_bits_supported()
 };
+
+// The RSA sizes the module generates and imports: what the chip takes
+// (docs/se05x-protocol.md, key-size TLV) except 512, which is unsafe.
+inline bool rsa_bits_supported(uint32_t bits) {
+  return bits == 1024 || bits == 1152 || bits == 2048 || bits == 3072 || bits == 4096;
+}
 
 // The default (adoption) label of a chip object: "sss:%08X", as NXP's P11-4.7.
 std::string default_label(uint32_t chip_id);

@@ -36,6 +36,31 @@ bool compatible(const ObjectRecord& r, const ChipObject& co) {
   return r.cls == main_class(co) || (main_class(co) == ObjectClass::Certificate && r.cls == ObjectClass::Data);
 }
 
+// The usage attributes a record's flags give (objflag, docs/token-store.md §2.3).
+// No record (adopted and factory keys) or no usage bit: the defaults every
+// version before reported -- private SIGN, DECRYPT for RSA, DERIVE for EC;
+// public VERIFY, ENCRYPT for RSA.
+void resolve_usage(uint32_t f, KeyType kt, Object& o) {
+  namespace of = objflag;
+  const bool rsa = kt == KeyType::Rsa;
+  const auto pick = [f](uint32_t if_true, uint32_t if_false, bool def) {
+    if (f & if_false) return false;
+    if (f & if_true) return true;
+    return def;
+  };
+  o.sign = pick(0, of::kNoSign, true);
+  o.decrypt = pick(of::kDecrypt, of::kNoDecrypt, rsa);
+  o.derive = pick(of::kDerive, of::kNoDerive, !rsa);
+  o.unwrap = pick(of::kUnwrap, 0, false);
+  o.sign_recover = pick(of::kSignRecover, 0, false);
+  o.verify = pick(0, of::kPubNoVerify, true);
+  o.encrypt = pick(of::kPubEncrypt, of::kPubNoEncrypt, rsa);
+  o.wrap = pick(of::kPubWrap, 0, false);
+  o.verify_recover = pick(of::kPubVerifyRecover, 0, false);
+  o.pub_derive = pick(of::kPubDerive, 0, false);
+  o.always_authenticate = pick(of::kAlwaysAuthenticate, 0, false);
+}
+
 uint32_t bit_length(const Bytes& n) {
   size_t i = 0;
   while (i < n.size() && n[i] == 0) ++i;
@@ -211,9 +236,7 @@ void Token::merge() {
     base.id = rec ? rec->ckid : default_ckid(id);
     base.modifiable = rec ? (rec->flags & objflag::kModifiable) != 0 : true;
     base.local = rec && (rec->flags & objflag::kLocal) != 0;
-    base.sign = !(rec && (rec->flags & objflag::kNoSign));
-    base.decrypt = !(rec && (rec->flags & objflag::kNoDecrypt));
-    base.derive = !(rec && (rec->flags & objflag::kNoDerive));
+    resolve_usage(rec ? rec->flags : 0, base.key_type, base);
     base.curve = co.curve;
     if (co.curve != se05x::Curve::None) {
       if (auto p = se05x::ec_params_for_curve(co.curve); p.ok()) base.ec_params = std::move(*p);
@@ -300,6 +323,15 @@ bool Token::session_credentials(UserType& who, Bytes& value) const {
   who = opt_.session->auth_id() == ids::kSoUserId ? UserType::So : UserType::User;
   value = opt_.session->accepted_value();
   return true;
+}
+
+Result<PinResult> Token::verify_again(UserType who, std::string_view pin) {
+  if (!chip_pin()) return check_pin(who, pin);
+  if (!logged_in()) return make_error(Errc::NotLoggedIn, "no chip session to prove the PIN in");
+  SX_ASSIGN(Bytes v, chip_pin_value(pin));
+  auto r = reverify(who, v);
+  secure_wipe(v);
+  return r;
 }
 
 // The same steps as login() after the value is derived: the module's re-open

@@ -153,6 +153,10 @@ class Token {
   Result<PinResult> login(UserType who, std::string_view pin);
   // Closes the chip session (C_Logout); nothing when not logged in.
   Status logout();
+  // C_Login(CKU_CONTEXT_SPECIFIC) while `who` is logged in (token.cpp): the PIN proven
+  // again, counted like a login -- host-PIN tokens by check_pin(), chip-PIN tokens by
+  // the chip (VerifySessionUserID inside the open session).
+  Result<PinResult> verify_again(UserType who, std::string_view pin);
   // Who holds the chip session and its UserID value (a copy: the caller wipes it),
   // so that the module can log in again after it re-opened the link
   // (docs/pkcs11-module.md §5a, "After a device error"). False when not logged in.
@@ -177,8 +181,8 @@ class Token {
   // The §2 table: per class, or for the metadata slots and pointer (store_slot).
   static Bytes chip_policy(ObjectClass cls, bool is_private, bool store_slot, uint32_t withheld = 0);
   // The uses a new private key is denied by its attributes (CKA_SIGN / CKA_DECRYPT /
-  // CKA_DERIVE = FALSE) as se05x::policy rights (SIGN, DECRYPT, KA).
-  static uint32_t withheld_rights(const NewObject& a);
+  // CKA_DERIVE = FALSE) as se05x::policy rights (SIGN, DECRYPT, KA); token_keys.cpp.
+  static uint32_t withheld_rights(const NewObject& a, KeyType kt);
 
   // --- session keys (h-sess; token_session_keys.cpp, docs/pkcs11-module.md "Session objects")
   // A key pair generated as a TRANSIENT chip object (docs/se05x-protocol.md §4.3) in the

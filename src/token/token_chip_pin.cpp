@@ -57,15 +57,6 @@ Bytes Token::chip_policy(ObjectClass cls, bool is_private, bool store_slot, uint
   return se05x::encode_policy(e);
 }
 
-uint32_t Token::withheld_rights(const NewObject& a) {
-  namespace pol = se05x::policy;
-  uint32_t w = 0;
-  if (a.sign == false) w |= pol::kAllowSign;
-  if (a.decrypt == false) w |= pol::kAllowDecrypt;
-  if (a.derive == false) w |= pol::kAllowKeyAgreement;
-  return w;
-}
-
 Bytes Token::user_id_policy(UserType who) {
   namespace pol = se05x::policy;
   if (who == UserType::So) {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "crypto/x509_fields.h"
+#include "se05x/policy.h"
 #include "token/token.h"
 
 namespace sx::token {
@@ -15,11 +16,35 @@ bool curve_allowed(se05x::Curve c) {
   return c == se05x::Curve::NistP256 || c == se05x::Curve::NistP384 || c == se05x::Curve::NistP521;
 }
 
-// The record flags of the uses a new key is denied (objflag::kNoSign...): the
-// key's attributes say what its chip policy withholds (Token::withheld_rights).
-uint32_t denied_flags(const NewObject& a) {
-  return (a.sign == false ? objflag::kNoSign : 0) | (a.decrypt == false ? objflag::kNoDecrypt : 0) |
-         (a.derive == false ? objflag::kNoDerive : 0);
+// One usage attribute as record bits: nothing when it is unset or the key type's
+// default (so records of older versions, without bits, read as the defaults),
+// else the bit that says TRUE or FALSE (objflag, docs/token-store.md §2.3).
+uint32_t usage_bit(std::optional<bool> v, bool def, uint32_t if_true, uint32_t if_false) {
+  if (!v || *v == def) return 0;
+  return *v ? if_true : if_false;
+}
+
+// The record flags of a new key's usage attributes (Token::merge reads them back).
+uint32_t usage_flags(const NewObject& a, KeyType kt) {
+  namespace of = objflag;
+  const bool rsa = kt == KeyType::Rsa;
+  return usage_bit(a.sign, true, 0, of::kNoSign) | usage_bit(a.decrypt, rsa, of::kDecrypt, of::kNoDecrypt) |
+         usage_bit(a.derive, !rsa, of::kDerive, of::kNoDerive) | usage_bit(a.unwrap, false, of::kUnwrap, 0) |
+         usage_bit(a.sign_recover, false, of::kSignRecover, 0) | usage_bit(a.verify, true, 0, of::kPubNoVerify) |
+         usage_bit(a.encrypt, rsa, of::kPubEncrypt, of::kPubNoEncrypt) | usage_bit(a.wrap, false, of::kPubWrap, 0) |
+         usage_bit(a.verify_recover, false, of::kPubVerifyRecover, 0) |
+         usage_bit(a.pub_derive, false, of::kPubDerive, 0) |
+         usage_bit(a.always_authenticate, false, of::kAlwaysAuthenticate, 0);
+}
+
+// The chip signs with an RSA key through the raw private operation, which is its
+// DECRYPT right (docs/se05x-protocol.md §4.6.10): it cannot allow one of CKA_SIGN
+// and CKA_DECRYPT without the other, so a key asking for that is refused, not
+// half-honoured (docs/pkcs11-module.md, "Key usage").
+Status check_usage(const NewObject& a, KeyType kt) {
+  if (kt == KeyType::Rsa && a.sign.value_or(true) != a.decrypt.value_or(true))
+    return refused("RSA key: CKA_SIGN and CKA_DECRYPT must be equal (the chip's raw RSA operation serves both)");
+  return {};
 }
 
 Status check_certificate(ByteView der) {
@@ -30,7 +55,22 @@ Status check_certificate(ByteView der) {
 
 }  // namespace
 
+// Rights of the user's entry left out of a new key's chip policy: the uses its
+// attributes deny. EC: SIGN, KA (ECDH), DECRYPT (no EC decryption here). RSA:
+// SIGN, and DECRYPT -- the raw operation both signing and decryption run on --
+// only when neither is allowed (check_usage() refuses the mixed case).
+uint32_t Token::withheld_rights(const NewObject& a, KeyType kt) {
+  namespace pol = se05x::policy;
+  const bool rsa = kt == KeyType::Rsa;
+  uint32_t w = 0;
+  if (!a.sign.value_or(true)) w |= pol::kAllowSign;
+  if (rsa ? !a.sign.value_or(true) && !a.decrypt.value_or(true) : !a.decrypt.value_or(false)) w |= pol::kAllowDecrypt;
+  if (!a.derive.value_or(!rsa)) w |= pol::kAllowKeyAgreement;
+  return w;
+}
+
 Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject& attrs) {
+  SX_TRY(check_usage(attrs, spec.type));
   if (spec.type == KeyType::Ec) {
     if (!curve_allowed(spec.curve)) return refused("EC key generation: P-256, P-384 or P-521 only");
     if (!applet7_) {
@@ -38,15 +78,15 @@ Result<ObjectRef> Token::generate_key_pair(const KeySpec& spec, const NewObject&
       SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(spec.curve));
     }
-    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld_rights(attrs));
-    return create_object({ObjectClass::PrivateKey, KeyType::Ec, attrs, objflag::kLocal | denied_flags(attrs),
+    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld_rights(attrs, KeyType::Ec));
+    return create_object({ObjectClass::PrivateKey, KeyType::Ec, attrs, objflag::kLocal | usage_flags(attrs, KeyType::Ec),
                           [&](uint32_t id) { return client_.generate_ec_key(id, spec.curve, pol); }});
   }
   if (spec.type == KeyType::Rsa) {
-    if (spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
-      return refused("RSA key generation: 2048, 3072 or 4096 bits only");
-    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld_rights(attrs));
-    return create_object({ObjectClass::PrivateKey, KeyType::Rsa, attrs, objflag::kLocal | denied_flags(attrs), [&](uint32_t id) {
+    if (!rsa_bits_supported(spec.rsa_bits))
+      return refused("RSA key generation: 1024, 1152, 2048, 3072 or 4096 bits only");
+    const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld_rights(attrs, KeyType::Rsa));
+    return create_object({ObjectClass::PrivateKey, KeyType::Rsa, attrs, objflag::kLocal | usage_flags(attrs, KeyType::Rsa), [&](uint32_t id) {
                             return client_.generate_rsa_key(id, spec.rsa_bits, se05x::RsaFormat::Crt, pol);
                           }});
   }
@@ -61,8 +101,9 @@ Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewOb
       SX_ASSIGN(auto lock, take_lock());
       SX_TRY(client_.ensure_curve(ec->curve));
     }
-    const uint32_t withheld = withheld_rights(attrs);
-    return Creation{ObjectClass::PrivateKey, KeyType::Ec, attrs, denied_flags(attrs), [this, &key, ec, withheld](uint32_t id) {
+    SX_TRY(check_usage(attrs, KeyType::Ec));
+    const uint32_t withheld = withheld_rights(attrs, KeyType::Ec);
+    return Creation{ObjectClass::PrivateKey, KeyType::Ec, attrs, usage_flags(attrs, KeyType::Ec), [this, &key, ec, withheld](uint32_t id) {
                       const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld);
                       se05x::EcKeyWrite w;
                       w.policy = pol;
@@ -78,9 +119,10 @@ Result<Token::Creation> Token::key_creation(PrivateKeyMaterial& key, const NewOb
   }
   if (RsaKeyMaterial* r = key.rsa()) {
     const uint16_t bits = r->bits();
-    if (bits != 2048 && bits != 3072 && bits != 4096) return refused("RSA import: 2048, 3072 or 4096 bits only");
-    const uint32_t withheld = withheld_rights(attrs);
-    return Creation{ObjectClass::PrivateKey, KeyType::Rsa, attrs, denied_flags(attrs), [this, &key, r, bits, withheld](uint32_t id) {
+    if (!rsa_bits_supported(bits)) return refused("RSA import: 1024, 1152, 2048, 3072 or 4096 bits only");
+    SX_TRY(check_usage(attrs, KeyType::Rsa));
+    const uint32_t withheld = withheld_rights(attrs, KeyType::Rsa);
+    return Creation{ObjectClass::PrivateKey, KeyType::Rsa, attrs, usage_flags(attrs, KeyType::Rsa), [this, &key, r, bits, withheld](uint32_t id) {
                       const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld);
                       se05x::RsaKeyImport k;
                       k.policy = pol;

@@ -172,7 +172,8 @@ TEST_F(CliChipPin, PolicyShowInWordsForChipHostAndFactoryKeys) {
   init_token();
   ASSERT_EQ(se05x({"keygen", "--label", "new"}, kPin).rc, 0);
   auto p = policy_of("new");
-  EXPECT_TRUE(has_line(p, "user session (0x7B5EFFF9): sign, verify, key agreement, encrypt, decrypt, read, delete"))
+  // No decrypt: an EC key's CKA_DECRYPT is FALSE unless asked for (docs/chip-pin.md §2).
+  EXPECT_TRUE(has_line(p, "user session (0x7B5EFFF9): sign, verify, key agreement, encrypt, read, delete"))
       << p.dump();
   EXPECT_TRUE(has_line(p, "SO session (0x7B5EFFF8): read, delete")) << p.dump();
   EXPECT_TRUE(has_line(p, "any session / no session (0x00000000): read")) << p.dump();

@@ -37,8 +37,8 @@ TEST_F(CliErrors, WrongOrCorruptFiles) {
   expect_refused({"import", "--label", "x", "--key", file("nope.pem")}, 3, kPin, "cannot open");
   expect_refused({"import", "--label", "x", "--key", file("a.key.pem"), "--cert", file("garbage")}, 3);
   expect_refused({"import-cert", "--label", "sss:F0000100", file("a.key.pem")}, 3, kPin, "CERTIFICATE");
-  // An RSA-1024 key is a readable file the chip cannot hold.
-  ASSERT_TRUE(sh("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out small.pem"));
+  // An RSA-1536 key is a readable file the chip cannot hold (its sizes: docs/mechanisms.md).
+  ASSERT_TRUE(sh("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1536 -out small.pem"));
   expect_refused({"import", "--label", "x", "--key", file("small.pem")}, 3, kPin, "not supported");
   // Bad values on the command line.
   expect_refused({"keygen", "--label", "x", "--type", "ec:p999"}, 2, kPin, "unknown key type");

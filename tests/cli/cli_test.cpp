@@ -316,5 +316,20 @@ TEST_F(CliTest, UsageAndHelp) {
   EXPECT_EQ(se05x({"token"}).rc, 2);
 }
 
+// RSA-1024 (issue 15 item 7): made on request, and doctor warns about it without failing.
+TEST_F(CliTest, KeygenRsa1024IsLegacyAndDoctorWarns) {
+  init_token();
+  CliRun r = se05x({"--json", "adopt", "--key", "0xF0000100", "--cert", "0xF0000101", "--label", "factory-gg"}, kPin);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  r = se05x({"--json", "keygen", "--label", "legacy", "--type", "rsa:1024"}, kPin);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.json()["type"], "rsa:1024");
+  write("p11.conf", "lock_file = " + file("lock") + "\n");
+  r = se05x({"--json", "doctor", "--label", "factory-gg", "--module", module()}, {{"SE05X_PKCS11_CONF", file("p11.conf")}});
+  EXPECT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(check_status(r.json(), "weak rsa key legacy"), "warn") << r.out;
+  EXPECT_EQ(check_status(r.json(), "weak rsa key factory-gg"), "(absent)") << r.out;
+}
+
 }  // namespace
 }  // namespace sx::cli::test

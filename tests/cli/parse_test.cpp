@@ -84,14 +84,14 @@ TEST(ChipId, Hex) {
 }
 
 TEST(KeyType, AllNames) {
-  for (const char* n : {"ec:p256", "ec:p384", "ec:p521", "rsa:2048", "rsa:3072", "rsa:4096"}) {
+  for (const char* n : {"ec:p256", "ec:p384", "ec:p521", "rsa:1024", "rsa:1152", "rsa:2048", "rsa:3072", "rsa:4096"}) {
     auto k = parse_key_type(n);
     ASSERT_TRUE(k.ok()) << n;
     EXPECT_EQ(key_type_name(*k), n);
   }
   EXPECT_EQ(parse_key_type("ec:p384")->curve, se05x::Curve::NistP384);
   EXPECT_EQ(parse_key_type("rsa:3072")->rsa_bits, 3072);
-  EXPECT_FALSE(parse_key_type("rsa:1024").ok());
+  EXPECT_FALSE(parse_key_type("rsa:512").ok());  // the chip takes it, but it is unsafe
   EXPECT_FALSE(parse_key_type("EC:P256").ok());
   EXPECT_FALSE(parse_key_type("").ok());
 }

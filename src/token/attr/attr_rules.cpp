@@ -26,9 +26,11 @@ CK_RV ec_point(ByteView v) {
 }
 CK_RV cert_category(ByteView v) { return as_ulong(v) <= CK_ULONG{3} ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID; }
 CK_RV x509_type(ByteView v) { return as_ulong(v) == CK_ULONG{CKC_X_509} ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID; }
+// Any size is a valid value; the sizes the chip makes are the mechanism's
+// question (CKR_KEY_SIZE_RANGE, pkcs11/templates.cpp).
 CK_RV modulus_bits(ByteView v) {
   auto b = as_ulong(v);
-  return b && *b >= 1024 && *b <= 4096 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+  return b && *b > 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 }
 CK_RV name_hash(ByteView v) {
   auto m = as_ulong(v);
@@ -61,13 +63,16 @@ Rules storage(bool private_default) {
   };
 }
 
-Rules key_common() {
+// Usage attributes (CKA_SIGN, CKA_DERIVE...) of EC/RSA keys are not modifiable
+// (`usage` = CG): a chip key's policy is fixed at creation (docs/chip-pin.md §2),
+// so a later change could not be honoured. Host-held secret keys keep M.
+Rules key_common(uint32_t usage) {
   return {
       R(CKA_KEY_TYPE, "CKA_KEY_TYPE", AttrKind::Ulong, CG | kNeedCreate),
       R(CKA_ID, "CKA_ID", AttrKind::Bytes, CG | M, kEmpty),
       R(CKA_START_DATE, "CKA_START_DATE", AttrKind::Date, CG | M, kEmpty),
       R(CKA_END_DATE, "CKA_END_DATE", AttrKind::Date, CG | M, kEmpty),
-      R(CKA_DERIVE, "CKA_DERIVE", AttrKind::Bool, CG | M, kFalse),
+      R(CKA_DERIVE, "CKA_DERIVE", AttrKind::Bool, usage, kFalse),
       // Set by the token (footnotes 2, 4, 6).
       R(CKA_LOCAL, "CKA_LOCAL", AttrKind::Bool, 0),
       R(CKA_KEY_GEN_MECHANISM, "CKA_KEY_GEN_MECHANISM", AttrKind::Ulong, 0),
@@ -78,13 +83,13 @@ Rules key_common() {
 
 Rules public_key(bool rsa) {
   Rules r = storage(false);
-  add(r, key_common());
+  add(r, key_common(CG));
   add(r, {
              R(CKA_SUBJECT, "CKA_SUBJECT", AttrKind::Bytes, CG | M, kEmpty),
-             R(CKA_ENCRYPT, "CKA_ENCRYPT", AttrKind::Bool, CG | M, rsa ? kTrue : kFalse),
-             R(CKA_VERIFY, "CKA_VERIFY", AttrKind::Bool, CG | M, kTrue),
-             R(CKA_VERIFY_RECOVER, "CKA_VERIFY_RECOVER", AttrKind::Bool, CG | M, kFalse),
-             R(CKA_WRAP, "CKA_WRAP", AttrKind::Bool, CG | M, kFalse),
+             R(CKA_ENCRYPT, "CKA_ENCRYPT", AttrKind::Bool, CG, rsa ? kTrue : kFalse),
+             R(CKA_VERIFY, "CKA_VERIFY", AttrKind::Bool, CG, kTrue),
+             R(CKA_VERIFY_RECOVER, "CKA_VERIFY_RECOVER", AttrKind::Bool, CG, kFalse),
+             R(CKA_WRAP, "CKA_WRAP", AttrKind::Bool, CG, kFalse),
              R(CKA_TRUSTED, "CKA_TRUSTED", AttrKind::Bool, CG, kFalse, &trusted_needs_so),
              R(CKA_PUBLIC_KEY_INFO, "CKA_PUBLIC_KEY_INFO", AttrKind::Bytes, C, kEmpty),
          });
@@ -105,24 +110,25 @@ Rules public_key(bool rsa) {
 }
 
 // Private keys never leave the SE050: SENSITIVE must be TRUE, EXTRACTABLE
-// FALSE; no context-specific login (neither SunPKCS11 nor aws-c-io does one).
+// FALSE. CKA_ALWAYS_AUTHENTICATE TRUE: each sign/decrypt needs a context-specific
+// login (docs/pkcs11-module.md, "Context-specific login").
 Rules private_key(bool rsa) {
   Rules r = storage(true);
-  add(r, key_common());
+  add(r, key_common(CG));
   for (auto& x : r)
     if (x.type == CKA_DERIVE && !rsa) x.def = kTrue;  // ECDH
   add(r, {
              R(CKA_SUBJECT, "CKA_SUBJECT", AttrKind::Bytes, CG | M, kEmpty),
              R(CKA_SENSITIVE, "CKA_SENSITIVE", AttrKind::Bool, CG | M | kOnlyToTrue, kTrue, &must_be_true),
-             R(CKA_DECRYPT, "CKA_DECRYPT", AttrKind::Bool, CG | M, rsa ? kTrue : kFalse),
-             R(CKA_SIGN, "CKA_SIGN", AttrKind::Bool, CG | M, kTrue),
-             R(CKA_SIGN_RECOVER, "CKA_SIGN_RECOVER", AttrKind::Bool, CG | M, kFalse),
-             R(CKA_UNWRAP, "CKA_UNWRAP", AttrKind::Bool, CG | M, kFalse),
+             R(CKA_DECRYPT, "CKA_DECRYPT", AttrKind::Bool, CG, rsa ? kTrue : kFalse),
+             R(CKA_SIGN, "CKA_SIGN", AttrKind::Bool, CG, kTrue),
+             R(CKA_SIGN_RECOVER, "CKA_SIGN_RECOVER", AttrKind::Bool, CG, kFalse),
+             R(CKA_UNWRAP, "CKA_UNWRAP", AttrKind::Bool, CG, kFalse),
              R(CKA_EXTRACTABLE, "CKA_EXTRACTABLE", AttrKind::Bool, CG | M | kOnlyToFalse, kFalse, &must_be_false),
              R(CKA_ALWAYS_SENSITIVE, "CKA_ALWAYS_SENSITIVE", AttrKind::Bool, 0),
              R(CKA_NEVER_EXTRACTABLE, "CKA_NEVER_EXTRACTABLE", AttrKind::Bool, 0),
              R(CKA_WRAP_WITH_TRUSTED, "CKA_WRAP_WITH_TRUSTED", AttrKind::Bool, CG | M | kOnlyToTrue, kFalse),
-             R(CKA_ALWAYS_AUTHENTICATE, "CKA_ALWAYS_AUTHENTICATE", AttrKind::Bool, CG, kFalse, &must_be_false),
+             R(CKA_ALWAYS_AUTHENTICATE, "CKA_ALWAYS_AUTHENTICATE", AttrKind::Bool, CG, kFalse),
              R(CKA_PUBLIC_KEY_INFO, "CKA_PUBLIC_KEY_INFO", AttrKind::Bytes, C, kEmpty),
          });
   if (rsa) {
@@ -150,7 +156,7 @@ Rules private_key(bool rsa) {
 // ECDH output (C_DeriveKey) or imported secrets; the value lives on the host.
 Rules secret_key() {
   Rules r = storage(true);
-  add(r, key_common());
+  add(r, key_common(CG | M));
   add(r, {
              R(CKA_SENSITIVE, "CKA_SENSITIVE", AttrKind::Bool, CG | M | kOnlyToTrue, kTrue),
              R(CKA_ENCRYPT, "CKA_ENCRYPT", AttrKind::Bool, CG | M, kFalse),

@@ -109,6 +109,9 @@ CK_ULONG min_bits(const MechanismRow& r, const ChipCapabilities& caps) {
 
 ChipCapabilities capabilities_from_version(const se05x::VersionInfo& v) {
   ChipCapabilities c;
+  // Every SE05x with RSA takes 1024-bit keys (docs/se05x-protocol.md §5.5); only
+  // 512 is left out (unsafe; pkcs11/templates.cpp refuses it).
+  c.rsa_1024 = true;
   if (v.applet_config == 0) return c;
   c.rsa = (v.applet_config & (kConfigRsaPlain | kConfigRsaCrt)) != 0;
   c.ec = (v.applet_config & kConfigEc) != 0;

@@ -39,7 +39,9 @@ CK_RV setup_signature(const ChipCapabilities& caps, const CK_MECHANISM& m, const
   if (row->scheme == Scheme::RsaPss) {
     const CK_RV prv = parse_pss_params(m, out.pss);
     if (prv != CKR_OK) return prv;
-    if (out.pss.salt_len > pss_max_salt(key.bits, out.pss.md)) return CKR_MECHANISM_PARAM_INVALID;
+    // The parameters are fine, the key is too small for them (SHA-512 with a 64-byte
+    // salt needs 1040 bits): the answer SoftHSM2 gives too.
+    if (out.pss.salt_len > pss_max_salt(key.bits, out.pss.md)) return CKR_KEY_SIZE_RANGE;
   }
   out.signature_len = static_cast<CK_ULONG>(key.key_type == CKK_EC ? 2 * key.ec_half_bytes() : key.modulus_bytes());
   return CKR_OK;

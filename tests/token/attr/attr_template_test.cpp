@@ -118,7 +118,6 @@ TEST(GenerateTemplate, PrivateKeyPolicy) {
   };
   for (const Bad& b : {Bad{CKA_EXTRACTABLE, true, CKR_ATTRIBUTE_VALUE_INVALID},
                        Bad{CKA_SENSITIVE, false, CKR_ATTRIBUTE_VALUE_INVALID},
-                       Bad{CKA_ALWAYS_AUTHENTICATE, true, CKR_ATTRIBUTE_VALUE_INVALID},
                        Bad{CKA_LOCAL, true, CKR_ATTRIBUTE_READ_ONLY},
                        Bad{CKA_ALWAYS_SENSITIVE, true, CKR_ATTRIBUTE_READ_ONLY},
                        Bad{CKA_NEVER_EXTRACTABLE, true, CKR_ATTRIBUTE_READ_ONLY}}) {
@@ -152,7 +151,10 @@ TEST(GenerateTemplate, RsaKeyPair) {
   EXPECT_EQ(gen(kRsaPub, modulus), CKR_ATTRIBUTE_READ_ONLY);
   Tmpl odd_bits;
   odd_bits.ulong(CKA_MODULUS_BITS, 100);
-  EXPECT_EQ(gen(kRsaPub, odd_bits), CKR_ATTRIBUTE_VALUE_INVALID);
+  EXPECT_EQ(gen(kRsaPub, odd_bits), CKR_OK);  // a size: CKR_KEY_SIZE_RANGE is the mechanism's (templates.cpp)
+  Tmpl zero_bits;
+  zero_bits.ulong(CKA_MODULUS_BITS, 0);
+  EXPECT_EQ(gen(kRsaPub, zero_bits), CKR_ATTRIBUTE_VALUE_INVALID);
   Tmpl priv;
   priv.boolean(CKA_DECRYPT, true).boolean(CKA_SIGN, true);
   AttrMap m;
@@ -317,9 +319,10 @@ TEST(SetAttributeValue, ModifiableRules) {
   check(std::move(Tmpl().boolean(CKA_EXTRACTABLE, true)), CKR_ATTRIBUTE_READ_ONLY);  // only to FALSE
   check(std::move(Tmpl().boolean(CKA_ALWAYS_SENSITIVE, false)), CKR_ATTRIBUTE_READ_ONLY);
   check(std::move(Tmpl().raw(CKA_MODULUS, {1})), CKR_ATTRIBUTE_TYPE_INVALID);
-  check(std::move(Tmpl().raw(CKA_SIGN, {1, 0})), CKR_ATTRIBUTE_VALUE_INVALID);
+  check(std::move(Tmpl().raw(CKA_COPYABLE, {1, 0})), CKR_ATTRIBUTE_VALUE_INVALID);  // not a CK_BBOOL
   check(std::move(Tmpl().str(CKA_LABEL, "a").str(CKA_LABEL, "b")), CKR_TEMPLATE_INCONSISTENT);
-  check(std::move(Tmpl().boolean(CKA_SIGN, false).boolean(CKA_DERIVE, false)), CKR_OK);
+  // A chip key's uses are its chip policy, fixed at creation (attr_rules_test.cpp).
+  check(std::move(Tmpl().boolean(CKA_SIGN, false).boolean(CKA_DERIVE, false)), CKR_ATTRIBUTE_READ_ONLY);
   // Nothing may change once CKA_MODIFIABLE is FALSE.
   AttrMap frozen = key;
   frozen[CKA_MODIFIABLE] = ck_bool(false);

@@ -154,7 +154,7 @@ TEST(RsaSign, PssSaltLengthsAndMgf) {
   CK_RSA_PKCS_PSS_PARAMS too_long{CKM_SHA256, CKG_MGF1_SHA256, 223};
   CK_MECHANISM m = mech(CKM_RSA_PKCS_PSS, too_long);
   Bytes sig;
-  EXPECT_EQ(sign(m, digest, sig), CKR_MECHANISM_PARAM_INVALID);
+  EXPECT_EQ(sign(m, digest, sig), CKR_KEY_SIZE_RANGE);  // a larger key would take it (SoftHSM2's answer)
 }
 
 TEST(RsaSign, PssParameterValidation) {
