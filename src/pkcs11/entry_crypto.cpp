@@ -108,6 +108,10 @@ using ContextAuth = Session::ContextAuth;
 // chip_mu held, after a successful C_SignInit / C_DecryptInit: whether the key
 // is CKA_ALWAYS_AUTHENTICATE, i.e. the operation waits for a context login.
 ContextAuth context_auth_for(Module& m, CK_OBJECT_HANDLE h) {
+  if (auto so = m.handles.session_object(h))  // a session key pair's private half
+    return so->kind.cls == CKO_PRIVATE_KEY && tk::get_bool(so->values, CKA_ALWAYS_AUTHENTICATE) == true
+               ? ContextAuth::Pending
+               : ContextAuth::None;
   auto ref = m.handles.ref(h);
   const tk::Object* o = ref ? m.chip.token().find(*ref) : nullptr;
   return o && o->cls == tk::ObjectClass::PrivateKey && o->always_authenticate ? ContextAuth::Pending

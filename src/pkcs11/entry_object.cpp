@@ -110,6 +110,10 @@ SX_P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_P
     if (pMechanism->mechanism == CKM_EC_KEY_PAIR_GEN) kt = CKK_EC;
     else if (pMechanism->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN) kt = CKK_RSA;
     else return CKR_MECHANISM_INVALID;
+    // The chip's own mechanisms come before the templates (an SE050E has no RSA).
+    if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
+    CK_MECHANISM_INFO info{};
+    if (tk::mechanism_info(m.chip.facts().caps, pMechanism->mechanism, info) != CKR_OK) return CKR_MECHANISM_INVALID;
     if (pMechanism->ulParameterLen != 0) return CKR_MECHANISM_PARAM_INVALID;
     tk::ObjectKind pk, vk;
     tk::AttrMap pubv, privv;
@@ -131,9 +135,6 @@ SX_P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_P
     tk::KeySpec spec;
     tk::NewObject attrs;
     if (CK_RV rv = key_pair_request(pMechanism->mechanism, pubv, privv, spec, attrs); rv != CKR_OK) return rv;
-    if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
-    CK_MECHANISM_INFO info{};
-    if (tk::mechanism_info(m.chip.facts().caps, pMechanism->mechanism, info) != CKR_OK) return CKR_MECHANISM_INVALID;
     if (!token_priv) {
       // The key gets the user-only chip policy of a chip-PIN token: it needs the user's session.
       if (m.chip.token().chip_pin() && !m.user()) return CKR_USER_NOT_LOGGED_IN;

@@ -197,6 +197,7 @@ SX_P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO
 SX_P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
                             CK_ULONG ulPinLen) {
   return run<Entry::C_Login>(hSession, [&](Module& m, Session& s) -> CK_RV {
+    if (pPin == nullptr && ulPinLen != 0) return CKR_ARGUMENTS_BAD;  // arguments first (2.40 §5.1)
     if (userType == CKU_CONTEXT_SPECIFIC) return context_login(m, s, pPin, ulPinLen);
     if (userType != CKU_USER && userType != CKU_SO) return CKR_USER_TYPE_INVALID;
     std::string pin;

@@ -67,6 +67,11 @@ CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, token::KeyRef& key, const C
   if (o == nullptr) return CKR_KEY_HANDLE_INVALID;
   if (CK_RV rv = may_use_private<E>(m, o->is_private); rv != CKR_OK) return rv;
   if (CK_RV rv = usable_for(use, kind_of(*o).cls, cached_attributes(m, *o)); rv != CKR_OK) return rv;
+  // Verify / encrypt named by a private key's handle run on its public half: that
+  // half's CKA_VERIFY / CKA_ENCRYPT decide (docs/pkcs11-module.md §8b).
+  if ((use == Use::Verify || use == Use::Encrypt) && o->cls == token::ObjectClass::PrivateKey)
+    if (const token::Object* half = m.chip.token().find({o->chip_id, token::ObjectClass::PublicKey}))
+      if (CK_RV rv = usable_for(use, CKO_PUBLIC_KEY, cached_attributes(m, *half)); rv != CKR_OK) return rv;
   return key_ref_of(m, *o, key);
 }
 

@@ -94,6 +94,11 @@ inline bool rsa_bits_supported(uint32_t bits) {
   return bits == 1024 || bits == 1152 || bits == 2048 || bits == 3072 || bits == 4096;
 }
 
+// The curves the module generates keys on: P-256, P-384, P-521.
+inline bool curve_allowed(se05x::Curve c) {
+  return c == se05x::Curve::NistP256 || c == se05x::Curve::NistP384 || c == se05x::Curve::NistP521;
+}
+
 // The default (adoption) label of a chip object: "sss:%08X", as NXP's P11-4.7.
 std::string default_label(uint32_t chip_id);
 Bytes default_ckid(uint32_t chip_id);

@@ -183,6 +183,8 @@ class Token {
   // The uses a new private key is denied by its attributes (CKA_SIGN / CKA_DECRYPT /
   // CKA_DERIVE = FALSE) as se05x::policy rights (SIGN, DECRYPT, KA); token_keys.cpp.
   static uint32_t withheld_rights(const NewObject& a, KeyType kt);
+  // The uses a new key of this type may be given (Errc::InvalidArgument otherwise).
+  static Status check_usage(const NewObject& a, KeyType kt);
 
   // --- session keys (h-sess; token_session_keys.cpp, docs/pkcs11-module.md "Session objects")
   // A key pair generated as a TRANSIENT chip object (docs/se05x-protocol.md §4.3) in the

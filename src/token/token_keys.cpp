@@ -12,10 +12,6 @@ namespace {
 
 Error refused(const std::string& what) { return make_error(Errc::InvalidArgument, what); }
 
-bool curve_allowed(se05x::Curve c) {
-  return c == se05x::Curve::NistP256 || c == se05x::Curve::NistP384 || c == se05x::Curve::NistP521;
-}
-
 // One usage attribute as record bits: nothing when it is unset or the key type's
 // default (so records of older versions, without bits, read as the defaults),
 // else the bit that says TRUE or FALSE (objflag, docs/token-store.md §2.3).
@@ -37,15 +33,6 @@ uint32_t usage_flags(const NewObject& a, KeyType kt) {
          usage_bit(a.always_authenticate, false, of::kAlwaysAuthenticate, 0);
 }
 
-// The chip signs with an RSA key through the raw private operation, which is its
-// DECRYPT right (docs/se05x-protocol.md §4.6.10): it cannot allow one of CKA_SIGN
-// and CKA_DECRYPT without the other, so a key asking for that is refused, not
-// half-honoured (docs/pkcs11-module.md, "Key usage").
-Status check_usage(const NewObject& a, KeyType kt) {
-  if (kt == KeyType::Rsa && a.sign.value_or(true) != a.decrypt.value_or(true))
-    return refused("RSA key: CKA_SIGN and CKA_DECRYPT must be equal (the chip's raw RSA operation serves both)");
-  return {};
-}
 
 Status check_certificate(ByteView der) {
   if (der.size() > se05x::kMaxBinaryFile) return refused("certificate larger than a chip file (32767 bytes)");
@@ -54,6 +41,16 @@ Status check_certificate(ByteView der) {
 }
 
 }  // namespace
+
+// The chip signs with an RSA key through the raw private operation, which is its
+// DECRYPT right (docs/se05x-protocol.md §4.6.10): it cannot allow one of CKA_SIGN
+// and CKA_DECRYPT without the other, so a key asking for that is refused, not
+// half-honoured (docs/pkcs11-module.md, "Key usage").
+Status Token::check_usage(const NewObject& a, KeyType kt) {
+  if (kt == KeyType::Rsa && a.sign.value_or(true) != a.decrypt.value_or(true))
+    return refused("RSA key: CKA_SIGN and CKA_DECRYPT must be equal (the chip's raw RSA operation serves both)");
+  return {};
+}
 
 // Rights of the user's entry left out of a new key's chip policy: the uses its
 // attributes deny. EC: SIGN, KA (ECDH), DECRYPT (no EC decryption here). RSA:

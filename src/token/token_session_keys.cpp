@@ -23,11 +23,11 @@ uint32_t first_probe() {
 }  // namespace
 
 Result<ChipObject> Token::generate_session_key(const KeySpec& spec, const NewObject& attrs) {
-  if (spec.type == KeyType::Ec && spec.curve != se05x::Curve::NistP256 && spec.curve != se05x::Curve::NistP384 &&
-      spec.curve != se05x::Curve::NistP521)
+  SX_TRY(check_usage(attrs, spec.type));
+  if (spec.type == KeyType::Ec && !curve_allowed(spec.curve))
     return make_error(Errc::InvalidArgument, "EC key generation: P-256, P-384 or P-521 only");
-  if (spec.type == KeyType::Rsa && spec.rsa_bits != 2048 && spec.rsa_bits != 3072 && spec.rsa_bits != 4096)
-    return make_error(Errc::InvalidArgument, "RSA key generation: 2048, 3072 or 4096 bits only");
+  if (spec.type == KeyType::Rsa && !rsa_bits_supported(spec.rsa_bits))
+    return make_error(Errc::InvalidArgument, "RSA key generation: 1024, 1152, 2048, 3072 or 4096 bits only");
   // The lock spans the search and the write: another process's free-ID check cannot
   // interleave with ours.
   SX_ASSIGN(auto lock, take_lock());
@@ -40,7 +40,7 @@ Result<ChipObject> Token::generate_session_key(const KeySpec& spec, const NewObj
     if (!exists) id = cand;
   }
   if (id == 0) return make_error(Errc::NoMemory, "every session-key ID is in use");
-  const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld_rights(attrs));
+  const Bytes pol = creation_policy(ObjectClass::PrivateKey, true, withheld_rights(attrs, spec.type));
   Status st;
   if (spec.type == KeyType::Ec) {
     se05x::EcKeyWrite w;

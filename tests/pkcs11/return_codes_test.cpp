@@ -111,5 +111,71 @@ TEST_F(ReturnCodes, DeriveKeyLengthIsAnAttributeValue) {
             CKR_TEMPLATE_INCOMPLETE);  // a KDF has no natural length
 }
 
+// C_Login: a NULL PIN with a length is CKR_ARGUMENTS_BAD before the user type is judged.
+TEST_F(ReturnCodes, LoginChecksArgumentsBeforeTheUserType) {
+  init();
+  provision();
+  CK_SESSION_HANDLE h = open();
+  EXPECT_EQ(f->C_Login(h, 77, nullptr, 4), CKR_ARGUMENTS_BAD);  // was USER_TYPE_INVALID
+  EXPECT_EQ(f->C_Login(h, CKU_CONTEXT_SPECIFIC, nullptr, 4), CKR_ARGUMENTS_BAD);
+  Bytes pin = {'1', '2', '3', '4'};
+  EXPECT_EQ(f->C_Login(h, 77, pin.data(), 4), CKR_USER_TYPE_INVALID);
+}
+
+// C_SignInit / C_VerifyInit / C_DecryptInit: the mechanism before the key handle and type.
+TEST_F(ReturnCodes, OperationInitJudgesTheMechanismFirst) {
+  start();
+  CK_MECHANISM digest_only{CKM_SHA256, nullptr, 0}, unknown{0x80001234, nullptr, 0};
+  EXPECT_EQ(f->C_SignInit(s, &digest_only, pub), CKR_MECHANISM_INVALID);  // was KEY_TYPE_INCONSISTENT
+  EXPECT_EQ(f->C_SignInit(s, &unknown, 0xDEAD), CKR_MECHANISM_INVALID);   // was KEY_HANDLE_INVALID
+  EXPECT_EQ(f->C_VerifyInit(s, &unknown, pub), CKR_MECHANISM_INVALID);
+  EXPECT_EQ(f->C_DecryptInit(s, &digest_only, priv), CKR_MECHANISM_INVALID);
+  CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+  EXPECT_EQ(f->C_SignInit(s, &ecdsa, 0xDEAD), CKR_KEY_HANDLE_INVALID);
+  EXPECT_EQ(f->C_SignInit(s, &ecdsa, pub), CKR_KEY_TYPE_INCONSISTENT);
+}
+
+// A verification named by the private key's handle runs on its public half: that
+// half's CKA_VERIFY decides.
+TEST_F(ReturnCodes, VerifyThroughThePrivateHandleHonoursThePublicHalf) {
+  init();
+  provision();
+  s = open();
+  login(s);
+  static const Bytes p256 = hex("06082A8648CE3D030107");
+  std::string label = "rc-noverify";
+  Bytes id = {0x53};
+  std::vector<CK_ATTRIBUTE> pt = {attr_bytes(CKA_EC_PARAMS, p256), attr_of(CKA_TOKEN, yes), attr_of(CKA_VERIFY, no),
+                                  attr_str(CKA_LABEL, label), attr_bytes(CKA_ID, id)};
+  std::vector<CK_ATTRIBUTE> vt = {attr_of(CKA_TOKEN, yes), attr_str(CKA_LABEL, label), attr_bytes(CKA_ID, id)};
+  CK_MECHANISM gen{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+  ASSERT_EQ(f->C_GenerateKeyPair(s, &gen, pt.data(), static_cast<CK_ULONG>(pt.size()), vt.data(),
+                                 static_cast<CK_ULONG>(vt.size()), &pub, &priv),
+            CKR_OK);
+  CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+  EXPECT_EQ(f->C_VerifyInit(s, &ecdsa, pub), CKR_KEY_FUNCTION_NOT_PERMITTED);
+  EXPECT_EQ(f->C_VerifyInit(s, &ecdsa, priv), CKR_KEY_FUNCTION_NOT_PERMITTED);  // was CKR_OK
+}
+
+// C_GenerateKeyPair: a mechanism the chip lacks (RSA on an SE050E) is CKR_MECHANISM_INVALID
+// even with a template that is wrong as well.
+TEST_F(ReturnCodes, GenerateKeyPairJudgesTheChipsMechanismsBeforeTheTemplate) {
+  sim.reset();
+  sim = sx::testing::start_sim_in(*dir, "chip-e.nvm", {"--variant", "SE050E"});
+  ASSERT_NE(sim, nullptr);
+  setenv("SE05X_PORT", sim->endpoints()[0].c_str(), 1);
+  init();
+  provision();
+  s = open();
+  login(s);
+  CK_ULONG bits = 512;  // a size no RSA mechanism takes
+  std::vector<CK_ATTRIBUTE> pt = {attr_of(CKA_MODULUS_BITS, bits), attr_of(CKA_TOKEN, yes)};
+  std::vector<CK_ATTRIBUTE> vt = {attr_of(CKA_TOKEN, yes)};
+  CK_MECHANISM gen{CKM_RSA_PKCS_KEY_PAIR_GEN, nullptr, 0};
+  EXPECT_EQ(f->C_GenerateKeyPair(s, &gen, pt.data(), static_cast<CK_ULONG>(pt.size()), vt.data(),
+                                 static_cast<CK_ULONG>(vt.size()), &pub, &priv),
+            CKR_MECHANISM_INVALID);  // was KEY_SIZE_RANGE
+}
+
 }  // namespace
 }  // namespace sx::p11test
