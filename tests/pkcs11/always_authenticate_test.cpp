@@ -252,6 +252,28 @@ TEST_P(AlwaysAuthTest, ImportedKeyAndReload) {
   EXPECT_EQ(sign(sig), CKR_OK);
 }
 
+// A session key pair (CKA_TOKEN FALSE: a transient chip key) follows the same rule.
+TEST_P(AlwaysAuthTest, SessionKeyPairNeedsTheContextLoginToo) {
+  CK_BBOOL no = CK_FALSE;
+  std::string label = "always-session";
+  std::vector<CK_ATTRIBUTE> pub = {attr_of(CKA_TOKEN, no), attr_bytes(CKA_EC_PARAMS, kAuthP256)};
+  std::vector<CK_ATTRIBUTE> priv = {attr_of(CKA_TOKEN, no), attr_str(CKA_LABEL, label),
+                                    attr_of(CKA_ALWAYS_AUTHENTICATE, kAuthYes)};
+  CK_MECHANISM m{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+  CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
+  ASSERT_EQ(f->C_GenerateKeyPair(s, &m, pub.data(), static_cast<CK_ULONG>(pub.size()), priv.data(),
+                                 static_cast<CK_ULONG>(priv.size()), &hpub, &hpriv),
+            CKR_OK);
+  EXPECT_EQ(get(s, hpriv, CKA_ALWAYS_AUTHENTICATE), Bytes{CK_TRUE});
+  Bytes sig;
+  ASSERT_EQ(sign_init(hpriv), CKR_OK);
+  EXPECT_EQ(sign(sig), CKR_USER_NOT_LOGGED_IN);
+  ASSERT_EQ(sign_init(hpriv), CKR_OK);
+  ASSERT_EQ(context_login(kUserPin), CKR_OK);
+  ASSERT_EQ(sign(sig), CKR_OK);
+  EXPECT_TRUE(sx::testing::verify_p256(get(s, hpub, CKA_EC_POINT), Bytes(32, 3), sig));
+}
+
 INSTANTIATE_TEST_SUITE_P(Tokens, AlwaysAuthTest, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& i) { return i.param ? "HostPin" : "ChipPin"; });
 
