@@ -51,6 +51,15 @@ Bytes hex(std::string_view h) {
   return *b;
 }
 
+size_t bit_length(ByteView n) {
+  size_t i = 0;
+  while (i < n.size() && n[i] == 0) ++i;
+  if (i == n.size()) return 0;
+  size_t bits = (n.size() - i - 1) * 8;
+  for (unsigned top = n[i]; top != 0; top >>= 1) ++bits;
+  return bits;
+}
+
 void secure_wipe(void* p, size_t n) {
   if (p && n) OPENSSL_cleanse(p, n);
 }

@@ -35,6 +35,9 @@ inline uint32_t get_u32(ByteView b, size_t at = 0) {
 inline void append(Bytes& out, ByteView b) { out.insert(out.end(), b.begin(), b.end()); }
 
 // Overwrites memory that held secrets in a way the optimiser cannot drop.
+// The bit length of a big-endian unsigned integer (an RSA modulus): 0 for zero.
+size_t bit_length(ByteView big_endian);
+
 void secure_wipe(void* p, size_t n);
 inline void secure_wipe(Bytes& b) {
   secure_wipe(b.data(), b.size());

@@ -65,11 +65,7 @@ std::optional<Bytes> ec_point_from_der(ByteView der) {
 
 bool ec_point_valid(int nid, size_t field_bytes, ByteView point) {
   if (point.size() != 1 + 2 * field_bytes || point[0] != 0x04) return false;
-  auto g = ec_group(nid);
-  if (!g.ok()) return false;
-  ossl::Point pt(EC_POINT_new(g->get()));
-  return pt && EC_POINT_oct2point(g->get(), pt.get(), point.data(), point.size(), nullptr) == 1 &&
-         EC_POINT_is_on_curve(g->get(), pt.get(), nullptr) == 1;
+  return ec_point_uncompressed(nid, point).has_value();
 }
 
 std::optional<Bytes> ec_point_uncompressed(int nid, ByteView point) {

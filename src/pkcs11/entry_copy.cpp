@@ -35,26 +35,25 @@ SX_P11_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hO
     if ((pTemplate == nullptr && ulCount != 0) || phNewObject == nullptr) return CKR_ARGUMENTS_BAD;
     Resolved r;
     if (CK_RV rv = resolve(m, hObject, r); rv != CKR_OK) return rv;
+    const bool secret = r.kind.cls == CKO_SECRET_KEY;  // host-held key bytes in both maps
+    WipeMap wipe_source{r.values, secret};
     if (r.kind.cls == CKO_PRIVATE_KEY || tk::get_bool(r.values, CKA_COPYABLE) == false) return CKR_ACTION_PROHIBITED;
     tk::AttrMap values;
+    WipeMap wipe_copy{values, secret};
     const std::span<const CK_ATTRIBUTE> t(pTemplate, pTemplate == nullptr ? 0 : ulCount);
-    CK_RV rv = copy_values(r.kind, r.values, t, values);
-    const bool token = tk::get_bool(values, CKA_TOKEN).value_or(false);
-    if (rv == CKR_OK && token && r.kind.cls != CKO_DATA && r.kind.cls != CKO_CERTIFICATE)
-      rv = CKR_TEMPLATE_INCONSISTENT;  // no public-key-only or secret token objects
-    if (rv == CKR_OK && token) rv = may_write_token<Entry::C_CopyObject>(m, s);
-    if (rv == CKR_OK && !token)
-      rv = may_use_private<Entry::C_CopyObject>(m, tk::get_bool(values, CKA_PRIVATE).value_or(false));
-    if (rv == CKR_OK && token) rv = token_copy(m, r.kind, values, phNewObject);
-    if (rv == CKR_OK && !token) {
-      std::shared_ptr<SessionObject> o;
-      rv = make_session_object(s.handle, r.kind, values, o);
-      if (rv == CKR_OK) *phNewObject = m.handles.add(std::move(o));
+    if (CK_RV rv = copy_values(r.kind, r.values, t, values); rv != CKR_OK) return rv;
+    if (tk::get_bool(values, CKA_TOKEN).value_or(false)) {
+      if (r.kind.cls != CKO_DATA && r.kind.cls != CKO_CERTIFICATE)
+        return CKR_TEMPLATE_INCONSISTENT;  // no public-key-only or secret token objects
+      if (CK_RV rv = may_write_token<Entry::C_CopyObject>(m, s); rv != CKR_OK) return rv;
+      return token_copy(m, r.kind, values, phNewObject);
     }
-    if (r.kind.cls == CKO_SECRET_KEY) {
-      wipe(values);
-      wipe(r.values);
-    }
-    return rv;
+    if (CK_RV rv = may_use_private<Entry::C_CopyObject>(m, tk::get_bool(values, CKA_PRIVATE).value_or(false));
+        rv != CKR_OK)
+      return rv;
+    std::shared_ptr<SessionObject> o;
+    if (CK_RV rv = make_session_object(s.handle, r.kind, values, o); rv != CKR_OK) return rv;
+    *phNewObject = m.handles.add(std::move(o));
+    return CKR_OK;
   });
 }

@@ -35,14 +35,6 @@ std::optional<bool> given_bool(Tmpl t, CK_ATTRIBUTE_TYPE type) {
   return std::nullopt;
 }
 
-struct WipeMap {
-  tk::AttrMap& v;
-  bool on;
-  ~WipeMap() {
-    if (on) wipe(v);
-  }
-};
-
 // CKA_TOKEN = FALSE: a session object in host memory (R/O sessions too; a private
 // one needs the user). Private keys are not imported as session keys.
 CK_RV create_session(Module& m, Session& s, const tk::ObjectKind& kind, tk::AttrMap values, CK_OBJECT_HANDLE* out) {

@@ -12,15 +12,6 @@ namespace tk = sx::token;
 
 namespace {
 
-size_t bit_length(ByteView n) {
-  size_t i = 0;
-  while (i < n.size() && n[i] == 0) ++i;
-  if (i == n.size()) return 0;
-  size_t bits = (n.size() - i - 1) * 8;
-  for (unsigned v = n[i]; v != 0; v >>= 1) ++bits;
-  return bits;
-}
-
 bool odd(ByteView n) { return !n.empty() && (n.back() & 1) != 0; }
 
 const Bytes& value(const tk::AttrMap& v, CK_ATTRIBUTE_TYPE t) {

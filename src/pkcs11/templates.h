@@ -30,5 +30,13 @@ CK_RV attribute_update(const token::AttrMap& current, const token::AttrMap& chan
 
 // Wipes every value (templates of private-key imports).
 void wipe(token::AttrMap& v);
+// wipe() on scope exit when `on` (the values may hold key material).
+struct WipeMap {
+  token::AttrMap& v;
+  bool on;
+  ~WipeMap() {
+    if (on) wipe(v);
+  }
+};
 
 }  // namespace sx::p11

@@ -38,11 +38,7 @@ size_t leading_trimmed_size(const Bytes& b) {
 }  // namespace
 
 uint16_t RsaKeyMaterial::bits() const {
-  size_t i = 0;
-  while (i < n.size() && n[i] == 0) ++i;
-  if (i == n.size()) return 0;
-  size_t bits = (n.size() - i - 1) * 8;
-  for (uint8_t top = n[i]; top; top = static_cast<uint8_t>(top >> 1)) ++bits;
+  const size_t bits = bit_length(n);
   return bits > 0xFFFF ? 0 : static_cast<uint16_t>(bits);
 }
 

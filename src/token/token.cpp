@@ -9,6 +9,7 @@
 #include "crypto/ec.h"
 #include "se05x/curves.h"
 #include "token/id_range.h"
+#include "token/key_usage.h"
 
 namespace sx::token {
 
@@ -34,40 +35,6 @@ KeyType key_type_of(se05x::ObjectKind k) {
 bool compatible(const ObjectRecord& r, const ChipObject& co) {
   if (!shown(co.kind)) return false;
   return r.cls == main_class(co) || (main_class(co) == ObjectClass::Certificate && r.cls == ObjectClass::Data);
-}
-
-// The usage attributes a record's flags give (objflag, docs/token-store.md §2.3).
-// No record (adopted and factory keys) or no usage bit: the defaults every
-// version before reported -- private SIGN, DECRYPT for RSA, DERIVE for EC;
-// public VERIFY, ENCRYPT for RSA.
-void resolve_usage(uint32_t f, KeyType kt, Object& o) {
-  namespace of = objflag;
-  const bool rsa = kt == KeyType::Rsa;
-  const auto pick = [f](uint32_t if_true, uint32_t if_false, bool def) {
-    if (f & if_false) return false;
-    if (f & if_true) return true;
-    return def;
-  };
-  o.sign = pick(0, of::kNoSign, true);
-  o.decrypt = pick(of::kDecrypt, of::kNoDecrypt, rsa);
-  o.derive = pick(of::kDerive, of::kNoDerive, !rsa);
-  o.unwrap = pick(of::kUnwrap, 0, false);
-  o.sign_recover = pick(of::kSignRecover, 0, false);
-  o.verify = pick(0, of::kPubNoVerify, true);
-  o.encrypt = pick(of::kPubEncrypt, of::kPubNoEncrypt, rsa);
-  o.wrap = pick(of::kPubWrap, 0, false);
-  o.verify_recover = pick(of::kPubVerifyRecover, 0, false);
-  o.pub_derive = pick(of::kPubDerive, 0, false);
-  o.always_authenticate = pick(of::kAlwaysAuthenticate, 0, false);
-}
-
-uint32_t bit_length(const Bytes& n) {
-  size_t i = 0;
-  while (i < n.size() && n[i] == 0) ++i;
-  if (i == n.size()) return 0;
-  uint32_t bits = static_cast<uint32_t>((n.size() - i - 1) * 8);
-  for (uint8_t top = n[i]; top; top = static_cast<uint8_t>(top >> 1)) ++bits;
-  return bits;
 }
 
 }  // namespace
@@ -244,7 +211,7 @@ void Token::merge() {
     base.ec_point = co.public_point;
     base.modulus = co.modulus;
     base.public_exponent = co.public_exponent;
-    base.modulus_bits = bit_length(co.modulus);
+    base.modulus_bits = static_cast<uint32_t>(bit_length(co.modulus));
 
     auto emit = [&](ObjectClass cls) {
       Object o = base;

@@ -4,6 +4,7 @@
 
 #include "crypto/x509_fields.h"
 #include "se05x/policy.h"
+#include "token/key_usage.h"
 #include "token/token.h"
 
 namespace sx::token {
@@ -11,28 +12,6 @@ namespace sx::token {
 namespace {
 
 Error refused(const std::string& what) { return make_error(Errc::InvalidArgument, what); }
-
-// One usage attribute as record bits: nothing when it is unset or the key type's
-// default (so records of older versions, without bits, read as the defaults),
-// else the bit that says TRUE or FALSE (objflag, docs/token-store.md §2.3).
-uint32_t usage_bit(std::optional<bool> v, bool def, uint32_t if_true, uint32_t if_false) {
-  if (!v || *v == def) return 0;
-  return *v ? if_true : if_false;
-}
-
-// The record flags of a new key's usage attributes (Token::merge reads them back).
-uint32_t usage_flags(const NewObject& a, KeyType kt) {
-  namespace of = objflag;
-  const bool rsa = kt == KeyType::Rsa;
-  return usage_bit(a.sign, true, 0, of::kNoSign) | usage_bit(a.decrypt, rsa, of::kDecrypt, of::kNoDecrypt) |
-         usage_bit(a.derive, !rsa, of::kDerive, of::kNoDerive) | usage_bit(a.unwrap, false, of::kUnwrap, 0) |
-         usage_bit(a.sign_recover, false, of::kSignRecover, 0) | usage_bit(a.verify, true, 0, of::kPubNoVerify) |
-         usage_bit(a.encrypt, rsa, of::kPubEncrypt, of::kPubNoEncrypt) | usage_bit(a.wrap, false, of::kPubWrap, 0) |
-         usage_bit(a.verify_recover, false, of::kPubVerifyRecover, 0) |
-         usage_bit(a.pub_derive, false, of::kPubDerive, 0) |
-         usage_bit(a.always_authenticate, false, of::kAlwaysAuthenticate, 0);
-}
-
 
 Status check_certificate(ByteView der) {
   if (der.size() > se05x::kMaxBinaryFile) return refused("certificate larger than a chip file (32767 bytes)");

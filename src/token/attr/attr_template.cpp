@@ -81,15 +81,6 @@ CK_RV check_value(const AttrRule& r, const CK_ATTRIBUTE& a, Bytes& value) {
   return r.check ? r.check(value) : CKR_OK;
 }
 
-CK_ULONG bit_length(ByteView n) {
-  size_t i = 0;
-  while (i < n.size() && n[i] == 0) ++i;
-  if (i == n.size()) return 0;
-  CK_ULONG bits = static_cast<CK_ULONG>((n.size() - i - 1) * 8);
-  for (unsigned v = n[i]; v != 0; v >>= 1) ++bits;
-  return bits;
-}
-
 CK_ATTRIBUTE_TYPE type_attribute(const ObjectKind& k) {
   if (k.cls == CKO_CERTIFICATE) return CKA_CERTIFICATE_TYPE;
   if (k.cls == CKO_DATA) return kNotImplied;
@@ -153,7 +144,8 @@ CK_RV validate_template(Phase phase, const ObjectKind& kind, Template t, AttrMap
   if (kind.cls == CKO_PUBLIC_KEY && kind.sub == CKK_EC) return check_ec_public(out);
   if (phase == Phase::Create) {
     // Token-computed sizes (footnote 2 attributes of the created object).
-    if (kind.cls == CKO_PUBLIC_KEY && kind.sub == CKK_RSA) out[CKA_MODULUS_BITS] = ck_ulong(bit_length(out[CKA_MODULUS]));
+    if (kind.cls == CKO_PUBLIC_KEY && kind.sub == CKK_RSA)
+      out[CKA_MODULUS_BITS] = ck_ulong(static_cast<CK_ULONG>(bit_length(out[CKA_MODULUS])));
     if (kind.cls == CKO_SECRET_KEY) out[CKA_VALUE_LEN] = ck_ulong(static_cast<CK_ULONG>(out[CKA_VALUE].size()));
   }
   return CKR_OK;
