@@ -260,6 +260,35 @@ TEST_F(ChipPinTest, RawClientWithoutSessionIsRefused) {
   }
 }
 
+// A session key pair is a transient chip object with the same user-only policy: a raw
+// client (link/ only, no session, no PIN) finds it in the session-key range but can
+// neither sign with it nor delete it, while the module that made it is still running.
+TEST_F(ChipPinTest, RawClientCannotUseOrDeleteASessionKey) {
+  chip_provision();
+  ASSERT_EQ(login_as(CKU_USER, kUserPin), CKR_OK);
+  CK_BBOOL no = CK_FALSE;
+  const Bytes p256 = hex("06082A8648CE3D030107");
+  std::vector<CK_ATTRIBUTE> pub = {attr_of(CKA_TOKEN, no), attr_bytes(CKA_EC_PARAMS, p256)};
+  std::vector<CK_ATTRIBUTE> priv = {attr_of(CKA_TOKEN, no)};
+  CK_MECHANISM gen{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+  CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
+  ASSERT_EQ(f->C_GenerateKeyPair(session, &gen, pub.data(), static_cast<CK_ULONG>(pub.size()), priv.data(),
+                                 static_cast<CK_ULONG>(priv.size()), &hpub, &hpriv),
+            CKR_OK);
+  EXPECT_EQ(sign(session, hpriv, CKM_ECDSA, Bytes(32, 1)).size(), 64u);
+
+  RawClient raw(sim->endpoints()[0]);
+  std::vector<uint32_t> found;
+  for (uint32_t id = 0x7B5EFF00; id <= 0x7B5EFFEF; ++id) {  // token/id_range.h kSessionFirst..Last
+    const Bytes r = raw.send(apdu(0x04, 0x00, 0x27, tlv(0x41, u32(id)), true));
+    if (sw(r) == 0x9000 && r.size() >= 3 && r[r.size() - 3] == 0x01) found.push_back(id);
+  }
+  ASSERT_EQ(found.size(), 1u);
+  const Bytes sign_cmd = cat({tlv(0x41, u32(found[0])), tlv(0x42, {0x21}), tlv(0x43, Bytes(32, 1))});
+  EXPECT_EQ(sw(raw.send(apdu(0x03, 0x0C, 0x09, sign_cmd, true))), 0x6986);
+  EXPECT_EQ(sw(raw.send(apdu(0x04, 0x00, 0x28, tlv(0x41, u32(found[0])), false))), 0x6986);
+}
+
 // A raw session of the user's UserID (link/ only): CreateSession, then the wrapped
 // VerifySessionUserID (docs/se05x-protocol.md §4.9.2-§4.9.3). Returns the session ID.
 Bytes wrap(const Bytes& sid, const Bytes& inner) {
