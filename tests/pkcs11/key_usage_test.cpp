@@ -43,10 +43,7 @@ class UsageFixture : public P11Test, public ::testing::WithParamInterface<bool> 
  protected:
   void SetUp() override {
     P11Test::SetUp();
-    if (GetParam())
-      use_config(dir->file("p11.conf"), "lock_file = " + dir->file("p11.lock") +
-                                            "\npin_iterations = 1000\nlog_level = warn\nfreshness_ms = 5000\n"
-                                            "pin_storage = host\n");
+    if (GetParam()) use_host_pins();
     init();
     provision();
     s = open();

@@ -47,12 +47,17 @@ void P11Test::SetUp() {
   sim = sx::testing::start_sim_in(*dir);
   ASSERT_NE(sim, nullptr) << sim_path();
   setenv("SE05X_PORT", sim->endpoints()[0].c_str(), 1);
-  use_config(dir->file("p11.conf"), "# test configuration\nlock_file = " + dir->file("p11.lock") +
-                                        "\npin_iterations = 1000\nlog_level = warn\n"
-                                        // generous: sanitizer builds are slow, and the warm-connect
-                                        // test relies on one read per connect
-                                        "freshness_ms = 5000\n");
+  use_config(dir->file("p11.conf"), test_config());
 }
+
+std::string P11Test::test_config() const {
+  return "# test configuration\nlock_file = " + dir->file("p11.lock") +
+         "\npin_iterations = 1000\nlog_level = warn\n"
+         // generous: sanitizer builds are slow, and the warm-connect test relies on one read per connect
+         "freshness_ms = 5000\n";
+}
+
+void P11Test::use_host_pins() { use_config(dir->file("p11.conf"), test_config() + "pin_storage = host\n"); }
 
 void P11Test::TearDown() {
   if (f != nullptr) (void)f->C_Finalize(nullptr);

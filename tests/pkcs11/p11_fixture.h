@@ -72,6 +72,11 @@ class P11Test : public ::testing::Test {
   // docs/install.md §3.7). Before init().
   void use_broker();
 
+  // The configuration SetUp() writes; use_host_pins() adds `pin_storage = host` (a
+  // legacy host-PIN token) to it. Before init().
+  std::string test_config() const;
+  void use_host_pins();
+
   void init();  // C_Initialize(NULL) must succeed
   CK_SESSION_HANDLE open(bool rw = true);
   // InitToken (SO PIN), InitPIN (user PIN) through an SO session; leaves no session open.
