@@ -52,17 +52,6 @@ class ChipLoginCostTest : public P11Test {
     EXPECT_EQ(f->C_CreateObject(s, t.data(), static_cast<CK_ULONG>(t.size()), &h), CKR_OK) << label;
     return h;
   }
-  // The simulator's APDU count so far (FF 53 00 00 on our own connection, not counted itself).
-  double sim_apdus() {
-    link::JrcpClient c(*link::parse_endpoint(sim->endpoints()[0]));
-    if (!c.open().ok()) return -1;
-    const uint8_t req[] = {0xFF, 0x53, 0x00, 0x00};
-    auto r = c.transceive(req);
-    if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90) return -1;
-    auto j = nlohmann::json::parse(r->begin(), r->end() - 2, nullptr, false);
-    if (j.is_discarded() || !j.contains("total")) return -1;
-    return j["total"].value("count", -1.0);
-  }
 };
 
 // The old login listed the whole token again inside the session (metadata and every

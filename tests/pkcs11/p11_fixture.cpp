@@ -6,6 +6,10 @@
 #include <cstring>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
+#include "link/endpoint.h"
+#include "link/jrcp_client.h"
 #include "support/test_binary.h"
 #include "support/test_rsa_key.h"
 
@@ -177,6 +181,17 @@ CK_TOKEN_INFO P11Test::token_info() {
   CK_TOKEN_INFO ti{};
   EXPECT_EQ(f->C_GetTokenInfo(0, &ti), CKR_OK);
   return ti;
+}
+
+double P11Test::sim_apdus() {
+  link::JrcpClient c(*link::parse_endpoint(sim->endpoints()[0]));
+  if (!c.open().ok()) return -1;
+  const uint8_t req[] = {0xFF, 0x53, 0x00, 0x00};
+  auto r = c.transceive(req);
+  if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90) return -1;
+  auto j = nlohmann::json::parse(r->begin(), r->end() - 2, nullptr, false);
+  if (j.is_discarded() || !j.contains("total")) return -1;
+  return j["total"].value("count", -1.0);
 }
 
 }  // namespace sx::p11test

@@ -92,6 +92,9 @@ class P11Test : public ::testing::Test {
   // C_Sign with the caller-buffer convention.
   Bytes sign(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const Bytes& data);
   CK_TOKEN_INFO token_info();
+  // The simulator's APDU count so far (its statistics, FF 53 00 00, on a connection of
+  // our own; that request is not counted); -1 when unreadable.
+  double sim_apdus();
 };
 
 }  // namespace sx::p11test
