@@ -39,9 +39,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -51,6 +49,7 @@
 #include "support/test_rsa_key.h"
 #include "se05x/client.h"
 #include "support/sim_process.h"
+#include "p11_bench_util.h"
 #include "wire_tap.h"
 
 namespace {
@@ -65,46 +64,10 @@ const Bytes kId = {0x01};
 enum class Pin { Host, Chip };
 const char* pin_name(Pin p) { return p == Pin::Chip ? "chip" : "host"; }
 
-std::string rv_text(const char* fn, CK_RV rv) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%s: CK_RV 0x%08lX", fn, static_cast<unsigned long>(rv));
-  return buf;
-}
-
-// Evaluates a PKCS#11 call; on anything but CKR_OK returns "<call>: CK_RV 0x…" from the caller.
-#define P11(call)                                             \
-  do {                                                        \
-    const CK_RV rv_ = (call);                                 \
-    if (rv_ != CKR_OK) return rv_text(#call, rv_);            \
-  } while (0)
-
-CK_ATTRIBUTE attr(CK_ATTRIBUTE_TYPE t, const void* p, size_t n) {
-  CK_ATTRIBUTE a;
-  a.type = t;
-  a.pValue = const_cast<void*>(p);
-  a.ulValueLen = static_cast<CK_ULONG>(n);
-  return a;
-}
-
-struct Snapshot {
-  double count = 0, to_chip = 0, from_chip = 0, modelled_us = 0;
-  std::map<std::string, double> commands;  // name -> count
-  bool ok = false;
-
-  double command(const std::string& name) const {
-    auto it = commands.find(name);
-    return it == commands.end() ? 0.0 : it->second;
-  }
-  // What happened between `before` and this snapshot, added to `sum` (ok stays only if both were).
-  void add_since(const Snapshot& before, Snapshot& sum) const {
-    sum.ok = sum.ok && ok && before.ok;
-    sum.count += count - before.count;
-    sum.to_chip += to_chip - before.to_chip;
-    sum.from_chip += from_chip - before.from_chip;
-    sum.modelled_us += modelled_us - before.modelled_us;
-    for (const auto& [name, n] : commands) sum.commands[name] += n - before.command(name);
-  }
-};
+using bench::attr;
+using bench::rv_text;
+using bench::command_label;
+using Snapshot = bench::SimStats;
 
 struct Rig {
   Pin pin;
@@ -367,24 +330,7 @@ struct Rig {
     return {};
   }
 
-  Snapshot snapshot() {
-    Snapshot t;
-    const uint8_t req[] = {0xFF, 0x53, 0x00, 0x00};
-    auto r = jrcp->transceive(req);
-    if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90 || (*r)[r->size() - 1] != 0x00) return t;
-    auto j = nlohmann::json::parse(r->begin(), r->end() - 2, nullptr, false);
-    if (j.is_discarded() || !j.contains("total") || !j["total"].is_object()) return t;
-    const auto& tot = j["total"];
-    t.count = tot.value("count", 0.0);
-    t.to_chip = tot.value("capdu_bytes", 0.0);
-    t.from_chip = tot.value("rapdu_bytes", 0.0);
-    t.modelled_us = tot.value("modelled_us", 0.0);
-    if (j.contains("commands") && j["commands"].is_object())
-      for (const auto& [name, c] : j["commands"].items())
-        if (c.is_object()) t.commands[name] = c.value("count", 0.0);
-    t.ok = true;
-    return t;
-  }
+  Snapshot snapshot() { return bench::read_sim_stats(*jrcp); }
 };
 
 // One module instance per process: the other token's rig is finalised before this one is used.
@@ -395,21 +341,6 @@ Rig& rig(Pin p) {
   if (!rigs[i]) rigs[i] = std::make_unique<Rig>(p);
   rigs[i]->activate();
   return *rigs[i];
-}
-
-// "ECDSASign×1 GetVersion×1" from the per-command count differences.
-std::string command_label(const Snapshot& a, const Snapshot& b, double iterations) {
-  std::string out;
-  for (const auto& [name, n] : b.commands) {
-    auto it = a.commands.find(name);
-    const double d = (n - (it == a.commands.end() ? 0.0 : it->second)) / iterations;
-    if (d <= 0) continue;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "×%.3g", d);
-    if (!out.empty()) out += ' ';
-    out += name + buf;
-  }
-  return out.empty() ? "no APDU" : out;
 }
 
 enum class Mode { Cold, Warm };
