@@ -272,6 +272,16 @@ bool Ctx::try_open(std::string& error, bool& no_chip) {
     return false;
   }
   token_ = std::move(*t);
+  // The CLI shows, exports and checks every object: the chip's own list (objects
+  // other tools made since the index was written) and every object's bytes, which
+  // the module reads only when an attribute needs them (docs/token-store.md §2.4).
+  Status listed = token_->list_chip();
+  if (listed) listed = token_->load_all_bytes();
+  if (!listed) {
+    no_chip = exit_for(listed.error()) == Exit::NoChip;
+    error = "cannot list the token at " + conn + ": " + without_connection(listed.error().message, conn);
+    return false;
+  }
   // Chip-PIN tokens: the PIN state is the chip's counters (docs/chip-pin.md §3).
   if (token_->chip_pin())
     if (auto st = token_->read_pin_counters(std::chrono::steady_clock::duration::zero()); !st) {

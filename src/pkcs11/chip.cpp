@@ -121,7 +121,8 @@ CK_RV Chip::ensure() {
 
   ChipFacts f;
   static_cast<device::ChipFacts&>(f) = device::chip_facts(token_->client());
-  if (auto uid = device::read_unique_id(token_->client()); uid) f.serial = device::serial_of_unique_id(*uid);
+  // From the object index when it carries the unique ID (no APDU), else read once.
+  if (auto uid = token_->unique_id(); uid && uid->size() >= 8) f.serial = device::serial_of_unique_id(*uid);
   else log_warn("unique ID (0x7FFF0206) not readable; token serial left blank");
   facts_ = f;
   if (CK_RV rv = relogin_kept(); rv != CKR_OK) {

@@ -21,6 +21,22 @@ namespace {
 
 using Tmpl = std::span<const CK_ATTRIBUTE>;
 
+// A search by CKA_LABEL or CKA_ID that no object of another tool can match: such an
+// object shows "sss:XXXXXXXX" and its 4-byte chip ID (token::default_label/ckid).
+bool precise_search(Tmpl t) {
+  for (const CK_ATTRIBUTE& a : t) {
+    if (a.pValue == nullptr || a.ulValueLen == CK_UNAVAILABLE_INFORMATION) continue;
+    const auto* p = static_cast<const uint8_t*>(a.pValue);
+    if (a.type == CKA_LABEL) {
+      const std::string label(p, p + a.ulValueLen);
+      if (label.rfind("sss:", 0) != 0) return true;
+    } else if (a.type == CKA_ID && a.ulValueLen != 4) {
+      return true;
+    }
+  }
+  return false;
+}
+
 CK_RV template_arg(CK_ATTRIBUTE_PTR p, CK_ULONG n, Tmpl& out) {
   if (p == nullptr && n != 0) return CKR_ARGUMENTS_BAD;
   out = p == nullptr ? Tmpl{} : Tmpl(p, n);
@@ -221,11 +237,23 @@ SX_P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_P
     // One small read when nothing changed; objects other processes made appear.
     // Within freshness_ms of the last check no read at all: a connect's
     // several finds cost one.
-    if (auto st = tok.refresh_within(std::chrono::milliseconds(m.cfg.freshness_ms)); !st)
-      return rv_from_error(st.error(), "C_FindObjectsInit: refresh");
+    const auto window = std::chrono::milliseconds(m.cfg.freshness_ms);
+    if (auto st = tok.refresh_within(window); !st) return rv_from_error(st.error(), "C_FindObjectsInit: refresh");
+    // The object index answers a search by label or CKA_ID: objects other tools
+    // made carry their "sss:" default label and ID. Any other search compares the
+    // index with the chip's list first, once per opened token (and after every
+    // update, which lists the chip anyway; docs/pkcs11-module.md §9b).
+    if (!precise_search(t))
+      if (auto st = tok.list_chip(std::chrono::steady_clock::duration::max()); !st)
+        return rv_from_error(st.error(), "C_FindObjectsInit: list");
+    tok.searched();
+    const bool bytes = template_needs_bytes(t);
+    tk::AttrMap scratch;
     for (const tk::Object& o : tok.objects()) {
       if (!visible(m, o)) continue;
-      if (tk::template_matches(kind_of(o), cached_attributes(m, o), t)) found.push_back(m.handles.for_ref(o.ref()));
+      const bool cached = bytes || !attributes_need_bytes(o);
+      const tk::AttrMap& a = cached ? cached_attributes(m, o) : (scratch = attributes_of(o));
+      if (tk::template_matches(kind_of(o), a, t)) found.push_back(m.handles.for_ref(o.ref()));
     }
     for (CK_OBJECT_HANDLE h : m.handles.session_handles()) {
       auto so = m.handles.session_object(h);

@@ -56,7 +56,11 @@ CK_RV chip_error(Module& m, const sx::Error& e, const char* fn, CK_RV invalid = 
 CK_RV fresh_token(Module& m, const char* fn) {
   CK_RV rv = m.chip.ensure();
   if (rv != CKR_OK) return CKR_TOKEN_NOT_PRESENT;
-  if (auto st = m.chip.token().refresh(); !st) return rv_from_error(st.error(), fn);
+  // A new check, unless the token's open just made one (docs/pkcs11-module.md §9a).
+  auto& tok = m.chip.token();
+  const auto window = std::chrono::milliseconds(m.cfg.freshness_ms);
+  tok.expire_freshness(window);
+  if (auto st = tok.refresh_within(window); !st) return rv_from_error(st.error(), fn);
   return CKR_OK;
 }
 
@@ -150,8 +154,10 @@ SX_P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR
     if (phSession == nullptr) return CKR_ARGUMENTS_BAD;
     if (m.chip.ensure() != CKR_OK) return CKR_TOKEN_NOT_PRESENT;
     // A new session sees every change committed before it was opened: its
-    // first find reads the version whatever the freshness window says.
-    m.chip.token().expire_freshness();
+    // first find reads the version whatever the freshness window says -- the
+    // process's first session excepted, which trusts the read its token open
+    // made within freshness_ms (docs/pkcs11-module.md §9a).
+    m.chip.token().expire_freshness(std::chrono::milliseconds(m.cfg.freshness_ms));
     if ((flags & CKF_RW_SESSION) == 0 && m.sessions.login() == LoginState::So)
       return CKR_SESSION_READ_WRITE_SO_EXISTS;
     *phSession = m.sessions.add(flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION));

@@ -65,8 +65,8 @@ SX_P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
     if (auto st = tok.refresh_within(std::chrono::milliseconds(m.cfg.freshness_ms)); !st)
       return rv_from_error(st.error(), "C_GetTokenInfo: refresh");
     // Chip-PIN tokens: the counters live on the chip (2 ReadObjectAttributes, cached
-    // like the freshness check).
-    if (tok.chip_pin()) {
+    // like the freshness check), read once this process has tried a PIN.
+    if (tok.chip_pin() && tok.pin_counters_wanted()) {
       if (auto st = tok.read_pin_counters(std::chrono::milliseconds(m.cfg.freshness_ms)); !st)
         return rv_from_error(st.error(), "C_GetTokenInfo: PIN counters");
     }
@@ -95,9 +95,10 @@ SX_P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
     pInfo->ulMinPinLen = kMinPinLen;
     pInfo->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
     pInfo->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
-    auto free_mem = tok.client().get_free_memory(sx::se05x::MemoryType::Persistent);
-    pInfo->ulFreePublicMemory = free_mem ? CK_ULONG{*free_mem} : CK_UNAVAILABLE_INFORMATION;
-    pInfo->ulFreePrivateMemory = pInfo->ulFreePublicMemory;
+    // Not asked of the chip: one more APDU for every cold open (SoftHSM2 and OpenSC
+    // report none either); `se05x info` shows the chip's free memory.
+    pInfo->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+    pInfo->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
     pInfo->hardwareVersion = {f.applet_major, f.applet_minor};
     pInfo->firmwareVersion = {static_cast<CK_BYTE>(f.securebox >> 8), static_cast<CK_BYTE>(f.securebox & 0xFF)};
     pad_copy(pInfo->utcTime, sizeof pInfo->utcTime, "");

@@ -96,17 +96,21 @@ CK_RV resolve(Module& m, CK_OBJECT_HANDLE h, Resolved& out, bool with_values) {
   return CKR_OK;
 }
 
-CK_RV key_ref_of(Module& m, const token::Object& o, token::KeyRef& out) {
+CK_RV key_ref_of(Module& m, const token::Object& o, token::KeyRef& out, bool need_public) {
   const bool priv = o.cls == token::ObjectClass::PrivateKey;
   if (!priv && o.cls != token::ObjectClass::PublicKey) return CKR_KEY_TYPE_INCONSISTENT;
+  need_public = need_public || o.key_type != token::KeyType::Ec;
+  if (need_public && !o.bytes_loaded) {
+    if (auto st = m.chip.token().load_bytes(o.chip_id); !st) return rv_from_error(st.error(), "public key");
+  }
   ObjectCache::Entry& e = m.cache.of(m.chip.token().epoch(), o);
-  if (!e.key) {
+  if (!e.key || (need_public && !e.key->public_key)) {
     const uint32_t id = priv ? o.chip_id : 0;
     auto k = o.key_type == token::KeyType::Ec    ? token::make_ec_key_ref(id, o.curve, o.ec_point)
              : o.key_type == token::KeyType::Rsa ? token::make_rsa_key_ref(id, o.modulus, o.public_exponent)
                                                  : Result<token::KeyRef>(make_error(Errc::Unsupported, "key type"));
-    if (!k) {
-      log_warn("key " + o.label + ": public part unusable: " + k.error().to_string());
+    if (!k || (need_public && !k->public_key)) {
+      log_warn("key " + o.label + ": public part unusable" + (k ? std::string() : ": " + k.error().to_string()));
       return CKR_KEY_TYPE_INCONSISTENT;
     }
     e.key = std::move(*k);
@@ -117,7 +121,13 @@ CK_RV key_ref_of(Module& m, const token::Object& o, token::KeyRef& out) {
 
 const token::AttrMap& cached_attributes(Module& m, const token::Object& o) {
   ObjectCache::Entry& e = m.cache.of(m.chip.token().epoch(), o);
-  if (!e.attrs) e.attrs = attributes_of(o);
+  if (e.attrs && e.attrs_complete) return *e.attrs;
+  if (attributes_need_bytes(o)) {
+    // A refusal (a private object before the login) leaves the bytes out; asked again next time.
+    if (auto st = m.chip.token().load_bytes(o.chip_id); !st) log_warn("object " + o.label + ": " + st.error().to_string());
+  }
+  e.attrs = attributes_of(o);
+  e.attrs_complete = !attributes_need_bytes(o);
   return *e.attrs;
 }
 

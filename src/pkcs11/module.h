@@ -40,6 +40,7 @@ class ObjectCache {
  public:
   struct Entry {
     std::optional<token::AttrMap> attrs;
+    bool attrs_complete = false;  // built with the chip object's bytes (Token::load_bytes)
     std::optional<token::KeyRef> key;
   };
   Entry& of(uint64_t epoch, const token::Object& o) {
@@ -107,10 +108,13 @@ CK_RV resolve(Module& m, CK_OBJECT_HANDLE h, Resolved& out, bool with_values = t
 bool visible(const Module& m, const token::Object& o);
 
 // The operation key of a token key object (private keys: the chip ID; public keys: host only).
-// chip_mu held; cached per token epoch.
-CK_RV key_ref_of(Module& m, const token::Object& o, token::KeyRef& out);
+// chip_mu held; cached per token epoch. `need_public`: the operation uses the public
+// key on the host (verify, encrypt, RSA, checks of chip signatures); an EC key that
+// only signs or derives on the chip is used without reading its public key.
+CK_RV key_ref_of(Module& m, const token::Object& o, token::KeyRef& out, bool need_public = true);
 // chip_mu held: attributes_of(o), cached per token epoch (valid until the next
-// call that may refresh or change the token).
+// call that may refresh or change the token). Reads the chip object's bytes first
+// when the index left them out (Token::load_bytes).
 const token::AttrMap& cached_attributes(Module& m, const token::Object& o);
 
 // Copies a fixed-width, blank-padded PKCS#11 text field.

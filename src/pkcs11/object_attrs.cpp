@@ -126,6 +126,31 @@ token::ObjectKind kind_of(const token::Object& o) {
   }
 }
 
+bool attributes_need_bytes(const token::Object& o) {
+  // An EC private key's attributes come from the index alone (curve, usage, label).
+  return !o.bytes_loaded && !(o.cls == token::ObjectClass::PrivateKey && o.key_type == token::KeyType::Ec);
+}
+
+bool template_needs_bytes(std::span<const CK_ATTRIBUTE> t) {
+  for (const CK_ATTRIBUTE& a : t) {
+    switch (a.type) {
+      case CKA_VALUE:
+      case CKA_EC_POINT:
+      case CKA_MODULUS:
+      case CKA_PUBLIC_EXPONENT:
+      case CKA_SUBJECT:
+      case CKA_ISSUER:
+      case CKA_SERIAL_NUMBER:
+      case CKA_CHECK_VALUE:
+      case CKA_START_DATE:
+      case CKA_END_DATE:
+      case CKA_PUBLIC_KEY_INFO: return true;
+      default: break;
+    }
+  }
+  return false;
+}
+
 AttrMap attributes_of(const token::Object& o) {
   AttrMap m;
   switch (o.cls) {

@@ -72,7 +72,10 @@ CK_RV op_key(Module& m, CK_OBJECT_HANDLE h, Use use, token::KeyRef& key, const C
   if ((use == Use::Verify || use == Use::Encrypt) && o->cls == token::ObjectClass::PrivateKey)
     if (const token::Object* half = m.chip.token().find({o->chip_id, token::ObjectClass::PublicKey}))
       if (CK_RV rv = usable_for(use, CKO_PUBLIC_KEY, cached_attributes(m, *half)); rv != CKR_OK) return rv;
-  return key_ref_of(m, *o, key);
+  // An EC key that signs or derives on the chip needs no public key on the host
+  // (unless chip signatures are checked): its description from the index suffices.
+  const bool need_public = use == Use::Verify || use == Use::Encrypt || (use == Use::Sign && m.cfg.verify_ecdsa);
+  return key_ref_of(m, *o, key, need_public);
 }
 
 }  // namespace sx::p11

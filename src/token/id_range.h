@@ -18,10 +18,12 @@ inline constexpr uint32_t kAllocLast = 0x7B5EFEFF;
 // metadata record: the process that made one tracks it and deletes it.
 inline constexpr uint32_t kSessionFirst = 0x7B5EFF00;
 inline constexpr uint32_t kSessionLast = 0x7B5EFFEF;
-// The metadata store: two image slots and the generation pointer. 0x7B5EFFF3-FFFF reserved.
+// The metadata store: two image slots, the generation pointer (the head: pointer and
+// object index) and the tail of an index too long for the head. 0x7B5EFFF4-FFFF reserved.
 inline constexpr uint32_t kSlotA = 0x7B5EFFF0;
 inline constexpr uint32_t kSlotB = 0x7B5EFFF1;
 inline constexpr uint32_t kPointer = 0x7B5EFFF2;
+inline constexpr uint32_t kIndexTail = 0x7B5EFFF3;
 inline constexpr uint32_t kStoreFirst = 0x7B5EFFF0;
 // Chip-PIN tokens: the SO's and the user's UserID objects (docs/chip-pin.md §1),
 // in the store range, so listing hides them like the slots.
@@ -32,7 +34,5 @@ inline constexpr bool in_range(uint32_t id) { return id >= kRangeFirst && id <= 
 inline constexpr bool is_store_object(uint32_t id) { return id >= kStoreFirst && id <= kRangeLast; }
 inline constexpr bool is_session_key(uint32_t id) { return id >= kSessionFirst && id <= kSessionLast; }
 inline constexpr bool is_applet_reserved(uint32_t id) { return id >= 0x7FFF0000 && id <= 0x7FFFFFFF; }
-// NXP trust-provisioned / EdgeLock 2GO objects: shown, adoptable, never deleted by us.
-inline constexpr bool is_factory(uint32_t id) { return id >= 0xF0000000; }
 
 }  // namespace sx::token::ids

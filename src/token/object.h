@@ -19,6 +19,9 @@ struct Object {
   KeyType key_type = KeyType::None;
   se05x::ObjectKind chip_kind = se05x::ObjectKind::Other;
   bool chip_cert = false;  // a binary file holding an X.509 certificate
+  // The chip object's bytes (public key, modulus, value, certificate fields) are
+  // read; false for a description from the object index until Token::load_bytes().
+  bool bytes_loaded = true;
   ObjectRef ref() const { return {chip_id, cls}; }
 
   std::string label;      // CKA_LABEL

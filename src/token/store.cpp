@@ -18,6 +18,9 @@ size_t slot_capacity(size_t image) {
 
 bool is_chip_answer(const Error& e) { return e.code == Errc::StatusWord || e.code == Errc::AccessDenied; }
 
+// Padding a head may carry before it is recreated smaller (each byte is read at every cold open).
+constexpr size_t kHeadSlack = 96;
+
 }  // namespace
 
 const char* store_state_name(StoreState s) {
@@ -58,25 +61,45 @@ Result<Bytes> MetadataStore::read_rest(uint32_t id, Bytes head, size_t total) {
   return head;
 }
 
-Status MetadataStore::load(bool repair_pointer) {
+void MetadataStore::reset_state() {
   loaded_ = false;
+  light_ = false;
   md_ = {};
   state_ = StoreState::Empty;
   gen_ = 0;
   cur_slot_ = -1;
+  cur_len_ = 0;
   max_seen_gen_ = 0;
   problem_.clear();
-  pointer_exists_ = false;
-  pointer_bytes_.reset();
+  head_exists_ = false;
+  head_cap_ = 0;
+  head_prefix_.reset();
+  head_index_.reset();
+}
 
+// The head decides which image is current (it is written last, so a newer slot
+// behind it is a commit cut before its head: not committed, and the next commit
+// overwrites it). Without a usable head the newest valid slot decides, and the
+// head is repaired. Readers of the head alone (load_head) see the same image.
+Status MetadataStore::load(bool repair_pointer) {
+  reset_state();
+  SX_ASSIGN(HeadRead head, read_head());
   SX_ASSIGN(SlotScan scan, scan_slots());
   if (scan.newer_format) {
     state_ = StoreState::Newer;
   } else {
+    if (head.header)
+      std::stable_partition(scan.newest_first.begin(), scan.newest_first.end(), [&](const Candidate& c) {
+        return c.slot == head.header->slot && c.header.generation == head.header->generation;
+      });
     SX_ASSIGN(bool loaded, adopt_newest(scan.newest_first));
     if (!loaded && scan.any_slot) state_ = StoreState::Corrupt;
   }
-  SX_TRY(check_pointer(repair_pointer));
+  if (head.header && state_ == StoreState::Loaded && head.header->slot == cur_slot_ &&
+      head.header->generation == gen_) {
+    SX_ASSIGN(head_index_, read_index(*head.header, head.raw));
+  }
+  SX_TRY(repair_head(repair_pointer));
   loaded_ = true;
   return {};
 }
@@ -131,55 +154,161 @@ Result<bool> MetadataStore::adopt_newest(std::vector<Candidate>& cands) {
     md_ = std::move(*md);
     gen_ = cand.header.generation;
     cur_slot_ = cand.slot;
+    cur_len_ = total;
     state_ = StoreState::Loaded;
     return true;
   }
   return false;
 }
 
-Status MetadataStore::check_pointer(bool repair) {
-  SX_ASSIGN(pointer_exists_, c_.check_object_exists(ids_.pointer));
-  std::optional<Pointer> ptr;
-  if (pointer_exists_) {
-    SX_ASSIGN(auto raw, read_small(ids_.pointer, kPointerLen, nullptr));
-    if (raw) {
-      pointer_bytes_ = *raw;
-      if (auto p = parse_pointer(*raw); p.ok()) ptr = *p;
+Result<std::optional<Bytes>> MetadataStore::read_index(const HeadHeader& h, ByteView head) {
+  if (head.size() < kHeadHeaderLen + h.in_head()) return std::optional<Bytes>{};
+  Bytes index(head.begin() + kHeadHeaderLen, head.begin() + static_cast<std::ptrdiff_t>(kHeadHeaderLen + h.in_head()));
+  if (h.in_tail() > 0) {
+    auto tail = c_.read_binary(ids_.tail, h.in_tail());
+    if (!tail.ok()) {
+      if (is_chip_answer(tail.error()) || tail.error().code == Errc::Malformed ||
+          tail.error().code == Errc::InvalidArgument)
+        return std::optional<Bytes>{};
+      return tail.take_error();
     }
+    append(index, *tail);
   }
-  const bool pointer_right = ptr && ptr->generation == gen_ && ptr->slot == cur_slot_;
-  if (state_ == StoreState::Loaded && !pointer_right && repair) {
-    // A chip-PIN token's pointer refuses writes outside a session (docs/chip-pin.md §2):
-    // left as it is, the next load (in a session) repairs it.
-    auto st = write_pointer({static_cast<uint8_t>(cur_slot_), gen_}, policy_for(md_));
-    if (!st && st.error().code != Errc::AccessDenied) return st;
+  if (!verify_head_index(h, index)) return std::optional<Bytes>{};
+  return std::optional<Bytes>{std::move(index)};
+}
+
+Result<MetadataStore::HeadRead> MetadataStore::read_head() {
+  HeadRead out;
+  SX_ASSIGN(head_exists_, c_.check_object_exists(ids_.pointer));
+  if (!head_exists_) return out;
+  auto raw = c_.read_object(ids_.pointer);
+  if (!raw.ok()) {
+    if (is_chip_answer(raw.error()) || raw.error().code == Errc::Malformed) return out;
+    return raw.take_error();
   }
+  head_cap_ = raw->size();
+  head_prefix_ = Bytes(raw->begin(), raw->begin() + static_cast<std::ptrdiff_t>(std::min(kHeadHeaderLen, raw->size())));
+  if (auto h = parse_head_header(*raw); h.ok()) out.header = *h;
+  out.raw = std::move(*raw);
+  return out;
+}
+
+Status MetadataStore::repair_head(bool repair) {
+  if (state_ != StoreState::Loaded || !repair) return {};
+  SX_ASSIGN(Bytes want, index_for(md_, cur_len_));
+  if (head_index_ && *head_index_ == want) return {};
+  // A chip-PIN token's head refuses writes outside a session (docs/chip-pin.md §2), a
+  // full chip has no room for it: left as it is (readers take the slots), the next
+  // load that may write repairs it. Only a failing link is an error of the load.
+  auto st = write_head(static_cast<uint8_t>(cur_slot_), gen_, md_, cur_len_, policy_for(md_));
+  if (!st && is_link_failure(st.error().code)) return st;
   return {};
 }
 
-Status MetadataStore::write_pointer(const Pointer& p, const Bytes& policy) {
-  const Bytes enc = encode_pointer(p);
-  if (pointer_exists_) SX_TRY(c_.update_binary(ids_.pointer, enc));
-  else SX_TRY(c_.create_binary(ids_.pointer, enc, policy));
-  pointer_exists_ = true;
-  pointer_bytes_ = enc;
+Status MetadataStore::write_head(uint8_t slot, uint32_t generation, const Metadata& md, size_t slot_len,
+                                 const Bytes& policy) {
+  SX_ASSIGN(Bytes index, index_for(md, slot_len));
+  SX_ASSIGN(HeadImage img, encode_head(slot, generation, index));
+  head_prefix_.reset();  // unknown until both writes are done
+  head_index_.reset();
+  if (!img.tail.empty()) SX_TRY(write_tail(img.tail, policy));
+  // The head is read whole: recreated when it is too small or carries much padding.
+  const size_t need = img.head.size();
+  if (head_exists_ && (head_cap_ < need || head_cap_ > need + kHeadSlack)) {
+    SX_TRY(c_.delete_object(ids_.pointer));
+    head_exists_ = false;
+  }
+  if (!head_exists_) {
+    Bytes padded = img.head;
+    padded.resize(std::min(kHeadMax, (need + 31) / 32 * 32), 0);
+    SX_TRY(c_.create_binary(ids_.pointer, padded, policy));
+    head_exists_ = true;
+    head_cap_ = padded.size();
+  } else {
+    SX_TRY(c_.update_binary(ids_.pointer, img.head));
+  }
+  head_prefix_ = Bytes(img.head.begin(), img.head.begin() + static_cast<std::ptrdiff_t>(kHeadHeaderLen));
+  head_index_ = std::move(index);
   return {};
+}
+
+// Before the head: the head's digest covers the tail, so a cut in between leaves a
+// head whose index fails its check (readers take the slots). Another process may
+// have recreated the tail since this one last saw it: its size is asked each time.
+Status MetadataStore::write_tail(ByteView tail, const Bytes& policy) {
+  SX_ASSIGN(bool exists, c_.check_object_exists(ids_.tail));
+  if (exists) {
+    SX_ASSIGN(uint16_t size, c_.read_size(ids_.tail));
+    if (size >= tail.size()) return c_.update_binary(ids_.tail, tail);
+    SX_TRY(c_.delete_object(ids_.tail));
+  }
+  Bytes padded(tail.begin(), tail.end());
+  padded.resize(slot_capacity(tail.size()), 0);
+  return c_.create_binary(ids_.tail, padded, policy);
+}
+
+Result<std::optional<IndexImage>> MetadataStore::load_head() {
+  reset_state();
+  const std::optional<IndexImage> none;
+  auto raw = c_.read_object(ids_.pointer);
+  if (!raw.ok()) {
+    if (is_chip_answer(raw.error()) || raw.error().code == Errc::Malformed) return none;
+    return raw.take_error();
+  }
+  auto h = parse_head_header(*raw);
+  if (!h.ok()) return none;
+  SX_ASSIGN(auto index, read_index(*h, *raw));
+  if (!index) return none;
+  auto ix = decode_index(*index);
+  if (!ix.ok()) return none;
+  if (ix->complete) {
+    md_ = metadata_of(*ix);
+  } else {
+    // The index lacks some fields: the image it was made from, exactly its length.
+    if (ix->slot_len < kSlotHeaderLen) return none;
+    auto image = c_.read_binary(ids_.slot[h->slot], ix->slot_len);
+    if (!image.ok()) {
+      if (is_chip_answer(image.error()) || image.error().code == Errc::Malformed ||
+          image.error().code == Errc::InvalidArgument)
+        return none;
+      return image.take_error();
+    }
+    auto header = parse_slot_header(*image);
+    auto body = verify_slot(*image, h->slot);
+    if (!header.ok() || !body.ok() || header->generation != h->generation) return none;
+    auto md = decode_metadata(*body);
+    if (!md.ok()) return none;
+    md_ = std::move(*md);
+  }
+  gen_ = max_seen_gen_ = h->generation;
+  cur_slot_ = h->slot;
+  cur_len_ = ix->slot_len;
+  state_ = StoreState::Loaded;
+  head_exists_ = true;
+  head_cap_ = raw->size();
+  head_prefix_ = Bytes(raw->begin(), raw->begin() + static_cast<std::ptrdiff_t>(kHeadHeaderLen));
+  head_index_ = std::move(*index);
+  light_ = true;
+  loaded_ = true;
+  return std::optional<IndexImage>{std::move(*ix)};
 }
 
 Result<bool> MetadataStore::is_current() {
   if (!loaded_) return false;
-  auto raw = c_.read_object_part(ids_.pointer, 0, kPointerLen);
+  const size_t n = head_prefix_ ? head_prefix_->size() : kHeadHeaderLen;
+  auto raw = c_.read_object_part(ids_.pointer, 0, static_cast<uint16_t>(n));
   if (!raw.ok()) {
-    // The chip refusing the read means no (readable) pointer: unchanged if there was none.
-    if (is_chip_answer(raw.error())) return !pointer_exists_ || !pointer_bytes_;
+    // The chip refusing the read means no (readable) head: unchanged if there was none.
+    if (is_chip_answer(raw.error())) return !head_exists_ || !head_prefix_;
     if (raw.error().code == Errc::Malformed) return false;
     return raw.take_error();
   }
-  return pointer_bytes_ && *pointer_bytes_ == *raw;
+  return head_prefix_ && *head_prefix_ == *raw;
 }
 
 Status MetadataStore::commit(const Metadata& next, CommitMode mode) {
-  if (!loaded_) return make_error(Errc::Internal, "token store: commit without a current load");
+  if (!loaded_ || light_) return make_error(Errc::Internal, "token store: commit without a current load");
   if (state_ == StoreState::Newer)
     return make_error(Errc::Unsupported, "token store: the metadata was written by a newer module version; not overwriting it");
   SX_ASSIGN(Bytes body, encode_metadata(next));
@@ -192,11 +321,12 @@ Status MetadataStore::commit(const Metadata& next, CommitMode mode) {
   loaded_ = false;  // until both writes are done the cached view may be stale
   Slot& s = slots_[target];
   const Bytes policy = mode.without_policy ? Bytes{} : policy_for(next);
-  if (mode.recreate && pointer_exists_) {
-    // Before the slot: a cut between leaves the older image and no pointer (repaired).
+  if (mode.recreate && head_exists_) {
+    // Before the slot: a cut between leaves the older image and no head (repaired).
     SX_TRY(c_.delete_object(ids_.pointer));
-    pointer_exists_ = false;
-    pointer_bytes_.reset();
+    head_exists_ = false;
+    head_prefix_.reset();
+    head_index_.reset();
   }
   if (mode.recreate || !s.exists || s.size < image.size()) {
     // Safe: the other slot still holds the current image.
@@ -210,8 +340,9 @@ Status MetadataStore::commit(const Metadata& next, CommitMode mode) {
   } else {
     SX_TRY(c_.update_binary(id, image));
   }
-  SX_TRY(write_pointer({static_cast<uint8_t>(target), new_gen}, policy));
+  SX_TRY(write_head(static_cast<uint8_t>(target), new_gen, next, image.size(), policy));
   md_ = next;
+  cur_len_ = image.size();
   gen_ = new_gen;
   max_seen_gen_ = new_gen;
   cur_slot_ = target;

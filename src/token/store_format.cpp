@@ -96,3 +96,72 @@ Result<Pointer> parse_pointer(ByteView b) {
 }
 
 }  // namespace sx::token
+
+namespace sx::token {
+
+namespace {
+
+Result<Bytes> head_digest(ByteView first16, ByteView index) {
+  crypto::Hasher h;
+  std::optional<Bytes> out;
+  if (h.init(crypto::md(crypto::Digest::Sha256)) && h.update(first16) && h.update(index)) out = h.finish();
+  if (!out || out->size() != 32) return make_error(Errc::Crypto, "token store: SHA-256 failed");
+  out->resize(kSlotDigestLen);
+  return std::move(*out);
+}
+
+// The pointer's 16 bytes in format 2: the index length in the reserved bytes and the
+// 4-byte check over bytes 0..11 recomputed with them.
+Result<Bytes> head_first16(uint8_t slot, uint32_t generation, size_t index_len) {
+  Bytes out(kPointerMagic, kPointerMagic + 4);
+  out.push_back(kHeadFormat);
+  out.push_back(slot);
+  put_u16(out, static_cast<uint16_t>(index_len));
+  put_u32(out, generation);
+  SX_ASSIGN(Bytes d, head_digest(out, {}));
+  out.insert(out.end(), d.begin(), d.begin() + 4);
+  return out;
+}
+
+}  // namespace
+
+Result<HeadImage> encode_head(uint8_t slot, uint32_t generation, ByteView index) {
+  if (slot > 1) return make_error(Errc::InvalidArgument, "token store: slot index must be 0 or 1");
+  if (index.size() > 0xFFFF) return make_error(Errc::NoMemory, "token store: object index too large");
+  SX_ASSIGN(Bytes out, head_first16(slot, generation, index.size()));
+  SX_ASSIGN(Bytes d, head_digest(out, index));
+  append(out, d);
+  HeadImage img;
+  const auto part = static_cast<std::ptrdiff_t>(std::min(index.size(), kHeadIndexMax));
+  img.head = std::move(out);
+  img.head.insert(img.head.end(), index.begin(), index.begin() + part);
+  img.tail.assign(index.begin() + part, index.end());
+  return img;
+}
+
+Result<HeadHeader> parse_head_header(ByteView b) {
+  if (b.size() < kPointerLen) return store_malformed("head shorter than a pointer");
+  if (std::equal(kPointerMagic, kPointerMagic + 4, b.begin()) && b[4] == kPointerFormat)
+    return make_error(Errc::Unsupported, "token store: a format-1 pointer, no index");
+  if (b.size() < kHeadHeaderLen) return store_malformed("head shorter than its header");
+  if (b[4] != kHeadFormat || b[5] > 1) return store_malformed("head format/slot bad");
+  HeadHeader h;
+  h.slot = b[5];
+  h.index_len = get_u16(b, 6);
+  h.generation = get_u32(b, 8);
+  if (h.generation == 0) return store_malformed("head generation 0");
+  SX_ASSIGN(Bytes first16, head_first16(h.slot, h.generation, h.index_len));
+  if (!std::equal(first16.begin(), first16.end(), b.begin())) return store_malformed("head checksum mismatch (torn write?)");
+  h.digest.assign(b.begin() + 16, b.begin() + 32);
+  return h;
+}
+
+Status verify_head_index(const HeadHeader& h, ByteView index) {
+  if (index.size() != h.index_len) return store_malformed("index length mismatch");
+  SX_ASSIGN(Bytes first16, head_first16(h.slot, h.generation, h.index_len));
+  SX_ASSIGN(Bytes d, head_digest(first16, index));
+  if (d != h.digest) return store_malformed("index checksum mismatch (torn write?)");
+  return {};
+}
+
+}  // namespace sx::token

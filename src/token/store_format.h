@@ -46,4 +46,33 @@ Bytes encode_pointer(const Pointer& p);
 // Errc::Malformed for a torn or foreign pointer.
 Result<Pointer> parse_pointer(ByteView b);
 
+// The head (format 2 of the pointer object, docs/token-store.md §2.2): the
+// pointer's 16 bytes with the index length in the reserved bytes, a digest over
+// the index, then the index itself -- its first kHeadIndexMax bytes in the head,
+// the rest in the tail object. The head stays small enough for one ReadObject.
+inline constexpr uint8_t kHeadFormat = 2;
+inline constexpr size_t kHeadHeaderLen = 32;
+inline constexpr size_t kHeadMax = 480;  // whole head file, read in one APDU
+inline constexpr size_t kHeadIndexMax = kHeadMax - kHeadHeaderLen;
+
+struct HeadHeader {
+  uint8_t slot = 0;
+  uint32_t generation = 0;
+  uint16_t index_len = 0;
+  Bytes digest;  // kSlotDigestLen
+  size_t in_head() const { return index_len < kHeadIndexMax ? index_len : kHeadIndexMax; }
+  size_t in_tail() const { return index_len - in_head(); }
+};
+
+// Header || the head's part of the index (unpadded); the tail's part separately.
+struct HeadImage {
+  Bytes head, tail;
+};
+Result<HeadImage> encode_head(uint8_t slot, uint32_t generation, ByteView index);
+// The 32-byte header of a format-2 head. Errc::Unsupported for format 1 (a plain
+// pointer: the reader falls back to the slots), Errc::Malformed otherwise.
+Result<HeadHeader> parse_head_header(ByteView b);
+// The whole index (head part ‖ tail part) against the header's digest.
+Status verify_head_index(const HeadHeader& h, ByteView index);
+
 }  // namespace sx::token

@@ -21,7 +21,29 @@ bool shown(se05x::ObjectKind k) { return se05x::is_ec(k) || se05x::is_rsa(k) || 
 ObjectClass main_class(const ChipObject& co) {
   if (se05x::is_ec(co.kind) || se05x::is_rsa(co.kind))
     return se05x::has_private(co.kind) ? ObjectClass::PrivateKey : ObjectClass::PublicKey;
-  return co.kind == se05x::ObjectKind::Binary && co.cert ? ObjectClass::Certificate : ObjectClass::Data;
+  return co.kind == se05x::ObjectKind::Binary && co.certificate ? ObjectClass::Certificate : ObjectClass::Data;
+}
+
+// The chip's facts of two descriptions agree (the index entry parts that are not metadata).
+bool same_facts(const IndexEntry& a, const IndexEntry& b) {
+  return a.type_code == b.type_code && a.certificate == b.certificate && a.provisioned == b.provisioned &&
+         a.info == b.info;
+}
+
+// What an object shows of its chip object's bytes (empty until they are read).
+void fill_bytes(Object& o, const ChipObject& co) {
+  o.bytes_loaded = co.bytes_loaded;
+  o.ec_point = co.public_point;
+  o.modulus = co.modulus;
+  o.public_exponent = co.public_exponent;
+  if (o.cls == ObjectClass::Certificate && co.cert) {
+    o.subject = co.cert->subject;
+    o.issuer = co.cert->issuer;
+    o.serial = co.cert->serial;
+    o.value = co.value;
+  } else if (o.cls == ObjectClass::Data) {
+    o.value = co.value;
+  }
 }
 
 KeyType key_type_of(se05x::ObjectKind k) {
@@ -56,6 +78,7 @@ Token::Token(link::ApduChannel& ch, TokenOptions opt)
       client_(chan_),
       store_(client_),
       opt_(std::move(opt)) {
+  store_.set_index_rule([this](const Metadata& md, size_t slot_len) { return index_bytes(md, slot_len); });
   // A chip-PIN image's slots and pointer are created with the §2 policy, also when
   // a load repairs a missing pointer (docs/chip-pin.md §5).
   store_.set_policy_rule([](const Metadata& md) {
@@ -63,21 +86,71 @@ Token::Token(link::ApduChannel& ch, TokenOptions opt)
   });
 }
 
+// SELECT, then the head with the object index (docs/token-store.md §2.4): two APDUs
+// when the index stands for the token; else the full listing.
 Result<std::unique_ptr<Token>> Token::open(link::ApduChannel& ch, TokenOptions opt) {
   std::unique_ptr<Token> t(new Token(ch, std::move(opt)));
+  const auto started = std::chrono::steady_clock::now();
   SX_ASSIGN(auto lock, t->take_lock());
   SX_ASSIGN(se05x::VersionInfo v, t->client_.select());
   t->applet7_ = v.at_least(7, 2);
-  SX_TRY(t->full_reload_locked());
+  SX_ASSIGN(bool quick, t->load_index_locked());
+  // Leftovers of an interrupted update are cleaned by the first open that may write.
+  if (!quick || (t->has_leftovers() && t->writable())) SX_TRY(t->full_reload_locked());
+  t->mark_checked(started);
+  t->open_check_ = true;
   return t;
 }
 
 Status Token::full_reload_locked() {
   SX_TRY(scan_locked());
+  // The index carries the unique ID (PIN values, the serial), so every writer has it.
+  if (unique_id_.empty()) {
+    auto uid = client_.read_object(se05x::objid::kUniqueId);
+    if (uid.ok()) unique_id_ = std::move(*uid);
+    else if (is_link_error(uid.error())) return uid.take_error();
+  }
   SX_TRY(store_.load(true));
   SX_TRY(cleanup_locked());
   merge();
   return {};
+}
+
+Result<bool> Token::load_index_locked() {
+  SX_ASSIGN(auto ix, store_.load_head());
+  if (!ix) return false;
+  std::map<uint32_t, ChipObject> next;
+  std::vector<uint32_t> ids;
+  for (const IndexEntry& e : ix->entries) {
+    ids.push_back(e.chip_id);
+    ChipObject d = chip_object_of(e);
+    // A description this process already has, bytes included, stays while the chip's facts agree.
+    if (auto it = chip_.find(e.chip_id); it != chip_.end() && same_facts(index_entry_of(it->second), e))
+      d = std::move(it->second);
+    next.emplace(e.chip_id, std::move(d));
+  }
+  chip_ = std::move(next);
+  all_ids_ = std::move(ids);
+  if (ix->unique_id.size() >= 8) unique_id_ = ix->unique_id;
+  need_rescan_ = false;
+  listed_ = false;
+  merge();
+  return true;
+}
+
+Result<Bytes> Token::index_bytes(const Metadata& md, size_t slot_len) const {
+  std::vector<IndexEntry> entries;
+  entries.reserve(chip_.size());
+  for (const auto& [id, co] : chip_) entries.push_back(index_entry_of(co));
+  return encode_index(make_index(md, std::move(entries), unique_id_, slot_len));
+}
+
+void Token::mark_checked(std::chrono::steady_clock::time_point started) {
+  // The start of the check: whatever was committed before it is now seen.
+  checked_at_ = started;
+  checked_done_ = std::chrono::steady_clock::now();
+  checked_ = true;
+  open_check_ = false;
 }
 
 Status Token::refresh() {
@@ -86,12 +159,59 @@ Status Token::refresh() {
   SX_ASSIGN(bool current, store_.is_current());
   if (!current || need_rescan_) {
     SX_ASSIGN(auto lock, take_lock());
-    SX_TRY(full_reload_locked());
+    bool quick = false;
+    if (!need_rescan_) {
+      SX_ASSIGN(quick, load_index_locked());
+    }
+    if (!quick) SX_TRY(full_reload_locked());
   }
-  // The start of the check: whatever was committed before it is now seen.
-  checked_at_ = now;
-  checked_ = true;
+  mark_checked(now);
   return {};
+}
+
+Status Token::list_chip(std::chrono::steady_clock::duration window) {
+  const auto now = std::chrono::steady_clock::now();
+  if (listed_ && !need_rescan_ && now - listed_at_ <= window) return {};
+  SX_ASSIGN(auto lock, take_lock());
+  std::vector<uint32_t> before;
+  for (const auto& [id, co] : chip_) before.push_back(id);
+  SX_TRY(scan_locked());
+  std::vector<uint32_t> after;
+  for (const auto& [id, co] : chip_) after.push_back(id);
+  // Objects other tools added or deleted: the list is rebuilt (a new epoch), else kept.
+  // Where this process may write the store, the index is brought up to date at once
+  // (and records of vanished objects dropped), so the next cold open sees the same.
+  if (before != after) {
+    if (store_.state() != StoreState::Empty && writable()) SX_TRY(sync_locked());
+    merge();
+  }
+  return {};
+}
+
+Status Token::load_bytes(uint32_t chip_id) {
+  auto it = chip_.find(chip_id);
+  if (it == chip_.end() || it->second.bytes_loaded) return {};
+  SX_ASSIGN(auto lock, take_lock());
+  SX_TRY(load_object_bytes(client_, it->second));
+  for (Object& o : objects_)
+    if (o.chip_id == chip_id) fill_bytes(o, it->second);
+  return {};
+}
+
+Status Token::load_all_bytes() {
+  for (const auto& [id, co] : chip_)
+    if (!co.bytes_loaded) SX_TRY(load_bytes(id));
+  return {};
+}
+
+Result<Bytes> Token::unique_id() {
+  if (unique_id_.empty()) {
+    SX_ASSIGN(auto lock, hold_single());
+    SX_ASSIGN(Bytes uid, client_.read_object(se05x::objid::kUniqueId));
+    if (uid.empty()) return make_error(Errc::Malformed, "empty unique ID");
+    unique_id_ = std::move(uid);
+  }
+  return unique_id_;
 }
 
 Status Token::refresh_within(std::chrono::steady_clock::duration window) {
@@ -99,14 +219,14 @@ Status Token::refresh_within(std::chrono::steady_clock::duration window) {
   return refresh();
 }
 
-// Before every update: the full metadata (never trust the cheap check for a
-// write: a writer killed between slot and pointer leaves a newer slot behind
-// an unchanged pointer), and a re-list when someone else committed meanwhile.
+// Before every update: the chip's list (the head this update writes names what the
+// chip holds, other tools' objects included) and the full metadata (never trust the
+// cheap check for a write: a writer killed between slot and head leaves a newer
+// slot behind an unchanged head).
 Status Token::sync_locked() {
-  const uint32_t before = store_.generation();
-  const bool was_loaded = store_.loaded();
+  open_check_ = false;  // past a process's first calls: sessions and logins check again
+  SX_TRY(scan_locked());
   SX_TRY(store_.load(true));
-  if (need_rescan_ || !was_loaded || store_.generation() != before) SX_TRY(scan_locked());
   SX_TRY(cleanup_locked());
   merge();
   return {};
@@ -129,6 +249,8 @@ Status Token::scan_locked() {
   chip_ = std::move(next);
   all_ids_ = std::move(ids);
   need_rescan_ = false;
+  listed_ = true;
+  listed_at_ = std::chrono::steady_clock::now();
   return {};
 }
 
@@ -194,11 +316,12 @@ void Token::merge() {
     Object base;
     base.chip_id = id;
     base.chip_kind = co.kind;
-    base.chip_cert = co.cert.has_value();
+    base.chip_cert = co.certificate;
     base.key_type = key_type_of(co.kind);
     base.has_metadata = rec != nullptr;
     base.adopted = !rec || (rec->flags & objflag::kAdopted);
-    base.factory = ids::is_factory(id);
+    // The chip says which objects NXP provisioned (their origin, cached in the index).
+    base.factory = co.provisioned;
     base.label = rec ? rec->label : default_label(id);
     base.id = rec ? rec->ckid : default_ckid(id);
     base.modifiable = rec ? (rec->flags & objflag::kModifiable) != 0 : true;
@@ -208,10 +331,7 @@ void Token::merge() {
     if (co.curve != se05x::Curve::None) {
       if (auto p = se05x::ec_params_for_curve(co.curve); p.ok()) base.ec_params = std::move(*p);
     }
-    base.ec_point = co.public_point;
-    base.modulus = co.modulus;
-    base.public_exponent = co.public_exponent;
-    base.modulus_bits = static_cast<uint32_t>(bit_length(co.modulus));
+    base.modulus_bits = co.rsa_bits ? co.rsa_bits : static_cast<uint32_t>(bit_length(co.modulus));
 
     auto emit = [&](ObjectClass cls) {
       Object o = base;
@@ -219,18 +339,11 @@ void Token::merge() {
       o.is_private = rec ? (rec->flags & objflag::kPrivate) != 0 : cls == ObjectClass::PrivateKey;
       if (cls == ObjectClass::PrivateKey || cls == ObjectClass::PublicKey) {
         if (rec) o.subject = rec->subject;
-      } else if (cls == ObjectClass::Certificate && co.cert) {
-        o.subject = co.cert->subject;
-        o.issuer = co.cert->issuer;
-        o.serial = co.cert->serial;
-        o.value = co.value;
-      } else if (cls == ObjectClass::Data) {
-        o.value = co.value;
-        if (rec) {
-          o.application = rec->application;
-          o.object_id = rec->object_id;
-        }
+      } else if (cls == ObjectClass::Data && rec) {
+        o.application = rec->application;
+        o.object_id = rec->object_id;
       }
+      fill_bytes(o, co);
       // A public view is never private, whatever the pair's record says.
       if (cls == ObjectClass::PublicKey && is_pair(co.kind)) o.is_private = false;
       objects_.push_back(std::move(o));

@@ -79,13 +79,36 @@ class Token {
   static Result<std::unique_ptr<Token>> open(link::ApduChannel& ch, TokenOptions opt = {});
 
   // Cheap version check: one small read when nothing changed; otherwise
-  // reloads metadata and re-lists the chip.
+  // reads the object index again (the whole token only when it cannot be used).
   Status refresh();
   // refresh(), unless the last successful check is younger than `window`:
   // several freshness checks of one burst of calls cost one version read.
   Status refresh_within(std::chrono::steady_clock::duration window);
-  // The next refresh_within() reads the version whatever the window.
-  void expire_freshness() { checked_ = false; }
+  // The next refresh_within() reads the version whatever the window -- unless the
+  // last check is the token's open, younger than `open_trust`, and no search or
+  // update ran since (searched()): a process's first session and login trust the
+  // read its open just made (docs/pkcs11-module.md §9a).
+  void expire_freshness(std::chrono::steady_clock::duration open_trust = std::chrono::steady_clock::duration::zero()) {
+    if (open_check_ && checked_ && std::chrono::steady_clock::now() - checked_done_ < open_trust) return;
+    checked_ = false;
+  }
+
+  // The application searched the token: from now on sessions and logins check again.
+  void searched() { open_check_ = false; }
+
+  // Compares the chip's object list (ReadIDList) with the index and describes what
+  // other tools added since (docs/token-store.md §2.4), unless the chip was listed
+  // within `window` (every update lists it too). The module calls it for a search
+  // the index cannot answer alone.
+  Status list_chip(std::chrono::steady_clock::duration window = std::chrono::steady_clock::duration::zero());
+  // Reads what an object's description from the index left out (public key,
+  // modulus, certificate or data bytes); nothing when already read. Objects stay
+  // where they are (references into objects() remain valid).
+  Status load_bytes(uint32_t chip_id);
+  // Every object's bytes (the CLI shows and exports them).
+  Status load_all_bytes();
+  // The chip's unique ID (0x7FFF0206): from the index, else read once.
+  Result<Bytes> unique_id();
 
   const std::vector<Object>& objects() const { return objects_; }
   const Object* find(ObjectRef r) const;
@@ -173,6 +196,10 @@ class Token {
   // Reads the attempt counters of both UserIDs (2 ReadObjectAttributes) unless the
   // last read is younger than `window`; info() reports them.
   Status read_pin_counters(std::chrono::steady_clock::duration window);
+  // This process has a reason to show the chip's counters: it tried a PIN (login,
+  // C_SetPIN, C_InitPIN) or read them before. A process that did neither reports
+  // none, so that a cold C_GetTokenInfo costs no counter reads (docs/pkcs11-module.md §9b).
+  bool pin_counters_wanted() const { return counters_.wanted; }
   // The policy a new object of this class gets on a chip-PIN token (§2); empty otherwise.
   // `withheld`: se05x::policy rights left out of the user's entry (withheld_rights()).
   Bytes creation_policy(ObjectClass cls, bool is_private, uint32_t withheld = 0) const {
@@ -241,6 +268,12 @@ class Token {
     return l;
   }
   Status full_reload_locked();
+  // The token from the head's object index (store_.load_head()); false when the
+  // head cannot stand for it (the caller reloads in full).
+  Result<bool> load_index_locked();
+  // The index rule of the store: every described chip object and the metadata.
+  Result<Bytes> index_bytes(const Metadata& md, size_t slot_len) const;
+  void mark_checked(std::chrono::steady_clock::time_point started);
   Status sync_locked();
   // take_lock() then sync_locked(): how every update starts.
   Result<device::ChipLock> lock_synced() {
@@ -254,6 +287,8 @@ class Token {
   bool record_stale(const ObjectRecord& r) const;
   // cleanup_locked() would change something (Pending records or stale ones).
   bool has_leftovers() const;
+  // This process may commit now: a host-PIN token, or a chip-PIN token in a session.
+  bool writable() const { return !chip_pin() || logged_in(); }
   // After the chip accepted a login: re-reads what the public listing could not read.
   Status after_login_locked();
   void merge();
@@ -329,15 +364,25 @@ class Token {
   std::vector<Object> objects_;
   uint64_t epoch_ = 0;
   bool checked_ = false;  // checked_at_ is valid
-  std::chrono::steady_clock::time_point checked_at_;
+  std::chrono::steady_clock::time_point checked_at_;    // when the last check started
+  std::chrono::steady_clock::time_point checked_done_;  // ... and ended
+  bool open_check_ = false;  // the last check is the one the open made
+  bool listed_ = false;  // listed_at_ is valid
+  std::chrono::steady_clock::time_point listed_at_;
   Bytes unique_id_;  // the chip's (0x7FFF0206), read once for chip_pin_value()
   std::map<uint32_t, std::string> unprotected_cache_;  // chip ID -> why ("" = protected)
   // The SO session an upgrade left open from check_pin() (its caller may be a
   // C_InitToken that never logs out): the next login() closes it first.
   bool implicit_so_ = false;
+  // A PIN was tried or changed: the counters read before are stale and worth reading.
+  void pin_event() {
+    counters_.read = false;
+    counters_.wanted = true;
+  }
   struct PinCounters {
     uint16_t user = 0, so = 0, user_max = 0, so_max = 0;
     bool read = false;
+    bool wanted = false;
     std::chrono::steady_clock::time_point at;
   } counters_;
 };

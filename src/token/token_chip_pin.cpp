@@ -70,12 +70,7 @@ Bytes Token::user_id_policy(UserType who) {
 
 Result<Bytes> Token::chip_pin_value(std::string_view pin) {
   if (!pin_acceptable(pin)) return make_error(Errc::InvalidArgument, "a PIN must not contain a NUL byte");
-  if (unique_id_.empty()) {
-    SX_ASSIGN(auto lock, hold_single());
-    SX_ASSIGN(Bytes uid, client_.read_object(se05x::objid::kUniqueId));
-    if (uid.empty()) return make_error(Errc::Malformed, "empty unique ID");
-    unique_id_ = std::move(uid);
-  }
+  SX_TRY(unique_id());
   Bytes input(kPinContext.begin(), kPinContext.end());
   WipeBytes w{input};
   input.insert(input.end(), unique_id_.begin(), unique_id_.end());
@@ -88,7 +83,7 @@ Result<Bytes> Token::chip_pin_value(std::string_view pin) {
 
 // Lock held. Incorrect / Locked as answers, other refusals as errors.
 Result<PinResult> Token::session_login(UserType who, ByteView value) {
-  counters_.read = false;
+  pin_event();
   auto st = opt_.session->login(auth_of(who), value);
   if (st) return PinResult::Ok;
   if (st.error().code == Errc::PinIncorrect) return PinResult::Incorrect;
@@ -131,7 +126,7 @@ Status Token::init_chip_token(std::string_view label, std::string_view so_pin) {
 // re-verify (docs/simulator.md); a chip that drops it is [U] (docs/chip-pin.md §3).
 Result<PinResult> Token::reverify(UserType who, ByteView value) {
   SX_ASSIGN(auto lock, take_lock());
-  counters_.read = false;
+  pin_event();
   const se05x::Arg args[] = {se05x::Arg::bin(se05x::tag::k1, value)};
   auto a = client_.run(se05x::CmdId::VerifySessionUserID, args);
   if (a) return PinResult::Ok;
@@ -158,7 +153,9 @@ Status Token::after_login_locked() {
     SX_ASSIGN(ChipObject again, describe_object(client_, id, applet7_));
     co = std::move(again);
   }
-  SX_ASSIGN(bool current, store_.is_current());
+  // Fresh: the caller checked the version before the login (the module's C_Login,
+  // the CLI's open, a re-open), so only what the session changes is looked at.
+  const bool current = checked_;
   const bool upgrading = (store_.metadata().token.flags & tokflag::kUpgradeSlots) != 0;
   if (!current || need_rescan_ || upgrading || has_leftovers()) return sync_locked();
   merge();
@@ -187,7 +184,7 @@ Result<PinResult> Token::login(UserType who, std::string_view pin) {
 }
 
 Status Token::logout() {
-  counters_.read = false;
+  pin_event();
   implicit_so_ = false;
   if (!opt_.session || !opt_.session->logged_in()) return {};
   SX_ASSIGN(auto lock, take_lock());
@@ -196,7 +193,7 @@ Status Token::logout() {
 
 Status Token::write_user_pin_locked(ByteView value) {
   SX_ASSIGN(bool exists, client_.check_object_exists(ids::kUserUserId));
-  counters_.read = false;
+  pin_event();
   const Bytes pol = user_id_policy(UserType::User);
   if (exists) {
     // Rewriting a UserID someone else put there first would keep their policy.
@@ -257,13 +254,17 @@ Status Token::read_pin_counters(std::chrono::steady_clock::duration window) {
   SX_ASSIGN(auto lock, take_lock());
   PinCounters c;
   for (UserType who : {UserType::User, UserType::So}) {
-    SX_ASSIGN(bool exists, client_.check_object_exists(auth_of(who)));
-    if (!exists) continue;
-    SX_ASSIGN(se05x::ObjectAttributes a, client_.read_object_attributes(auth_of(who)));
-    (who == UserType::User ? c.user : c.so) = a.auth_attempts;
-    (who == UserType::User ? c.user_max : c.so_max) = a.max_auth_attempts;
+    // A UserID that does not exist (no user PIN yet) is a chip answer, not an error.
+    auto a = client_.read_object_attributes(auth_of(who));
+    if (!a) {
+      if (is_link_error(a.error())) return a.take_error();
+      continue;
+    }
+    (who == UserType::User ? c.user : c.so) = a->auth_attempts;
+    (who == UserType::User ? c.user_max : c.so_max) = a->max_auth_attempts;
   }
   c.read = true;
+  c.wanted = true;
   c.at = now;
   counters_ = c;
   return {};

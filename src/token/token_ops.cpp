@@ -224,11 +224,14 @@ Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list,
   }
 
   // 3. One commit: all of them become visible at once (and a retired object
-  // becomes a leftover in the same step).
+  // becomes a leftover in the same step). The descriptions join the chip view
+  // first: the head this commit writes lists them (the object index).
+  for (size_t i = 0; i < ids.size(); ++i) chip_[ids[i]] = std::move(made[i]);
   for (uint32_t id : ids) md.find(id)->state = RecordState::Committed;
   const Metadata before_retire = md;
   if (retire != 0) mark_retired(md, retire);
   if (Status st = commit(md); !st.ok()) {
+    for (uint32_t id : ids) chip_.erase(id);
     md = before_retire;
     for (uint32_t id : ids) md.find(id)->state = RecordState::Pending;
     const bool link = is_link_error(st.error());
@@ -236,7 +239,6 @@ Result<std::vector<ObjectRef>> Token::create_objects(std::vector<Creation> list,
   }
   std::vector<ObjectRef> refs;
   for (size_t i = 0; i < ids.size(); ++i) {
-    chip_[ids[i]] = std::move(made[i]);
     if (std::find(all_ids_.begin(), all_ids_.end(), ids[i]) == all_ids_.end()) all_ids_.push_back(ids[i]);
     refs.push_back(ObjectRef{ids[i], list[i].cls});
   }
@@ -341,13 +343,35 @@ Status Token::destroy(ObjectRef ref) {
     return make_error(Errc::Unsupported, default_label(id) +
                                              " is a factory-provisioned object and cannot be deleted; relabel it or "
                                              "forget its metadata instead");
-  // 1. The chip object: after this the record is stale (ignored if we are cut here).
-  SX_TRY(delete_chip_object(id));
-  // 2. The record.
-  if (md.find(id)) {
-    md.erase(id);
-    SX_TRY(commit(std::move(md)));
+  // 1. Intent: the record turns Pending (another tool's object gets one), so that a
+  // cut after the chip's delete leaves a leftover the next open that may write
+  // cleans, never an index that still lists a deleted object (docs/token-store.md §4).
+  Metadata intent = md;
+  ObjectRecord* r = intent.find(id);
+  if (!r) {
+    ObjectRecord nr;
+    nr.chip_id = id;
+    nr.cls = o->cls;
+    nr.key_type = o->key_type;
+    nr.label = o->label;
+    nr.ckid = o->id;
+    nr.flags = objflag::kModifiable | objflag::kAdopted | (o->is_private ? objflag::kPrivate : 0);
+    intent.objects.push_back(std::move(nr));
+    r = &intent.objects.back();
   }
+  r->state = RecordState::Pending;
+  // A chip-PIN token outside a session cannot commit: the delete alone, as before.
+  const bool can_commit = writable();
+  if (can_commit) SX_TRY(commit(intent));
+  // 2. The chip object. Refused: the object is shown again.
+  if (Status del = delete_chip_object(id); !del) {
+    if (can_commit && !is_link_error(del.error())) (void)commit(md);
+    merge();
+    return del;
+  }
+  // 3. The record and the index entry.
+  md.erase(id);
+  if (can_commit) SX_TRY(commit(std::move(md)));
   merge();
   return {};
 }

@@ -132,7 +132,9 @@ Status Token::upgrade_switch_locked() {
     if (rec.state != RecordState::Committed || (rec.flags & objflag::kAdopted) || !ids::in_range(rec.chip_id)) continue;
     if (rec.cls != ObjectClass::Certificate && rec.cls != ObjectClass::Data) continue;
     auto co = chip_.find(rec.chip_id);
-    if (co == chip_.end() || co->second.kind != se05x::ObjectKind::Binary || co->second.value.empty()) continue;
+    if (co == chip_.end() || co->second.kind != se05x::ObjectKind::Binary) continue;
+    SX_TRY(load_object_bytes(client_, co->second));  // a description from the index has no bytes yet
+    if (co->second.value.empty()) continue;
     SX_ASSIGN(uint32_t id, allocate_id(md));
     ObjectRecord copy = rec;
     copy.chip_id = id;
@@ -164,15 +166,17 @@ Status Token::upgrade_switch_locked() {
   md.token.flags |= tokflag::kChipPin | tokflag::kUpgradeSlots;
   md.token.so_pin = {};
   md.token.so_failures = 0;
+  // The copies join the chip view first: the head this commit writes lists them.
+  for (const auto& [old_id, new_id] : copies) {
+    chip_[new_id] = chip_.at(old_id);
+    chip_[new_id].id = new_id;
+    all_ids_.push_back(new_id);
+  }
   // Into the slot as it is (no policy yet): a slot created and torn here with the
   // chip policy would refuse the old token's next commit, which needs no session.
   if (auto st = store_.commit(md, {.recreate = false, .without_policy = true}); !st) {
     need_rescan_ = true;
     return st;
-  }
-  for (const auto& [old_id, new_id] : copies) {
-    chip_[new_id] = chip_.at(old_id);
-    all_ids_.push_back(new_id);
   }
   unprotected_cache_.clear();
   merge();

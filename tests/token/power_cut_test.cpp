@@ -64,7 +64,7 @@ void run_mode(const Scenario& s, sim::CutMode mode, std::optional<size_t> keep) 
     {
       auto chip = Chip::open_file(work);
       ASSERT_TRUE(chip);
-      auto t = open_token(*chip->ch);
+      auto t = open_token_read(*chip->ch);
       ASSERT_TRUE(t);
       chip->sim->faults().cut_at_write(n, mode, keep);
       result = s.op(*t);
@@ -84,14 +84,14 @@ void run_mode(const Scenario& s, sim::CutMode mode, std::optional<size_t> keep) 
     // Power back: a new simulator from the NVM file, a new token.
     auto chip = Chip::open_file(work);
     ASSERT_TRUE(chip);
-    auto t = open_token(*chip->ch);
+    auto t = open_token_read(*chip->ch);
     ASSERT_TRUE(t);
     const Seen seen = s.classify(*t);
     (seen == Seen::Old ? old_seen : new_seen) = true;
     expect_nothing_hidden(*chip, *t);
     // Cleanup happened at that open: a second open writes nothing and agrees.
     const auto writes = chip->sim->faults().writes();
-    auto t2 = open_token(*chip->ch);
+    auto t2 = open_token_read(*chip->ch);
     ASSERT_TRUE(t2);
     EXPECT_EQ(chip->sim->faults().writes(), writes);
     EXPECT_EQ(s.classify(*t2), seen);
@@ -155,7 +155,7 @@ Seen classify_key(const Token& t) {
 Seen classify_cert(const Token& t) {
   std::vector<const Object*> certs;
   for (const auto& o : t.objects())
-    if (o.cls == ObjectClass::Certificate && !ids::is_factory(o.chip_id)) certs.push_back(&o);
+    if (o.cls == ObjectClass::Certificate && !o.factory) certs.push_back(&o);
   EXPECT_LE(certs.size(), 1u);
   if (certs.empty()) return Seen::Old;
   EXPECT_EQ(certs[0]->value, cert_der());

@@ -109,9 +109,9 @@ TEST_F(StoreTest, CorruptNewestSlotFallsBackAndPointerIsRepaired) {
   EXPECT_EQ(r.state(), StoreState::Loaded);
   EXPECT_EQ(r.metadata().token.label, "one");
   EXPECT_NE(r.problem().find("checksum"), std::string::npos) << r.problem();
-  auto ptr = client.read_object_part(ids::kPointer, 0, kPointerLen);
+  auto ptr = client.read_object_part(ids::kPointer, 0, kHeadHeaderLen);
   ASSERT_TRUE(ptr.ok());
-  auto p = parse_pointer(*ptr);
+  auto p = parse_head_header(*ptr);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->generation, 1u);
   EXPECT_EQ(p->slot, 0);
@@ -163,9 +163,9 @@ TEST_F(StoreTest, TornPointerIsIgnoredAndRepaired) {
   MetadataStore r(client);
   ASSERT_TRUE(r.load(true).ok());
   EXPECT_EQ(r.metadata().token.label, "one");
-  auto ptr = client.read_object_part(ids::kPointer, 0, kPointerLen);
+  auto ptr = client.read_object_part(ids::kPointer, 0, kHeadHeaderLen);
   ASSERT_TRUE(ptr.ok());
-  EXPECT_TRUE(parse_pointer(*ptr).ok());
+  EXPECT_TRUE(parse_head_header(*ptr).ok());
 }
 
 TEST_F(StoreTest, ForeignObjectAtASlotIdIsTreatedAsInvalid) {

@@ -160,8 +160,14 @@ TEST_F(TokenTest, SecondInstanceSeesChangesThroughRefreshWithOneReadWhenUnchange
   ASSERT_TRUE(b->refresh().ok());
   const Object* seen = b->find(*ref);
   ASSERT_TRUE(seen);
-  EXPECT_EQ(seen->value, cert);
   EXPECT_EQ(seen->label, "c2");
+  // The index describes it; its bytes are read when asked for, once.
+  EXPECT_FALSE(seen->bytes_loaded);
+  ASSERT_TRUE(b->load_bytes(ref->chip_id).ok());
+  EXPECT_EQ(seen->value, cert);
+  ch_b.apdus = 0;
+  ASSERT_TRUE(b->load_bytes(ref->chip_id).ok());
+  EXPECT_EQ(ch_b.apdus, 0);
 }
 
 TEST_F(TokenTest, RefreshDoesNotReReadCachedCertificates) {
@@ -190,11 +196,16 @@ TEST_F(TokenTest, MetadataOfVanishedObjectIsIgnoredAndCleaned) {
   se05x::Client other(*chip->raw);
   ASSERT_TRUE(other.select().ok());
   ASSERT_TRUE(other.delete_object(ref->chip_id).ok());
+  // A cold open trusts the object index (no ReadIDList): the object is still listed.
+  // The chip's list, asked for by a search the index cannot answer alone, drops it,
+  // and (the store being writable) the record and the index entry go at once.
   auto t2 = open_token(*chip->ch);
   ASSERT_TRUE(t2);
+  EXPECT_NE(t2->find(*ref), nullptr);
+  ASSERT_TRUE(t2->list_chip().ok());
   EXPECT_EQ(t2->find(*ref), nullptr);
   EXPECT_TRUE(t2->find_label("doomed").empty());
-  auto t3 = open_token(*chip->ch);  // cleaned at t2's open: no record left
+  auto t3 = open_token(*chip->ch);  // cleaned by t2's listing: no record, no index entry
   ASSERT_TRUE(t3);
   EXPECT_EQ(t3->info().store_state, StoreState::Loaded);
   EXPECT_TRUE(t3->find_label("doomed").empty());
@@ -245,6 +256,13 @@ TEST_F(TokenTest, CorruptMetadataIsTreatedAsAbsentAndNothingIsDeleted) {
   ASSERT_TRUE(other.select().ok());
   ASSERT_TRUE(other.update_binary(ids::kSlotA, hex("00"), 0).ok());
   ASSERT_TRUE(other.update_binary(ids::kSlotB, hex("00"), 0).ok());
+  // The head's object index is a checked copy of the last image: a cold open still
+  // stands on it. With the head broken as well, the metadata is gone.
+  auto t1 = open_token(*chip->ch);
+  ASSERT_TRUE(t1);
+  ASSERT_TRUE(t1->find(*ref));
+  EXPECT_EQ(t1->find(*ref)->label, "kept");
+  ASSERT_TRUE(other.update_binary(ids::kPointer, hex("00"), 0).ok());
   auto t2 = open_token(*chip->ch);
   ASSERT_TRUE(t2);
   EXPECT_EQ(t2->info().store_state, StoreState::Corrupt);
@@ -262,6 +280,8 @@ TEST_F(TokenTest, NewerFormatMetadataIsReadAsAbsentAndNeverOverwritten) {
   se05x::Client other(*chip->raw);
   ASSERT_TRUE(other.select().ok());
   ASSERT_TRUE(other.update_binary(ids::kSlotA, hex("02"), 4).ok());
+  // A newer module writes its own head format too (this one reads it as unusable).
+  ASSERT_TRUE(other.update_binary(ids::kPointer, hex("03"), 4).ok());
   auto t2 = open_token(*chip->ch);
   ASSERT_TRUE(t2);
   EXPECT_EQ(t2->info().store_state, StoreState::Newer);

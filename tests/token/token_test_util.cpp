@@ -62,6 +62,16 @@ std::unique_ptr<Token> open_token(link::ApduChannel& ch, const TokenOptions& opt
   return std::move(*t);
 }
 
+std::unique_ptr<Token> open_token_read(link::ApduChannel& ch, const TokenOptions& opt) {
+  auto t = open_token(ch, opt);
+  if (!t) return t;
+  if (auto st = t->load_all_bytes(); !st) {
+    ADD_FAILURE() << "Token::load_all_bytes: " << st.error().to_string();
+    return nullptr;
+  }
+  return t;
+}
+
 const Object* find_one(const Token& t, const std::string& label, ObjectClass cls) {
   const Object* found = nullptr;
   for (const auto& o : t.objects()) {

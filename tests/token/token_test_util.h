@@ -42,6 +42,9 @@ struct Chip {
 
 TokenOptions test_options(const std::string& lock_path = "");
 std::unique_ptr<Token> open_token(link::ApduChannel& ch, const TokenOptions& opt = test_options());
+// open_token, then every object's bytes read (public keys, certificates, data):
+// the token as an application that reads the attributes sees it.
+std::unique_ptr<Token> open_token_read(link::ApduChannel& ch, const TokenOptions& opt = test_options());
 
 const Object* find_one(const Token& t, const std::string& label, ObjectClass cls);
 size_t count_class(const Token& t, ObjectClass cls);

@@ -19,8 +19,6 @@ Error bad(const std::string& what) { return make_error(Errc::InvalidArgument, "k
 Result<KeyRef> make_ec_key_ref(uint32_t object_id, se05x::Curve curve, ByteView point) {
   const se05x::CurveInfo* ci = se05x::curve_info(curve);
   if (!ci || ci->family != se05x::CurveFamily::Weierstrass || ci->nid == 0) return bad("unsupported curve");
-  auto pkey = crypto::ec_public_key(ci->nid, ci->bytes, point);
-  if (!pkey) return bad(pkey.error().to_string());
   auto sizes = crypto::ec_sizes(ci->nid);
   if (!sizes) return bad(sizes.error().to_string());
   KeyRef k;
@@ -29,7 +27,11 @@ Result<KeyRef> make_ec_key_ref(uint32_t object_id, se05x::Curve curve, ByteView 
   k.curve = curve;
   k.bits = sizes->field_bits;
   k.order_bits = sizes->order_bits;
-  k.public_key = ossl::share(pkey->release());
+  if (!point.empty()) {
+    auto pkey = crypto::ec_public_key(ci->nid, ci->bytes, point);
+    if (!pkey) return bad(pkey.error().to_string());
+    k.public_key = ossl::share(pkey->release());
+  }
   return k;
 }
 

@@ -28,7 +28,8 @@ struct KeyRef {
 };
 
 // EC key from its curve and uncompressed public point 04||X||Y, which must lie
-// on the curve (crypto::ec_public_key: the one way public keys are built).
+// on the curve (crypto::ec_public_key: the one way public keys are built). An
+// empty point gives a key without public_key: enough to sign or derive on the chip.
 Result<KeyRef> make_ec_key_ref(uint32_t object_id, se05x::Curve curve, ByteView point);
 // RSA key from big-endian modulus and public exponent.
 Result<KeyRef> make_rsa_key_ref(uint32_t object_id, ByteView modulus, ByteView public_exponent);

@@ -26,7 +26,6 @@ CK_RV setup_signature(const ChipCapabilities& caps, const CK_MECHANISM& m, const
   if (rv != CKR_OK) return rv;
   const MechanismRow* row = find_mechanism(m.mechanism);
   if (!row || !is_signature(row->scheme)) return CKR_MECHANISM_INVALID;
-  if (!key.public_key) return CKR_GENERAL_ERROR;  // the key model must always provide it
   if (row->scheme == Scheme::Ecdsa) {
     // Orders whose byte length no chip digest length can carry (see ecdsa_normalise)
     // are refused here, where CKR_KEY_SIZE_RANGE is a legal answer.
@@ -94,6 +93,10 @@ CK_RV SignOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m, c
   CK_RV rv = setup_signature(caps, m, key, CKF_SIGN, s);
   if (rv != CKR_OK) return rv;
   if (key.object_id == 0) return CKR_KEY_FUNCTION_NOT_PERMITTED;  // no private half on the chip
+  // The check of the chip's signature runs on the host with the public key; an EC key
+  // from the object index comes without it when no check is asked for (key_ref.h).
+  const bool checks = opt.check_signature && (key.key_type != CKK_EC || opt.check_ecdsa);
+  if (checks && !key.public_key) return CKR_GENERAL_ERROR;
   setup_ = std::move(s);
   opt_ = opt;
   return in_.begin(setup_.row->prehash);
@@ -196,6 +199,7 @@ CK_RV VerifyOperation::init(const ChipCapabilities& caps, const CK_MECHANISM& m,
   SignatureSetup s;
   const CK_RV rv = setup_signature(caps, m, key, CKF_VERIFY, s);
   if (rv != CKR_OK) return rv;
+  if (!key.public_key) return CKR_GENERAL_ERROR;  // the key model provides it for verification
   setup_ = std::move(s);
   return in_.begin(setup_.row->prehash);
 }
