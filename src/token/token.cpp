@@ -308,7 +308,10 @@ void Token::merge() {
   epoch_ = next_epoch.fetch_add(1, std::memory_order_relaxed);
   objects_.clear();
   const Metadata& md = store_.metadata();
-  for (const auto& [id, co] : chip_) {
+  for (const auto& entry : chip_) {
+    // Named, not structured bindings: the lambda below captures them (clang).
+    const uint32_t id = entry.first;
+    const ChipObject& co = entry.second;
     if (!shown(co.kind)) continue;
     const ObjectRecord* rec = md.find(id);
     if (rec && rec->state == RecordState::Pending) continue;  // leftover of an interrupted creation
