@@ -17,12 +17,12 @@ constexpr uint8_t kRecord = 0x01, kCertificate = 0x02, kProvisioned = 0x04, kLab
                   kCkidDefault = 0x10, kKnown = 0x1F;
 }  // namespace ef
 
-Error bad(const std::string& what) { return make_error(Errc::Malformed, "object index: " + what); }
+Error index_error(const std::string& what) { return make_error(Errc::Malformed, "object index: " + what); }
 
 // Bounds-checked reader: every read says whether the bytes were there.
-class Reader {
+class IndexReader {
  public:
-  explicit Reader(ByteView b) : b_(b) {}
+  explicit IndexReader(ByteView b) : b_(b) {}
   bool u8(uint8_t& v) { return take(1) && (v = b_[at_ - 1], true); }
   bool u16(uint16_t& v) { return take(2) && (v = get_u16(b_, at_ - 2), true); }
   bool u32(uint32_t& v) { return take(4) && (v = get_u32(b_, at_ - 4), true); }
@@ -115,41 +115,41 @@ Status encode_entry(const IndexEntry& e, Bytes& out) {
   if (!e.has_record) return {};
   out.push_back(pack_kind(r));
   put_varint(out, r.flags);
-  if (!label_default && !put_lv(out, view_of(r.label))) return bad("label longer than 255 bytes");
-  if (!ckid_default && !put_lv(out, r.ckid)) return bad("CKA_ID longer than 255 bytes");
+  if (!label_default && !put_lv(out, view_of(r.label))) return index_error("label longer than 255 bytes");
+  if (!ckid_default && !put_lv(out, r.ckid)) return index_error("CKA_ID longer than 255 bytes");
   return {};
 }
 
-Result<IndexEntry> decode_entry(Reader& rd) {
+Result<IndexEntry> decode_entry(IndexReader& rd) {
   IndexEntry e;
   uint8_t f = 0;
-  if (!rd.u32(e.chip_id) || !rd.u8(e.type_code) || !rd.u8(f) || !rd.u16(e.info)) return bad("entry truncated");
-  if ((f & ~ef::kKnown) != 0) return bad("unknown entry flags");
+  if (!rd.u32(e.chip_id) || !rd.u8(e.type_code) || !rd.u8(f) || !rd.u16(e.info)) return index_error("entry truncated");
+  if ((f & ~ef::kKnown) != 0) return index_error("unknown entry flags");
   e.has_record = (f & ef::kRecord) != 0;
   e.certificate = (f & ef::kCertificate) != 0;
   e.provisioned = (f & ef::kProvisioned) != 0;
   if (!e.has_record) {
-    if ((f & (ef::kLabelDefault | ef::kCkidDefault)) != 0) return bad("default-label flags without a record");
+    if ((f & (ef::kLabelDefault | ef::kCkidDefault)) != 0) return index_error("default-label flags without a record");
     return e;
   }
   ObjectRecord& r = e.record;
   r.chip_id = e.chip_id;
   uint8_t kind = 0;
-  if (!rd.u8(kind) || !rd.varint(r.flags)) return bad("record truncated");
-  if (!unpack_kind(kind, r)) return bad("unknown state, class or key type");
+  if (!rd.u8(kind) || !rd.varint(r.flags)) return index_error("record truncated");
+  if (!unpack_kind(kind, r)) return index_error("unknown state, class or key type");
   if (f & ef::kLabelDefault) {
     r.label = default_label(e.chip_id);
   } else {
     ByteView l;
-    if (!rd.lv(l)) return bad("label truncated");
+    if (!rd.lv(l)) return index_error("label truncated");
     r.label.assign(l.begin(), l.end());
-    if (!valid_utf8(r.label)) return bad("label not UTF-8");
+    if (!valid_utf8(r.label)) return index_error("label not UTF-8");
   }
   if (f & ef::kCkidDefault) {
     r.ckid = default_ckid(e.chip_id);
   } else {
     ByteView c;
-    if (!rd.lv(c)) return bad("CKA_ID truncated");
+    if (!rd.lv(c)) return index_error("CKA_ID truncated");
     r.ckid.assign(c.begin(), c.end());
   }
   return e;
@@ -198,36 +198,36 @@ Result<Bytes> encode_index(const IndexImage& ix) {
   put_u16(out, ix.slot_len);
   put_u32(out, ix.token_flags);
   put_u32(out, ix.next_id);
-  if (!put_lv(out, view_of(ix.token_label)) || !put_lv(out, ix.unique_id)) return bad("token label or unique ID too long");
-  if (ix.entries.size() > 0xFFFF) return bad("more than 65535 objects");
+  if (!put_lv(out, view_of(ix.token_label)) || !put_lv(out, ix.unique_id)) return index_error("token label or unique ID too long");
+  if (ix.entries.size() > 0xFFFF) return index_error("more than 65535 objects");
   put_u16(out, static_cast<uint16_t>(ix.entries.size()));
   for (const IndexEntry& e : ix.entries) SX_TRY(encode_entry(e, out));
   return out;
 }
 
 Result<IndexImage> decode_index(ByteView b) {
-  Reader rd(b);
+  IndexReader rd(b);
   IndexImage ix;
   uint8_t version = 0, flags = 0;
-  if (!rd.u8(version) || version != kIndexVersion) return bad("unknown version");
-  if (!rd.u8(flags) || (flags & ~kComplete) != 0) return bad("unknown flags");
+  if (!rd.u8(version) || version != kIndexVersion) return index_error("unknown version");
+  if (!rd.u8(flags) || (flags & ~kComplete) != 0) return index_error("unknown flags");
   ix.complete = (flags & kComplete) != 0;
   ByteView label, uid;
   uint16_t count = 0;
   if (!rd.u16(ix.slot_len) || !rd.u32(ix.token_flags) || !rd.u32(ix.next_id) || !rd.lv(label) || !rd.lv(uid) ||
       !rd.u16(count))
-    return bad("token part truncated");
+    return index_error("token part truncated");
   ix.token_label.assign(label.begin(), label.end());
-  if (ix.token_label.size() > kMaxTokenLabel || !valid_utf8(ix.token_label)) return bad("token label invalid");
+  if (ix.token_label.size() > kMaxTokenLabel || !valid_utf8(ix.token_label)) return index_error("token label invalid");
   ix.unique_id.assign(uid.begin(), uid.end());
   uint32_t last = 0;
   for (uint16_t i = 0; i < count; ++i) {
     SX_ASSIGN(IndexEntry e, decode_entry(rd));
-    if (i > 0 && e.chip_id <= last) return bad("entries not in ascending ID order");
+    if (i > 0 && e.chip_id <= last) return index_error("entries not in ascending ID order");
     last = e.chip_id;
     ix.entries.push_back(std::move(e));
   }
-  if (!rd.done()) return bad("trailing bytes");
+  if (!rd.done()) return index_error("trailing bytes");
   return ix;
 }
 
