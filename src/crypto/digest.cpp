@@ -1,7 +1,6 @@
 #include "crypto/digest.h"
 
 #include <openssl/core_names.h>
-#include <openssl/obj_mac.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -12,14 +11,6 @@ namespace sx::crypto {
 
 namespace {
 
-constexpr std::array<DigestInfo, 5> kDigests = {{
-    {Digest::Sha1, "SHA1", 20, NID_sha1},
-    {Digest::Sha224, "SHA2-224", 28, NID_sha224},
-    {Digest::Sha256, "SHA2-256", 32, NID_sha256},
-    {Digest::Sha384, "SHA2-384", 48, NID_sha384},
-    {Digest::Sha512, "SHA2-512", 64, NID_sha512},
-}};
-
 struct FetchedDigests {
   std::array<EVP_MD*, kDigests.size()> md{};
   FetchedDigests() {
@@ -28,14 +19,6 @@ struct FetchedDigests {
 };
 
 }  // namespace
-
-const DigestInfo& digest_info(Digest d) { return kDigests[static_cast<size_t>(d)]; }
-
-std::optional<Digest> digest_of_size(size_t bytes) {
-  for (const auto& i : kDigests)
-    if (i.size == bytes) return i.digest;
-  return std::nullopt;
-}
 
 const EVP_MD* md(Digest d) {
   // Fetched once; kept for the life of the process like libctx() itself.

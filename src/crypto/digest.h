@@ -2,11 +2,13 @@
 // from crypto::libctx(); host hashing, random bytes and PBKDF2 on that context.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 
 #include "base/bytes.h"
 #include "crypto/ossl.h"
@@ -22,10 +24,24 @@ struct DigestInfo {
   int nid;
 };
 
-const DigestInfo& digest_info(Digest d);
-inline size_t digest_size(Digest d) { return digest_info(d).size; }
+// The one SHA table, as data: lookups in it are constant expressions (an ECDSA
+// signature fits its digest to the chip with one, docs/architecture.md).
+inline constexpr std::array<DigestInfo, 5> kDigests = {{
+    {Digest::Sha1, "SHA1", 20, NID_sha1},
+    {Digest::Sha224, "SHA2-224", 28, NID_sha224},
+    {Digest::Sha256, "SHA2-256", 32, NID_sha256},
+    {Digest::Sha384, "SHA2-384", 48, NID_sha384},
+    {Digest::Sha512, "SHA2-512", 64, NID_sha512},
+}};
+
+constexpr const DigestInfo& digest_info(Digest d) { return kDigests[static_cast<size_t>(d)]; }
+constexpr size_t digest_size(Digest d) { return digest_info(d).size; }
 // The SHA digest with this output size (20, 28, 32, 48, 64); nullopt otherwise.
-std::optional<Digest> digest_of_size(size_t bytes);
+constexpr std::optional<Digest> digest_of_size(size_t bytes) {
+  for (const auto& i : kDigests)
+    if (i.size == bytes) return i.digest;
+  return std::nullopt;
+}
 // Fetched once from libctx(); never null unless libcrypto is out of memory.
 const EVP_MD* md(Digest d);
 // Output size of an EVP_MD (0 for null).

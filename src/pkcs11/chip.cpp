@@ -91,8 +91,7 @@ CK_RV Chip::relogin_kept() {
   return CKR_OK;
 }
 
-CK_RV Chip::ensure() {
-  if (token_) return CKR_OK;
+CK_RV Chip::open_now() {
   device::TokenSettings settings = token_settings(cfg_);
   const std::string conn = device::connection_of(settings);
   auto fail = [&](const std::string& why) {

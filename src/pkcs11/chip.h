@@ -38,7 +38,8 @@ class Chip {
   // session, logs in again with the kept value (docs/pkcs11-module.md §5a, "After
   // a device error"); when the chip refuses that, the login is gone: on_login_lost
   // runs and the call goes on in the public state (CKR_OK).
-  CK_RV ensure();
+  // Inline: the warm path of every call that uses the chip is this one test.
+  CK_RV ensure() { return token_ ? CKR_OK : open_now(); }
   bool open() const { return token_ != nullptr; }
   token::Token& token() { return *token_; }
   const ChipFacts& facts() const { return facts_; }
@@ -64,6 +65,8 @@ class Chip {
   void abandon();
 
  private:
+  // ensure() when the token is not open: opens the device stack and the token.
+  CK_RV open_now();
   Config cfg_;
   std::unique_ptr<link::ApduChannel> channel_;
   std::unique_ptr<token::Token> token_;

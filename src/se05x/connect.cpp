@@ -16,21 +16,6 @@ namespace sx::se05x {
 
 namespace {
 
-// T=1 host that owns the bus it runs on.
-class T1Channel : public link::ApduChannel {
- public:
-  T1Channel(std::unique_ptr<link::I2cBus> bus, t1::HostTiming timing)
-      : bus_(std::move(bus)), host_(*bus_, timing) {}
-  Result<Bytes> open() override { return host_.open(); }
-  Result<Bytes> transceive(std::span<const uint8_t> capdu) override { return host_.transceive(capdu); }
-  Status close() override { return host_.close(); }
-  std::string describe() const override { return host_.describe(); }
-
- private:
-  std::unique_ptr<link::I2cBus> bus_;
-  t1::Host host_;
-};
-
 // The text a JRCP server sent instead of an ATR (e.g. a broker refusing the
 // client), fetched over a fresh connection since JrcpClient only reports the
 // message type.
@@ -191,7 +176,7 @@ Result<OpenedLink> open_link(std::string_view connection, const ConnectOptions& 
     case link::Endpoint::Kind::I2c:
     case link::Endpoint::Kind::Vi2c: {
       SX_ASSIGN(auto bus, link::open_i2c_bus(ep));
-      ch = std::make_unique<T1Channel>(std::move(bus), pick_timing(options));
+      ch = std::make_unique<t1::Host>(std::move(bus), pick_timing(options));
       break;
     }
   }

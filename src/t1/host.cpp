@@ -114,6 +114,9 @@ Error err(Errc c, std::string msg) { return make_error(c, "t1: " + std::move(msg
 Host::Host(link::I2cBus& bus, HostTiming timing, SleepFn sleep)
     : timing_(timing), sleep_(std::move(sleep)), pal_(bus, timing_, sleep_, stats_) {}
 
+Host::Host(std::unique_ptr<link::I2cBus> bus, HostTiming timing, SleepFn sleep)
+    : owned_bus_(std::move(bus)), timing_(timing), sleep_(std::move(sleep)), pal_(*owned_bus_, timing_, sleep_, stats_) {}
+
 std::string Host::describe() const { return "T=1oI2C over " + pal_.describe(); }
 
 void Host::reset_sequence() {

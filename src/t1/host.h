@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -83,6 +84,9 @@ class Host : public link::ApduChannel {
  public:
   // The bus must outlive the Host. An empty sleep function means std::this_thread::sleep_for.
   explicit Host(link::I2cBus& bus, HostTiming timing = HostTiming::middleware(), SleepFn sleep = {});
+  // The same on a bus the Host owns: the link a program opens (se05x/connect.cpp) is
+  // the Host itself, one file less on every APDU's path (docs/architecture.md).
+  explicit Host(std::unique_ptr<link::I2cBus> bus, HostTiming timing = HostTiming::middleware(), SleepFn sleep = {});
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
 
@@ -143,6 +147,7 @@ class Host : public link::ApduChannel {
   void reset_sequence();
   void set_atr(ByteView atr);
 
+  std::unique_ptr<link::I2cBus> owned_bus_;  // null when the caller owns the bus
   HostTiming timing_;
   SleepFn sleep_;
   HostStats stats_;

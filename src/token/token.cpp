@@ -133,7 +133,6 @@ Result<bool> Token::load_index_locked() {
   all_ids_ = std::move(ids);
   if (ix->unique_id.size() >= 8) unique_id_ = ix->unique_id;
   need_rescan_ = false;
-  listed_ = false;
   merge();
   return true;
 }
