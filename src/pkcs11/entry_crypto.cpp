@@ -61,7 +61,10 @@ CK_RV on_chip(Module& m, F&& f, bool single_apdu = false) {
   if (CK_RV rv = m.chip.ensure(); rv != CKR_OK) return rv;
   auto hold = single_apdu ? m.chip.token().hold_single() : m.chip.token().hold();
   if (!hold) return rv_from_error(hold.error(), "chip lock");
-  return f(m.chip.token().client());
+  const CK_RV rv = f(m.chip.token().client());
+  // The key is gone from the chip (token/mech/chip_ops.h): the next refresh lists it again.
+  if (rv == CKR_FUNCTION_FAILED) m.chip.token().chip_changed();
+  return rv;
 }
 
 template <class F>

@@ -93,6 +93,9 @@ class Token {
     checked_ = false;
   }
 
+  // The chip lacked an object the token shows (another tool deleted it): the next
+  // refresh lists the chip again.
+  void chip_changed() { need_rescan_ = true; }
   // The application searched the token: from now on sessions and logins check again.
   void searched() { open_check_ = false; }
 

@@ -130,5 +130,34 @@ TEST_F(ForeignObjects, AddedBehindTheIndexAreFoundBySearch) {
   EXPECT_EQ(get(s, by_label(s, "sss:F4310A77", CKO_CERTIFICATE), CKA_VALUE), nxp_cert);
 }
 
+// A key another tool deletes after the index listed it: the process still finds it by
+// label (the index; the head did not change), the chip refuses the signature, the module answers
+// CKR_FUNCTION_FAILED (not a device error: the link is fine) and lists the chip again,
+// so the next search no longer finds it. Host PINs: without a chip policy another
+// client may delete the key (with chip PINs only the user's session may).
+TEST_F(ForeignObjects, AKeyDeletedBehindTheIndexFailsAndDisappears) {
+  use_host_pins();
+  init();
+  provision();
+  CK_SESSION_HANDLE s = open();
+  login(s);
+  (void)generate_ec(s, "doomed", Bytes{7});
+  ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
+  init();
+  s = open();
+  login(s);  // a host-PIN login commits its counter, which lists the chip: delete after it
+  constexpr uint32_t kFirst = 0x7B5E0001;  // the first ID the module allocates
+  ASSERT_TRUE(on_chip(kFirst));
+  ASSERT_TRUE(other()->chip.delete_object(kFirst).ok());
+  const CK_OBJECT_HANDLE key = by_label(s, "doomed", CKO_PRIVATE_KEY);
+  ASSERT_NE(key, CK_INVALID_HANDLE);
+  CK_MECHANISM m{CKM_ECDSA, nullptr, 0};
+  ASSERT_EQ(f->C_SignInit(s, &m, key), CKR_OK);
+  Bytes digest(32, 3), sig(64);
+  CK_ULONG n = sig.size();
+  EXPECT_EQ(f->C_Sign(s, digest.data(), static_cast<CK_ULONG>(digest.size()), sig.data(), &n), CKR_FUNCTION_FAILED);
+  EXPECT_TRUE(find_label(s, "doomed", CKO_PRIVATE_KEY).empty());
+}
+
 }  // namespace
 }  // namespace sx::p11test

@@ -1,5 +1,6 @@
 // The three private-key primitives the mechanisms use on the SE05x, with the
-// chip's reply checked and normalised.
+// chip's reply checked and normalised. A key the chip no longer has (another tool
+// deleted it) is CKR_FUNCTION_FAILED.
 #pragma once
 
 #include "se05x/client.h"
