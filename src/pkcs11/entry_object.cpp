@@ -242,7 +242,7 @@ SX_P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_P
     // The object index answers a search by label or CKA_ID: objects other tools
     // made carry their "sss:" default label and ID. Any other search compares the
     // index with the chip's list first, once per opened token (and after every
-    // update, which lists the chip anyway; docs/pkcs11-module.md §9b).
+    // update, which lists the chip anyway; docs/pkcs11-module.md §9c).
     if (!precise_search(t))
       if (auto st = tok.list_chip(std::chrono::steady_clock::duration::max()); !st)
         return rv_from_error(st.error(), "C_FindObjectsInit: list");
