@@ -52,9 +52,10 @@ struct EchoHandler : JrcpHandler {
     pending.clear();
   }
   JrcpClock::time_point next_wake() override {
-    // While held, the loop must still turn now and then to see hold drop.
-    if (hold.load()) return JrcpClock::now() + std::chrono::milliseconds(5);
-    return pending.empty() ? JrcpClock::time_point::max() : JrcpClock::now();
+    // While nothing is pending the loop turns every 5 ms, held or not: `hold` may drop
+    // between the loop's wants_input() (no POLLIN asked) and this call, and an endless
+    // wait then would never read the request (a flake seen once under ASan and load).
+    return pending.empty() ? JrcpClock::now() + std::chrono::milliseconds(5) : JrcpClock::now();
   }
   void serve() override {
     if (!conn || pending.empty() || conn->sending()) return;
