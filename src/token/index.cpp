@@ -137,21 +137,13 @@ Result<IndexEntry> decode_entry(IndexReader& rd) {
   uint8_t kind = 0;
   if (!rd.u8(kind) || !rd.varint(r.flags)) return index_error("record truncated");
   if (!unpack_kind(kind, r)) return index_error("unknown state, class or key type");
-  if (f & ef::kLabelDefault) {
-    r.label = default_label(e.chip_id);
-  } else {
-    ByteView l;
-    if (!rd.lv(l)) return index_error("label truncated");
-    r.label.assign(l.begin(), l.end());
-    if (!valid_utf8(r.label)) return index_error("label not UTF-8");
-  }
-  if (f & ef::kCkidDefault) {
-    r.ckid = default_ckid(e.chip_id);
-  } else {
-    ByteView c;
-    if (!rd.lv(c)) return index_error("CKA_ID truncated");
-    r.ckid.assign(c.begin(), c.end());
-  }
+  // Label and CKA_ID: left out when they are the defaults, else length-prefixed.
+  ByteView l, c;
+  if (!(f & ef::kLabelDefault) && !rd.lv(l)) return index_error("label truncated");
+  if (!(f & ef::kCkidDefault) && !rd.lv(c)) return index_error("CKA_ID truncated");
+  r.label = (f & ef::kLabelDefault) ? default_label(e.chip_id) : std::string(l.begin(), l.end());
+  r.ckid = (f & ef::kCkidDefault) ? default_ckid(e.chip_id) : Bytes(c.begin(), c.end());
+  if (!valid_utf8(r.label)) return index_error("label not UTF-8");
   return e;
 }
 

@@ -14,13 +14,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "link/endpoint.h"
-#include "link/jrcp_client.h"
 #include "p11_fixture.h"
 #include "support/ossl_check.h"
 
@@ -41,29 +37,6 @@ constexpr double kChangeExtraApdus = 3;         // (4) another process's change,
 const std::string kKey = "key-a";
 const std::string kRenamed = "data-1-renamed";
 
-// The simulator's counters at one moment; count < 0 when unreadable.
-struct Stats {
-  double count = -1, to_chip = 0, from_chip = 0, modelled_us = 0;
-  std::map<std::string, double> commands;
-
-  Stats since(const Stats& b) const {
-    Stats d{count - b.count, to_chip - b.to_chip, from_chip - b.from_chip, modelled_us - b.modelled_us, {}};
-    for (const auto& [name, n] : commands) {
-      auto it = b.commands.find(name);
-      if (const double k = n - (it == b.commands.end() ? 0.0 : it->second); k > 0) d.commands[name] = k;
-    }
-    return d;
-  }
-  // "52 APDUs, 832 B to the chip, 3812 B back, 257.4 ms modelled: ReadObject×20 ..." for failure messages.
-  std::string text() const {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "%.0f APDUs, %.0f B to the chip, %.0f B back, %.1f ms modelled:", count, to_chip,
-                  from_chip, modelled_us / 1000.0);
-    std::string s = buf;
-    for (const auto& [name, n] : commands) s += " " + name + "×" + std::to_string(static_cast<int>(n));
-    return s;
-  }
-};
 
 class ColdOpenCost : public P11Test {
  protected:
@@ -71,25 +44,6 @@ class ColdOpenCost : public P11Test {
     P11Test::SetUp();
     // The targets are the plain link's: PlatformSCP03 adds its channel set-up to every open.
     if (scp03_on()) GTEST_SKIP() << "issue 16's targets are for the plain link; PlatformSCP03 opens a channel first";
-  }
-
-  Stats stats() {
-    Stats t;
-    link::JrcpClient c(*link::parse_endpoint(sim->endpoints()[0]));
-    if (!c.open().ok()) return t;
-    const uint8_t req[] = {0xFF, 0x53, 0x00, 0x00};
-    auto r = c.transceive(req);
-    if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90) return t;
-    auto j = nlohmann::json::parse(r->begin(), r->end() - 2, nullptr, false);
-    if (j.is_discarded() || !j.contains("total") || !j["total"].is_object()) return t;
-    t.count = j["total"].value("count", -1.0);
-    t.to_chip = j["total"].value("capdu_bytes", 0.0);
-    t.from_chip = j["total"].value("rapdu_bytes", 0.0);
-    t.modelled_us = j["total"].value("modelled_us", 0.0);
-    if (j.contains("commands") && j["commands"].is_object())
-      for (const auto& [name, cmd] : j["commands"].items())
-        if (cmd.is_object()) t.commands[name] = cmd.value("count", 0.0);
-    return t;
   }
 
   void key_with_cert(CK_SESSION_HANDLE s, const std::string& label, uint8_t id) {
@@ -143,9 +97,9 @@ class ColdOpenCost : public P11Test {
 
   // A cold open and case n's calls (1: token info; 2: login + find "key-a"; 3: + sign), measured
   // from C_Initialize to the case's last call; a signature of case 3 is checked afterwards.
-  void cold_case(int n, Stats& d) {
+  void cold_case(int n, SimStats& d) {
     ASSERT_EQ(f->C_Finalize(nullptr), CKR_OK);
-    const Stats before = stats();
+    const SimStats before = sim_stats();
     ASSERT_EQ(f->C_Initialize(nullptr), CKR_OK);
     CK_ULONG count = 0;
     ASSERT_EQ(f->C_GetSlotList(CK_TRUE, nullptr, &count), CKR_OK);
@@ -165,7 +119,7 @@ class ColdOpenCost : public P11Test {
       ASSERT_EQ(keys.size(), 1u);
       if (n == 3) sig = sign(s, keys[0], CKM_ECDSA, digest);
     }
-    const Stats after = stats();
+    const SimStats after = sim_stats();
     ASSERT_GE(before.count, 0) << "simulator statistics unreadable";
     ASSERT_GE(after.count, 0) << "simulator statistics unreadable";
     d = after.since(before);
@@ -175,8 +129,8 @@ class ColdOpenCost : public P11Test {
   }
 
   // A warm module's new session: login (already logged in), find "key-a", sign; measured.
-  void warm_round(Stats& d) {
-    const Stats before = stats();
+  void warm_round(SimStats& d) {
+    const SimStats before = sim_stats();
     CK_SESSION_HANDLE s = open(false);
     EXPECT_EQ(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)kUserPin, 4), CKR_USER_ALREADY_LOGGED_IN);
     auto keys = find_label(s, kKey, CKO_PRIVATE_KEY);
@@ -184,7 +138,7 @@ class ColdOpenCost : public P11Test {
     const Bytes digest(32, 0x4D);
     EXPECT_TRUE(verify_p256(key_point, digest, sign(s, keys[0], CKM_ECDSA, digest)));
     ASSERT_EQ(f->C_CloseSession(s), CKR_OK);
-    const Stats after = stats();
+    const SimStats after = sim_stats();
     ASSERT_GE(before.count, 0) << "simulator statistics unreadable";
     ASSERT_GE(after.count, 0) << "simulator statistics unreadable";
     d = after.since(before);
@@ -216,7 +170,7 @@ int relabel_in_child(CK_FUNCTION_LIST* f) {
 // (1) Token info of a cold process.
 TEST_F(ColdOpenCost, TokenInfo) {
   provision_chip(false);
-  Stats d;
+  SimStats d;
   cold_case(1, d);
   EXPECT_LE(d.count, kTokenInfoApdus) << d.text();
 }
@@ -224,7 +178,7 @@ TEST_F(ColdOpenCost, TokenInfo) {
 // (2) Login and a key found by label, cold.
 TEST_F(ColdOpenCost, LoginFind) {
   provision_chip(false);
-  Stats d;
+  SimStats d;
   cold_case(2, d);
   EXPECT_LE(d.count, kLoginFindApdus) << d.text();
 }
@@ -232,7 +186,7 @@ TEST_F(ColdOpenCost, LoginFind) {
 // (3) Login, find, one signature, cold: APDUs and modelled time.
 TEST_F(ColdOpenCost, LoginFindSign) {
   provision_chip(false);
-  Stats d;
+  SimStats d;
   cold_case(3, d);
   EXPECT_LE(d.count, kLoginFindSignApdus) << d.text();
   EXPECT_LE(d.modelled_us, kLoginFindSignMs * 1000.0) << d.text();
@@ -241,7 +195,7 @@ TEST_F(ColdOpenCost, LoginFindSign) {
 // (3) on the large chip: the cost must hardly grow with the number of objects.
 TEST_F(ColdOpenCost, LoginFindSignLargeChip) {
   provision_chip(true);
-  Stats d;
+  SimStats d;
   cold_case(3, d);
   EXPECT_LE(d.count, kLoginFindSignLargeApdus) << d.text();
 }
@@ -257,7 +211,7 @@ TEST_F(ColdOpenCost, ChangeByAnotherProcess) {
   init();  // a warm process of its own: pooled session, logged in, one find + sign
   CK_SESSION_HANDLE pooled = open();
   login(pooled);
-  Stats warmup, unchanged, changed;
+  SimStats warmup, unchanged, changed;
   warm_round(warmup);
   warm_round(unchanged);
   const pid_t pid = fork();

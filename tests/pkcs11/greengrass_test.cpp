@@ -7,10 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 
-#include "link/endpoint.h"
-#include "link/jrcp_client.h"
 #include "support/ossl_check.h"
 #include "pkcs11/p11_fixture.h"
 
@@ -141,25 +138,6 @@ TEST_F(Greengrass, CrtThenSunPkcs11InOneProcess) {
   EXPECT_EQ(sinfo.state, CKS_RW_USER_FUNCTIONS);
 }
 
-// The simulator's APDU statistics (FF 53 00 00) over our own JRCP connection:
-// total APDU count and ECDSASign count.
-struct Apdus {
-  double total = -1, ecdsa_sign = 0;
-};
-
-Apdus apdu_stats(link::JrcpClient& j) {
-  Apdus a;
-  const uint8_t req[] = {0xFF, 0x53, 0x00, 0x00};
-  auto r = j.transceive(req);
-  if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90) return a;
-  auto js = nlohmann::json::parse(r->begin(), r->end() - 2, nullptr, false);
-  if (js.is_discarded() || !js.contains("total") || !js["total"].is_object()) return a;
-  a.total = js["total"].value("count", -1.0);
-  if (js.contains("commands") && js["commands"].contains("ECDSASign") && js["commands"]["ECDSASign"].is_object())
-    a.ecdsa_sign = js["commands"]["ECDSASign"].value("count", 0.0);
-  return a;
-}
-
 // The goal: on a warm module (pooled logged-in session), a Greengrass
 // connect -- new session, login, aws-c-io's key find, SunPKCS11's certificate
 // scan, one signature -- costs the signature plus one version read.
@@ -182,14 +160,9 @@ TEST_F(Greengrass, WarmConnectIsSignaturePlusOneVersionRead) {
   CK_OBJECT_HANDLE hcert;
   ASSERT_EQ(f->C_CreateObject(pooled, t.data(), static_cast<CK_ULONG>(t.size()), &hcert), CKR_OK);
 
-  auto ep = link::parse_endpoint(sim->endpoints()[0]);
-  ASSERT_TRUE(ep.ok());
-  link::JrcpClient j(*ep);
-  ASSERT_TRUE(j.open().ok());
-
   for (int round = 0; round < 2; ++round) {
-    const Apdus before = apdu_stats(j);
-    ASSERT_GE(before.total, 0);
+    const SimStats before = sim_stats();
+    ASSERT_GE(before.count, 0);
     CK_SESSION_HANDLE s = open(false);
     EXPECT_EQ(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)kUserPin, 4), CKR_USER_ALREADY_LOGGED_IN);
     auto keys = find_label(s, label, CKO_PRIVATE_KEY);
@@ -203,11 +176,11 @@ TEST_F(Greengrass, WarmConnectIsSignaturePlusOneVersionRead) {
     const Bytes digest(32, static_cast<uint8_t>(0xA0 + round));
     const Bytes sig = sign(s, keys[0], CKM_ECDSA, digest);
     ASSERT_EQ(f->C_CloseSession(s), CKR_OK);
-    const Apdus after = apdu_stats(j);
+    SimStats d = sim_stats().since(before);
     EXPECT_TRUE(verify_p256(point, digest, sig));
     // ECDSASign + one ReadObject of the generation pointer (statistics requests are not counted).
-    EXPECT_EQ(after.total - before.total, 2.0) << "round " << round;
-    EXPECT_EQ(after.ecdsa_sign - before.ecdsa_sign, 1.0) << "round " << round;
+    EXPECT_EQ(d.count, 2.0) << "round " << round << ": " << d.text();
+    EXPECT_EQ(d.commands["ECDSASign"], 1.0) << "round " << round;
   }
 }
 

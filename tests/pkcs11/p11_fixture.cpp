@@ -183,15 +183,25 @@ CK_TOKEN_INFO P11Test::token_info() {
   return ti;
 }
 
-double P11Test::sim_apdus() {
+double P11Test::sim_apdus() { return sim_stats().count; }
+
+SimStats P11Test::sim_stats() {
+  SimStats t;
   link::JrcpClient c(*link::parse_endpoint(sim->endpoints()[0]));
-  if (!c.open().ok()) return -1;
+  if (!c.open().ok()) return t;
   const uint8_t req[] = {0xFF, 0x53, 0x00, 0x00};
   auto r = c.transceive(req);
-  if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90) return -1;
+  if (!r.ok() || r->size() < 2 || (*r)[r->size() - 2] != 0x90) return t;
   auto j = nlohmann::json::parse(r->begin(), r->end() - 2, nullptr, false);
-  if (j.is_discarded() || !j.contains("total")) return -1;
-  return j["total"].value("count", -1.0);
+  if (j.is_discarded() || !j.contains("total") || !j["total"].is_object()) return t;
+  t.count = j["total"].value("count", -1.0);
+  t.to_chip = j["total"].value("capdu_bytes", 0.0);
+  t.from_chip = j["total"].value("rapdu_bytes", 0.0);
+  t.modelled_us = j["total"].value("modelled_us", 0.0);
+  if (j.contains("commands") && j["commands"].is_object())
+    for (const auto& [name, cmd] : j["commands"].items())
+      if (cmd.is_object()) t.commands[name] = cmd.value("count", 0.0);
+  return t;
 }
 
 }  // namespace sx::p11test

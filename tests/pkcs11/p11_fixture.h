@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <p11-kit/pkcs11.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -50,6 +52,31 @@ inline bool scp03_on() {
 #define SX_SKIP_WITH_SCP03()                                                                     \
   if (::sx::p11test::scp03_on())                                                                \
   GTEST_SKIP() << "two processes on one direct link cannot share a PlatformSCP03 channel (docs/scp03.md §9)"
+
+// The simulator's statistics at one moment (FF 53 00 00 over a JRCP connection of the
+// test's own, not counted); count < 0 when unreadable.
+struct SimStats {
+  double count = -1, to_chip = 0, from_chip = 0, modelled_us = 0;
+  std::map<std::string, double> commands;
+
+  SimStats since(const SimStats& b) const {
+    SimStats d{count - b.count, to_chip - b.to_chip, from_chip - b.from_chip, modelled_us - b.modelled_us, {}};
+    for (const auto& [name, n] : commands) {
+      auto it = b.commands.find(name);
+      if (const double k = n - (it == b.commands.end() ? 0.0 : it->second); k > 0) d.commands[name] = k;
+    }
+    return d;
+  }
+  // "52 APDUs, 832 B to the chip, 3812 B back, 257.4 ms modelled: ReadObject×20 ..." for failure messages.
+  std::string text() const {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%.0f APDUs, %.0f B to the chip, %.0f B back, %.1f ms modelled:", count, to_chip,
+                  from_chip, modelled_us / 1000.0);
+    std::string s = buf;
+    for (const auto& [name, n] : commands) s += " " + name + "×" + std::to_string(static_cast<int>(n));
+    return s;
+  }
+};
 
 // Writes a config file and points SE05X_PKCS11_CONF at it.
 void use_config(const std::string& path, const std::string& text);
@@ -95,6 +122,7 @@ class P11Test : public ::testing::Test {
   // The simulator's APDU count so far (its statistics, FF 53 00 00, on a connection of
   // our own; that request is not counted); -1 when unreadable.
   double sim_apdus();
+  SimStats sim_stats();
 };
 
 }  // namespace sx::p11test
